@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { z } from 'zod';
+import { MidairError } from '../errors.js';
+import type { MidairConfig } from './define.js';
+
+export interface ResolvedConfig {
+  /** Connection URL, or null for the embedded database. */
+  database: string | null;
+  databaseSource: 'flag' | 'DATABASE_URL' | 'config' | 'embedded';
+  configFile: string | null;
+  migrationsDir: string;
+  schema: string;
+  lockTimeoutMs: number;
+  lockRetries: number;
+  embeddedDir: string;
+  batchSize: number;
+  targetBatchMs: number;
+}
+
+const positive = z.number().int().positive();
+const configSchema = z.strictObject({
+  database: z.string().min(1).optional(),
+  migrationsDir: z.string().min(1).optional(),
+  schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case schema name').optional(),
+  lockTimeoutMs: positive.optional(),
+  lockRetries: z.number().int().min(0).optional(),
+  embeddedDir: z.string().min(1).optional(),
+  backfill: z.strictObject({ batchSize: positive.optional(), targetBatchMs: positive.optional() }).optional(),
+});
+
+const CONFIG_FILES = ['midair.config.ts', 'midair.config.mts', 'midair.config.js', 'midair.config.mjs'];
+
+async function importConfig(file: string): Promise<unknown> {
+  try {
+    const module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+    const value = module.default as { default?: unknown } | undefined;
+    return value && typeof value === 'object' && 'default' in value ? value.default : value;
+  } catch (error) {
+    throw new MidairError(`${file}: the config file does not load: ${(error as Error).message.split('\n')[0]}`, 'fix it; it must `export default defineConfig({...})`');
+  }
+}
+
+/** Checks a config object; `source` is named in messages. */
+export function validateConfig(value: unknown, source: string): MidairConfig {
+  const result = configSchema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => `${i.path.length ? `field "${i.path.join('.')}"` : 'the default export'}: ${i.message}`);
+  throw new MidairError(`${source}: invalid config: ${issues.join('; ')}`, 'see docs/cli.md for the config fields');
+}
+
+/** Resolves settings: --database flag, then DATABASE_URL, then the config file, then the embedded database. */
+export function resolveConfig(config: MidairConfig, options: { baseDir: string; configFile?: string | null; database?: string; env?: NodeJS.ProcessEnv }): ResolvedConfig {
+  const env = options.env ?? process.env;
+  const database = options.database ?? env.DATABASE_URL ?? config.database ?? null;
+  const databaseSource = options.database ? 'flag' : env.DATABASE_URL ? 'DATABASE_URL' : config.database ? 'config' : 'embedded';
+  return {
+    database: database || null,
+    databaseSource,
+    configFile: options.configFile ?? null,
+    migrationsDir: resolve(options.baseDir, config.migrationsDir ?? 'migrations'),
+    schema: config.schema ?? 'public',
+    lockTimeoutMs: config.lockTimeoutMs ?? 500,
+    lockRetries: config.lockRetries ?? 30,
+    embeddedDir: resolve(options.baseDir, config.embeddedDir ?? join('.midair', 'db')),
+    batchSize: config.backfill?.batchSize ?? 1000,
+    targetBatchMs: config.backfill?.targetBatchMs ?? 100,
+  };
+}
+
+/** Loads midair.config.ts (or the given file) from `cwd` and resolves it. */
+export async function loadConfig(options: { cwd?: string; configFile?: string; database?: string } = {}): Promise<ResolvedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  let file: string | null = null;
+  if (options.configFile) {
+    file = resolve(cwd, options.configFile);
+    if (!existsSync(file)) throw new MidairError(`${options.configFile}: no such config file`, 'give the path of midair.config.ts, or leave --config out');
+  } else {
+    file = CONFIG_FILES.map((f) => join(cwd, f)).find((f) => existsSync(f)) ?? null;
+  }
+  const config = file ? validateConfig(await importConfig(file), file) : {};
+  return resolveConfig(config, { baseDir: file ? dirname(file) : cwd, configFile: file, database: options.database });
+}

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { Executor, Queryable } from './executor.js';
+import { holdDirectoryLock } from './directoryLock.js';
+
+/** The embedded PostgreSQL (PGlite), kept in a folder. One connection, one process at a time. */
+export async function connectEmbedded(dataDir: string): Promise<Executor> {
+  mkdirSync(dataDir, { recursive: true });
+  const release = holdDirectoryLock(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+    async query(sql, params) {
+      const result = await q.query(sql, params ?? []);
+      return result.rows as never[];
+    },
+    async exec(sql) {
+      await q.exec(sql);
+    },
+  });
+  const base = wrap(db);
+  // PGlite has one session; a queue keeps a transaction's statements from interleaving with others.
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => {});
+    return run;
+  };
+  return {
+    kind: 'embedded',
+    description: `embedded ${dataDir}`,
+    query: (sql, params) => exclusive(() => base.query(sql, params)),
+    exec: (sql) => exclusive(() => base.exec(sql)),
+    session: (fn) => exclusive(() => fn(base)),
+    transaction: (fn) => exclusive(() => db.transaction((tx) => fn(wrap(tx)))),
+    async close() {
+      await queue;
+      await db.close();
+      release();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/** One connection-like handle on a database, whichever driver is behind it. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Runs several statements separated by semicolons, with no parameters. */
+  exec(sql: string): Promise<void>;
+}
+
+export type DatabaseKind = 'postgres' | 'embedded';
+
+export interface Executor extends Queryable {
+  readonly kind: DatabaseKind;
+  /** Human description without credentials, e.g. "postgres 127.0.0.1:5432/app". */
+  readonly description: string;
+  /** Runs fn inside BEGIN/COMMIT on one connection; rolls back if fn throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** A dedicated session (one connection) for session-level state such as advisory locks. */
+  session<T>(fn: (session: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

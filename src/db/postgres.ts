@@ -1,0 +1,72 @@
+import pg from 'pg';
+import type { Executor, Queryable } from './executor.js';
+
+// Return bigint/numeric as strings (node-postgres default) but int8 counts as numbers are
+// converted where they are read; dates stay as strings so values round-trip exactly.
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 1082 || oid === 1114 || oid === 1184) return (value: string) => value;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+function wrap(client: pg.ClientBase | pg.Pool): Queryable {
+  return {
+    async query(sql, params) {
+      const result = await client.query({ text: sql, values: params ?? [], types });
+      return result.rows;
+    },
+    async exec(sql) {
+      await client.query(sql);
+    },
+  };
+}
+
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `postgres ${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}`;
+  } catch {
+    return 'postgres';
+  }
+}
+
+export async function connectPostgres(url: string, options: { applicationName: string; poolSize?: number }): Promise<Executor> {
+  const pool = new pg.Pool({ connectionString: url, application_name: options.applicationName, max: options.poolSize ?? 4 });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const client = await pool.connect();
+  client.release();
+  const base = wrap(pool);
+  return {
+    kind: 'postgres',
+    description: describeUrl(url),
+    query: base.query,
+    exec: base.exec,
+    async session(fn) {
+      const c = await pool.connect();
+      try {
+        return await fn(wrap(c));
+      } finally {
+        c.release();
+      }
+    },
+    async transaction(fn) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const result = await fn(wrap(c));
+        await c.query('COMMIT');
+        return result;
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        c.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/** A failure the user can fix: printed as one line plus what to do, never as a stack trace. */
+export class MidairError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'MidairError';
+  }
+}
+
+interface PgLikeError {
+  code?: string;
+  message: string;
+  detail?: string;
+  where?: string;
+}
+
+/** Turns driver errors the user can cause into MidairErrors with a hint; leaves others alone. */
+export function explainDatabaseError(error: unknown, context: string): unknown {
+  if (error instanceof MidairError) return error;
+  const e = error as PgLikeError & { errors?: PgLikeError[] };
+  const code = e?.code ?? '';
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes(code) || e?.errors?.length) {
+    return new MidairError(`${context}: cannot reach the database (${code || e.errors?.[0]?.code || e.message})`, 'check the URL in DATABASE_URL, --database or midair.config.ts, and that the server is running');
+  }
+  if (code === '28P01' || code === '28000') return new MidairError(`${context}: the database refused the login (${e.message})`, 'check the user and password in the connection URL');
+  if (code === '3D000') return new MidairError(`${context}: ${e.message}`, 'create the database or fix its name in the connection URL');
+  if (code === '42501') return new MidairError(`${context}: missing privilege: ${e.message}`, 'run as the table owner or a role that may alter these tables and create schemas');
+  return error;
+}

@@ -1,0 +1,16 @@
+export { defineConfig, type MidairConfig } from './config/define.js';
+export { loadConfig, type ResolvedConfig } from './config/load.js';
+export { defineMigration, op } from './migration/define.js';
+export type * from './migration/types.js';
+export type { Plan, Step } from './migration/plan.js';
+export { createMidair, Midair, type CreateMidairOptions, type MigrationRef } from './midair.js';
+export { connect } from './db/connect.js';
+export type { Executor, Queryable, DatabaseKind } from './db/executor.js';
+export type { Reporter, BackfillProgress } from './lifecycle/context.js';
+export type { StartResult } from './lifecycle/start.js';
+export type { CompleteResult } from './lifecycle/complete.js';
+export type { RollbackResult } from './lifecycle/rollback.js';
+export type { StatusResult } from './lifecycle/status.js';
+export type { BackfillResult } from './backfill/run.js';
+export type { VerifyResult, Mismatch } from './verify/run.js';
+export { MidairError } from './errors.js';

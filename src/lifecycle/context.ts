@@ -1,0 +1,33 @@
+import type { Executor } from '../db/executor.js';
+import type { LockPolicy } from './runSteps.js';
+
+export interface Settings extends LockPolicy {
+  schema: string;
+  batchSize: number;
+  targetBatchMs: number;
+}
+
+/** What every life-cycle step needs: the database and the settings. */
+export interface Context {
+  db: Executor;
+  settings: Settings;
+  /** Progress and notices for people; the CLI renders them, the library may ignore them. */
+  report: Reporter;
+}
+
+export interface BackfillProgress {
+  table: string;
+  rowsDone: number;
+  rowsTotal: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+  batchSize: number;
+}
+
+export interface Reporter {
+  step(message: string): void;
+  warn(message: string): void;
+  progress(progress: BackfillProgress): void;
+}
+
+export const silentReporter: Reporter = { step() {}, warn() {}, progress() {} };

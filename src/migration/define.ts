@@ -1,0 +1,24 @@
+import type {
+  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropTable, Migration, RawSql, RenameColumn, RenameTable,
+} from './types.js';
+
+type Args<T> = Omit<T, 'kind'>;
+
+/** The operation builders used in migration files: `op.addColumn({...})` and so on. */
+export const op = {
+  addColumn: (args: Args<AddColumn>): AddColumn => ({ kind: 'addColumn', ...args }),
+  dropColumn: (args: Args<DropColumn>): DropColumn => ({ kind: 'dropColumn', ...args }),
+  renameColumn: (args: Args<RenameColumn>): RenameColumn => ({ kind: 'renameColumn', ...args }),
+  alterColumn: (args: Args<AlterColumn>): AlterColumn => ({ kind: 'alterColumn', ...args }),
+  createTable: (args: Args<CreateTable>): CreateTable => ({ kind: 'createTable', ...args }),
+  dropTable: (args: Args<DropTable>): DropTable => ({ kind: 'dropTable', ...args }),
+  renameTable: (args: Args<RenameTable>): RenameTable => ({ kind: 'renameTable', ...args }),
+  createIndex: (args: Args<CreateIndex>): CreateIndex => ({ kind: 'createIndex', ...args }),
+  addConstraint: (args: Args<AddConstraint>): AddConstraint => ({ kind: 'addConstraint', ...args }),
+  sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
+};
+
+/** The default export of a migration file. Validation happens when Midair loads it. */
+export function defineMigration(migration: Migration): Migration {
+  return migration;
+}

@@ -1,0 +1,78 @@
+/** What a migration will do, compiled from its operations and the catalog before it started. */
+
+/** One SQL statement, with the lock it takes, so that `midair plan` can show both. */
+export interface Step {
+  sql: string;
+  lock: string;
+  /** Index builds are resumable: an invalid leftover of a killed build is dropped first. */
+  index?: string;
+}
+
+/** A column value computed by an SQL expression evaluated in the other shape's scope. */
+export interface Assignment {
+  /** Physical column written. */
+  column: string;
+  expression: string;
+  /** The operation it comes from, for messages: "operation 2 (addColumn)". */
+  source: string;
+}
+
+export interface ScopeColumn {
+  /** Name seen by the expression. */
+  name: string;
+  /** Physical column holding it. */
+  physical: string;
+  type: string;
+}
+
+/** How one physical table is kept in sync while both shapes are live. */
+export interface TableSync {
+  /** Physical table name. */
+  table: string;
+  /** Key columns (physical) that backfill and verify walk. */
+  key: string[];
+  /** Old-release writes: new columns = up(old row). Also what backfill computes. */
+  up: Assignment[];
+  /** Filled once for rows that existed before start (a volatile default), never on later writes. */
+  fill: Assignment[];
+  /** New-release writes: old columns = down(new row). */
+  down: Assignment[];
+  oldScope: ScopeColumn[];
+  newScope: ScopeColumn[];
+}
+
+/** A table as the new release sees it through the version schema's view. */
+export interface ViewTable {
+  name: string;
+  physical: string;
+  columns: ScopeColumn[];
+}
+
+export interface Plan {
+  migration: string;
+  schema: string;
+  versionSchema: string;
+  /** Catalog-only DDL, applied in one transaction under a lock timeout. */
+  expand: Step[];
+  /** Online steps after expand (index builds). */
+  expandOnline: Step[];
+  sync: TableSync[];
+  views: ViewTable[];
+  /** Online checks before contract (constraint validation). */
+  validate: Step[];
+  /** Catalog-only DDL that removes the old shape, applied in one transaction. */
+  contract: Step[];
+  /** Online steps after contract (validating constraints that could only be created then). */
+  contractOnline: Step[];
+  rollbackOnline: Step[];
+  rollback: Step[];
+  /** Plain-language warnings for `midair plan` and `start`. */
+  warnings: string[];
+}
+
+/**
+ * Per-row record of which side a row's values come from: 'o' when the new columns were derived from
+ * the old (old-release write or backfill), 'n' when the old were derived from the new (new-release
+ * write), NULL when the row has not been written since start. Verify checks each row in its direction.
+ */
+export const MARKER_COLUMN = '_midair_source';

@@ -1,0 +1,127 @@
+/** A column as declared by addColumn, createTable and (partly) alterColumn. */
+export interface ColumnSpec {
+  name: string;
+  /** Any PostgreSQL type, e.g. "text", "integer", "numeric(10,2)". */
+  type: string;
+  /** Defaults to true. */
+  nullable?: boolean;
+  /** An SQL expression, e.g. "0", "now()", "'active'". */
+  default?: string;
+  unique?: boolean;
+  /** An SQL boolean expression over the new shape, e.g. "price_cents >= 0". */
+  check?: string;
+  references?: ForeignKeyTarget;
+}
+
+export interface ForeignKeyTarget {
+  table: string;
+  column: string;
+  onDelete?: 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
+}
+
+export interface AddColumn {
+  kind: 'addColumn';
+  table: string;
+  column: ColumnSpec;
+  /** SQL over a row in the OLD shape giving the new column's value (existing rows, old-release writes). */
+  up?: string;
+}
+
+export interface DropColumn {
+  kind: 'dropColumn';
+  table: string;
+  column: string;
+  /** SQL over a row in the NEW shape giving the dropped column's value (new-release writes). */
+  down?: string;
+}
+
+export interface RenameColumn {
+  kind: 'renameColumn';
+  table: string;
+  from: string;
+  to: string;
+}
+
+export interface AlterColumn {
+  kind: 'alterColumn';
+  table: string;
+  column: string;
+  /** New name. */
+  name?: string;
+  type?: string;
+  nullable?: boolean;
+  /** New default expression; null removes the default. */
+  default?: string | null;
+  unique?: boolean;
+  check?: string;
+  references?: ForeignKeyTarget;
+  up?: string;
+  down?: string;
+}
+
+export interface CreateTable {
+  kind: 'createTable';
+  name: string;
+  columns: ColumnSpec[];
+  primaryKey?: string[];
+}
+
+export interface DropTable {
+  kind: 'dropTable';
+  name: string;
+}
+
+export interface RenameTable {
+  kind: 'renameTable';
+  from: string;
+  to: string;
+}
+
+export interface CreateIndex {
+  kind: 'createIndex';
+  table: string;
+  columns: string[];
+  name?: string;
+  unique?: boolean;
+  /** Partial index predicate, over the table's physical columns. */
+  where?: string;
+  /** btree (default), hash, gin, gist, brin, spgist. */
+  method?: string;
+}
+
+export interface AddConstraint {
+  kind: 'addConstraint';
+  table: string;
+  name: string;
+  check?: string;
+  unique?: string[];
+  foreignKey?: { columns: string[]; references: { table: string; columns: string[] }; onDelete?: ForeignKeyTarget['onDelete'] };
+  /** With up: the one column whose values up rewrites so that existing rows satisfy the constraint. */
+  column?: string;
+  up?: string;
+  down?: string;
+}
+
+export interface RawSql {
+  kind: 'sql';
+  up: string;
+  down: string;
+}
+
+export type Operation =
+  | AddColumn
+  | DropColumn
+  | RenameColumn
+  | AlterColumn
+  | CreateTable
+  | DropTable
+  | RenameTable
+  | CreateIndex
+  | AddConstraint
+  | RawSql;
+
+export interface Migration {
+  name: string;
+  description?: string;
+  operations: Operation[];
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { MidairError } from '../errors.js';
+import type { Migration } from './types.js';
+
+const name = z.string().min(1);
+const sqlText = z.string().trim().min(1);
+const onDelete = z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
+const references = z.strictObject({ table: name, column: name, onDelete: onDelete.optional() });
+const column = z.strictObject({
+  name,
+  type: sqlText,
+  nullable: z.boolean().optional(),
+  default: sqlText.optional(),
+  unique: z.boolean().optional(),
+  check: sqlText.optional(),
+  references: references.optional(),
+});
+
+const operation = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('addColumn'), table: name, column, up: sqlText.optional() }),
+  z.strictObject({ kind: z.literal('dropColumn'), table: name, column: name, down: sqlText.optional() }),
+  z.strictObject({ kind: z.literal('renameColumn'), table: name, from: name, to: name }),
+  z.strictObject({
+    kind: z.literal('alterColumn'), table: name, column: name, name: name.optional(), type: sqlText.optional(),
+    nullable: z.boolean().optional(), default: sqlText.nullable().optional(), unique: z.boolean().optional(),
+    check: sqlText.optional(), references: references.optional(), up: sqlText.optional(), down: sqlText.optional(),
+  }),
+  z.strictObject({ kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: z.array(name).min(1).optional() }),
+  z.strictObject({ kind: z.literal('dropTable'), name }),
+  z.strictObject({ kind: z.literal('renameTable'), from: name, to: name }),
+  z.strictObject({
+    kind: z.literal('createIndex'), table: name, columns: z.array(name).min(1), name: name.optional(),
+    unique: z.boolean().optional(), where: sqlText.optional(), method: z.enum(['btree', 'hash', 'gin', 'gist', 'brin', 'spgist']).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('addConstraint'), table: name, name, check: sqlText.optional(), unique: z.array(name).min(1).optional(),
+    foreignKey: z.strictObject({
+      columns: z.array(name).min(1),
+      references: z.strictObject({ table: name, columns: z.array(name).min(1) }),
+      onDelete: onDelete.optional(),
+    }).optional(),
+    column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
+  }),
+  z.strictObject({ kind: z.literal('sql'), up: sqlText, down: sqlText }),
+]);
+
+const migration = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_]{1,40}$/, 'use 1 to 40 lower-case letters, digits or underscores (it names a schema)'),
+  description: z.string().optional(),
+  operations: z.array(operation).min(1, 'a migration needs at least one operation'),
+});
+
+function describePath(path: PropertyKey[]): string {
+  if (path[0] === 'operations' && typeof path[1] === 'number') {
+    const rest = path.slice(2).join('.');
+    return `operation ${path[1] + 1}${rest ? `, field "${rest}"` : ''}`;
+  }
+  return path.length ? `field "${path.join('.')}"` : 'the default export';
+}
+
+/** Checks a migration's structure; `source` (a file path) is named in every message. */
+export function validateMigration(value: unknown, source: string): Migration {
+  const result = migration.safeParse(value);
+  if (result.success) return result.data as Migration;
+  const issues = result.error.issues.map((issue) => `${describePath(issue.path)}: ${issue.message}`);
+  throw new MidairError(`${source}: invalid migration: ${issues.join('; ')}`, 'fix the migration file; see docs/operations.md for each operation\'s fields');
+}

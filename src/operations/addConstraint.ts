@@ -1,0 +1,51 @@
+import { ident } from '../db/sql.js';
+import type { Compiler } from '../migration/compiler.js';
+import type { AddConstraint } from '../migration/types.js';
+import { duplicateColumn } from './duplicateColumn.js';
+
+export function addConstraint(c: Compiler, o: AddConstraint): void {
+  const table = c.table(o.table);
+  const kinds = [o.check, o.unique, o.foreignKey].filter((x) => x !== undefined).length;
+  if (kinds !== 1) c.fail('give exactly one of "check", "unique" or "foreignKey"');
+  const t = c.q(table.physical);
+
+  if (o.up || o.down) {
+    // Existing values must change to satisfy the constraint: the column is duplicated, up fixes it.
+    if (!o.column) c.fail('"up" needs "column": the column whose values up rewrites');
+    if (o.foreignKey) c.fail('"up" with a foreign key is not supported: fix the data first with another migration');
+    const column = c.column(table, o.column, 'column');
+    if (o.unique && (o.unique.length !== 1 || o.unique[0] !== o.column)) c.fail('with "up", unique must name just "column"');
+    duplicateColumn(c, table, column, {
+      newName: column.name, type: column.type, default: table.before?.columns.find((b) => b.name === column.physical)?.default ?? null,
+      nullable: column.nullable, unique: Boolean(o.unique), check: o.check,
+      up: o.up ?? ident(column.physical), down: o.down ?? ident(column.name),
+    }, { unique: o.name, check: o.name });
+    return;
+  }
+
+  if (o.check) {
+    c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} CHECK (${o.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+    c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(o.name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+    c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+    c.plan.warnings.push(`${c.where}: the check "${o.name}" applies to old-release writes from start on; give "column" and "up" to keep them unconstrained until complete`);
+  }
+  if (o.unique) {
+    const columns = o.unique.map((name) => ident(c.column(table, name, 'unique').physical));
+    c.plan.expandOnline.push({ sql: `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(o.name)} ON ${t} (${columns.join(', ')})`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)', index: o.name });
+    c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} UNIQUE USING INDEX ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+    c.plan.rollbackOnline.push({ sql: `DROP INDEX CONCURRENTLY IF EXISTS ${ident(c.schema)}.${ident(o.name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+  }
+  if (o.foreignKey) {
+    const fk = o.foreignKey;
+    const columns = fk.columns.map((name) => ident(c.column(table, name, 'foreignKey.columns').physical));
+    const target = c.table(fk.references.table, 'foreignKey.references.table');
+    const targetColumns = fk.references.columns.map((name) => ident(c.column(target, name, 'foreignKey.references.columns').physical));
+    const onDelete = fk.onDelete ? ` ON DELETE ${fk.onDelete}` : '';
+    c.plan.expand.push({
+      sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} FOREIGN KEY (${columns.join(', ')}) REFERENCES ${c.q(target.physical)} (${targetColumns.join(', ')})${onDelete} NOT VALID`,
+      lock: 'SHARE ROW EXCLUSIVE on both tables, catalog only',
+    });
+    c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(o.name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+    c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+  }
+}

@@ -1,0 +1,62 @@
+import { ident, literal, shortName } from '../db/sql.js';
+import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
+import type { ForeignKeyTarget } from '../migration/types.js';
+
+export interface ColumnConstraints {
+  nullable?: boolean;
+  unique?: boolean;
+  check?: string;
+  references?: ForeignKeyTarget;
+}
+
+/**
+ * Constraints on a column that this migration creates (added or duplicated). They are created
+ * NOT VALID or as concurrent index builds during expand, validated online before contract and
+ * finalized with catalog-only statements in contract, so no step scans under a strong lock.
+ */
+export function constrainNewColumn(c: Compiler, table: TableShape, column: ColumnShape, want: ColumnConstraints, names: { unique?: string; check?: string } = {}): void {
+  const t = c.q(table.physical);
+  const col = ident(column.physical);
+  if (want.nullable === false) {
+    const name = shortName(table.name, column.name, 'not_null');
+    c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${col} IS NOT NULL) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+    c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+    c.plan.contract.push(
+      { sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, lock: 'ACCESS EXCLUSIVE, no scan (proved by the validated check)' },
+      { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+    );
+  }
+  if (want.unique) {
+    const name = names.unique ?? shortName(table.name, column.name, 'key');
+    c.plan.expandOnline.push({ sql: `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${t} (${col})`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)', index: name });
+    c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} UNIQUE USING INDEX ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+  }
+  if (want.check) {
+    const name = names.check ?? shortName(table.name, column.name, 'check');
+    if (column.physical === column.name) {
+      c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+      c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+    } else {
+      // The expression names the column by its final name, which exists only after contract.
+      c.afterRename.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+      c.plan.contractOnline.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+      c.plan.warnings.push(`${c.where}: the check on "${table.name}"."${column.name}" is enforced from complete on (validated right after it)`);
+    }
+  }
+  if (want.references) {
+    const target = c.table(want.references.table, 'references.table');
+    const targetColumn = c.column(target, want.references.column, 'references.column');
+    const name = shortName(table.name, column.name, 'fkey');
+    const onDelete = want.references.onDelete ? ` ON DELETE ${want.references.onDelete}` : '';
+    c.plan.expand.push({
+      sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${col}) REFERENCES ${c.q(target.physical)} (${ident(targetColumn.physical)})${onDelete} NOT VALID`,
+      lock: `SHARE ROW EXCLUSIVE on ${literal(table.name)} and ${literal(target.name)}, catalog only`,
+    });
+    c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+  }
+}
+
+/** A default is applied in ADD COLUMN only when it is a constant: a volatile one would rewrite the table. */
+export function isConstantDefault(expression: string): boolean {
+  return /^\s*('([^']|'')*'|-?\d+(\.\d+)?|true|false|null)(\s*::\s*[\w ."]+(\[\])?)?\s*$/i.test(expression);
+}

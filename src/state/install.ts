@@ -1,0 +1,76 @@
+import type { Executor } from '../db/executor.js';
+
+/** Bump by appending to UPGRADES; each entry takes the control schema from version i to i+1. */
+const UPGRADES: string[] = [
+  `
+  CREATE TABLE midair.migrations (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL,
+    schema text NOT NULL,
+    version_schema text NOT NULL,
+    stage text NOT NULL,
+    definition jsonb NOT NULL,
+    catalog jsonb NOT NULL,
+    checksum text NOT NULL,
+    file text,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    stage_changed_at timestamptz NOT NULL DEFAULT now(),
+    ended_at timestamptz
+  );
+  CREATE UNIQUE INDEX migrations_one_active_per_schema ON midair.migrations (schema)
+    WHERE stage NOT IN ('complete', 'rolled_back');
+  CREATE UNIQUE INDEX migrations_name_once ON midair.migrations (name) WHERE stage <> 'rolled_back';
+  CREATE TABLE midair.audit_log (
+    id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT now(),
+    actor text NOT NULL,
+    action text NOT NULL,
+    migration text,
+    from_stage text,
+    to_stage text,
+    details jsonb NOT NULL DEFAULT '{}'
+  );
+  CREATE TABLE midair.backfill_checkpoints (
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    table_name text NOT NULL,
+    last_key jsonb,
+    rows_done bigint NOT NULL DEFAULT 0,
+    rows_total bigint NOT NULL DEFAULT 0,
+    done boolean NOT NULL DEFAULT false,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (migration_id, table_name)
+  );
+  CREATE TABLE midair.verifications (
+    id bigserial PRIMARY KEY,
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    at timestamptz NOT NULL DEFAULT now(),
+    rows_checked bigint NOT NULL,
+    mismatches bigint NOT NULL,
+    unsynced bigint NOT NULL,
+    samples jsonb NOT NULL
+  );
+  `,
+];
+
+export const CONTROL_SCHEMA_VERSION = UPGRADES.length;
+
+// Any fixed 64-bit number; shared by every Midair process on the database.
+const INSTALL_LOCK = 7_305_114_201;
+
+/** Creates or upgrades the `midair` control schema; safe to call from many processes at once. */
+export async function installControlSchema(db: Executor): Promise<{ from: number; to: number }> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [INSTALL_LOCK]);
+    await tx.exec(`CREATE SCHEMA IF NOT EXISTS midair;
+      CREATE TABLE IF NOT EXISTS midair.schema_version (version integer NOT NULL)`);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM midair.schema_version');
+    const from = rows[0]?.version ?? 0;
+    if (from > UPGRADES.length) {
+      throw new Error(`the midair control schema is at version ${from}, newer than this Midair (${UPGRADES.length}): upgrade Midair`);
+    }
+    for (let v = from; v < UPGRADES.length; v++) await tx.exec(UPGRADES[v]!);
+    if (rows.length === 0) await tx.query('INSERT INTO midair.schema_version VALUES ($1)', [UPGRADES.length]);
+    else await tx.query('UPDATE midair.schema_version SET version = $1', [UPGRADES.length]);
+    return { from, to: UPGRADES.length };
+  });
+}

@@ -1,0 +1,31 @@
+import type { Executor } from '../db/executor.js';
+import { MidairError } from '../errors.js';
+
+const OPERATOR_LOCK = 7_305_114_202;
+
+/**
+ * Commands that change a migration hold a session advisory lock, so two operators cannot run
+ * conflicting steps at once; the second is told who holds it. The embedded database is one
+ * process at a time already (its folder lock).
+ */
+export async function withOperatorLock<T>(db: Executor, command: string, fn: () => Promise<T>): Promise<T> {
+  if (db.kind === 'embedded') return fn();
+  return db.session(async (session) => {
+    const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [OPERATOR_LOCK]);
+    if (!row?.locked) {
+      const holders = await db.query<{ pid: number; application_name: string; usename: string; backend_start: string }>(
+        `SELECT a.pid, a.application_name, a.usename, a.backend_start::text
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`,
+        [OPERATOR_LOCK],
+      );
+      const who = holders[0] ? `"${holders[0].application_name}" (pid ${holders[0].pid}, user ${holders[0].usename}, connected ${holders[0].backend_start})` : 'another session';
+      throw new MidairError(`cannot run ${command}: another midair command is running on this database: ${who}`, 'wait for it to finish and run this command again');
+    }
+    try {
+      return await fn();
+    } finally {
+      await session.query('SELECT pg_advisory_unlock($1)', [OPERATOR_LOCK]).catch(() => {});
+    }
+  });
+}

@@ -1,0 +1,95 @@
+import { hostname, userInfo } from 'node:os';
+import type { Queryable } from '../db/executor.js';
+import type { Catalog } from '../catalog/read.js';
+import type { Migration } from '../migration/types.js';
+
+/** Where a migration is in its life cycle (see DESIGN.md); the -ing stages are crash-resumable steps. */
+export type Stage = 'expanding' | 'expanded' | 'complete' | 'rolling_back' | 'rolled_back';
+
+export const ACTIVE_STAGES: Stage[] = ['expanding', 'expanded', 'rolling_back'];
+
+export interface MigrationRecord {
+  id: number;
+  name: string;
+  schema: string;
+  versionSchema: string;
+  stage: Stage;
+  definition: Migration;
+  catalog: Catalog;
+  checksum: string;
+  file: string | null;
+  startedAt: string;
+  stageChangedAt: string;
+  endedAt: string | null;
+}
+
+const COLUMNS = `id::int AS id, name, schema, version_schema AS "versionSchema", stage, definition, catalog, checksum, file,
+  started_at::text AS "startedAt", stage_changed_at::text AS "stageChangedAt", ended_at::text AS "endedAt"`;
+
+export function actor(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+  }
+  return process.env.MIDAIR_ACTOR ?? `${user}@${hostname()}`;
+}
+
+export async function activeMigration(db: Queryable, schema: string): Promise<MigrationRecord | undefined> {
+  const rows = await db.query<MigrationRecord>(
+    `SELECT ${COLUMNS} FROM midair.migrations WHERE schema = $1 AND stage NOT IN ('complete', 'rolled_back')`,
+    [schema],
+  );
+  return rows[0];
+}
+
+export async function latestByName(db: Queryable, name: string): Promise<MigrationRecord | undefined> {
+  const rows = await db.query<MigrationRecord>(`SELECT ${COLUMNS} FROM midair.migrations WHERE name = $1 ORDER BY id DESC LIMIT 1`, [name]);
+  return rows[0];
+}
+
+export async function lastCompleted(db: Queryable, schema: string): Promise<MigrationRecord | undefined> {
+  const rows = await db.query<MigrationRecord>(
+    `SELECT ${COLUMNS} FROM midair.migrations WHERE schema = $1 AND stage = 'complete' ORDER BY ended_at DESC, id DESC LIMIT 1`,
+    [schema],
+  );
+  return rows[0];
+}
+
+export async function history(db: Queryable, schema: string): Promise<MigrationRecord[]> {
+  return db.query<MigrationRecord>(`SELECT ${COLUMNS} FROM midair.migrations WHERE schema = $1 ORDER BY id`, [schema]);
+}
+
+export async function insertMigration(
+  db: Queryable,
+  m: { name: string; schema: string; versionSchema: string; definition: Migration; catalog: Catalog; checksum: string; file: string | null },
+): Promise<number> {
+  const rows = await db.query<{ id: number }>(
+    `INSERT INTO midair.migrations (name, schema, version_schema, stage, definition, catalog, checksum, file)
+     VALUES ($1, $2, $3, 'expanding', $4, $5, $6, $7) RETURNING id::int AS id`,
+    [m.name, m.schema, m.versionSchema, JSON.stringify(m.definition), JSON.stringify(m.catalog), m.checksum, m.file],
+  );
+  await audit(db, { action: 'start', migration: m.name, fromStage: 'planned', toStage: 'expanding', details: { file: m.file } });
+  return rows[0]!.id;
+}
+
+export async function setStage(db: Queryable, record: MigrationRecord, to: Stage, action: string, details: Record<string, unknown> = {}): Promise<void> {
+  const ended = to === 'complete' || to === 'rolled_back';
+  await db.query(
+    `UPDATE midair.migrations SET stage = $2, stage_changed_at = now()${ended ? ', ended_at = now()' : ''} WHERE id = $1`,
+    [record.id, to],
+  );
+  await audit(db, { action, migration: record.name, fromStage: record.stage, toStage: to, details });
+  record.stage = to;
+}
+
+export async function audit(
+  db: Queryable,
+  entry: { action: string; migration?: string; fromStage?: string; toStage?: string; details?: Record<string, unknown> },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO midair.audit_log (actor, action, migration, from_stage, to_stage, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [actor(), entry.action, entry.migration ?? null, entry.fromStage ?? null, entry.toStage ?? null, JSON.stringify(entry.details ?? {})],
+  );
+}

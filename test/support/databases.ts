@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** The PostgreSQL server the tests use; CI starts it (a missing server fails the suite). */
+export const SERVER_URL = process.env.MIDAIR_TEST_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function urlFor(database: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = '/' + database;
+  return url.toString();
+}
+
+/** A new, empty database on the test server, dropped by the returned function. */
+export async function freshDatabase(label: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const name = `midair_t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Math.floor(Math.random() * 1e6)}`.slice(0, 63);
+  const admin = new pg.Client(SERVER_URL);
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  return {
+    url: urlFor(name),
+    name,
+    async drop() {
+      const c = new pg.Client(SERVER_URL);
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A temporary folder, removed by the returned function. */
+export function tempDir(label: string): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `midair-${label}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
