@@ -1,4 +1,4 @@
-import { ident } from '../db/sql.js';
+import { ident, qualified, shortName } from '../db/sql.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import { constrainNewColumn, type ColumnConstraints } from './constraints.js';
 
@@ -29,8 +29,31 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   sync.up.push({ column: physical, expression: d.up, source: c.where });
   sync.down.push({ column: column.physical, expression: d.down, source: c.where });
   c.plan.contract.push({ sql: `ALTER TABLE ${t} DROP COLUMN ${ident(column.physical)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+  carryOverIndexes(c, table, column.physical, physical);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true };
   table.columns[table.columns.indexOf(column)] = replacement;
   constrainNewColumn(c, table, replacement, d, names);
+}
+
+/**
+ * Dropping the old column at contract drops its indexes; copies built online on the new column
+ * take their names (and their UNIQUE constraints) in the same contract transaction.
+ */
+function carryOverIndexes(c: Compiler, table: TableShape, oldPhysical: string, newPhysical: string): void {
+  const t = c.q(table.physical);
+  for (const index of table.before?.indexes ?? []) {
+    if (!index.columns.includes(oldPhysical)) continue;
+    const copy = shortName('_midair', index.name);
+    const columns = index.columns.map((name) => ident(name === oldPhysical ? newPhysical : name)).join(', ');
+    c.plan.expandOnline.push({
+      sql: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${ident(copy)} ON ${t} USING ${index.method} (${columns})`,
+      lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)',
+      index: copy,
+    });
+    c.plan.contract.push({ sql: `ALTER INDEX ${qualified(c.schema, copy)} RENAME TO ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+    if (index.constraint) {
+      c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(index.name)} UNIQUE USING INDEX ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+    }
+  }
 }
