@@ -12,7 +12,7 @@ import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
 import { Compiler, type Precondition } from './compiler.js';
 import { MARKER_COLUMN, type Plan } from './plan.js';
-import { syncFunctionName, syncFunctionSql, syncTriggerName } from './syncTrigger.js';
+import { SKIP_DURING_BACKFILL, syncFunctionName, syncFunctionSql, syncTriggerName } from './syncTrigger.js';
 import type { Migration, Operation } from './types.js';
 
 export function versionSchemaName(schema: string, migration: string): string {
@@ -63,7 +63,7 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     const trigger = ident(syncTriggerName(migration.name));
     plan.expand.push(
       { sql: syncFunctionSql(catalog.schema, migration.name, versionSchema, sync), lock: 'none' },
-      { sql: `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(sync.table)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`, lock: 'SHARE ROW EXCLUSIVE, catalog only' },
+      { sql: `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(sync.table)} FOR EACH ROW WHEN (${SKIP_DURING_BACKFILL}) EXECUTE FUNCTION ${fn}()`, lock: 'SHARE ROW EXCLUSIVE, catalog only' },
     );
     const drop = [
       { sql: `DROP TRIGGER IF EXISTS ${trigger} ON ${q(sync.table)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },

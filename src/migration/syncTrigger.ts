@@ -5,6 +5,12 @@ export function syncFunctionName(migration: string, table: string): string {
   return shortName('sync', migration, table);
 }
 
+/**
+ * The backfill computes the new columns itself, set-wise; this WHEN clause keeps the trigger from
+ * even being called for its rows (a PL/pgSQL call per row would cost as much as the update).
+ */
+export const SKIP_DURING_BACKFILL = `current_setting('midair.backfill', true) IS DISTINCT FROM 'on'`;
+
 export function syncTriggerName(migration: string): string {
   return shortName('_midair_sync', migration);
 }
@@ -38,7 +44,6 @@ function block(declarations: string, body: string): string {
 export function syncFunctionSql(schema: string, migration: string, versionSchema: string, sync: TableSync): string {
   const unsyncedRowsExist = sync.up.length + sync.fill.length > 0;
   const parts: string[] = [];
-  parts.push(`  IF current_setting('midair.backfill', true) = 'on' THEN RETURN NEW; END IF;`);
   if (unsyncedRowsExist) {
     // A row not yet backfilled gets its new columns from its old values before anything else,
     // so that a new-release update of one column never derives the old shape from empty ones.
