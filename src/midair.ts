@@ -1,5 +1,6 @@
 import { readCatalog } from './catalog/read.js';
-import { runBackfill, type BackfillResult } from './backfill/run.js';
+import { setPaused } from './backfill/control.js';
+import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
 import { resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
@@ -81,12 +82,20 @@ export class Midair {
     return startMigration(await this.context(), loaded);
   }
 
-  async backfill(): Promise<BackfillResult> {
+  /** Several processes may backfill at once: they share the work through leases. */
+  async backfill(options: BackfillOptions = {}): Promise<BackfillResult> {
     const ctx = await this.context();
     return withOperatorLock(ctx.db, 'backfill', async () => {
       const record = await this.active(ctx);
-      return runBackfill(ctx, record, compileRecord(record));
-    });
+      return runBackfill(ctx, record, compileRecord(record), options);
+    }, 'shared');
+  }
+
+  /** Pauses or resumes every backfill worker of the active migration, in any process. */
+  async setBackfillPaused(paused: boolean): Promise<void> {
+    const ctx = await this.context();
+    const record = await this.active(ctx);
+    await setPaused(ctx.db, record, paused);
   }
 
   async verify(): Promise<VerifyResult> {

@@ -22,6 +22,9 @@ export interface BackfillProgress {
   rowsPerSecond: number;
   etaSeconds: number | null;
   batchSize: number;
+  workers: number;
+  /** What slows the backfill now (replication lag, probe latency, rate cap, pause), or null. */
+  throttle: string | null;
 }
 
 export interface Reporter {

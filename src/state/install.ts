@@ -33,12 +33,31 @@ const UPGRADES: string[] = [
   CREATE TABLE midair.backfill_checkpoints (
     migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
     table_name text NOT NULL,
+    -- The highest key handed out to a worker; every key up to it is done or leased.
     last_key jsonb,
+    handed_out boolean NOT NULL DEFAULT false,
     rows_done bigint NOT NULL DEFAULT 0,
     rows_total bigint NOT NULL DEFAULT 0,
     done boolean NOT NULL DEFAULT false,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (migration_id, table_name)
+  );
+  CREATE TABLE midair.backfill_leases (
+    id bigserial PRIMARY KEY,
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    table_name text NOT NULL,
+    lo jsonb,
+    hi jsonb,
+    rows integer NOT NULL,
+    worker text NOT NULL,
+    backend_pid integer,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE TABLE midair.backfill_control (
+    migration_id bigint PRIMARY KEY REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    paused boolean NOT NULL DEFAULT false,
+    changed_by text NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT now()
   );
   CREATE TABLE midair.verifications (
     id bigserial PRIMARY KEY,

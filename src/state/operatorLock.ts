@@ -6,17 +6,19 @@ const OPERATOR_LOCK = 7_305_114_202;
 /**
  * Commands that change a migration hold a session advisory lock, so two operators cannot run
  * conflicting steps at once; the second is told who holds it. The embedded database is one
- * process at a time already (its folder lock).
+ * process at a time already (its folder lock). Backfills take the lock shared: any number of them
+ * run together, but none while start, complete or rollback runs.
  */
-export async function withOperatorLock<T>(db: Executor, command: string, fn: () => Promise<T>): Promise<T> {
+export async function withOperatorLock<T>(db: Executor, command: string, fn: () => Promise<T>, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<T> {
   if (db.kind === 'embedded') return fn();
+  const suffix = mode === 'shared' ? '_shared' : '';
   return db.session(async (session) => {
-    const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [OPERATOR_LOCK]);
+    const [row] = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock${suffix}($1) AS locked`, [OPERATOR_LOCK]);
     if (!row?.locked) {
       const holders = await db.query<{ pid: number; application_name: string; usename: string; backend_start: string }>(
         `SELECT a.pid, a.application_name, a.usename, a.backend_start::text
            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`,
+          WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid() AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`,
         [OPERATOR_LOCK],
       );
       const who = holders[0] ? `"${holders[0].application_name}" (pid ${holders[0].pid}, user ${holders[0].usename}, connected ${holders[0].backend_start})` : 'another session';
@@ -25,7 +27,7 @@ export async function withOperatorLock<T>(db: Executor, command: string, fn: () 
     try {
       return await fn();
     } finally {
-      await session.query('SELECT pg_advisory_unlock($1)', [OPERATOR_LOCK]).catch(() => {});
+      await session.query(`SELECT pg_advisory_unlock${suffix}($1)`, [OPERATOR_LOCK]).catch(() => {});
     }
   });
 }

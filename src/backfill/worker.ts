@@ -1,0 +1,132 @@
+import type { Executor, Queryable } from '../db/executor.js';
+import { ident } from '../db/sql.js';
+import { MidairError } from '../errors.js';
+import type { Assignment } from '../migration/plan.js';
+import { MARKER_COLUMN } from '../migration/plan.js';
+import type { Key, KeyRange } from './keyRange.js';
+import { claim, finish, type Lease, type LeaseOwner } from './leases.js';
+import type { Throttle } from './throttle.js';
+
+/** One connection's worth of transactions; on a server it is one session, so its pid identifies the worker. */
+export interface WorkerConnection {
+  backendPid: number | null;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+/** A table's backfill as every worker of this process sees it. */
+export interface TableJob {
+  migrationId: number;
+  table: string;
+  range: KeyRange;
+  assignments: Assignment[];
+  lockTimeoutMs: number;
+  targetBatchMs: number;
+  leaseSeconds: number;
+  throttle: Throttle;
+  /** Called after every committed batch, with the table-wide count of rows done. */
+  onBatch(batch: { rows: number; rowsDone: number; batchSize: number; throttle: string | null; takenOver: boolean }): void;
+  onWait(reason: string | null): void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const RETRYABLE = new Set(['55P03', '40P01', '40001']);
+
+/** Runs BEGIN/COMMIT on one session (node-postgres hands out no transaction object). */
+export function sessionConnection(session: Queryable, backendPid: number | null): WorkerConnection {
+  return {
+    backendPid,
+    async transaction(fn) {
+      await session.exec('BEGIN');
+      try {
+        const result = await fn(session);
+        await session.exec('COMMIT');
+        return result;
+      } catch (error) {
+        await session.exec('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    },
+  };
+}
+
+export function executorConnection(db: Executor): WorkerConnection {
+  return { backendPid: null, transaction: (fn) => db.transaction(fn) };
+}
+
+async function explainFailure(db: Queryable, job: TableJob, lease: Lease, error: unknown): Promise<never> {
+  const e = error as { code?: string; message: string; detail?: string };
+  if (e.code === '23505' || e.code === '23514' || e.code === '23502') {
+    throw new MidairError(`backfill of "${job.table}" stopped: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, 'the new values break a constraint: change "up" so they satisfy it, then roll back and start again');
+  }
+  // The batch failed as a whole; find the first row whose `up` fails, so the message can name it.
+  const where = job.range.condition(lease.lo, lease.hi);
+  const keys = await db.query<{ key: Key }>(`SELECT ${job.range.asText} AS key FROM ${job.range.table} WHERE ${where.sql} ORDER BY ${job.range.tuple}`, where.params).catch(() => []);
+  const byKey = job.range.columns.map((c, i) => `${ident(c.name)} = $${i + 1}::${c.type}`).join(' AND ');
+  for (const { key } of keys) {
+    for (const a of job.assignments) {
+      try {
+        await db.query(`SELECT (${a.expression}) FROM ${job.range.table} WHERE ${byKey}`, key);
+      } catch (rowError) {
+        throw new MidairError(
+          `backfill of "${job.table}" stopped: ${a.source}: "up" for column "${a.column}" fails on the row with ${job.range.format(key)}: ${(rowError as Error).message}`,
+          'fix "up" in the migration (roll back, edit, start again), or fix that row; rows before it are done and kept',
+        );
+      }
+    }
+  }
+  throw error;
+}
+
+/**
+ * One worker: claims a range, fills it in one set-wise UPDATE that commits together with the end
+ * of its lease, adapts the next range to the target time per batch, and paces itself by the
+ * throttle. It returns when the table is done, by this or any other worker.
+ */
+export async function runWorker(conn: WorkerConnection, db: Queryable, job: TableJob, worker: string, firstBatch: number): Promise<void> {
+  const owner: LeaseOwner = { worker, backendPid: conn.backendPid, leaseSeconds: job.leaseSeconds };
+  const scope = { migrationId: job.migrationId, table: job.table };
+  const set = [...job.assignments.map((a) => `${ident(a.column)} = (${a.expression})`), `${ident(MARKER_COLUMN)} = 'o'`].join(', ');
+  let batch = firstBatch;
+  let lastBatchMs = 0;
+  for (;;) {
+    const reason = await job.throttle.pace(lastBatchMs);
+    const claimed = await conn.transaction((tx) => claim(tx, scope, job.range, owner, batch));
+    if (claimed.kind === 'done') return;
+    if (claimed.kind === 'wait') {
+      job.onWait(claimed.reason);
+      await sleep(claimed.reason ? 1000 : 200);
+      continue;
+    }
+    const { lease, takenOver } = claimed;
+    const started = performance.now();
+    let outcome: { owned: boolean; rowsDone: number } | undefined;
+    for (let attempt = 0; !outcome; attempt++) {
+      try {
+        outcome = await conn.transaction(async (tx) => {
+          await tx.exec(`SET LOCAL midair.backfill = 'on'; SET LOCAL lock_timeout = '${Math.max(job.lockTimeoutMs, 2000)}ms'`);
+          // Ending the lease first locks it, so a worker taking it over waits or skips it.
+          const ended = await finish(tx, scope, lease, worker);
+          if (!ended.owned) return ended;
+          const where = job.range.condition(lease.lo, lease.hi);
+          await tx.query(`UPDATE ${job.range.table} SET ${set} WHERE ${where.sql} AND ${ident(MARKER_COLUMN)} IS NULL`, where.params);
+          return ended;
+        });
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? '';
+        // A row locked by the application, or a deadlock with it: the batch is tried again.
+        if (RETRYABLE.has(code) && attempt < 20) {
+          await sleep(50 * (attempt + 1));
+          continue;
+        }
+        await explainFailure(db, job, lease, error);
+      }
+    }
+    lastBatchMs = performance.now() - started;
+    if (!outcome.owned) continue; // another worker took the lease over; its commit is the one that counts
+    job.throttle.record(lease.rows);
+    // Adapt the next batch to the target time, by at most a factor of two per step.
+    const factor = Math.min(2, Math.max(0.5, job.targetBatchMs / Math.max(1, lastBatchMs)));
+    batch = Math.max(100, Math.min(200_000, Math.round(batch * factor)));
+    job.onBatch({ rows: lease.rows, rowsDone: outcome.rowsDone, batchSize: batch, throttle: reason, takenOver });
+  }
+}
