@@ -1,4 +1,4 @@
-import { explainDatabaseError } from '../errors.js';
+import { MidairError, explainDatabaseError } from '../errors.js';
 import { connectEmbedded } from './embedded.js';
 import type { Executor } from './executor.js';
 import { connectPostgres } from './postgres.js';
@@ -9,6 +9,11 @@ export async function connect(options: { database: string | null; embeddedDir: s
     if (options.database) return await connectPostgres(options.database, { applicationName: options.applicationName ?? 'midair', poolSize: options.poolSize });
     return await connectEmbedded(options.embeddedDir);
   } catch (error) {
-    throw explainDatabaseError(error, options.database ? 'connecting to the database' : 'opening the embedded database');
+    const explained = explainDatabaseError(error, options.database ? 'connecting to the database' : 'opening the embedded database');
+    // Whatever else stops a connection (the server hung up, TLS refused, too many clients) is the user's to fix too.
+    if (options.database && !(explained instanceof MidairError)) {
+      throw new MidairError(`connecting to the database: ${(error as Error).message}`, 'check the URL in DATABASE_URL, --database or midair.config.ts, and that the server accepts connections');
+    }
+    throw explained;
   }
 }

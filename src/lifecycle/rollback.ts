@@ -1,6 +1,6 @@
 import { MidairError } from '../errors.js';
 import { qualified } from '../db/sql.js';
-import { activeMigration, setStage } from '../state/store.js';
+import { activeMigration, latestByName, setStage } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
@@ -21,6 +21,10 @@ export async function rollbackMigration(ctx: Context, name?: string): Promise<Ro
   const { db, settings } = ctx;
   return withOperatorLock(db, 'rollback', async () => {
     const record = await activeMigration(db, settings.schema);
+    if (name && record?.name !== name && (await latestByName(db, name))?.stage === 'rolled_back') {
+      // A re-run after a crash that came after the rollback had committed: it is done.
+      return { migration: name, stage: 'rolled_back', droppedRows: {} };
+    }
     if (!record || (name && record.name !== name)) {
       throw new MidairError(name ? `migration "${name}" is not active, so there is nothing to roll back` : `no migration is active in schema "${settings.schema}"`, 'a complete migration cannot be rolled back: write a new migration that reverses it');
     }

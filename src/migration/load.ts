@@ -53,7 +53,9 @@ export function listMigrationFiles(dir: string): string[] {
 export async function resolveMigration(ref: string, migrationsDir: string): Promise<LoadedMigration> {
   if (existsSync(ref)) return loadMigrationFile(ref);
   const files = listMigrationFiles(migrationsDir);
-  const byFile = files.find((f) => basename(f, extname(f)) === ref || basename(f) === ref);
+  const stem = (f: string) => basename(f, extname(f));
+  // "split_name" finds 20250131093000_split_name.ts (as `midair new` names files) without loading the others.
+  const byFile = files.find((f) => stem(f) === ref || basename(f) === ref) ?? files.find((f) => stem(f).replace(/^\d+_/, '') === ref);
   if (byFile) return loadMigrationFile(byFile);
   for (const file of files) {
     const loaded = await loadMigrationFile(file);

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { action } from '../action.js';
+import { withMidair } from '../session.js';
+import { addVerb } from '../verb.js';
+
+export function registerLatest(program: Command): void {
+  addVerb(program, 'latest', 'the schema new-release clients put in their search_path')
+    .option('--search-path', 'print only the schema name, e.g. for PGOPTIONS="-c search_path=$(midair latest --search-path)"')
+    .action(
+      action(async ({ options, command }) => {
+        const searchPath = await withMidair('latest', options, (midair) => midair.latestSearchPath());
+        const bare = Boolean(command.opts<{ searchPath?: boolean }>().searchPath);
+        return { data: { searchPath }, text: bare ? searchPath : `latest search_path: ${searchPath}` };
+      }),
+    );
+}

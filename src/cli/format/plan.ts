@@ -1,0 +1,35 @@
+import type { Plan, Step } from '../../migration/plan.js';
+
+/** The phases in the order they run, with the verb that runs them and how. */
+const PHASES: { key: keyof Pick<Plan, 'expand' | 'expandOnline' | 'validate' | 'contract' | 'contractOnline' | 'rollbackOnline' | 'rollback'>; title: string }[] = [
+  { key: 'expand', title: 'start: expand, one transaction (catalog only)' },
+  { key: 'expandOnline', title: 'start: online, one statement at a time' },
+  { key: 'validate', title: 'complete: online checks before contract' },
+  { key: 'contract', title: 'complete: contract, one transaction (catalog only)' },
+  { key: 'contractOnline', title: 'complete: online, after contract' },
+  { key: 'rollbackOnline', title: 'rollback: online, one statement at a time' },
+  { key: 'rollback', title: 'rollback: one transaction (catalog only)' },
+];
+
+function formatStep(step: Step, n: number): string {
+  const [first = '', ...rest] = step.sql.trim().split('\n');
+  const sql = [`  ${n}. ${first}`, ...rest.map((l) => `     ${l}`)].join('\n');
+  return `${sql}\n     lock: ${step.lock}`;
+}
+
+export function formatPlan(plan: Plan): string {
+  const out = [`plan for "${plan.migration}" on schema "${plan.schema}"; new-release clients use search_path "${plan.versionSchema}"`];
+  for (const sync of plan.sync) {
+    const up = [...sync.up, ...sync.fill].map((a) => a.column);
+    const down = sync.down.map((a) => a.column);
+    out.push(`sync "${sync.table}" (key ${sync.key.join(', ')}): old-release writes set ${up.join(', ') || 'nothing'}; new-release writes set ${down.join(', ') || 'nothing'}`);
+  }
+  for (const phase of PHASES) {
+    const steps = plan[phase.key];
+    if (steps.length === 0) continue;
+    out.push('', `${phase.title}:`, ...steps.map((s, i) => formatStep(s, i + 1)));
+  }
+  if (plan.warnings.length) out.push('', 'warnings:', ...plan.warnings.map((w) => `  - ${w}`));
+  out.push('', 'nothing was run; `midair start` applies the first phases.');
+  return out.join('\n');
+}

@@ -1,0 +1,29 @@
+import type { StatusResult } from '../../lifecycle/status.js';
+import { formatCount } from './duration.js';
+
+const NEXT: Record<string, string> = {
+  expanding: 'run `midair start` again to finish expanding, or `midair rollback`',
+  expanded: 'backfill, verify, then `midair complete` (or `midair rollback`)',
+  rolling_back: 'run `midair rollback` again to finish rolling back',
+};
+
+export function formatStatus(s: StatusResult, database: string): string {
+  const out = [`database: ${database}`, `schema: ${s.schema}`, `latest search_path: ${s.latestSearchPath}`];
+  const a = s.active;
+  if (!a) out.push('active migration: none');
+  else {
+    out.push(`active migration: ${a.name} (${a.stage} since ${a.stageChangedAt}; started ${a.startedAt})`, `  version schema: ${a.versionSchema}`);
+    for (const b of a.backfill) {
+      out.push(`  backfill ${b.table}: ${formatCount(b.rowsDone)}/${formatCount(b.rowsTotal)} rows${b.done ? ', done' : ''} (updated ${b.updatedAt})`);
+    }
+    if (a.backfill.length === 0) out.push('  backfill: not run yet');
+    const v = a.lastVerification;
+    out.push(v ? `  last verify: ${v.at}: ${formatCount(v.rowsChecked)} rows, ${formatCount(v.mismatches)} mismatches, ${formatCount(v.unsynced)} not backfilled` : '  last verify: never');
+    if (NEXT[a.stage]) out.push(`  next: ${NEXT[a.stage]}`);
+  }
+  if (s.migrations.length) {
+    out.push('history:');
+    for (const m of s.migrations) out.push(`  ${m.name}  ${m.stage}  started ${m.startedAt}${m.endedAt ? `, ended ${m.endedAt}` : ''}`);
+  }
+  return out.join('\n');
+}

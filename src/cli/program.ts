@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerBackfill } from './commands/backfill.js';
+import { registerComplete } from './commands/complete.js';
+import { registerDemoCommand } from '../demo/command.js';
+import { registerRehearseCommand } from '../rehearse/command.js';
+import { registerInit } from './commands/init.js';
+import { registerLatest } from './commands/latest.js';
+import { registerNew } from './commands/new.js';
+import { registerPlan } from './commands/plan.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerStart } from './commands/start.js';
+import { registerStatus } from './commands/status.js';
+import { registerVerify } from './commands/verify.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/**
+ * The `midair` program. Each verb lives in commands/<verb>.ts as `register<Verb>(program)`, built
+ * with addVerb (--json) and action (output, errors, exit code); add a verb with one import and
+ * one call below.
+ */
+export function buildProgram(): Command {
+  const program = new Command('midair')
+    .description('zero-downtime expand/contract schema migrations for PostgreSQL')
+    .version(version)
+    .option('--database <url>', 'PostgreSQL connection URL (overrides DATABASE_URL and the config file)')
+    .option('--config <file>', 'config file (default: midair.config.ts in the current folder)')
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', '\nWith no database configured, the embedded database in .midair/db is used.\nExit codes: 0 done, 1 failed (or verify found mismatches).');
+  registerInit(program);
+  registerNew(program);
+  registerPlan(program);
+  registerStart(program);
+  registerStatus(program);
+  registerBackfill(program);
+  registerVerify(program);
+  registerComplete(program);
+  registerRollback(program);
+  registerLatest(program);
+  registerDemoCommand(program);
+  registerRehearseCommand(program);
+  return program;
+}

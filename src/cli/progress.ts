@@ -1,0 +1,90 @@
+import cliProgress from 'cli-progress';
+import type { BackfillProgress } from '../lifecycle/context.js';
+import { formatCount, formatEta } from './format/duration.js';
+
+/** Shows backfill progress; `pause` clears the way for a message line. */
+export interface ProgressView {
+  update(p: BackfillProgress): void;
+  pause(): void;
+}
+
+// The engine reports a wait (pause, throttle with nothing done) as an event with rowsDone -1.
+const isWait = (p: BackfillProgress) => p.rowsDone < 0;
+
+function percent(p: BackfillProgress): string {
+  return p.rowsTotal > 0 ? `${Math.floor((100 * p.rowsDone) / p.rowsTotal)}%` : '100%';
+}
+
+function note(p: BackfillProgress): string {
+  if (isWait(p)) return `waiting: ${p.throttle ?? 'other workers hold the remaining ranges'}`;
+  return [p.workers > 1 ? `${p.workers} workers` : '', p.throttle ? `throttled: ${p.throttle}` : ''].filter(Boolean).join(', ');
+}
+
+/** One bar per table, redrawn in place on a terminal. */
+function barView(): ProgressView {
+  let bar: cliProgress.SingleBar | null = null;
+  let table = '';
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  return {
+    update(p) {
+      if (bar && table === p.table && isWait(p)) return bar.update({ note: note(p) });
+      if (isWait(p)) return;
+      const payload = { table: p.table, rate: formatCount(p.rowsPerSecond), etaText: formatEta(p.etaSeconds), done: formatCount(p.rowsDone), all: formatCount(p.rowsTotal), note: note(p) };
+      if (!bar || table !== p.table) {
+        stop();
+        table = p.table;
+        bar = new cliProgress.SingleBar(
+          { format: '{table} [{bar}] {percentage}% | {done}/{all} rows | {rate} rows/s | ETA {etaText} {note}', stream: process.stderr, hideCursor: false },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.rowsTotal, p.rowsDone, payload);
+        return;
+      }
+      bar.setTotal(p.rowsTotal);
+      bar.update(p.rowsDone, payload);
+      if (p.rowsDone >= p.rowsTotal) stop();
+    },
+    pause: stop,
+  };
+}
+
+/** At most one line a second (and the last one of each table), for logs and pipes. */
+function lineView(): ProgressView {
+  let last = 0;
+  return {
+    update(p) {
+      const now = Date.now();
+      const final = !isWait(p) && p.rowsDone >= p.rowsTotal;
+      if (!final && now - last < 1000) return;
+      last = now;
+      const extra = note(p);
+      const counts = isWait(p) ? '' : `${formatCount(p.rowsDone)}/${formatCount(p.rowsTotal)} rows (${percent(p)}), ${formatCount(p.rowsPerSecond)} rows/s, ETA ${formatEta(p.etaSeconds)}`;
+      process.stderr.write(`backfill ${p.table}: ${[counts, extra].filter(Boolean).join(', ')}\n`);
+    },
+    pause() {},
+  };
+}
+
+/** JSON lines on stderr for --json: at most five a second, plus the last one of each table. */
+function jsonView(): ProgressView {
+  let last = 0;
+  return {
+    update(p) {
+      const now = Date.now();
+      const final = !isWait(p) && p.rowsDone >= p.rowsTotal;
+      if (!final && now - last < 200) return;
+      last = now;
+      const line = isWait(p) ? { event: 'wait', table: p.table, reason: p.throttle } : { event: 'progress', ...p, rowsPerSecond: Math.round(p.rowsPerSecond) };
+      process.stderr.write(JSON.stringify(line) + '\n');
+    },
+    pause() {},
+  };
+}
+
+export function progressView(json: boolean): ProgressView {
+  if (json) return jsonView();
+  return process.stderr.isTTY ? barView() : lineView();
+}

@@ -1,0 +1,25 @@
+import { relative } from 'node:path';
+import { loadConfig, type ResolvedConfig } from '../config/load.js';
+import { createMidair, type Midair } from '../midair.js';
+import { cliReporter } from './reporter.js';
+import type { GlobalOptions } from './options.js';
+
+export function resolveSettings(options: GlobalOptions): Promise<ResolvedConfig> {
+  return loadConfig({ configFile: options.config, database: options.database });
+}
+
+/** Opens Midair for one verb (saying so when it is the embedded database) and closes it after. */
+export async function withMidair<T>(verb: string, options: GlobalOptions, fn: (midair: Midair, settings: ResolvedConfig) => Promise<T>): Promise<T> {
+  const settings = await resolveSettings(options);
+  if (settings.database === null) {
+    const dir = relative(process.cwd(), settings.embeddedDir) || '.';
+    process.stderr.write(`using the embedded database in ${dir}; set DATABASE_URL or --database to use a server\n`);
+  }
+  // The pid in application_name lets an operator find (or wait for) this process's sessions.
+  const midair = await createMidair({ resolved: settings, reporter: cliReporter(options.json), applicationName: `midair ${verb} (pid ${process.pid})` });
+  try {
+    return await fn(midair, settings);
+  } finally {
+    await midair.close();
+  }
+}
