@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { action } from '../cli/action.js';
+import { resolveSettings } from '../cli/session.js';
+import { addVerb } from '../cli/verb.js';
+import { progressView } from '../demo/progress.js';
+import { MidairError } from '../errors.js';
+import { formatReport } from '../workload/formatReport.js';
+import { withInterrupt } from '../workload/interrupt.js';
+import { positiveInteger, positiveNumber } from '../workload/knobs.js';
+import { runRehearsal } from './run.js';
+
+export const REHEARSE_DEFAULTS = { clients: 8, duration: 10, rows: 10_000 };
+
+export function registerRehearseCommand(program: Command): void {
+  addVerb(program, 'rehearse <migration>', 'run a migration end to end in a copy of the database under simulated traffic of both releases, and report what users would have seen')
+    .option('--database <url>', 'the database to rehearse on; it is copied on its server and never written to (default: DATABASE_URL or the config file)')
+    .option('--clients <n>', `simulated application clients (default ${REHEARSE_DEFAULTS.clients})`)
+    .option('--duration <seconds>', `seconds of traffic at the steps 0/10/50/100% and after complete, in total (default ${REHEARSE_DEFAULTS.duration})`)
+    .option('--rows <n>', `rows per table when the copy has to be a sample (default ${REHEARSE_DEFAULTS.rows})`)
+    .option('--keep', 'keep the copy afterwards instead of dropping it')
+    .action(
+      action(async ({ args, options, command }) => {
+        const o = command.opts<{ clients?: string; duration?: string; rows?: string; keep?: boolean }>();
+        const clients = positiveInteger('--clients', o.clients, REHEARSE_DEFAULTS.clients);
+        const durationSeconds = positiveNumber('--duration', o.duration, REHEARSE_DEFAULTS.duration);
+        const sampleRows = positiveInteger('--rows', o.rows, REHEARSE_DEFAULTS.rows);
+        const settings = await resolveSettings(options);
+        if (!settings.database) {
+          throw new MidairError('rehearse needs a PostgreSQL server: it copies the database there with CREATE DATABASE', 'give --database <url> (or set DATABASE_URL); the embedded database cannot be copied this way');
+        }
+        const report = await withInterrupt((signal) =>
+          runRehearsal({ database: settings.database!, migration: args[0]!, settings, clients, durationSeconds, sampleRows, keep: Boolean(o.keep), view: progressView, signal }),
+        );
+        const copy = report.copy.method === 'template' ? `a full copy (CREATE DATABASE ... TEMPLATE), "${report.copy.name}"` : `the schema and a sample, "${report.copy.name}" (not a full copy: ${report.copy.reason})`;
+        const text = formatReport(report, {
+          title: `midair rehearse ${args[0]}`,
+          lines: [
+            ['database', `${report.original}, never written to`],
+            ['copy', `${copy}, ${report.copy.kept ? 'kept' : 'dropped afterwards'}`],
+            ['tables', `${report.tables.join(', ')} (${report.rows.toLocaleString('en-US')} rows)`],
+          ],
+        });
+        return { data: { ...report }, text, exitCode: report.ok ? 0 : 1 };
+      }),
+    );
+}

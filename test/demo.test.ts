@@ -1,0 +1,150 @@
+import pg from 'pg';
+import { afterAll, describe, expect, test } from 'vitest';
+import { runDemo, type DemoReport } from '../src/demo/run.js';
+import { SERVER_URL, tempDir } from './support/databases.js';
+import { jsonOf, runCli, spawnCli } from './support/runCli.js';
+
+const SMALL = { rows: 2000, clients: 4, durationSeconds: 1.5 };
+
+function expectClean(report: DemoReport): void {
+  expect(report.requests.failures).toEqual([]);
+  expect(report.writes.samples).toEqual([]);
+  expect(report.failure).toBeNull();
+  expect(report.ok).toBe(true);
+  expect(report.requests.failed).toBe(0);
+  expect(report.writes.lost).toBe(0);
+  expect(report.writes.checked).toBe(true);
+  expect(report.verification.mismatches).toBe(0);
+  expect(report.requests.total).toBeGreaterThan(0);
+  expect(report.writes.acknowledged).toBeGreaterThan(0);
+  expect(report.backfill.rows).toBeGreaterThan(0);
+  expect(report.verification.rowsChecked).toBeGreaterThanOrEqual(SMALL.rows);
+  expect(report.stages.map((s) => s.stage)).toEqual(['setup', 'switch 0%', 'start', 'backfill', 'verify', 'switch 10%', 'switch 50%', 'switch 100%', 'complete', 'after complete', 'check']);
+  // Both releases really ran: old-release clients before the switch, new-release ones after.
+  const stage = (name: string) => report.stages.find((s) => s.stage === name)!;
+  expect(stage('switch 0%').requests).toBeGreaterThan(0);
+  expect(stage('switch 100%').newClients).toBe(SMALL.clients);
+  expect(stage('after complete').requests).toBeGreaterThan(0);
+}
+
+async function demoDatabases(): Promise<string[]> {
+  const admin = new pg.Client(SERVER_URL);
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'midair_demo_%'`);
+    return rows.map((r) => r.datname);
+  } finally {
+    await admin.end();
+  }
+}
+
+describe('midair demo', () => {
+  test('runs the whole life cycle on the embedded database with nothing failed or lost', async () => {
+    const report = await runDemo(SMALL);
+    expectClean(report);
+    expect(report.database).toBe('embedded');
+    expect(report.locks).toMatchObject({ maxWaitMs: 0, measured: false });
+    expect(report.notes.join(' ')).toMatch(/PGlite .* cannot show lock contention/);
+  });
+
+  test('runs on a server with real connections, in a database of its own that it drops', async () => {
+    const before = await demoDatabases();
+    const seen: string[] = [];
+    const report = await runDemo({
+      ...SMALL,
+      database: SERVER_URL,
+      afterStage: async (stage, db) => {
+        if (stage !== 'switch 50%') return;
+        // Several client sessions at once, each with its own backend.
+        const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'midair demo client' AND datname = current_database()`);
+        seen.push(row!.n);
+        const [name] = await db.query<{ db: string }>('SELECT current_database() AS db');
+        seen.push(name!.db);
+      },
+    });
+    expectClean(report);
+    expect(report.database).toBe('postgres');
+    expect(report.locks.measured).toBe(true);
+    expect(Number(seen[0])).toBe(SMALL.clients);
+    expect(seen[1]).toMatch(/^midair_demo_/);
+    expect(await demoDatabases()).toEqual(before);
+  });
+
+  test('a broken sync is reported: verify finds the mismatches, the migration is rolled back', async () => {
+    const report = await runDemo({
+      ...SMALL,
+      database: SERVER_URL,
+      afterStage: async (stage, db) => {
+        // Behind Midair's back: new columns that no longer follow from the old ones.
+        if (stage === 'backfill') await db.exec(`ALTER TABLE users DISABLE TRIGGER ALL; UPDATE users SET last_name = 'Broken' WHERE id % 10 = 0; ALTER TABLE users ENABLE TRIGGER ALL`);
+      },
+    });
+    expect(report.ok).toBe(false);
+    expect(report.verification.mismatches).toBeGreaterThan(0);
+    expect(report.verification.samples[0]).toMatchObject({ table: 'users', column: 'last_name', actual: 'Broken' });
+    expect(report.failure).toMatchObject({ stage: 'verify', rolledBack: true });
+    expect(report.writes.checked).toBe(false);
+  });
+
+  test('a write lost after complete is found by the ledger', async () => {
+    const report = await runDemo({
+      ...SMALL,
+      database: SERVER_URL,
+      afterStage: async (stage, db) => {
+        if (stage === 'complete') await db.exec(`UPDATE users SET first_name = 'Overwritten'; DELETE FROM products WHERE id % 2 = 0`);
+      },
+    });
+    expect(report.ok).toBe(false);
+    expect(report.failure).toBeNull();
+    expect(report.writes.lost).toBeGreaterThan(0);
+    expect(report.writes.samples.some((w) => w.field === 'first_name' && w.actual === 'Overwritten')).toBe(true);
+    expect(report.writes.samples.every((w) => w.field === 'first_name' || w.actual === '(missing)')).toBe(true);
+  });
+});
+
+describe('midair demo (command line)', () => {
+  const cwd = tempDir('demo-cli');
+  afterAll(() => cwd.remove());
+
+  test('--json prints one report object; the text report names the verdict', async () => {
+    const json = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '1', '--json']);
+    expect(json.code).toBe(0);
+    const report = jsonOf<DemoReport>(json);
+    expect(report).toMatchObject({ ok: true, database: 'postgres', rows: 1000, requests: { failed: 0 }, writes: { lost: 0 }, verification: { mismatches: 0 } });
+    for (const key of ['requests', 'writes', 'verification', 'backfill', 'locks', 'latency', 'stages']) expect(report).toHaveProperty(key);
+    expect(json.stderr).toMatch(/switch 50%/);
+
+    const text = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '1']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^midair demo: OK/);
+    expect(text.stdout).toMatch(/writes +\d[\d,]* acknowledged, 0 lost/);
+  });
+
+  test.each([
+    [['--rows', '0'], /--rows must be a whole number above 0 \(got "0"\)/],
+    [['--clients', '-2'], /--clients must be a whole number above 0/],
+    [['--rows', 'many'], /--rows must be a whole number above 0 \(got "many"\)/],
+    [['--duration', 'soon'], /--duration must be a number above 0/],
+    [['--database', 'postgres://postgres@127.0.0.1:1/nowhere'], /cannot reach the database/],
+  ])('bad input %j: one clear line and a non-zero exit', async (args, message) => {
+    const result = await runCli(cwd.path, ['demo', ...args]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('Ctrl-C stops the traffic, rolls the migration back and says so', async () => {
+    const run = spawnCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '10']);
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      run.child.stderr!.on('data', (chunk) => {
+        stderr += chunk;
+        if (/switch 10%/.test(stderr)) resolve();
+      });
+    });
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/error: interrupted during switch 10%: stopped the simulated application; rolled the migration back/);
+  });
+});
