@@ -18,7 +18,8 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
   const t = c.q(table.physical);
   const col = ident(column.physical);
   if (want.nullable === false) {
-    const name = shortName(table.name, column.name, 'not_null');
+    // Not "<table>_<column>_not_null": PostgreSQL 18 gives that name to the NOT NULL constraint of the old column.
+    const name = shortName(table.name, column.name, 'not_null_check');
     c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${col} IS NOT NULL) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
     c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
     c.plan.contract.push(
@@ -37,10 +38,28 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
       c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
       c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
     } else {
-      // The expression names the column by its final name, which exists only after contract.
+      // The expression names columns by their final names, which exist only after contract. Until
+      // then a function whose parameters carry those names evaluates it over the physical columns,
+      // so the check holds for every write and backfill batch from start on and is validated
+      // before contract; contract swaps it for the plain check.
+      const scope = c.scopeOf(table.columns);
+      const fn = `midair.${ident(shortName('check', c.plan.migration, name))}`;
+      c.plan.expand.push(
+        { sql: `CREATE FUNCTION ${fn}(${scope.map((s) => `${ident(s.name)} ${s.type}`).join(', ')}) RETURNS boolean LANGUAGE sql AS $midair$ SELECT (${want.check}) $midair$`, lock: 'none' },
+        { sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${fn}(${scope.map((s) => ident(s.physical)).join(', ')})) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+      );
+      c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+      c.plan.contract.push(
+        { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+        { sql: `DROP FUNCTION ${fn}`, lock: 'none' },
+      );
+      // Undo runs in reverse: the constraint goes before the function it calls.
+      c.plan.rollback.push(
+        { sql: `DROP FUNCTION IF EXISTS ${fn}`, lock: 'none' },
+        { sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+      );
       c.afterRename.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-      c.plan.contractOnline.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
-      c.plan.warnings.push(`${c.where}: the check on "${table.name}"."${column.name}" is enforced from complete on (validated right after it)`);
+      c.plan.contractOnline.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on, no violation left: proved before contract)' });
     }
   }
   if (want.references) {

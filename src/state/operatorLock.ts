@@ -18,7 +18,8 @@ export async function withOperatorLock<T>(db: Executor, command: string, fn: () 
       const holders = await db.query<{ pid: number; application_name: string; usename: string; backend_start: string }>(
         `SELECT a.pid, a.application_name, a.usename, a.backend_start::text
            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid() AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`,
+          WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid() AND ((l.classid::bigint << 32) | l.objid::bigint) = $1
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         [OPERATOR_LOCK],
       );
       const who = holders[0] ? `"${holders[0].application_name}" (pid ${holders[0].pid}, user ${holders[0].usename}, connected ${holders[0].backend_start})` : 'another session';

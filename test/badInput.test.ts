@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defineMigration, MidairError, op, type Midair, type Migration } from '../src/index.js';
+import { DRIVERS, openTarget, type Target } from './support/targets.js';
+
+const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text, age integer);
+INSERT INTO users (name, email, age) VALUES ('ann', 'ann@x.io', 30), ('bob', NULL, 40), ('cy', NULL, 50);`;
+
+/** The MidairError a promise rejects with (fails the test if it resolves or throws something else). */
+async function midairError(promise: Promise<unknown>): Promise<MidairError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(MidairError);
+  return error as MidairError;
+}
+
+describe.each(DRIVERS)('%s: bad input', (kind) => {
+  let target: Target;
+  let midair: Midair;
+
+  beforeAll(async () => {
+    target = await openTarget(kind, 'bad_input');
+  });
+  afterAll(async () => {
+    await target?.close();
+  });
+  beforeEach(async () => {
+    await target.reset();
+    await target.db.exec(USERS);
+    midair = target.midair();
+    await midair.init();
+  });
+
+  /** start must fail with `message` and leave the database exactly as it was. */
+  async function rejectedAtStart(migration: Migration, message: RegExp): Promise<MidairError> {
+    const before = await target.snapshot();
+    const error = await midairError(midair.start(migration));
+    expect(error.message).toMatch(message);
+    expect(await target.snapshot()).toEqual(before);
+    expect((await midair.status()).active).toBeNull();
+    return error;
+  }
+
+  it('a missing table names the operation and the field', async () => {
+    const migration = defineMigration({
+      name: 'bad_table',
+      operations: [
+        op.addColumn({ table: 'users', column: { name: 'nick', type: 'text' } }),
+        op.addColumn({ table: 'nope', column: { name: 'x', type: 'text' } }),
+      ],
+    });
+    const error = await rejectedAtStart(migration, /^migration "bad_table": operation 2 \(addColumn\): table "nope" does not exist in schema "public"$/);
+    expect(error.hint).toBe('tables in the new shape: users');
+    await expect(midair.plan(migration)).rejects.toThrow(/operation 2 \(addColumn\): table "nope" does not exist/);
+  });
+
+  it('a missing column names the operation and the field', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'bad_column', operations: [op.renameColumn({ table: 'users', from: 'nmae', to: 'full_name' })] }),
+      /operation 1 \(renameColumn\): from: table "users" has no column "nmae"/,
+    );
+    expect(error.hint).toBe('its columns: id, name, email, age');
+    await rejectedAtStart(
+      defineMigration({ name: 'bad_column2', operations: [op.alterColumn({ table: 'users', column: 'mail', nullable: false, up: `'x'` })] }),
+      /operation 1 \(alterColumn\): column: table "users" has no column "mail"/,
+    );
+  });
+
+  it('a malformed operation names its index and field', async () => {
+    const broken = { name: 'malformed', operations: [op.dropColumn({ table: 'users', column: 'age' }), { kind: 'addColumn', table: 'users', column: { name: 'x' } }] };
+    const error = await rejectedAtStart(broken as unknown as Migration, /invalid migration: operation 2, field "column\.type"/);
+    expect(error.hint).toMatch(/docs\/operations\.md/);
+  });
+
+  it('a type change without up and down is refused', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'age_text', operations: [op.alterColumn({ table: 'users', column: 'age', type: 'text', up: 'age::text' })] }),
+      /operation 1 \(alterColumn\): changing the type of "age" from integer to text needs both "up" and "down"/,
+    );
+    expect(error.hint).toMatch(/down converts back/);
+  });
+
+  it('NOT NULL on a column holding NULLs without up reports how many rows', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'email_required', operations: [op.alterColumn({ table: 'users', column: 'email', nullable: false })] }),
+      /operation 1 \(alterColumn\): 2 rows of "users" have NULL in "email", so it cannot become NOT NULL as it is/,
+    );
+    expect(error.hint).toMatch(/give "up", e\.g\. up: "coalesce\(email, <a value>\)"/);
+    await rejectedAtStart(
+      defineMigration({ name: 'add_required', operations: [op.addColumn({ table: 'users', column: { name: 'nick', type: 'text', nullable: false } })] }),
+      /operation 1 \(addColumn\): column "nick" is NOT NULL but has neither "up" nor "column\.default"/,
+    );
+  });
+
+  it('an up or down with a syntax error is caught at start, before anything changes', async () => {
+    const fixed = defineMigration({ name: 'add_shout', operations: [op.addColumn({ table: 'users', column: { name: 'shout', type: 'text' }, up: 'upper(name)' })] });
+    await rejectedAtStart(
+      defineMigration({ ...fixed, operations: [op.addColumn({ table: 'users', column: { name: 'shout', type: 'text' }, up: 'upper(name' })] }),
+      /operation 1 \(addColumn\): "up" for "users"\."shout" fails: syntax error/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'drop_age', operations: [op.dropColumn({ table: 'users', column: 'age', down: 'length(nmae)' })] }),
+      /operation 1 \(dropColumn\): "down" for "users"\."age" fails: column "nmae" does not exist/,
+    );
+    // Nothing was recorded: the corrected migration starts under the same name.
+    expect(await midair.start(fixed)).toMatchObject({ stage: 'expanded', resumed: false });
+  });
+
+  it('an up that fails on one row stops backfill naming that row, and rollback still restores everything', async () => {
+    await target.db.exec(`CREATE TABLE items (id integer PRIMARY KEY, qty text NOT NULL);
+      INSERT INTO items SELECT g, CASE WHEN g = 1150 THEN 'n/a' ELSE g::text END FROM generate_series(1, 1200) g;`);
+    const before = await target.snapshot();
+    // The dry run at start samples the first rows only, so the bad row passes start.
+    await midair.start(defineMigration({ name: 'qty_int', operations: [op.alterColumn({ table: 'items', column: 'qty', type: 'integer', up: 'qty::integer', down: 'qty::text' })] }));
+
+    const error = await midairError(midair.backfill());
+    expect(error.message).toMatch(/backfill of "items" stopped: operation 1 \(alterColumn\): "up" for column "_midair_new_qty" fails on the row with id=1150: invalid input syntax for type integer: "n\/a"/);
+    expect(error.hint).toMatch(/roll back/);
+    expect((await midair.status()).active).toMatchObject({ name: 'qty_int', stage: 'expanded' });
+    await expect(midair.complete()).rejects.toThrow(/rows are not backfilled yet/);
+
+    await midair.rollback();
+    expect(await target.snapshot()).toEqual(before);
+    expect(await target.db.query(`SELECT count(*)::int AS n, max(qty) FILTER (WHERE id = 1150) AS bad FROM items`)).toEqual([{ n: 1200, bad: 'n/a' }]);
+  });
+
+  it('a duplicate written before backfill stops backfill naming the constraint; fixing the row lets it resume', async () => {
+    await midair.start(defineMigration({ name: 'name_unique', operations: [op.alterColumn({ table: 'users', column: 'name', unique: true })] }));
+    const next = await target.shape(await midair.latestSearchPath());
+    // Row 1 is not backfilled yet, so its name is not in the new unique index.
+    await next.query(`INSERT INTO users (name) VALUES ('ann')`);
+    const error = await midairError(midair.backfill());
+    expect(error.message).toMatch(/backfill of "users" stopped: .*"users_name_key"/);
+
+    await next.query(`UPDATE users SET name = 'ann2' WHERE id = 4`);
+    await midair.backfill();
+    expect(await midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0 });
+    await midair.complete();
+    expect(await target.db.query(`SELECT id, name FROM users ORDER BY id`)).toEqual([
+      { id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }, { id: 4, name: 'ann2' },
+    ]);
+  });
+});
