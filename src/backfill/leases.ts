@@ -89,18 +89,31 @@ export async function claim(tx: Queryable, scope: Scope, range: KeyRange, owner:
 }
 
 /**
- * Ends a lease inside the transaction that did its work: if another worker took the lease over
- * meanwhile, this returns false and the caller rolls back, so no range is committed twice.
+ * Ends a lease inside the transaction that does its work, before the work: the delete locks the
+ * lease, so no one takes it over meanwhile. If another worker took it over already, this returns
+ * false and the caller does nothing, so no range is committed twice.
  */
-export async function finish(tx: Queryable, scope: Scope, lease: Lease, worker: string): Promise<{ owned: boolean; rowsDone: number }> {
+export async function endLease(tx: Queryable, lease: Lease, worker: string): Promise<boolean> {
   const deleted = await tx.query('DELETE FROM midair.backfill_leases WHERE id = $1 AND worker = $2 RETURNING id', [lease.id, worker]);
-  if (deleted.length === 0) return { owned: false, rowsDone: 0 };
+  return deleted.length > 0;
+}
+
+/**
+ * Adds a finished lease's rows to the table's progress. It locks the checkpoint row that every claim
+ * needs, so it comes last in its transaction: held through a whole batch, it would serialize the workers.
+ */
+export async function countDone(tx: Queryable, scope: Scope, lease: Lease): Promise<number> {
   const [row] = await tx.query<{ rows_done: string }>(
     `UPDATE midair.backfill_checkpoints SET rows_done = rows_done + $3, updated_at = now()
       WHERE migration_id = $1 AND table_name = $2 RETURNING rows_done`,
     [scope.migrationId, scope.table, lease.rows],
   );
-  return { owned: true, rowsDone: Number(row?.rows_done ?? 0) };
+  return Number(row?.rows_done ?? 0);
+}
+
+/** Gives a lease up at once (its worker failed), so the next backfill takes it over without waiting for it to expire. */
+export async function release(db: Queryable, lease: Lease, worker: string): Promise<void> {
+  await db.query(`UPDATE midair.backfill_leases SET expires_at = now() - interval '1 second' WHERE id = $1 AND worker = $2`, [lease.id, worker]);
 }
 
 /** The embedded database is one process: any lease found when a backfill starts is a dead one's. */

@@ -77,8 +77,8 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
     const range = keyRangeOf(plan, record, sync);
     const rowsTotal = await ensureCheckpoint(db, record, sync, range);
     const probeSql = options.throttle?.probeSql === undefined ? `SELECT 1 FROM ${range.table} ORDER BY ${range.tuple} LIMIT 1` : options.throttle.probeSql;
-    const throttle = new Throttle(db, { ...defaultThrottle, ...options.throttle, probeSql });
-    await throttle.calibrate();
+    const throttle = new Throttle({ ...defaultThrottle, ...options.throttle, probeSql });
+    await throttle.calibrate(db);
     const tableStarted = Date.now();
     let rows = 0;
     const job: TableJob = {
@@ -118,7 +118,7 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
         return db.session(async (session) => {
           const [row] = await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
           await session.exec(`SET application_name = 'midair backfill ${i + 1}'`);
-          await runWorker(sessionConnection(session, row?.pid ?? null), db, job, worker, settings.batchSize);
+          await runWorker(sessionConnection(session, row?.pid ?? null), session, job, worker, settings.batchSize);
         });
       }),
     );

@@ -21,6 +21,14 @@ async function timed(db: Queryable, sql: string): Promise<number> {
   return performance.now() - started;
 }
 
+async function replicationLagMs(db: Queryable): Promise<number> {
+  // replay_lag is null when a standby is idle and caught up; without standbys there are no rows.
+  const [row] = await db.query<{ lag: number | null }>(
+    `SELECT (max(extract(epoch FROM replay_lag)) * 1000)::float8 AS lag FROM pg_stat_replication`,
+  );
+  return row?.lag ?? 0;
+}
+
 /**
  * Decides, between batches, how long the backfill waits and why. Each measurement that slows the
  * work names itself, so the progress output can say what holds the backfill back.
@@ -30,16 +38,13 @@ export class Throttle {
   private readonly started = Date.now();
   private rows = 0;
 
-  constructor(
-    private readonly db: Queryable,
-    readonly options: ThrottleOptions,
-  ) {}
+  constructor(readonly options: ThrottleOptions) {}
 
   /** The probe's idle time: the median of a few runs before the backfill starts. */
-  async calibrate(): Promise<void> {
+  async calibrate(db: Queryable): Promise<void> {
     if (!this.options.probeSql) return;
     const runs: number[] = [];
-    for (let i = 0; i < 7; i++) runs.push(await timed(this.db, this.options.probeSql));
+    for (let i = 0; i < 7; i++) runs.push(await timed(db, this.options.probeSql));
     runs.sort((a, b) => a - b);
     this.baselineMs = runs[3]!;
   }
@@ -52,20 +57,20 @@ export class Throttle {
     this.rows += rows;
   }
 
-  /** Waits as long as the measurements ask; returns the reason it waited, or null. */
-  async pace(lastBatchMs: number): Promise<string | null> {
+  /** Waits as long as the measurements ask, measured through `db`; returns the reason it waited, or null. */
+  async pace(db: Queryable, lastBatchMs: number): Promise<string | null> {
     const reasons: string[] = [];
     const { maxReplicationLagMs, probeSql, maxProbeRatio, maxRowsPerSecond } = this.options;
     if (maxReplicationLagMs > 0) {
       for (let waited = 0; ; waited++) {
-        const lag = await this.replicationLagMs();
+        const lag = await replicationLagMs(db);
         if (lag <= maxReplicationLagMs) break;
         if (waited === 0) reasons.push(`replication lag ${(lag / 1000).toFixed(1)}s > ${(maxReplicationLagMs / 1000).toFixed(1)}s`);
         await sleep(500);
       }
     }
     if (probeSql) {
-      const ms = await timed(this.db, probeSql);
+      const ms = await timed(db, probeSql);
       // A floor of 1 ms keeps sub-millisecond jitter from reading as pressure.
       const limit = Math.max(this.baselineMs * maxProbeRatio, this.baselineMs + 1);
       if (ms > limit) {
@@ -82,13 +87,5 @@ export class Throttle {
       }
     }
     return reasons.length ? reasons.join(', ') : null;
-  }
-
-  private async replicationLagMs(): Promise<number> {
-    // replay_lag is null when a standby is idle and caught up; without standbys there are no rows.
-    const [row] = await this.db.query<{ lag: number | null }>(
-      `SELECT (max(extract(epoch FROM replay_lag)) * 1000)::float8 AS lag FROM pg_stat_replication`,
-    );
-    return row?.lag ?? 0;
   }
 }

@@ -4,13 +4,14 @@ import { MidairError } from '../errors.js';
 import type { Assignment } from '../migration/plan.js';
 import { MARKER_COLUMN } from '../migration/plan.js';
 import type { Key, KeyRange } from './keyRange.js';
-import { claim, finish, type Lease, type LeaseOwner } from './leases.js';
+import { claim, countDone, endLease, release, type Lease, type LeaseOwner } from './leases.js';
 import type { Throttle } from './throttle.js';
 
 /** One connection's worth of transactions; on a server it is one session, so its pid identifies the worker. */
 export interface WorkerConnection {
   backendPid: number | null;
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** `settings` (SET LOCAL statements) go with BEGIN: one round trip less per transaction. */
+  transaction<T>(settings: string, fn: (tx: Queryable) => Promise<T>): Promise<T>;
 }
 
 /** A table's backfill as every worker of this process sees it. */
@@ -31,13 +32,21 @@ export interface TableJob {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const RETRYABLE = new Set(['55P03', '40P01', '40001']);
 
+/**
+ * The backfill's transactions do not wait for their WAL to reach disk (a wait per batch, where one
+ * UPDATE of the whole table waits once). Safe: each commits its work together with its bookkeeping,
+ * so a server crash that loses the last few loses them whole and their leases are done again; and a
+ * later write that depends on one flushes it with its own commit, WAL being flushed in order.
+ */
+const ASYNC_COMMIT = 'SET LOCAL synchronous_commit = off';
+
 /** Runs BEGIN/COMMIT on one session (node-postgres hands out no transaction object). */
 export function sessionConnection(session: Queryable, backendPid: number | null): WorkerConnection {
   return {
     backendPid,
-    async transaction(fn) {
-      await session.exec('BEGIN');
+    async transaction(settings, fn) {
       try {
+        await session.exec(`BEGIN; ${settings}`);
         const result = await fn(session);
         await session.exec('COMMIT');
         return result;
@@ -50,7 +59,14 @@ export function sessionConnection(session: Queryable, backendPid: number | null)
 }
 
 export function executorConnection(db: Executor): WorkerConnection {
-  return { backendPid: null, transaction: (fn) => db.transaction(fn) };
+  return {
+    backendPid: null,
+    transaction: (settings, fn) =>
+      db.transaction(async (tx) => {
+        await tx.exec(settings);
+        return fn(tx);
+      }),
+  };
 }
 
 async function explainFailure(db: Queryable, job: TableJob, lease: Lease, error: unknown): Promise<never> {
@@ -81,6 +97,9 @@ async function explainFailure(db: Queryable, job: TableJob, lease: Lease, error:
  * One worker: claims a range, fills it in one set-wise UPDATE that commits together with the end
  * of its lease, adapts the next range to the target time per batch, and paces itself by the
  * throttle. It returns when the table is done, by this or any other worker.
+ *
+ * `db` is the worker's own connection for statements outside its transactions (throttle
+ * measurements, failure diagnosis): a shared pool may have no connection left while workers hold theirs.
  */
 export async function runWorker(conn: WorkerConnection, db: Queryable, job: TableJob, worker: string, firstBatch: number): Promise<void> {
   const owner: LeaseOwner = { worker, backendPid: conn.backendPid, leaseSeconds: job.leaseSeconds };
@@ -89,8 +108,8 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
   let batch = firstBatch;
   let lastBatchMs = 0;
   for (;;) {
-    const reason = await job.throttle.pace(lastBatchMs);
-    const claimed = await conn.transaction((tx) => claim(tx, scope, job.range, owner, batch));
+    const reason = await job.throttle.pace(db, lastBatchMs);
+    const claimed = await conn.transaction(ASYNC_COMMIT, (tx) => claim(tx, scope, job.range, owner, batch));
     if (claimed.kind === 'done') return;
     if (claimed.kind === 'wait') {
       job.onWait(claimed.reason);
@@ -102,14 +121,12 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
     let outcome: { owned: boolean; rowsDone: number } | undefined;
     for (let attempt = 0; !outcome; attempt++) {
       try {
-        outcome = await conn.transaction(async (tx) => {
-          await tx.exec(`SET LOCAL midair.backfill = 'on'; SET LOCAL lock_timeout = '${Math.max(job.lockTimeoutMs, 2000)}ms'`);
+        outcome = await conn.transaction(`${ASYNC_COMMIT}; SET LOCAL midair.backfill = 'on'; SET LOCAL lock_timeout = '${Math.max(job.lockTimeoutMs, 2000)}ms'`, async (tx) => {
           // Ending the lease first locks it, so a worker taking it over waits or skips it.
-          const ended = await finish(tx, scope, lease, worker);
-          if (!ended.owned) return ended;
+          if (!(await endLease(tx, lease, worker))) return { owned: false, rowsDone: 0 };
           const where = job.range.condition(lease.lo, lease.hi);
           await tx.query(`UPDATE ${job.range.table} SET ${set} WHERE ${where.sql} AND ${ident(MARKER_COLUMN)} IS NULL`, where.params);
-          return ended;
+          return { owned: true, rowsDone: await countDone(tx, scope, lease) };
         });
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
@@ -118,6 +135,7 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
           await sleep(50 * (attempt + 1));
           continue;
         }
+        await release(db, lease, worker).catch(() => {});
         await explainFailure(db, job, lease, error);
       }
     }

@@ -32,7 +32,9 @@ export function describeUrl(url: string): string {
 }
 
 export async function connectPostgres(url: string, options: { applicationName: string; poolSize?: number }): Promise<Executor> {
-  const pool = new pg.Pool({ connectionString: url, application_name: options.applicationName, max: options.poolSize ?? 4 });
+  // Connections open only on demand; the room is for backfill workers, which hold one each for the
+  // whole run (up to 64, besides the operator lock's session and short queries).
+  const pool = new pg.Pool({ connectionString: url, application_name: options.applicationName, max: options.poolSize ?? 68 });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const client = await pool.connect();

@@ -12,6 +12,7 @@ import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
 import { Compiler, type Precondition } from './compiler.js';
 import { MARKER_COLUMN, type Plan } from './plan.js';
+import { namedFunctionName, namedFunctionSql, namedTriggerName, namedTriggerSql } from './namedColumns.js';
 import { SKIP_DURING_BACKFILL, syncFunctionName, syncFunctionSql, syncTriggerName } from './syncTrigger.js';
 import type { Migration, Operation } from './types.js';
 
@@ -69,6 +70,19 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
       { sql: `DROP TRIGGER IF EXISTS ${trigger} ON ${q(sync.table)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
       { sql: `DROP FUNCTION IF EXISTS ${fn}()`, lock: 'none' },
     ];
+    // The columns that rows not yet backfilled get filled: a trigger each notes when an UPDATE names one.
+    const filled = [...sync.up, ...sync.fill];
+    if (filled.length) {
+      const named = `midair.${ident(namedFunctionName(migration.name, sync.table))}`;
+      plan.expand.push(
+        { sql: namedFunctionSql(named), lock: 'none' },
+        ...filled.map((a, k) => ({ sql: namedTriggerSql(namedTriggerName(migration.name, k), q(sync.table), a.column, named, k, SKIP_DURING_BACKFILL), lock: 'SHARE ROW EXCLUSIVE, catalog only' })),
+      );
+      drop.push(
+        ...filled.map((_, k) => ({ sql: `DROP TRIGGER IF EXISTS ${ident(namedTriggerName(migration.name, k))} ON ${q(sync.table)}`, lock: 'ACCESS EXCLUSIVE, catalog only' })),
+        { sql: `DROP FUNCTION IF EXISTS ${named}()`, lock: 'none' },
+      );
+    }
     plan.contract.unshift(...drop);
     plan.rollback.push(...drop);
     const dropMarker = { sql: `ALTER TABLE ${q(sync.table)} DROP COLUMN IF EXISTS ${ident(MARKER_COLUMN)}`, lock: 'ACCESS EXCLUSIVE, catalog only' };
@@ -83,6 +97,8 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     const columns = view.columns.map((col) => (col.name === col.physical ? ident(col.name) : `${ident(col.physical)} AS ${ident(col.name)}`));
     plan.expand.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(view.name)} AS SELECT ${columns.join(', ')} FROM ${q(view.physical)}`, lock: 'ACCESS SHARE' });
   }
+  // Rollback drops the views first: they depend on the columns and tables that undo drops.
+  plan.rollback.unshift({ sql: `DROP SCHEMA IF EXISTS ${ident(versionSchema)} CASCADE`, lock: 'none on tables' });
 
   // Contract: after drops, physical names become the new shape's names.
   for (const table of c.tables) {

@@ -1,4 +1,5 @@
 import { ident, literal, qualified, shortName } from '../db/sql.js';
+import { ROW_IDENTITY, namedSetting } from './namedColumns.js';
 import { MARKER_COLUMN, type Assignment, type ScopeColumn, type TableSync } from './plan.js';
 
 export function syncFunctionName(migration: string, table: string): string {
@@ -15,24 +16,36 @@ export function syncTriggerName(migration: string): string {
   return shortName('_midair_sync', migration);
 }
 
-/** PL/pgSQL variables named as an expression sees the row, bound to the physical columns. */
-function declare(schema: string, table: string, scope: ScopeColumn[], row: 'NEW' | 'OLD'): string {
+/**
+ * PL/pgSQL variables named as the expressions see the row, bound to the physical columns. Only
+ * columns whose names occur in the expressions get one: every initializer is an evaluation on
+ * each call, and in an autocommit write each expression is also set up anew per transaction.
+ */
+function declare(schema: string, table: string, scope: ScopeColumn[], row: 'NEW' | 'OLD', assignments: Assignment[]): string {
+  const text = assignments.map((a) => a.expression.toLowerCase()).join('\n');
   return scope
+    .filter((c) => text.includes(c.name.toLowerCase()))
     .map((c) => `    ${ident(c.name)} ${qualified(schema, table)}.${ident(c.physical)}%TYPE := ${row}.${ident(c.physical)};`)
     .join('\n');
 }
 
-function assign(assignments: Assignment[], onlyUntouched: boolean): string {
+/**
+ * With onlyUntouched, a column the UPDATE names (see namedColumns.ts) or changes keeps its new
+ * value; `first` is the first assignment's number among the table's filled columns.
+ */
+function assign(assignments: Assignment[], onlyUntouched: boolean, first = 0): string {
   return assignments
-    .map((a) => {
+    .map((a, i) => {
       const set = `NEW.${ident(a.column)} := (${a.expression});`;
-      return onlyUntouched ? `      IF NEW.${ident(a.column)} IS NOT DISTINCT FROM OLD.${ident(a.column)} THEN ${set} END IF;` : `      ${set}`;
+      if (!onlyUntouched) return `      ${set}`;
+      const named = `current_setting(${literal(namedSetting(first + i))}, true) IS NOT DISTINCT FROM ${ROW_IDENTITY}`;
+      return `      IF NEW.${ident(a.column)} IS NOT DISTINCT FROM OLD.${ident(a.column)} AND NOT (${named}) THEN ${set} END IF;`;
     })
     .join('\n');
 }
 
 function block(declarations: string, body: string): string {
-  return `    DECLARE\n${declarations}\n    BEGIN\n${body}\n    END;`;
+  return `${declarations ? `    DECLARE\n${declarations}\n` : ''}    BEGIN\n${body}\n    END;`;
 }
 
 /**
@@ -42,33 +55,34 @@ function block(declarations: string, body: string): string {
  * names through variables, so each is evaluated in its own shape's scope.
  */
 export function syncFunctionSql(schema: string, migration: string, versionSchema: string, sync: TableSync): string {
-  const unsyncedRowsExist = sync.up.length + sync.fill.length > 0;
-  const parts: string[] = [];
-  if (unsyncedRowsExist) {
-    // A row not yet backfilled gets its new columns from its old values before anything else,
-    // so that a new-release update of one column never derives the old shape from empty ones.
-    parts.push(`  IF TG_OP = 'UPDATE' AND OLD.${ident(MARKER_COLUMN)} IS NULL THEN
-${block(declare(schema, sync.table, sync.oldScope, 'OLD'), assign([...sync.up, ...sync.fill], true))}
-  END IF;`);
-  }
-  const newWriter = sync.down.length
-    ? `    PERFORM set_config('search_path', ${literal(ident(schema))}, true);
-${block(declare(schema, sync.table, sync.newScope, 'NEW'), assign(sync.down, false))}
+  // A row not yet backfilled gets its new columns from its old values before anything else, so
+  // that a new-release update of one column never derives the old shape from empty ones. An old
+  // release computes every `up` column anyway, so for it only the `fill` columns need this.
+  const prefill = (assignments: Assignment[], first: number) =>
+    assignments.length
+      ? `    IF TG_OP = 'UPDATE' AND OLD.${ident(MARKER_COLUMN)} IS NULL THEN
+${block(declare(schema, sync.table, sync.oldScope, 'OLD', assignments), assign(assignments, true, first))}
+    END IF;\n`
+      : '';
+  const newWriter = prefill([...sync.up, ...sync.fill], 0) + (sync.down.length
+    ? `    midair_caller_path := current_setting('search_path');
+    PERFORM set_config('search_path', ${literal(ident(schema))}, true);
+${block(declare(schema, sync.table, sync.newScope, 'NEW', sync.down), assign(sync.down, false))}
     PERFORM set_config('search_path', midair_caller_path, true);
     NEW.${ident(MARKER_COLUMN)} := 'n';`
-    : `    NEW.${ident(MARKER_COLUMN)} := 'n';`;
-  const oldWriter = `${sync.up.length ? block(declare(schema, sync.table, sync.oldScope, 'NEW'), assign(sync.up, false)) + '\n' : ''}    NEW.${ident(MARKER_COLUMN)} := 'o';`;
-  parts.push(`  IF ${literal(versionSchema)} = ANY (current_schemas(false)) THEN
+    : `    NEW.${ident(MARKER_COLUMN)} := 'n';`);
+  const oldWriter = `${prefill(sync.fill, sync.up.length)}${sync.up.length ? block(declare(schema, sync.table, sync.oldScope, 'NEW', sync.up), assign(sync.up, false)) + '\n' : ''}    NEW.${ident(MARKER_COLUMN)} := 'o';`;
+  const body = `  IF ${literal(versionSchema)} = ANY (current_schemas(false)) THEN
 ${newWriter}
   ELSE
 ${oldWriter}
-  END IF;`);
+  END IF;`;
   return `CREATE OR REPLACE FUNCTION midair.${ident(syncFunctionName(migration, sync.table))}() RETURNS trigger LANGUAGE plpgsql AS $midair$
 #variable_conflict use_column
 DECLARE
-  midair_caller_path text := current_setting('search_path');
+  midair_caller_path text;
 BEGIN
-${parts.join('\n')}
+${body}
   RETURN NEW;
 END
 $midair$`;

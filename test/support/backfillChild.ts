@@ -1,0 +1,19 @@
+/**
+ * A backfill in a process of its own, for the tests that kill it or run two at once:
+ * `node --import tsx test/support/backfillChild.ts <url> <workers> <batchSize> <targetBatchMs> <maxRowsPerSecond>`.
+ * Prints one JSON line per progress report, then {"result": ...}.
+ */
+import { createMidair } from '../../src/index.js';
+
+const [url, workers, batchSize, targetBatchMs, maxRowsPerSecond] = process.argv.slice(2);
+const midair = await createMidair({
+  database: url!,
+  backfill: { batchSize: Number(batchSize), targetBatchMs: Number(targetBatchMs) },
+  reporter: { step() {}, warn() {}, progress: (p) => console.log(JSON.stringify({ progress: p })) },
+});
+try {
+  const result = await midair.backfill({ workers: Number(workers), throttle: { maxReplicationLagMs: 0, probeSql: null, maxRowsPerSecond: Number(maxRowsPerSecond) } });
+  console.log(JSON.stringify({ result }));
+} finally {
+  await midair.close();
+}
