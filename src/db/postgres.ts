@@ -34,7 +34,16 @@ export function describeUrl(url: string): string {
 export async function connectPostgres(url: string, options: { applicationName: string; poolSize?: number }): Promise<Executor> {
   // Connections open only on demand; the room is for backfill workers, which hold one each for the
   // whole run (up to 64, besides the operator lock's session and short queries).
-  const pool = new pg.Pool({ connectionString: url, application_name: options.applicationName, max: options.poolSize ?? 68 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    application_name: options.applicationName,
+    max: options.poolSize ?? 68,
+    // A host that drops packets fails in one line instead of hanging until the OS gives up.
+    connectionTimeoutMillis: 10_000,
+    // A killed Midair process's session (and the operator lock it holds) ends within seconds,
+    // not when its statement would have finished, so the re-run is not refused meanwhile.
+    options: '-c client_connection_check_interval=2000',
+  });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const client = await pool.connect();
