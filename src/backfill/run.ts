@@ -104,10 +104,11 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
           batchSize: batch.batchSize,
           workers,
           throttle: batch.throttle,
+          waiting: false,
         });
       },
       onWait(reason) {
-        if (reason) ctx.report.progress({ table: sync.table, rowsDone: -1, rowsTotal, rowsPerSecond: 0, etaSeconds: null, batchSize: 0, workers, throttle: reason });
+        if (reason) ctx.report.progress({ table: sync.table, rowsDone: 0, rowsTotal, rowsPerSecond: 0, etaSeconds: null, batchSize: 0, workers, throttle: reason, waiting: true });
       },
     };
     const name = `${hostname()}:${process.pid}`;

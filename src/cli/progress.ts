@@ -8,8 +8,7 @@ export interface ProgressView {
   pause(): void;
 }
 
-// The engine reports a wait (pause, throttle with nothing done) as an event with rowsDone -1.
-const isWait = (p: BackfillProgress) => p.rowsDone < 0;
+const isWait = (p: BackfillProgress) => p.waiting;
 
 function percent(p: BackfillProgress): string {
   return p.rowsTotal > 0 ? `${Math.floor((100 * p.rowsDone) / p.rowsTotal)}%` : '100%';

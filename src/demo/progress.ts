@@ -80,7 +80,7 @@ export function progressView(stats: RequestStats, stream: NodeJS.WriteStream = p
       if (tty) redraw();
     },
     backfill(p) {
-      if (p.rowsDone < 0) return; // a throttle pause: the next batch says why it was slowed
+      if (p.waiting) return; // a throttle pause: the next batch says why it was slowed
       backfill = p;
       if (tty) return redraw();
       const now = Date.now();

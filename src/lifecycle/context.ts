@@ -23,6 +23,8 @@ export interface BackfillProgress {
   etaSeconds: number | null;
   batchSize: number;
   workers: number;
+  /** True when the workers wait (paused or throttled) with no batch done: only table and throttle count then. */
+  waiting: boolean;
   /** What slows the backfill now (replication lag, probe latency, rate cap, pause), or null. */
   throttle: string | null;
 }

@@ -1,23 +1,58 @@
 import type { Command } from 'commander';
+import type { ThrottleOptions } from '../../backfill/throttle.js';
 import { MidairError } from '../../errors.js';
 import { action } from '../action.js';
 import { formatCount, formatSeconds } from '../format/duration.js';
 import { withMidair } from '../session.js';
 import { addVerb } from '../verb.js';
 
-function workerCount(value: string | undefined): number {
-  const n = Number(value ?? 1);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new MidairError(`--workers ${value}: not a whole number from 1 to 64`, 'e.g. --workers 4; more processes (on more machines) may also run `midair backfill` at once');
+interface BackfillFlags {
+  workers?: string;
+  maxRowsPerSecond?: string;
+  maxLagMs?: string;
+  probe?: string | false;
+  maxProbeRatio?: string;
+}
+
+function number(flag: string, value: string, min: number, max: number, integer: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new MidairError(`${flag} ${value}: not ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`, `see \`midair backfill --help\``);
+  }
   return n;
 }
 
+/** Only the throttles the user named; the rest keep their defaults (docs/backfill.md). */
+function throttleOf(flags: BackfillFlags): Partial<ThrottleOptions> {
+  const throttle: Partial<ThrottleOptions> = {};
+  if (flags.maxRowsPerSecond !== undefined) throttle.maxRowsPerSecond = number('--max-rows-per-second', flags.maxRowsPerSecond, 0, 1e9, true);
+  if (flags.maxLagMs !== undefined) throttle.maxReplicationLagMs = number('--max-lag-ms', flags.maxLagMs, 0, 86_400_000, true);
+  if (flags.maxProbeRatio !== undefined) throttle.maxProbeRatio = number('--max-probe-ratio', flags.maxProbeRatio, 1, 1000, false);
+  if (flags.probe === false) throttle.probeSql = null;
+  else if (flags.probe !== undefined) throttle.probeSql = flags.probe;
+  return throttle;
+}
+
 export function registerBackfill(program: Command): void {
-  addVerb(program, 'backfill', 'bring existing rows to the new shape in batches; resumes from its checkpoint after a crash')
+  addVerb(program, 'backfill [control]', 'bring existing rows to the new shape in batches; resumes from its checkpoint after a crash; `backfill pause` / `backfill resume` act on every running worker')
     .option('--workers <n>', 'parallel workers in this process (other processes may join)', '1')
+    .option('--max-rows-per-second <n>', 'cap on rows per second in this process (0: none)')
+    .option('--max-lag-ms <ms>', 'wait while a standby replays further behind than this (default 5000; 0: off)')
+    .option('--probe <sql>', 'a cheap query of your application, timed between batches (default: a one-row read of the table)')
+    .option('--no-probe', 'turn the latency probe off')
+    .option('--max-probe-ratio <x>', 'slow down while the probe takes more than x times its idle time (default 2)')
     .action(
-      action(async ({ options, command }) => {
-        const workers = workerCount(command.opts<{ workers?: string }>().workers);
-        const result = await withMidair('backfill', options, (midair) => midair.backfill({ workers }));
+      action(async ({ args, options, command }) => {
+        const control = args[0];
+        if (control !== undefined) {
+          if (control !== 'pause' && control !== 'resume') throw new MidairError(`backfill ${control}: unknown; use \`midair backfill\`, \`midair backfill pause\` or \`midair backfill resume\``);
+          await withMidair(`backfill ${control}`, options, (midair) => midair.setBackfillPaused(control === 'pause'));
+          const text = control === 'pause' ? 'backfill paused: workers stop after their current range (`midair backfill resume` to go on)' : 'backfill resumed';
+          return { data: { paused: control === 'pause' }, text };
+        }
+        const flags = command.opts<BackfillFlags>();
+        const workers = number('--workers', flags.workers ?? '1', 1, 64, true);
+        const result = await withMidair('backfill', options, (midair) => midair.backfill({ workers, throttle: throttleOf(flags) }));
         const tables = result.tables.map((t) => `  ${t.table}: ${formatCount(t.rows)} rows in ${formatSeconds(t.seconds)}`);
         const text = [
           `backfilled "${result.migration}": ${formatCount(result.rows)} rows in ${formatSeconds(result.seconds)} (${formatCount(result.rowsPerSecond)} rows/s, ${result.workers} worker${result.workers > 1 ? 's' : ''})`,

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createMidair } from '../src/index.js';
+import { freshDatabase, tempDir } from './support/databases.js';
+import { createUsers, splitName } from './support/backfillFixture.js';
+import { expectSuccess, jsonOf, runCli, spawnCli } from './support/runCli.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rowsDone(db: pg.Client): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT coalesce(sum(rows_done), 0) AS n FROM midair.backfill_checkpoints');
+  return Number(rows[0]!.n);
+}
+
+async function until(what: string, condition: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('backfill control from the command line (real PostgreSQL)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let db: pg.Client;
+  const dir = tempDir('backfill-control');
+
+  beforeAll(async () => {
+    database = await freshDatabase('backfill_control');
+    db = new pg.Client(database.url);
+    await db.connect();
+    await createUsers(db, 60_000);
+    const midair = await createMidair({ database: database.url });
+    await midair.start(splitName);
+    await midair.close();
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await database.drop();
+    dir.remove();
+  });
+
+  it('caps the rate and says so, pauses every worker from another terminal, resumes, and finishes clean', async () => {
+    const flags = ['--database', database.url];
+    const backfill = spawnCli(dir.path, ['backfill', '--json', '--workers', '2', '--max-rows-per-second', '20000', ...flags]);
+    await until('backfill progress', async () => (await rowsDone(db)) > 0);
+
+    expectSuccess(await runCli(dir.path, ['backfill', 'pause', ...flags]), 'backfill pause');
+    await sleep(500); // the ranges under way when the pause came commit
+    const paused = await rowsDone(db);
+    await sleep(1500);
+    expect(await rowsDone(db)).toBe(paused);
+    expect(paused).toBeLessThan(60_000);
+
+    expectSuccess(await runCli(dir.path, ['backfill', 'resume', ...flags]), 'backfill resume');
+    const result = expectSuccess(await backfill.done, 'backfill');
+    const lines = result.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event: string; reason?: string; throttle?: string | null });
+    expect(lines.some((l) => l.event === 'wait' && l.reason?.includes('paused by'))).toBe(true);
+    expect(lines.some((l) => l.event === 'progress' && l.throttle?.includes('rate cap 20000 rows/s'))).toBe(true);
+
+    const verify = jsonOf<{ mismatches: number; unsynced: number; rowsChecked: number }>(await runCli(dir.path, ['verify', '--json', ...flags]));
+    expect(verify).toMatchObject({ mismatches: 0, unsynced: 0, rowsChecked: 60_000 });
+  });
+
+  it('rejects a bad knob in one line', async () => {
+    const result = await runCli(dir.path, ['backfill', '--max-rows-per-second', 'fast', '--database', database.url]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: --max-rows-per-second fast: not a whole number/m);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
