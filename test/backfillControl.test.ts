@@ -29,7 +29,7 @@ describe('backfill control from the command line (real PostgreSQL)', () => {
     database = await freshDatabase('backfill_control');
     db = new pg.Client(database.url);
     await db.connect();
-    await createUsers(db, 60_000);
+    await createUsers(db, 30_000);
     const midair = await createMidair({ database: database.url });
     await midair.start(splitName);
     await midair.close();
@@ -43,7 +43,7 @@ describe('backfill control from the command line (real PostgreSQL)', () => {
 
   it('caps the rate and says so, pauses every worker from another terminal, resumes, and finishes clean', async () => {
     const flags = ['--database', database.url];
-    const backfill = spawnCli(dir.path, ['backfill', '--json', '--workers', '2', '--max-rows-per-second', '20000', ...flags]);
+    const backfill = spawnCli(dir.path, ['backfill', '--json', '--workers', '2', '--max-rows-per-second', '8000', ...flags]);
     await until('backfill progress', async () => (await rowsDone(db)) > 0);
 
     expectSuccess(await runCli(dir.path, ['backfill', 'pause', ...flags]), 'backfill pause');
@@ -51,16 +51,16 @@ describe('backfill control from the command line (real PostgreSQL)', () => {
     const paused = await rowsDone(db);
     await sleep(1500);
     expect(await rowsDone(db)).toBe(paused);
-    expect(paused).toBeLessThan(60_000);
+    expect(paused).toBeLessThan(30_000);
 
     expectSuccess(await runCli(dir.path, ['backfill', 'resume', ...flags]), 'backfill resume');
     const result = expectSuccess(await backfill.done, 'backfill');
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event: string; reason?: string; throttle?: string | null });
     expect(lines.some((l) => l.event === 'wait' && l.reason?.includes('paused by'))).toBe(true);
-    expect(lines.some((l) => l.event === 'progress' && l.throttle?.includes('rate cap 20000 rows/s'))).toBe(true);
+    expect(lines.some((l) => l.event === 'progress' && l.throttle?.includes('rate cap 8000 rows/s'))).toBe(true);
 
     const verify = jsonOf<{ mismatches: number; unsynced: number; rowsChecked: number }>(await runCli(dir.path, ['verify', '--json', ...flags]));
-    expect(verify).toMatchObject({ mismatches: 0, unsynced: 0, rowsChecked: 60_000 });
+    expect(verify).toMatchObject({ mismatches: 0, unsynced: 0, rowsChecked: 30_000 });
   });
 
   it('rejects a bad knob in one line', async () => {
