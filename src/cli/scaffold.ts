@@ -21,7 +21,7 @@ export default defineMigration({
   description: '',
   operations: [
     // One or more operations, for example:
-    // op.addColumn({ table: 'users', column: { name: 'nickname', type: 'text' }, up: 'NULL' }),
+    // op.addColumn({ table: 'users', column: { name: 'nickname', type: 'text' } }),
     // op.alterColumn({ table: 'products', column: 'price', name: 'price_cents', type: 'integer',
     //   up: 'round(price * 100)::integer', down: 'price_cents / 100.0' }),
   ],

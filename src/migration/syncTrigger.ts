@@ -17,14 +17,21 @@ export function syncTriggerName(migration: string): string {
 }
 
 /**
+ * The columns of a scope whose names occur in the expressions. A textual match errs on the side of
+ * too many (a name inside a longer word counts), never too few for plain column references.
+ */
+function referenced(scope: ScopeColumn[], assignments: Assignment[]): ScopeColumn[] {
+  const text = assignments.map((a) => a.expression.toLowerCase()).join('\n');
+  return scope.filter((c) => text.includes(c.name.toLowerCase()));
+}
+
+/**
  * PL/pgSQL variables named as the expressions see the row, bound to the physical columns. Only
- * columns whose names occur in the expressions get one: every initializer is an evaluation on
- * each call, and in an autocommit write each expression is also set up anew per transaction.
+ * referenced columns get one: every initializer is an evaluation on each call, and in an
+ * autocommit write each expression is also set up anew per transaction.
  */
 function declare(schema: string, table: string, scope: ScopeColumn[], row: 'NEW' | 'OLD', assignments: Assignment[]): string {
-  const text = assignments.map((a) => a.expression.toLowerCase()).join('\n');
-  return scope
-    .filter((c) => text.includes(c.name.toLowerCase()))
+  return referenced(scope, assignments)
     .map((c) => `    ${ident(c.name)} ${qualified(schema, table)}.${ident(c.physical)}%TYPE := ${row}.${ident(c.physical)};`)
     .join('\n');
 }
@@ -71,7 +78,14 @@ ${block(declare(schema, sync.table, sync.newScope, 'NEW', sync.down), assign(syn
     PERFORM set_config('search_path', midair_caller_path, true);
     NEW.${ident(MARKER_COLUMN)} := 'n';`
     : `    NEW.${ident(MARKER_COLUMN)} := 'n';`);
-  const oldWriter = `${prefill(sync.fill, sync.up.length)}${sync.up.length ? block(declare(schema, sync.table, sync.oldScope, 'NEW', sync.up), assign(sync.up, false)) + '\n' : ''}    NEW.${ident(MARKER_COLUMN)} := 'o';`;
+  // An old-release UPDATE re-derives the new columns only when it changes what they derive from
+  // (or a column the new release derives), or when the row is not the new release's: a value the
+  // new release wrote into a new column survives old-release updates of unrelated columns.
+  const marker = `NEW.${ident(MARKER_COLUMN)} := 'o';`;
+  const deps = [...new Set([...referenced(sync.oldScope, sync.up).map((c) => c.physical), ...sync.down.map((d) => d.column)])];
+  const rederive = [`TG_OP = 'INSERT'`, `OLD.${ident(MARKER_COLUMN)} IS DISTINCT FROM 'n'`, ...deps.map((c) => `NEW.${ident(c)} IS DISTINCT FROM OLD.${ident(c)}`)].join(' OR ');
+  const derive = sync.up.length ? `${block(declare(schema, sync.table, sync.oldScope, 'NEW', sync.up), assign(sync.up, false))}\n    ${marker}` : `    ${marker}`;
+  const oldWriter = `${prefill(sync.fill, sync.up.length)}    IF ${rederive} THEN\n${derive.replace(/^/gm, '  ')}\n    END IF;`;
   const body = `  IF ${literal(versionSchema)} = ANY (current_schemas(false)) THEN
 ${newWriter}
   ELSE

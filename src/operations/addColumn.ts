@@ -24,11 +24,10 @@ export function addColumn(c: Compiler, o: AddColumn): void {
   if (spec.default !== undefined && !constant) {
     c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${spec.default}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   }
-  if (!table.created) {
-    const sync = c.sync(table);
-    if (o.up) sync.up.push({ column: physical, expression: o.up, source: c.where });
-    else if (spec.default !== undefined && !constant) sync.fill.push({ column: physical, expression: spec.default, source: c.where });
-  }
+  // A column with neither up nor a volatile default needs no sync: old-release writes leave it
+  // at its default, as they would after contract.
+  if (!table.created && o.up) c.sync(table).up.push({ column: physical, expression: o.up, source: c.where });
+  else if (!table.created && spec.default !== undefined && !constant) c.sync(table).fill.push({ column: physical, expression: spec.default, source: c.where });
   constrainNewColumn(c, table, column, spec);
   c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP COLUMN IF EXISTS ${col}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
 }
