@@ -52,6 +52,19 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     await expect(midair.plan(migration)).rejects.toThrow(/operation 2 \(addColumn\): table "nope" does not exist/);
   });
 
+  it('an index name that exists already is refused, so rollback can never drop the user\'s index', async () => {
+    await target.db.exec('CREATE INDEX users_age_idx ON users (age)');
+    await rejectedAtStart(
+      defineMigration({ name: 'dup_index', operations: [op.createIndex({ table: 'users', columns: ['age'] })] }),
+      /operation 1 \(createIndex\): an index or table named "users_age_idx" exists already/,
+    );
+    await target.db.exec('CREATE UNIQUE INDEX users_email_key ON users (email)');
+    await rejectedAtStart(
+      defineMigration({ name: 'dup_unique', operations: [op.alterColumn({ table: 'users', column: 'email', unique: true })] }),
+      /operation 1 \(alterColumn\): an index or table named "users_email_key" exists already/,
+    );
+  });
+
   it('a missing column names the operation and the field', async () => {
     const error = await rejectedAtStart(
       defineMigration({ name: 'bad_column', operations: [op.renameColumn({ table: 'users', from: 'nmae', to: 'full_name' })] }),

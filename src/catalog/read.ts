@@ -29,6 +29,8 @@ export interface CatalogTable {
 export interface Catalog {
   schema: string;
   tables: CatalogTable[];
+  /** Every relation name in the schema (tables, indexes, views, sequences): one namespace. */
+  relations?: string[];
 }
 
 export async function readCatalog(db: Queryable, schema: string): Promise<Catalog> {
@@ -85,5 +87,9 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
     }
     table.columns.push({ name: c.name, type: c.type, nullable: c.nullable, default: c.default });
   }
-  return { schema, tables: [...tables.values()] };
+  const relations = await db.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1`,
+    [schema],
+  );
+  return { schema, tables: [...tables.values()], relations: relations.map((r) => r.name) };
 }

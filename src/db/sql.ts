@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Quotes an SQL identifier: always, so names that need quoting and names that do not are alike. */
 export function ident(name: string): string {
   return '"' + name.replaceAll('"', '""') + '"';
@@ -13,7 +15,17 @@ export function literal(value: string): string {
   return "'" + value.replaceAll("'", "''") + "'";
 }
 
-/** PostgreSQL truncates identifiers to 63 bytes; Midair's generated names stay within that. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * A generated name within PostgreSQL's 63-byte limit. A longer one keeps its start and ends with
+ * a hash of the whole, so two long names that share a prefix stay apart.
+ */
 export function shortName(...parts: string[]): string {
-  return parts.join('_').slice(0, 63);
+  const name = parts.join('_');
+  if (Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  let prefix = name;
+  while (Buffer.byteLength(prefix) > MAX_IDENTIFIER_BYTES - hash.length - 1) prefix = prefix.slice(0, -1);
+  return `${prefix}_${hash}`;
 }

@@ -46,7 +46,9 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
   const c = new Compiler(catalog, migration.name, versionSchema);
   migration.operations.forEach((o, i) => {
     c.at(i, o);
+    const built = c.plan.expandOnline.length;
     compileOperation(c, o);
+    for (const step of c.plan.expandOnline.slice(built)) if (step.index) c.claimRelationName(step.index);
   });
   const { plan } = c;
   const q = (t: string) => c.q(t);

@@ -1,5 +1,5 @@
 import type { Catalog, CatalogTable } from '../catalog/read.js';
-import { qualified } from '../db/sql.js';
+import { qualified, shortName } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import type { Operation } from './types.js';
 import type { Plan, ScopeColumn, Step, TableSync } from './plan.js';
@@ -45,6 +45,7 @@ export class Compiler {
   /** Contract steps that need the final column names (run after renames). */
   readonly afterRename: Step[] = [];
   private current = { index: 0, kind: '' };
+  private readonly claimed = new Set<string>();
 
   constructor(
     readonly catalog: Catalog,
@@ -104,6 +105,18 @@ export class Compiler {
     return column;
   }
 
+  /**
+   * Index names share the schema's namespace with every table, view and sequence: a build named
+   * like an existing relation would be skipped (IF NOT EXISTS) and its rollback would drop the
+   * user's own index, so such a name is refused up front.
+   */
+  claimRelationName(name: string): void {
+    if ((this.catalog.relations ?? []).includes(name) || this.claimed.has(name)) {
+      this.fail(`an index or table named "${name}" exists already`, 'give the index another name (the "name" field), or leave out what the existing index already provides');
+    }
+    this.claimed.add(name);
+  }
+
   requireNewColumnName(table: TableShape, name: string, field: string): void {
     if (table.columns.some((c) => c.name === name)) this.fail(`${field}: table "${table.name}" already has a column "${name}"`);
   }
@@ -112,9 +125,9 @@ export class Compiler {
   physicalNameFor(table: TableShape, name: string): string {
     const taken = new Set([...(table.before?.columns.map((c) => c.name) ?? []), ...table.columns.map((c) => c.physical)]);
     if (!taken.has(name)) return name;
-    let candidate = `_midair_new_${name}`;
-    for (let i = 2; taken.has(candidate); i++) candidate = `_midair_new${i}_${name}`;
-    return candidate.slice(0, 63);
+    let candidate = shortName('_midair_new', name);
+    for (let i = 2; taken.has(candidate); i++) candidate = shortName(`_midair_new${i}`, name);
+    return candidate;
   }
 
   /** The sync description of a physical table, created on first use. */
