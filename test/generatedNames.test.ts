@@ -25,7 +25,7 @@ describe('generated names', () => {
         op.addColumn({ table: 'user_notification_preferences', column: { name: 'b', type: 'text' }, up: 'a' }),
       ],
     });
-    const functions = compile(migration, catalog).plan.expand.map((s) => /FUNCTION (midair\.\S+)\(\)/.exec(s.sql)?.[1]).filter(Boolean);
+    const functions = compile(migration, catalog).plan.expand.map((s) => /^CREATE OR REPLACE FUNCTION (midair\.\S+)\(\)/.exec(s.sql)?.[1]).filter(Boolean);
     expect(functions.length).toBeGreaterThanOrEqual(2);
     expect(new Set(functions).size).toBe(functions.length);
   });
