@@ -1,4 +1,4 @@
-import { ident } from '../db/sql.js';
+import { dropVersionSchema } from '../migration/versionSchema.js';
 import { MidairError } from '../errors.js';
 import { unsyncedRows } from '../backfill/run.js';
 import { activeMigration, lastCompleted, latestByName, setStage, type MigrationRecord } from '../state/store.js';
@@ -53,14 +53,11 @@ export async function completeMigration(ctx: Context, name?: string): Promise<Co
       throw error;
     }
     const previous = await lastCompleted(db, settings.schema);
-    const dropPrevious = previous && previous.versionSchema !== record.versionSchema ? previous.versionSchema : null;
-    const steps = [
-      ...(dropPrevious ? [{ sql: `DROP SCHEMA IF EXISTS ${ident(dropPrevious)} CASCADE`, lock: 'none on tables' }] : []),
-      ...plan.contract,
-    ];
+    const dropPrevious = previous && previous.versionSchema !== record.versionSchema ? previous : null;
+    const steps = [...(dropPrevious ? dropVersionSchema(dropPrevious.versionSchema, compileRecord(dropPrevious).views) : []), ...plan.contract];
     ctx.report.step(`contracting: ${steps.length} catalog-only statements in one transaction`);
-    await runTransaction(db, steps, settings, 'complete', (tx) => setStage(tx, record, 'complete', 'complete', { droppedVersionSchema: dropPrevious }));
+    await runTransaction(db, steps, settings, 'complete', (tx) => setStage(tx, record, 'complete', 'complete', { droppedVersionSchema: dropPrevious?.versionSchema ?? null }));
     await runOnline(db, plan.contractOnline, settings, 'complete (validation)', settings.schema);
-    return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, droppedVersionSchema: dropPrevious };
+    return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, droppedVersionSchema: dropPrevious?.versionSchema ?? null };
   });
 }

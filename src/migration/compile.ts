@@ -13,6 +13,7 @@ import { renameTable } from '../operations/renameTable.js';
 import { Compiler, type Precondition } from './compiler.js';
 import { MARKER_COLUMN, type Plan } from './plan.js';
 import { namedFunctionName, namedFunctionSql, namedTriggerName, namedTriggerSql } from './namedColumns.js';
+import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
 import { SKIP_DURING_BACKFILL, syncFunctionName, syncFunctionSql, syncTriggerName } from './syncTrigger.js';
 import type { Migration, Operation } from './types.js';
 
@@ -94,13 +95,9 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
 
   // The version schema: one view per table of the new shape.
   plan.views = c.tables.map((t) => ({ name: t.name, physical: t.physical, columns: c.scopeOf(t.columns) }));
-  plan.expand.push({ sql: `CREATE SCHEMA ${ident(versionSchema)}`, lock: 'none' });
-  for (const view of plan.views) {
-    const columns = view.columns.map((col) => (col.name === col.physical ? ident(col.name) : `${ident(col.physical)} AS ${ident(col.name)}`));
-    plan.expand.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(view.name)} AS SELECT ${columns.join(', ')} FROM ${q(view.physical)}`, lock: 'ACCESS SHARE' });
-  }
+  plan.expand.push(...createVersionSchema(catalog.schema, versionSchema, plan.views));
   // Rollback drops the views first: they depend on the columns and tables that undo drops.
-  plan.rollback.unshift({ sql: `DROP SCHEMA IF EXISTS ${ident(versionSchema)} CASCADE`, lock: 'none on tables' });
+  plan.rollback.unshift(...dropVersionSchema(versionSchema, plan.views));
 
   // Contract: after drops, physical names become the new shape's names.
   for (const table of c.tables) {

@@ -1,0 +1,51 @@
+import { ident, literal, qualified } from '../db/sql.js';
+import type { Step, ViewTable } from './plan.js';
+
+/** One view per table of the new shape, each column under its new name. */
+export function createVersionSchema(schema: string, versionSchema: string, views: ViewTable[]): Step[] {
+  const steps: Step[] = [{ sql: `CREATE SCHEMA ${ident(versionSchema)}`, lock: 'none' }];
+  for (const view of views) {
+    const columns = view.columns.map((col) => (col.name === col.physical ? ident(col.name) : `${ident(col.physical)} AS ${ident(col.name)}`));
+    steps.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(view.name)} AS SELECT ${columns.join(', ')} FROM ${qualified(schema, view.physical)}`, lock: 'ACCESS SHARE' });
+  }
+  steps.push({ sql: grantsLikeBase(schema, versionSchema, views), lock: 'none' });
+  return steps;
+}
+
+/**
+ * The application's roles get on the version schema what they have on the base schema and tables.
+ * Without USAGE a role's search_path silently skips the version schema: its writes would reach
+ * the base tables and count as the old release's.
+ */
+function grantsLikeBase(schema: string, versionSchema: string, views: ViewTable[]): string {
+  const pairs = views.map((v) => `(${literal(v.name)}, ${literal(v.physical)})`).join(', ');
+  const grantee = `CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END`;
+  return `DO $midair$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT ${grantee} AS role FROM pg_namespace n, aclexplode(n.nspacl) a
+            WHERE n.nspname = ${literal(schema)} AND a.privilege_type = 'USAGE' AND a.grantee <> n.nspowner LOOP
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s', ${literal(versionSchema)}, r.role);
+  END LOOP;${pairs ? `
+  FOR r IN SELECT v.view, a.privilege_type, ${grantee} AS role
+             FROM (VALUES ${pairs}) AS v(view, base)
+             JOIN pg_class c ON c.relname = v.base AND c.relnamespace = ${literal(ident(schema))}::regnamespace,
+                  aclexplode(c.relacl) a
+            WHERE a.grantee <> c.relowner AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'TRIGGER') LOOP
+    EXECUTE format('GRANT %s ON %I.%I TO %s', r.privilege_type, ${literal(versionSchema)}, r.view, r.role);
+  END LOOP;` : ''}
+END
+$midair$`;
+}
+
+/**
+ * Removes only what Midair created: the views, then the schema without CASCADE, so a table an
+ * application created there by mistake stops the step with PostgreSQL's list of what depends on it
+ * instead of being dropped with its rows.
+ */
+export function dropVersionSchema(versionSchema: string, views: ViewTable[]): Step[] {
+  return [
+    ...views.map((v) => ({ sql: `DROP VIEW IF EXISTS ${ident(versionSchema)}.${ident(v.name)}`, lock: 'none on tables' })),
+    { sql: `DROP SCHEMA IF EXISTS ${ident(versionSchema)}`, lock: 'none on tables' },
+  ];
+}
