@@ -133,7 +133,7 @@ describe('the midair CLI on a PostgreSQL server', () => {
 
     expect(jsonOf(expectSuccess(await cli('complete', '--json'), 'complete'))).toMatchObject({ ok: true, migration: 'split_name', stage: 'complete' });
     expectSuccess(await cli('complete', 'split_name'), 'complete again (as after a crash)');
-    expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_split_name\n');
+    expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_split_name,public\n');
     const after = await client.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'users' ORDER BY ordinal_position`);
     expect(after.rows.map((r) => r.column_name)).toEqual(['id', 'email', 'first_name', 'last_name']);
   });
@@ -141,14 +141,14 @@ describe('the midair CLI on a PostgreSQL server', () => {
   test('rollback removes the new shape and keeps the old one', async () => {
     writeFileSync(join(dir.path, 'migrations', '20990101000000_add_nickname.ts'), ADD_NICKNAME);
     expectSuccess(await cli('start', 'add_nickname'), 'start');
-    expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_add_nickname\n');
+    expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_add_nickname,public\n');
     const rollback = expectSuccess(await cli('rollback', '--json'), 'rollback');
     expect(jsonOf(rollback)).toMatchObject({ ok: true, migration: 'add_nickname', stage: 'rolled_back' });
     expectSuccess(await cli('rollback', 'add_nickname'), 'rollback again (as after a crash)');
     const nickname = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname'`);
     expect(nickname.rowCount).toBe(0);
     expect((await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'public_add_nickname'`)).rowCount).toBe(0);
-    expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_split_name\n');
+    expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_split_name,public\n');
     expect(expectSuccess(await cli('status'), 'status').stdout).toMatch(/add_nickname {2}rolled_back/);
   });
 
@@ -220,7 +220,7 @@ export default defineMigration({
     expect(jsonOf(expectSuccess(await cli('verify', '--json'), 'verify'))).toMatchObject({ ok: true, rowsChecked: 500, mismatches: 0 });
     expectSuccess(await cli('complete', 'price_cents'), 'complete');
     const latest = expectSuccess(await cli('latest', '--search-path'), 'latest');
-    expect(latest.stdout).toBe('public_price_cents\n');
+    expect(latest.stdout).toBe('public_price_cents,public\n');
     const status = jsonOf<{ migrations: { name: string; stage: string }[] }>(expectSuccess(await cli('status', '--json'), 'status'));
     expect(status.migrations.map((m) => `${m.name} ${m.stage}`)).toEqual(['create_items complete', 'price_cents complete']);
     expect(readdirSync(join(dir.path, '.midair', 'db'))).not.toContain('midair.pid'); // the folder lock is released

@@ -45,11 +45,22 @@ export function keyRangeOf(plan: Plan, record: MigrationRecord, sync: TableSync)
 }
 
 async function ensureCheckpoint(db: Queryable, record: MigrationRecord, sync: TableSync, range: KeyRange): Promise<number> {
-  const [existing] = await db.query<{ rows_total: string }>(
-    'SELECT rows_total FROM midair.backfill_checkpoints WHERE migration_id = $1 AND table_name = $2',
+  const [existing] = await db.query<{ rows_total: string; done: boolean }>(
+    'SELECT rows_total, done FROM midair.backfill_checkpoints WHERE migration_id = $1 AND table_name = $2',
     [record.id, sync.table],
   );
-  if (existing) return Number(existing.rows_total);
+  if (existing) {
+    // Rows written with triggers bypassed (session_replication_role = replica) stay unsynced after
+    // the walk finished: walk again, touching only those.
+    const left = existing.done && (await db.query(`SELECT 1 FROM ${range.table} WHERE ${ident(MARKER_COLUMN)} IS NULL LIMIT 1`)).length > 0;
+    if (left) {
+      await db.query(
+        'UPDATE midair.backfill_checkpoints SET last_key = NULL, handed_out = false, done = false WHERE migration_id = $1 AND table_name = $2',
+        [record.id, sync.table],
+      );
+    }
+    return Number(existing.rows_total);
+  }
   const [count] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${range.table}`);
   await db.query(
     'INSERT INTO midair.backfill_checkpoints (migration_id, table_name, rows_total) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/executor.js';
+import { sleep } from '../sleep.js';
 
 export interface ThrottleOptions {
   /** Pause while any standby replays more than this far behind. Default 5000; 0 turns it off. */
@@ -13,7 +14,6 @@ export interface ThrottleOptions {
 
 export const defaultThrottle: ThrottleOptions = { maxReplicationLagMs: 5000, probeSql: null, maxProbeRatio: 2, maxRowsPerSecond: 0 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function timed(db: Queryable, sql: string): Promise<number> {
   const started = performance.now();
@@ -47,10 +47,6 @@ export class Throttle {
     for (let i = 0; i < 7; i++) runs.push(await timed(db, this.options.probeSql));
     runs.sort((a, b) => a - b);
     this.baselineMs = runs[3]!;
-  }
-
-  get probeBaselineMs(): number {
-    return this.baselineMs;
   }
 
   record(rows: number): void {

@@ -6,6 +6,7 @@ import { MARKER_COLUMN } from '../migration/plan.js';
 import type { Key, KeyRange } from './keyRange.js';
 import { claim, countDone, endLease, release, type Lease, type LeaseOwner } from './leases.js';
 import type { Throttle } from './throttle.js';
+import { sleep } from '../sleep.js';
 
 /** One connection's worth of transactions; on a server it is one session, so its pid identifies the worker. */
 export interface WorkerConnection {
@@ -29,7 +30,6 @@ export interface TableJob {
   onWait(reason: string | null): void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const RETRYABLE = new Set(['55P03', '40P01', '40001']);
 
 /**

@@ -21,7 +21,13 @@ async function target(ctx: Context, name: string | undefined): Promise<Migration
     if (record?.stage === 'complete') return record;
     throw new MidairError(`migration "${name}" is not active${active ? ` ("${active.name}" is)` : ''}`, 'see `midair status`');
   }
-  if (!active) throw new MidairError(`no migration is active in schema "${ctx.settings.schema}"`, 'start one with `midair start <migration>`');
+  if (!active) {
+    const last = await lastCompleted(ctx.db, ctx.settings.schema);
+    throw new MidairError(
+      `no migration is active in schema "${ctx.settings.schema}"`,
+      last ? `the last one, "${last.name}", is complete; if a crash interrupted its complete, run \`midair complete ${last.name}\` to finish it` : 'start one with `midair start <migration>`',
+    );
+  }
   return active;
 }
 

@@ -1,6 +1,7 @@
 import type { Executor, Queryable } from '../db/executor.js';
 import { MidairError, explainDatabaseError } from '../errors.js';
 import type { Step } from '../migration/plan.js';
+import { sleep } from '../sleep.js';
 
 export interface LockPolicy {
   lockTimeoutMs: number;
@@ -9,18 +10,21 @@ export interface LockPolicy {
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function firstLine(sql: string): string {
   const line = sql.trim().split('\n')[0] ?? '';
   return line.length > 120 ? line.slice(0, 117) + '...' : line;
 }
 
-function stepError(error: unknown, step: Step | undefined, phase: string): unknown {
+const TRANSACTION_HINT = 'nothing of this step was applied; fix the cause and run the command again, or roll back';
+// A failed concurrent index build leaves an invalid index behind; the re-run drops and rebuilds it.
+const ONLINE_HINT = 'the steps before it stay applied (an index build may have left an invalid index); fix the cause and run the command again, which resumes here, or roll back';
+
+function stepError(error: unknown, step: Step, phase: string, hint: string): unknown {
   const explained = explainDatabaseError(error, phase);
-  if (explained instanceof MidairError || !step) return explained;
+  if (explained instanceof MidairError) return explained;
   const e = error as { message?: string; detail?: string };
-  return new MidairError(`${phase} failed at \`${firstLine(step.sql)}\`: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, 'nothing of this step was applied; fix the cause and run the command again, or roll back');
+  return new MidairError(`${phase} failed at \`${firstLine(step.sql)}\`: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, hint);
 }
 
 async function withLockRetries<T>(policy: LockPolicy, phase: string, attempt: () => Promise<T>): Promise<T> {
@@ -58,7 +62,7 @@ export async function runTransaction(db: Executor, steps: Step[], policy: LockPo
           await tx.exec(step.sql);
         } catch (error) {
           if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) throw error;
-          throw stepError(error, step, phase);
+          throw stepError(error, step, phase, TRANSACTION_HINT);
         }
       }
       await then?.(tx);
@@ -77,7 +81,7 @@ export async function runOnline(db: Executor, steps: Step[], policy: LockPolicy,
           await s.exec(step.sql);
         } catch (error) {
           if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) throw error;
-          throw stepError(error, step, phase);
+          throw stepError(error, step, phase, ONLINE_HINT);
         } finally {
           await s.exec('RESET lock_timeout').catch(() => {});
         }

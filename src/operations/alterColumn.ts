@@ -1,6 +1,7 @@
 import { ident } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { AlterColumn } from '../migration/types.js';
+import { canonicalType } from '../migration/typeNames.js';
 import { duplicateColumn } from './duplicateColumn.js';
 
 export function alterColumn(c: Compiler, o: AlterColumn): void {
@@ -9,7 +10,7 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
   const newName = o.name ?? column.name;
   if (o.name && o.name !== column.name) c.requireNewColumnName(table, o.name, 'name');
   const before = table.before?.columns.find((b) => b.name === column.physical);
-  const typeChanges = o.type !== undefined && o.type.trim().toLowerCase() !== column.type.toLowerCase();
+  const typeChanges = o.type !== undefined && canonicalType(o.type) !== canonicalType(column.type);
   const needsCopy = typeChanges || o.nullable !== undefined || o.unique || o.check || o.references || o.up || o.down;
 
   if (!needsCopy) {

@@ -71,8 +71,6 @@ const UPGRADES: string[] = [
   `,
 ];
 
-export const CONTROL_SCHEMA_VERSION = UPGRADES.length;
-
 // Any fixed 64-bit number; shared by every Midair process on the database.
 const INSTALL_LOCK = 7_305_114_201;
 

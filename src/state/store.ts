@@ -6,8 +6,6 @@ import type { Migration } from '../migration/types.js';
 /** Where a migration is in its life cycle (see DESIGN.md); the -ing stages are crash-resumable steps. */
 export type Stage = 'expanding' | 'expanded' | 'complete' | 'rolling_back' | 'rolled_back';
 
-export const ACTIVE_STAGES: Stage[] = ['expanding', 'expanded', 'rolling_back'];
-
 export interface MigrationRecord {
   id: number;
   name: string;

@@ -1,4 +1,5 @@
 import { ident } from '../db/sql.js';
+import { MidairError } from '../errors.js';
 import type { Context } from '../lifecycle/context.js';
 import { MARKER_COLUMN, type Plan, type TableSync } from '../migration/plan.js';
 import type { MigrationRecord } from '../state/store.js';
@@ -80,10 +81,18 @@ export async function runVerify(ctx: Context, record: MigrationRecord, plan: Pla
       );
       rowsChecked += Number(count?.n ?? 0);
       unsynced += Number(count?.u ?? 0);
-      const rows = await ctx.db.query<Record<string, string | boolean | null> & { key: Key }>(
-        `SELECT ${range.asText} AS key, ${columns} FROM ${range.table} AS o WHERE (${where.sql}) AND (${differ.join(' OR ')})`,
-        where.params,
-      );
+      const rows = await ctx.db
+        .query<Record<string, string | boolean | null> & { key: Key }>(
+          `SELECT ${range.asText} AS key, ${columns} FROM ${range.table} AS o WHERE (${where.sql}) AND (${differ.join(' OR ')})`,
+          where.params,
+        )
+        .catch((error: Error) => {
+          const span = `${lo ? `after ${range.format(lo)}` : 'from the start'}${hi ? ` up to ${range.format(hi)}` : ''}`;
+          throw new MidairError(
+            `verify of "${sync.table}" stopped: an up or down expression fails on a row ${span}: ${error.message}`,
+            'the same row would fail an application write through the other shape: fix the expression (roll back, edit, start again) or the row',
+          );
+        });
       mismatches += rows.length;
       for (const row of rows) {
         checks.forEach((c, i) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { shortName } from '../src/db/sql.js';
 import { compile } from '../src/migration/compile.js';
+import { canonicalType } from '../src/migration/typeNames.js';
 import { defineMigration, op } from '../src/index.js';
 import type { Catalog } from '../src/catalog/read.js';
 
@@ -28,5 +29,17 @@ describe('generated names', () => {
     const functions = compile(migration, catalog).plan.expand.map((s) => /^CREATE OR REPLACE FUNCTION (midair\.\S+)\(\)/.exec(s.sql)?.[1]).filter(Boolean);
     expect(functions.length).toBeGreaterThanOrEqual(2);
     expect(new Set(functions).size).toBe(functions.length);
+  });
+});
+
+describe('type names', () => {
+  it('treat PostgreSQL short spellings as the same type', () => {
+    expect(canonicalType('int')).toBe('integer');
+    expect(canonicalType('VARCHAR( 20 )')).toBe('character varying(20)');
+    expect(canonicalType('timestamptz')).toBe('timestamp with time zone');
+    expect(canonicalType('timestamp(3)')).toBe('timestamp(3) without time zone');
+    expect(canonicalType('int8[]')).toBe('bigint[]');
+    expect(canonicalType('numeric(10,2)')).toBe(canonicalType('decimal(10, 2)'));
+    expect(canonicalType('text')).not.toBe(canonicalType('integer'));
   });
 });
