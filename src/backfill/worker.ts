@@ -72,7 +72,7 @@ export function executorConnection(db: Executor): WorkerConnection {
 async function explainFailure(db: Queryable, job: TableJob, lease: Lease, error: unknown): Promise<never> {
   const e = error as { code?: string; message: string; detail?: string };
   if (e.code === '23505' || e.code === '23514' || e.code === '23502') {
-    throw new MidairError(`backfill of "${job.table}" stopped: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, 'the new values break a constraint: change "up" so they satisfy it, then roll back and start again');
+    throw new MidairError(`backfill of "${job.table}" stopped: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, 'the new values break a constraint: fix the offending rows and run backfill again (it resumes), or roll back, change "up" and start again');
   }
   // The batch failed as a whole; find the first row whose `up` fails, so the message can name it.
   const where = job.range.condition(lease.lo, lease.hi);
