@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { defineMigration, op } from '../../src/index.js';
-import { columnsOf, runToComplete, runToRollback, type OperationCase } from '../support/operationCase.js';
-import { DRIVERS, openTarget, type Target } from '../support/targets.js';
+import { columnsOf, describeOperationCases, type OperationCase } from '../support/operationCase.js';
 
 const CASES: OperationCase[] = [
   {
@@ -73,17 +72,4 @@ const CASES: OperationCase[] = [
   },
 ];
 
-describe.each(DRIVERS)('%s', (kind) => {
-  let target: Target;
-  beforeAll(async () => {
-    target = await openTarget(kind, 'drop_rename_column');
-  });
-  afterAll(async () => {
-    await target?.close();
-  });
-
-  describe.each(CASES)('$title', (c) => {
-    it('start, both shapes read and write, backfill, verify, complete', () => runToComplete(target, c));
-    it('start, both shapes write, rollback restores the schema and keeps every row', () => runToRollback(target, c));
-  });
-});
+describeOperationCases('drop_rename_column', CASES);

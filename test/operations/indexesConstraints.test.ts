@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { defineMigration, op } from '../../src/index.js';
-import { columnsOf, constraintsOf, indexesOf, runToComplete, runToRollback, type OperationCase } from '../support/operationCase.js';
-import { DRIVERS, openTarget, type Target } from '../support/targets.js';
+import { columnsOf, constraintsOf, indexesOf, describeOperationCases, type OperationCase } from '../support/operationCase.js';
 
 const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text, age integer);
 INSERT INTO users (name, email, age) VALUES ('ann', 'ann@x.io', 30), ('bob', NULL, 40), ('cy', 'cy@x.io', 50);`;
@@ -163,17 +162,4 @@ const CASES: OperationCase[] = [
   },
 ];
 
-describe.each(DRIVERS)('%s', (kind) => {
-  let target: Target;
-  beforeAll(async () => {
-    target = await openTarget(kind, 'indexes_constraints');
-  });
-  afterAll(async () => {
-    await target?.close();
-  });
-
-  describe.each(CASES)('$title', (c) => {
-    it('start, both shapes read and write, backfill, verify, complete', () => runToComplete(target, c));
-    it('start, both shapes write, rollback restores the schema and keeps every row', () => runToRollback(target, c));
-  });
-});
+describeOperationCases('indexes_constraints', CASES);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { defineMigration, op } from '../../src/index.js';
-import { columnsOf, constraintsOf, runToComplete, runToRollback, type OperationCase } from '../support/operationCase.js';
-import { DRIVERS, openTarget, type Shape, type Target } from '../support/targets.js';
+import { columnsOf, constraintsOf, describeOperationCases, type OperationCase } from '../support/operationCase.js';
+import type { Shape } from '../support/targets.js';
 
 const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL);
 INSERT INTO users (name) VALUES ('ann'), ('bob'), ('cy');`;
@@ -110,17 +110,4 @@ const CASES: OperationCase[] = [
   },
 ];
 
-describe.each(DRIVERS)('%s', (kind) => {
-  let target: Target;
-  beforeAll(async () => {
-    target = await openTarget(kind, 'tables');
-  });
-  afterAll(async () => {
-    await target?.close();
-  });
-
-  describe.each(CASES)('$title', (c) => {
-    it('start, both shapes read and write, backfill, verify, complete', () => runToComplete(target, c));
-    it('start, both shapes write, rollback restores the schema and keeps every row', () => runToRollback(target, c));
-  });
-});
+describeOperationCases('tables', CASES);

@@ -1,6 +1,6 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Migration } from '../../src/migration/types.js';
-import type { Shape, Target } from './targets.js';
+import { DRIVERS, openTarget, type Shape, type Target } from './targets.js';
 
 /** The two releases of an application while a migration is expanded. */
 export interface Shapes {
@@ -123,4 +123,22 @@ export async function runToRollback(target: Target, c: OperationCase): Promise<v
   expect(await target.snapshot()).toEqual(before);
   expect(await midair.latestSearchPath()).toBe('public');
   await c.rolledBack(shapes.old);
+}
+
+/** Every case, on every driver, through complete and through rollback, in one database per driver. */
+export function describeOperationCases(label: string, cases: OperationCase[]): void {
+  describe.each(DRIVERS)('%s', (kind) => {
+    let target: Target;
+    beforeAll(async () => {
+      target = await openTarget(kind, label);
+    });
+    afterAll(async () => {
+      await target?.close();
+    });
+
+    describe.each(cases)('$title', (c) => {
+      it('start, both shapes read and write, backfill, verify, complete', () => runToComplete(target, c));
+      it('start, both shapes write, rollback restores the schema and keeps every row', () => runToRollback(target, c));
+    });
+  });
 }
