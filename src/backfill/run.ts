@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Queryable } from '../db/executor.js';
 import { ident, qualified } from '../db/sql.js';
 import type { Context } from '../lifecycle/context.js';
-import { MARKER_COLUMN, type Assignment, type Plan, type TableSync } from '../migration/plan.js';
+import { MARKER_COLUMN, filledColumns, type Plan, type TableSync } from '../migration/plan.js';
 import type { MigrationRecord } from '../state/store.js';
 import { KeyRange } from './keyRange.js';
 import { releaseAll } from './leases.js';
@@ -32,10 +32,6 @@ export interface BackfillResult {
   rows: number;
   seconds: number;
   rowsPerSecond: number;
-}
-
-export function backfilledColumns(sync: TableSync): Assignment[] {
-  return [...sync.up, ...sync.fill];
 }
 
 export function keyRangeOf(plan: Plan, record: MigrationRecord, sync: TableSync): KeyRange {
@@ -83,7 +79,7 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
   const results: BackfillTableResult[] = [];
   if (db.kind === 'embedded') await releaseAll(db, record.id);
   for (const sync of plan.sync) {
-    const assignments = backfilledColumns(sync);
+    const assignments = filledColumns(sync);
     if (assignments.length === 0) continue;
     const range = keyRangeOf(plan, record, sync);
     const rowsTotal = await ensureCheckpoint(db, record, sync, range);
@@ -145,7 +141,7 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
 export async function unsyncedRows(db: Queryable, plan: Plan): Promise<number> {
   let total = 0;
   for (const sync of plan.sync) {
-    if (backfilledColumns(sync).length === 0) continue;
+    if (filledColumns(sync).length === 0) continue;
     const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(plan.schema, sync.table)} WHERE ${ident(MARKER_COLUMN)} IS NULL`);
     total += Number(row?.n ?? 0);
   }

@@ -3,7 +3,7 @@ import { ident, qualified } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import type { Precondition } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
-import type { Plan } from '../migration/plan.js';
+import { filledColumns, type Plan } from '../migration/plan.js';
 import { activeMigration, insertMigration, latestByName, setStage } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
@@ -34,7 +34,7 @@ async function checkPreconditions(ctx: Context, preconditions: Precondition[], s
 async function dryRun(ctx: Context, plan: Plan, source: string): Promise<void> {
   for (const sync of plan.sync) {
     const table = qualified(plan.schema, sync.table);
-    for (const a of [...sync.up, ...sync.fill]) {
+    for (const a of filledColumns(sync)) {
       try {
         await ctx.db.query(`SELECT (${a.expression}) FROM (SELECT * FROM ${table} LIMIT 1000) AS sample`);
       } catch (error) {

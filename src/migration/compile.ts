@@ -11,7 +11,7 @@ import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
 import { Compiler, type Precondition } from './compiler.js';
-import { MARKER_COLUMN, type Plan } from './plan.js';
+import { MARKER_COLUMN, filledColumns, type Plan } from './plan.js';
 import { namedFunctionName, namedFunctionSql, namedTriggerName, namedTriggerSql } from './namedColumns.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
 import { SKIP_DURING_BACKFILL, syncFunctionName, syncFunctionSql, syncTriggerName } from './syncTrigger.js';
@@ -74,7 +74,7 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
       { sql: `DROP FUNCTION IF EXISTS ${fn}()`, lock: 'none' },
     ];
     // The columns that rows not yet backfilled get filled: a trigger each notes when an UPDATE names one.
-    const filled = [...sync.up, ...sync.fill];
+    const filled = filledColumns(sync);
     if (filled.length) {
       const named = `midair.${ident(namedFunctionName(migration.name, sync.table))}`;
       plan.expand.push(

@@ -41,6 +41,11 @@ export interface TableSync {
   newScope: ScopeColumn[];
 }
 
+/** The columns that rows existing before start must be given: by backfill, or by their first write. */
+export function filledColumns(sync: TableSync): Assignment[] {
+  return [...sync.up, ...sync.fill];
+}
+
 /** A table as the new release sees it through the version schema's view. */
 export interface ViewTable {
   name: string;

@@ -1,6 +1,6 @@
 import { ident, literal, qualified, shortName } from '../db/sql.js';
 import { ROW_IDENTITY, namedSetting } from './namedColumns.js';
-import { MARKER_COLUMN, type Assignment, type ScopeColumn, type TableSync } from './plan.js';
+import { MARKER_COLUMN, filledColumns, type Assignment, type ScopeColumn, type TableSync } from './plan.js';
 
 export function syncFunctionName(migration: string, table: string): string {
   return shortName('sync', migration, table);
@@ -71,7 +71,7 @@ export function syncFunctionSql(schema: string, migration: string, versionSchema
 ${block(declare(schema, sync.table, sync.oldScope, 'OLD', assignments), assign(assignments, true, first))}
     END IF;\n`
       : '';
-  const newWriter = prefill([...sync.up, ...sync.fill], 0) + (sync.down.length
+  const newWriter = prefill(filledColumns(sync), 0) + (sync.down.length
     ? `    midair_caller_path := current_setting('search_path');
     PERFORM set_config('search_path', ${literal(ident(schema))}, true);
 ${block(declare(schema, sync.table, sync.newScope, 'NEW', sync.down), assign(sync.down, false))}

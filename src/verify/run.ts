@@ -1,7 +1,7 @@
 import { ident } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import type { Context } from '../lifecycle/context.js';
-import { MARKER_COLUMN, type Plan, type TableSync } from '../migration/plan.js';
+import { MARKER_COLUMN, filledColumns, type Plan, type TableSync } from '../migration/plan.js';
 import type { MigrationRecord } from '../state/store.js';
 import { keyRangeOf } from '../backfill/run.js';
 import type { Key } from '../backfill/keyRange.js';
@@ -68,7 +68,7 @@ export async function runVerify(ctx: Context, record: MigrationRecord, plan: Pla
     const checks = checksOf(sync);
     if (checks.length === 0) continue;
     const range = keyRangeOf(plan, record, sync);
-    const backfilled = sync.up.length + sync.fill.length > 0;
+    const backfilled = filledColumns(sync).length > 0;
     const differ = checks.map((c) => `(${c.applies} AND ${c.actual} IS DISTINCT FROM ${c.expected})`);
     const columns = checks.map((c, i) => `${c.actual}::text AS a${i}, ${c.expected}::text AS e${i}, ${differ[i]} AS d${i}`).join(', ');
     let lo: Key | null = null;

@@ -1,4 +1,4 @@
-import type { Plan, Step } from '../../migration/plan.js';
+import { filledColumns, type Plan, type Step } from '../../migration/plan.js';
 
 /** The phases in the order they run, with the verb that runs them and how. */
 const PHASES: { key: keyof Pick<Plan, 'expand' | 'expandOnline' | 'validate' | 'contract' | 'contractOnline' | 'rollbackOnline' | 'rollback'>; title: string }[] = [
@@ -20,7 +20,7 @@ function formatStep(step: Step, n: number): string {
 export function formatPlan(plan: Plan): string {
   const out = [`plan for "${plan.migration}" on schema "${plan.schema}"; new-release clients use search_path "${plan.versionSchema}"`];
   for (const sync of plan.sync) {
-    const up = [...sync.up, ...sync.fill].map((a) => a.column);
+    const up = filledColumns(sync).map((a) => a.column);
     const down = sync.down.map((a) => a.column);
     out.push(`sync "${sync.table}" (key ${sync.key.join(', ')}): old-release writes set ${up.join(', ') || 'nothing'}; new-release writes set ${down.join(', ') || 'nothing'}`);
   }
