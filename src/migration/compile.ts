@@ -11,10 +11,9 @@ import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
 import { Compiler, type Precondition } from './compiler.js';
-import { MARKER_COLUMN, filledColumns, type Plan } from './plan.js';
-import { namedFunctionName, namedFunctionSql, namedTriggerName, namedTriggerSql } from './namedColumns.js';
+import type { Plan } from './plan.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
-import { SKIP_DURING_BACKFILL, syncFunctionName, syncFunctionSql, syncTriggerName } from './syncTrigger.js';
+import { syncMachinery } from './syncMachinery.js';
 import type { Migration, Operation } from './types.js';
 
 export function versionSchemaName(schema: string, migration: string): string {
@@ -56,41 +55,17 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
   // Undo runs newest first, after the version schema and the sync machinery are gone.
   const undoOperations = plan.rollback.splice(0).reverse();
 
-  // Sync: scopes, marker, trigger function and trigger per table.
+  // Sync: the scopes each table's expressions see, and the triggers that evaluate them.
   for (const sync of plan.sync) {
     const table = c.tables.find((t) => t.physical === sync.table);
     const before = catalog.tables.find((t) => t.name === sync.table)!;
     sync.oldScope = before.columns.map((col) => ({ name: col.name, physical: col.name, type: col.type }));
     sync.newScope = table ? c.scopeOf(table.columns) : [];
-    plan.expand.push({ sql: `ALTER TABLE ${q(sync.table)} ADD COLUMN ${ident(MARKER_COLUMN)} "char"`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    const fn = `midair.${ident(syncFunctionName(migration.name, sync.table))}`;
-    const trigger = ident(syncTriggerName(migration.name));
-    plan.expand.push(
-      { sql: syncFunctionSql(catalog.schema, migration.name, versionSchema, sync), lock: 'none' },
-      { sql: `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(sync.table)} FOR EACH ROW WHEN (${SKIP_DURING_BACKFILL}) EXECUTE FUNCTION ${fn}()`, lock: 'SHARE ROW EXCLUSIVE, catalog only' },
-    );
-    const drop = [
-      { sql: `DROP TRIGGER IF EXISTS ${trigger} ON ${q(sync.table)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
-      { sql: `DROP FUNCTION IF EXISTS ${fn}()`, lock: 'none' },
-    ];
-    // The columns that rows not yet backfilled get filled: a trigger each notes when an UPDATE names one.
-    const filled = filledColumns(sync);
-    if (filled.length) {
-      const named = `midair.${ident(namedFunctionName(migration.name, sync.table))}`;
-      plan.expand.push(
-        { sql: namedFunctionSql(named), lock: 'none' },
-        ...filled.map((a, k) => ({ sql: namedTriggerSql(namedTriggerName(migration.name, k), q(sync.table), a.column, named, k, SKIP_DURING_BACKFILL), lock: 'SHARE ROW EXCLUSIVE, catalog only' })),
-      );
-      drop.push(
-        ...filled.map((_, k) => ({ sql: `DROP TRIGGER IF EXISTS ${ident(namedTriggerName(migration.name, k))} ON ${q(sync.table)}`, lock: 'ACCESS EXCLUSIVE, catalog only' })),
-        { sql: `DROP FUNCTION IF EXISTS ${named}()`, lock: 'none' },
-      );
-    }
-    plan.contract.unshift(...drop);
-    plan.rollback.push(...drop);
-    const dropMarker = { sql: `ALTER TABLE ${q(sync.table)} DROP COLUMN IF EXISTS ${ident(MARKER_COLUMN)}`, lock: 'ACCESS EXCLUSIVE, catalog only' };
+    const { install, remove, dropMarker } = syncMachinery(catalog.schema, migration.name, versionSchema, sync);
+    plan.expand.push(...install);
+    plan.contract.unshift(...remove);
+    plan.rollback.push(...remove, dropMarker);
     c.afterRename.push(dropMarker);
-    plan.rollback.push(dropMarker);
   }
 
   // The version schema: one view per table of the new shape.
