@@ -55,8 +55,8 @@ function checksOf(sync: TableSync): Check[] {
 }
 
 /**
- * Proves, row by row, that the new representation is up(old) and the old is down(new). One query
- * per key range returns only the differing rows, so a clean table costs one scan.
+ * Proves, row by row, that the new representation is up(old) and the old is down(new), with one
+ * aggregate query per key range: a table is read once, however many rows differ.
  */
 export async function runVerify(ctx: Context, record: MigrationRecord, plan: Plan): Promise<VerifyResult> {
   const started = Date.now();
@@ -70,20 +70,19 @@ export async function runVerify(ctx: Context, record: MigrationRecord, plan: Pla
     const range = keyRangeOf(plan, record, sync);
     const backfilled = filledColumns(sync).length > 0;
     const differ = checks.map((c) => `(${c.applies} AND ${c.actual} IS DISTINCT FROM ${c.expected})`);
-    const columns = checks.map((c, i) => `${c.actual}::text AS a${i}, ${c.expected}::text AS e${i}, ${differ[i]} AS d${i}`).join(', ');
+    const anyDiffer = differ.join(' OR ');
+    const sample = `jsonb_build_object('key', to_jsonb(${range.asText}), ${checks.map((c, i) => `'a${i}', ${c.actual}::text, 'e${i}', ${c.expected}::text, 'd${i}', ${differ[i]}`).join(', ')})`;
     let lo: Key | null = null;
     for (;;) {
       const hi = await range.boundary(ctx.db, lo, CHUNK);
       const where = range.condition(lo, hi);
-      const [count] = await ctx.db.query<{ n: string; u: string }>(
-        `SELECT count(*) AS n, ${backfilled ? `count(*) FILTER (WHERE ${ident(MARKER_COLUMN)} IS NULL)` : '0'} AS u FROM ${range.table} WHERE ${where.sql}`,
-        where.params,
-      );
-      rowsChecked += Number(count?.n ?? 0);
-      unsynced += Number(count?.u ?? 0);
-      const rows = await ctx.db
-        .query<Record<string, string | boolean | null> & { key: Key }>(
-          `SELECT ${range.asText} AS key, ${columns} FROM ${range.table} AS o WHERE (${where.sql}) AND (${differ.join(' OR ')})`,
+      // One scan per range counts rows, unsynced rows and mismatches, and keeps the first few.
+      const [chunk] = await ctx.db
+        .query<{ n: string; u: string; m: string; samples: (Record<string, string | boolean | null> & { key: Key })[] }>(
+          `SELECT count(*) AS n, ${backfilled ? `count(*) FILTER (WHERE ${ident(MARKER_COLUMN)} IS NULL)` : '0'} AS u,
+                  count(*) FILTER (WHERE ${anyDiffer}) AS m,
+                  coalesce(to_jsonb((array_agg(${sample}) FILTER (WHERE ${anyDiffer}))[1:${SAMPLES}]), '[]') AS samples
+             FROM ${range.table} AS o WHERE ${where.sql}`,
           where.params,
         )
         .catch((error: Error) => {
@@ -93,8 +92,10 @@ export async function runVerify(ctx: Context, record: MigrationRecord, plan: Pla
             'the same row would fail an application write through the other shape: fix the expression (roll back, edit, start again) or the row',
           );
         });
-      mismatches += rows.length;
-      for (const row of rows) {
+      rowsChecked += Number(chunk?.n ?? 0);
+      unsynced += Number(chunk?.u ?? 0);
+      mismatches += Number(chunk?.m ?? 0);
+      for (const row of chunk?.samples ?? []) {
         checks.forEach((c, i) => {
           if (samples.length < SAMPLES && row[`d${i}`]) {
             samples.push({ table: sync.table, key: range.format(row.key), column: c.column, direction: c.direction, actual: row[`a${i}`] as string | null, expected: row[`e${i}`] as string | null });
