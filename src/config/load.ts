@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { z } from 'zod';
 import { MidairError } from '../errors.js';
+import { importDefault } from '../importDefault.js';
 import type { MidairConfig } from './define.js';
 
 export interface ResolvedConfig {
@@ -35,9 +34,7 @@ const CONFIG_FILES = ['midair.config.ts', 'midair.config.mts', 'midair.config.js
 
 async function importConfig(file: string): Promise<unknown> {
   try {
-    const module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
-    const value = module.default as { default?: unknown } | undefined;
-    return value && typeof value === 'object' && 'default' in value ? value.default : value;
+    return await importDefault(file);
   } catch (error) {
     throw new MidairError(`${file}: the config file does not load: ${(error as Error).message.split('\n')[0]}`, 'fix it; it must `export default defineConfig({...})`');
   }

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { MidairError } from '../errors.js';
+import { importDefault } from '../importDefault.js';
 import type { Migration } from './types.js';
 import { validateMigration } from './validate.js';
 
@@ -27,14 +26,13 @@ export function fromObject(value: unknown, source = 'migration'): LoadedMigratio
 export async function loadMigrationFile(file: string): Promise<LoadedMigration> {
   const path = resolve(file);
   if (!existsSync(path)) throw new MidairError(`${file}: no such migration file`, 'give a path, or a migration name from the migrations folder');
-  let module: { default?: unknown };
+  let value: unknown;
   try {
-    module = await tsImport(pathToFileURL(path).href, import.meta.url);
+    value = await importDefault(path);
   } catch (error) {
     const message = (error as Error).message?.split('\n').slice(0, 3).join(' ') ?? String(error);
     throw new MidairError(`${file}: the migration file does not load: ${message}`, 'fix the error in the file (it must compile and `export default defineMigration({...})`)');
   }
-  const value = module.default && typeof module.default === 'object' && 'default' in module.default ? (module.default as { default: unknown }).default : module.default;
   if (value === undefined) throw new MidairError(`${file}: the file has no default export`, 'end it with `export default defineMigration({...})`');
   const migration = validateMigration(value, file);
   return { migration, file: path, checksum: checksumOf(migration) };
