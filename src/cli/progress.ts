@@ -50,37 +50,34 @@ function barView(): ProgressView {
   };
 }
 
-/** At most one line a second (and the last one of each table), for logs and pipes. */
-function lineView(): ProgressView {
+/** Writes at most one line per interval, but always a table's last one, so a log ends complete. */
+function lineWriter(intervalMs: number, line: (p: BackfillProgress) => string): ProgressView {
   let last = 0;
   return {
     update(p) {
       const now = Date.now();
       const final = !isWait(p) && p.rowsDone >= p.rowsTotal;
-      if (!final && now - last < 1000) return;
+      if (!final && now - last < intervalMs) return;
       last = now;
-      const extra = note(p);
-      const counts = isWait(p) ? '' : `${formatCount(p.rowsDone)}/${formatCount(p.rowsTotal)} rows (${percent(p)}), ${formatCount(p.rowsPerSecond)} rows/s, ETA ${formatEta(p.etaSeconds)}`;
-      process.stderr.write(`backfill ${p.table}: ${[counts, extra].filter(Boolean).join(', ')}\n`);
+      process.stderr.write(line(p) + '\n');
     },
     pause() {},
   };
 }
 
-/** JSON lines on stderr for --json: at most five a second, plus the last one of each table. */
+/** One line a second, for logs and pipes. */
+function lineView(): ProgressView {
+  return lineWriter(1000, (p) => {
+    const counts = isWait(p) ? '' : `${formatCount(p.rowsDone)}/${formatCount(p.rowsTotal)} rows (${percent(p)}), ${formatCount(p.rowsPerSecond)} rows/s, ETA ${formatEta(p.etaSeconds)}`;
+    return `backfill ${p.table}: ${[counts, note(p)].filter(Boolean).join(', ')}`;
+  });
+}
+
+/** JSON lines for --json, at most five a second. */
 function jsonView(): ProgressView {
-  let last = 0;
-  return {
-    update(p) {
-      const now = Date.now();
-      const final = !isWait(p) && p.rowsDone >= p.rowsTotal;
-      if (!final && now - last < 200) return;
-      last = now;
-      const line = isWait(p) ? { event: 'wait', table: p.table, reason: p.throttle } : { event: 'progress', ...p, rowsPerSecond: Math.round(p.rowsPerSecond) };
-      process.stderr.write(JSON.stringify(line) + '\n');
-    },
-    pause() {},
-  };
+  return lineWriter(200, (p) =>
+    JSON.stringify(isWait(p) ? { event: 'wait', table: p.table, reason: p.throttle } : { event: 'progress', ...p, rowsPerSecond: Math.round(p.rowsPerSecond) }),
+  );
 }
 
 export function progressView(json: boolean): ProgressView {

@@ -1,4 +1,5 @@
 import type { Executor, Queryable } from '../db/executor.js';
+import { qualified } from '../db/sql.js';
 import { MidairError, explainDatabaseError } from '../errors.js';
 import type { Step } from '../migration/plan.js';
 import { sleep } from '../sleep.js';
@@ -97,5 +98,5 @@ async function dropInvalidIndex(s: Queryable, schema: string, index: string): Pr
        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
     [schema, index],
   );
-  if (rows[0] && !rows[0].valid) await s.exec(`DROP INDEX CONCURRENTLY IF EXISTS "${schema.replaceAll('"', '""')}"."${index.replaceAll('"', '""')}"`);
+  if (rows[0] && !rows[0].valid) await s.exec(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(schema, index)}`);
 }
