@@ -1,22 +1,15 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { demoMigration } from '../src/demo/migration.js';
 import type { RehearsalReport } from '../src/rehearse/run.js';
 import { freshDatabase, SERVER_URL, tempDir } from './support/databases.js';
 import { makeProject } from './support/project.js';
 import { jsonOf, runCli } from './support/runCli.js';
 
-const SPLIT = `import { defineMigration, op } from 'midair';
+// The demo's own migration, as a user's file would hold it.
+const SPLIT = `import { defineMigration } from 'midair';
 
-export default defineMigration({
-  name: 'split',
-  operations: [
-    op.addColumn({ table: 'users', column: { name: 'first_name', type: 'text' }, up: "split_part(name, ' ', 1)" }),
-    op.addColumn({ table: 'users', column: { name: 'last_name', type: 'text' }, up: "nullif(substr(name, length(split_part(name, ' ', 1)) + 2), '')" }),
-    op.dropColumn({ table: 'users', column: 'name', down: "concat_ws(' ', first_name, last_name)" }),
-    op.alterColumn({ table: 'users', column: 'email', nullable: false, unique: true, up: "coalesce(email, 'user' || id || '@unknown.invalid')", down: 'email' }),
-    op.alterColumn({ table: 'products', column: 'price', name: 'price_cents', type: 'integer', up: 'round(price::numeric * 100)::integer', down: '(price_cents / 100.0)::text' }),
-  ],
-});
+export default defineMigration(${JSON.stringify(demoMigration, null, 2)});
 `;
 
 // Every email becomes the same: the new unique index cannot hold, which a rehearsal must reveal.

@@ -89,7 +89,7 @@ export async function runRehearsal(options: RehearseOptions): Promise<RehearsalR
         let rows = 0;
         for (const t of touched) {
           const sample = await sampleKeys(midair.db, schema, t.before.name, t.before.key);
-          keys.set(t.view.name, { all: new KeyPool(sample.keys), inserted: new KeyPool() });
+          keys.set(t.view.name, { all: new KeyPool(sample.keys), inserted: new KeyPool(), sampled: new KeyPool(sample.keys) });
           rows += sample.rows;
         }
         const workload = new RehearsalWorkload(before, keys, ledger);

@@ -12,6 +12,8 @@ interface WriteResult {
 export interface TableKeys {
   all: KeyPool;
   inserted: KeyPool;
+  /** The sampled rows alone, never deleted: the rows whose values writes copy, so a copy always finds its source. */
+  sampled: KeyPool;
 }
 
 const decode = (key: string) => JSON.parse(key) as string[];
@@ -63,7 +65,7 @@ export class RehearsalWorkload implements Workload {
 
   private async update(table: RehearsalTable, st: ReleaseStatements, keys: TableKeys, release: Release, s: Session): Promise<void> {
     await keys.all.with(async (key) => {
-      const source = keys.all.sample();
+      const source = keys.sampled.sample();
       if (key === null || source === null) return;
       try {
         const rows = await s.query<WriteResult>(st.update!.sql, [...decode(key), ...(st.update!.copiesFrom ? decode(source) : [])]);
@@ -77,7 +79,7 @@ export class RehearsalWorkload implements Workload {
   }
 
   private async insert(table: RehearsalTable, st: ReleaseStatements, keys: TableKeys, release: Release, s: Session): Promise<void> {
-    const source = keys.all.sample();
+    const source = keys.sampled.sample();
     if (source === null) return;
     const suffix = `~r${++this.inserts}`;
     const rows = await s.query<WriteResult>(st.insert!.sql, [...decode(source), ...(st.insert!.suffix ? [suffix] : [])]);
