@@ -8,8 +8,8 @@ import { embeddedConnector } from '../workload/embeddedConnector.js';
 import { Fleet } from '../workload/fleet.js';
 import { KeyPool } from '../workload/keyPool.js';
 import { Ledger } from '../workload/ledger.js';
-import { runLifecycle, TRAFFIC_STEPS } from '../workload/lifecycle.js';
-import { liveReporter, silentView, type LiveView } from '../workload/liveView.js';
+import { runLifecycle, TRAFFIC_STEPS, type TrafficOptions } from '../workload/lifecycle.js';
+import { liveReporter, silentView } from '../workload/liveView.js';
 import { LockMonitor } from '../workload/lockMonitor.js';
 import type { RunReport } from '../workload/report.js';
 import { serverConnector } from '../workload/serverConnector.js';
@@ -21,20 +21,11 @@ import { demoMigration } from './migration.js';
 import { embeddedSandbox, serverSandbox, type Sandbox } from './sandbox.js';
 import { createDemoSchema, DEMO_TABLES, productCount } from './schema.js';
 
-export interface DemoOptions {
+export interface DemoOptions extends TrafficOptions {
   /** A PostgreSQL server URL; the demo works in a database of its own there. Default: embedded. */
   database?: string | null;
   /** Users in the sample table (products: a tenth). */
   rows: number;
-  clients: number;
-  /** Seconds of traffic at the steps 0/10/50/100% and after complete, in total. */
-  durationSeconds: number;
-  /** Live progress for people, fed with the run's request counts. Default: none. */
-  view?: (stats: RequestStats) => LiveView;
-  /** Aborting stops the traffic and rolls the migration back (Ctrl-C in the CLI). */
-  signal?: AbortSignal;
-  /** For tests: runs after each stage with the demo's database handle. */
-  afterStage?: (stage: string, db: Queryable) => Promise<void>;
 }
 
 export interface DemoReport extends RunReport {

@@ -1,6 +1,5 @@
 import { readCatalog } from '../catalog/read.js';
 import type { ResolvedConfig } from '../config/load.js';
-import type { Queryable } from '../db/executor.js';
 import { describeUrl } from '../db/postgres.js';
 import { MidairError } from '../errors.js';
 import { createMidair } from '../midair.js';
@@ -10,8 +9,8 @@ import type { SearchPaths } from '../workload/connection.js';
 import { Fleet } from '../workload/fleet.js';
 import { KeyPool } from '../workload/keyPool.js';
 import { Ledger } from '../workload/ledger.js';
-import { runLifecycle, TRAFFIC_STEPS } from '../workload/lifecycle.js';
-import { liveReporter, silentView, type LiveView } from '../workload/liveView.js';
+import { runLifecycle, TRAFFIC_STEPS, type TrafficOptions } from '../workload/lifecycle.js';
+import { liveReporter, silentView } from '../workload/liveView.js';
 import { LockMonitor } from '../workload/lockMonitor.js';
 import type { RunReport } from '../workload/report.js';
 import { serverConnector } from '../workload/serverConnector.js';
@@ -23,23 +22,17 @@ import { sampleKeys } from './keys.js';
 import { rehearsalTable, touchedTables } from './model.js';
 import { RehearsalWorkload, type TableKeys } from './workload.js';
 
-export interface RehearseOptions {
+export interface RehearseOptions extends TrafficOptions {
   /** The database to rehearse on (never written to). */
   database: string;
   /** A migration file, or a name in the migrations folder. */
   migration: string;
   /** The project's settings (schema, migrations folder, lock policy, backfill batches). */
   settings: ResolvedConfig;
-  clients: number;
-  /** Seconds of traffic at the steps 0/10/50/100% and after complete, in total. */
-  durationSeconds: number;
   /** Rows per table when the copy has to be a sample. */
   sampleRows: number;
   /** Keep the copy afterwards (its name is in the report). */
   keep: boolean;
-  view?: (stats: RequestStats) => LiveView;
-  signal?: AbortSignal;
-  afterStage?: (stage: string, db: Queryable) => Promise<void>;
 }
 
 export interface RehearsalReport extends RunReport {

@@ -10,6 +10,7 @@ import type { Ledger, LedgerResult, LedgerTable } from './ledger.js';
 import type { LiveView } from './liveView.js';
 import type { LockMonitor } from './lockMonitor.js';
 import type { RunReport } from './report.js';
+import type { RequestStats } from './stats.js';
 import type { Timeline } from './timeline.js';
 
 /** The traffic steps: the share of clients on the new release, in percent. */
@@ -134,4 +135,17 @@ async function rollBack(midair: Midair, view: LiveView): Promise<boolean> {
     view.note(`no rollback: ${messageOf(error)}`);
     return false;
   }
+}
+
+/** What the demo and a rehearsal share about the traffic they run and how it is watched. */
+export interface TrafficOptions {
+  clients: number;
+  /** Seconds of traffic at the steps 0/10/50/100% and after complete, in total. */
+  durationSeconds: number;
+  /** Live progress for people, fed with the run's request counts. Default: none. */
+  view?: (stats: RequestStats) => LiveView;
+  /** Aborting stops the traffic and rolls the migration back (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
+  /** For tests: runs after each stage with the run's database handle. */
+  afterStage?: (stage: string, db: Queryable) => Promise<void>;
 }
