@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/executor.js';
-import { sleep } from '../sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ThrottleOptions {
   /** Pause while any standby replays more than this far behind. Default 5000; 0 turns it off. */

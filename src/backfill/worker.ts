@@ -6,7 +6,7 @@ import { MARKER_COLUMN } from '../migration/plan.js';
 import type { Key, KeyRange } from './keyRange.js';
 import { claim, countDone, endLease, release, type Lease, type LeaseOwner } from './leases.js';
 import type { Throttle } from './throttle.js';
-import { sleep } from '../sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One connection's worth of transactions; on a server it is one session, so its pid identifies the worker. */
 export interface WorkerConnection {

@@ -2,7 +2,7 @@ import type { Executor, Queryable } from '../db/executor.js';
 import { qualified } from '../db/sql.js';
 import { MidairError, explainDatabaseError } from '../errors.js';
 import type { Step } from '../migration/plan.js';
-import { sleep } from '../sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LockPolicy {
   lockTimeoutMs: number;
