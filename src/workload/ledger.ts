@@ -40,6 +40,7 @@ interface RowState {
 }
 
 const CHUNK = 500;
+/** Lost writes shown per table. */
 const MAX_SAMPLES = 10;
 
 /**
@@ -95,9 +96,15 @@ export class Ledger {
     const lostWrites = new Set<number>();
     const samples: LostWrite[] = [];
     let rowsChecked = 0;
+    // Samples are kept per table, so the losses of each table show, not only of the first one read.
+    const sampled = new Map<string, number>();
     const lose = (write: number, sample: Omit<LostWrite, 'release' | 'stage'>) => {
       lostWrites.add(write);
-      if (samples.length < MAX_SAMPLES) samples.push({ ...sample, ...this.writes[write]! });
+      const n = sampled.get(sample.table) ?? 0;
+      if (n < MAX_SAMPLES) {
+        sampled.set(sample.table, n + 1);
+        samples.push({ ...sample, ...this.writes[write]! });
+      }
     };
     for (const [name, rows] of this.rows) {
       const table = tables.find((t) => t.name === name);
