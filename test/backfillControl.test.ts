@@ -47,8 +47,15 @@ describe('backfill control from the command line (real PostgreSQL)', () => {
     await until('backfill progress', async () => (await rowsDone(db)) > 0);
 
     expectSuccess(await runCli(dir.path, ['backfill', 'pause', ...flags]), 'backfill pause');
-    await sleep(500); // the ranges under way when the pause came commit
-    const paused = await rowsDone(db);
+    // The ranges under way when the pause came commit; then nothing moves.
+    let paused = await rowsDone(db);
+    await until('the ranges under way to commit', async () => {
+      await sleep(300);
+      const now = await rowsDone(db);
+      const settled = now === paused;
+      paused = now;
+      return settled;
+    });
     await sleep(1500);
     expect(await rowsDone(db)).toBe(paused);
     expect(paused).toBeLessThan(30_000);

@@ -50,15 +50,21 @@ function barView(): ProgressView {
   };
 }
 
-/** Writes at most one line per interval, but always a table's last one, so a log ends complete. */
+/**
+ * Writes at most one line per interval, but always a table's last one (so a log ends complete) and
+ * every change of what holds the backfill back (so no throttle or pause goes unreported).
+ */
 function lineWriter(intervalMs: number, line: (p: BackfillProgress) => string): ProgressView {
   let last = 0;
+  let lastNote = '';
   return {
     update(p) {
       const now = Date.now();
       const final = !isWait(p) && p.rowsDone >= p.rowsTotal;
-      if (!final && now - last < intervalMs) return;
+      const state = note(p);
+      if (!final && state === lastNote && now - last < intervalMs) return;
       last = now;
+      lastNote = state;
       process.stderr.write(line(p) + '\n');
     },
     pause() {},
