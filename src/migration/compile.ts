@@ -10,8 +10,9 @@ import { dropTable } from '../operations/dropTable.js';
 import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
-import { Compiler, type Precondition } from './compiler.js';
-import type { Plan } from './plan.js';
+import { Compiler, type ColumnShape, type Precondition } from './compiler.js';
+import { isConstantDefault } from '../operations/constraints.js';
+import type { NewOnlyColumn, Plan } from './plan.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
 import { syncMachinery } from './syncMachinery.js';
 import type { Migration, Operation } from './types.js';
@@ -33,6 +34,11 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'addConstraint': return addConstraint(c, o);
     case 'sql': return rawSql(c, o);
   }
+}
+
+function newOnlyColumn(column: ColumnShape): NewOnlyColumn {
+  if (column.default === undefined) return { physical: column.physical, insertValue: 'NULL' };
+  return isConstantDefault(column.default) ? { physical: column.physical, insertValue: column.default } : { physical: column.physical };
 }
 
 export interface Compiled {
@@ -61,6 +67,7 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     const before = catalog.tables.find((t) => t.name === sync.table)!;
     sync.oldScope = before.columns.map((col) => ({ name: col.name, physical: col.name, type: col.type }));
     sync.newScope = table ? c.scopeOf(table.columns) : [];
+    sync.newOnly = (table?.columns ?? []).filter((col) => col.added).map(newOnlyColumn);
     const { install, remove, dropMarker } = syncMachinery(catalog.schema, migration.name, versionSchema, sync);
     plan.expand.push(...install);
     plan.contract.unshift(...remove);

@@ -13,6 +13,8 @@ export interface ColumnShape {
   nullable: boolean;
   /** The physical column was created by this migration (so rollback drops it). */
   added: boolean;
+  /** Its default expression, if it has one. */
+  default?: string;
 }
 
 export interface TableShape {
@@ -140,7 +142,7 @@ export class Compiler {
           `add a primary key first (a migration with op.addConstraint unique on NOT NULL columns, or op.sql)`,
         );
       }
-      sync = { table: table.physical, key: table.key, up: [], fill: [], down: [], oldScope: [], newScope: [] };
+      sync = { table: table.physical, key: table.key, up: [], fill: [], down: [], oldScope: [], newScope: [], newOnly: [] };
       this.plan.sync.push(sync);
     }
     return sync;

@@ -39,6 +39,14 @@ export interface TableSync {
   down: Assignment[];
   oldScope: ScopeColumn[];
   newScope: ScopeColumn[];
+  /** Columns only the new shape has: an old release never sets them (see newReleaseWrites). */
+  newOnly: NewOnlyColumn[];
+}
+
+export interface NewOnlyColumn {
+  physical: string;
+  /** What an old-release INSERT leaves in it (NULL or a constant default); absent for a volatile default. */
+  insertValue?: string;
 }
 
 /** The columns that rows existing before start must be given: by backfill, or by their first write. */

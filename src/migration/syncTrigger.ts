@@ -1,4 +1,5 @@
 import { ident, literal, qualified, shortName } from '../db/sql.js';
+import { expressionNames } from './expressionNames.js';
 import { ROW_IDENTITY, namedSetting } from './namedColumns.js';
 import { MARKER_COLUMN, filledColumns, type Assignment, type ScopeColumn, type TableSync } from './plan.js';
 
@@ -12,17 +13,19 @@ export function syncFunctionName(migration: string, table: string): string {
  */
 export const SKIP_DURING_BACKFILL = `current_setting('midair.backfill', true) IS DISTINCT FROM 'on'`;
 
+/**
+ * Triggers of one event fire in byte order of their names; "~" sorts after every letter, digit and
+ * "_", so the user's own BEFORE triggers (rounding an amount, say) change the row first and the
+ * sync trigger copies what they wrote. The named-column notes ("_midair_named...") fire before it.
+ */
 export function syncTriggerName(migration: string): string {
-  return shortName('_midair_sync', migration);
+  return shortName('~midair_sync', migration);
 }
 
-/**
- * The columns of a scope whose names occur in the expressions. A textual match errs on the side of
- * too many (a name inside a longer word counts), never too few for plain column references.
- */
-function referenced(scope: ScopeColumn[], assignments: Assignment[]): ScopeColumn[] {
-  const text = assignments.map((a) => a.expression.toLowerCase()).join('\n');
-  return scope.filter((c) => text.includes(c.name.toLowerCase()));
+/** The columns of a scope that the expressions name (see expressionNames for how names are read). */
+export function referenced(scope: ScopeColumn[], assignments: Assignment[]): ScopeColumn[] {
+  const names = new Set(assignments.flatMap((a) => [...expressionNames(a.expression)]));
+  return scope.filter((c) => names.has(c.name));
 }
 
 /**
@@ -56,10 +59,10 @@ function block(declarations: string, body: string): string {
 }
 
 /**
- * The BEFORE INSERT OR UPDATE trigger that keeps both shapes of one table in sync. A writer whose
- * search_path holds the version schema is the new release: the old columns get down(new row).
- * Any other writer is an old release: the new columns get up(old row). Expressions see column
- * names through variables, so each is evaluated in its own shape's scope.
+ * The BEFORE INSERT OR UPDATE trigger that keeps both shapes of one table in sync. A write by the
+ * new release (see newReleaseWrites) gets its old columns from down(new row); any other write is
+ * an old release's, and its new columns get up(old row). Expressions see column names through
+ * variables, so each is evaluated in its own shape's scope.
  */
 export function syncFunctionSql(schema: string, migration: string, versionSchema: string, sync: TableSync): string {
   // A row not yet backfilled gets its new columns from its old values before anything else, so
@@ -78,18 +81,10 @@ ${block(declare(schema, sync.table, sync.newScope, 'NEW', sync.down), assign(syn
     PERFORM set_config('search_path', midair_caller_path, true);
     NEW.${ident(MARKER_COLUMN)} := 'n';`
     : `    NEW.${ident(MARKER_COLUMN)} := 'n';`);
-  // An old-release UPDATE re-derives the new columns only when it changes what they derive from
-  // (or a column the new release derives), or when the row is not the new release's: a value the
-  // new release wrote into a new column survives old-release updates of unrelated columns.
-  const marker = `NEW.${ident(MARKER_COLUMN)} := 'o';`;
-  const deps = [...new Set([...referenced(sync.oldScope, sync.up).map((c) => c.physical), ...sync.down.map((d) => d.column)])];
-  const rederive = [`TG_OP = 'INSERT'`, `OLD.${ident(MARKER_COLUMN)} IS DISTINCT FROM 'n'`, ...deps.map((c) => `NEW.${ident(c)} IS DISTINCT FROM OLD.${ident(c)}`)].join(' OR ');
-  const derive = sync.up.length ? `${block(declare(schema, sync.table, sync.oldScope, 'NEW', sync.up), assign(sync.up, false))}\n    ${marker}` : `    ${marker}`;
-  const oldWriter = `${prefill(sync.fill, sync.up.length)}    IF ${rederive} THEN\n${derive.replace(/^/gm, '  ')}\n    END IF;`;
-  const body = `  IF ${literal(versionSchema)} = ANY (current_schemas(false)) THEN
+  const body = `  IF ${newReleaseWrites(versionSchema, sync)} THEN
 ${newWriter}
   ELSE
-${oldWriter}
+${prefill(sync.fill, sync.up.length)}${oldWriter(schema, sync)}
   END IF;`;
   return `CREATE OR REPLACE FUNCTION midair.${ident(syncFunctionName(migration, sync.table))}() RETURNS trigger LANGUAGE plpgsql AS $midair$
 #variable_conflict use_column
@@ -100,4 +95,48 @@ ${body}
   RETURN NEW;
 END
 $midair$`;
+}
+
+/**
+ * Which release writes. The new release's clients have the version schema in their search_path;
+ * a client that names the views by their qualified name does not, but it sets columns that only
+ * the new shape has, which an old release cannot even name: an UPDATE that changes one, or an
+ * INSERT that gives one a value other than what an old-release insert leaves there.
+ */
+function newReleaseWrites(versionSchema: string, sync: TableSync): string {
+  const changed = sync.newOnly.map((c) => `NEW.${ident(c.physical)} IS DISTINCT FROM OLD.${ident(c.physical)}`);
+  const given = sync.newOnly.flatMap((c) => (c.insertValue === undefined ? [] : [`NEW.${ident(c.physical)} IS DISTINCT FROM (${c.insertValue})`]));
+  return [
+    `${literal(versionSchema)} = ANY (current_schemas(false))`,
+    ...(changed.length ? [`(TG_OP = 'UPDATE' AND (${changed.join(' OR ')}))`] : []),
+    ...(given.length ? [`(TG_OP = 'INSERT' AND (${given.join(' OR ')}))`] : []),
+  ].join('\n     OR ');
+}
+
+/**
+ * An old-release write derives the new columns from the old ones. An INSERT, or an UPDATE of a row
+ * the new release did not write last, derives every one of them. An UPDATE of a row the new release
+ * wrote re-derives only the columns whose `up` reads a column it changed: a value the new release
+ * wrote survives old-release updates of anything else. The row counts as the old release's ('o',
+ * verified as new = up(old)) only when every new column was derived from the old ones.
+ */
+function oldWriter(schema: string, sync: TableSync): string {
+  const marker = `NEW.${ident(MARKER_COLUMN)} := 'o';`;
+  const whole = `TG_OP = 'INSERT' OR OLD.${ident(MARKER_COLUMN)} IS DISTINCT FROM 'n'`;
+  if (sync.up.length === 0) return `    ${marker}`;
+  const changes = sync.up.map((a) => {
+    const deps = referenced(sync.oldScope, [a]).map((c) => `NEW.${ident(c.physical)} IS DISTINCT FROM OLD.${ident(c.physical)}`);
+    return deps.length ? `(${deps.join(' OR ')})` : 'false';
+  });
+  const declarations = declare(schema, sync.table, sync.oldScope, 'NEW', sync.up);
+  const some = sync.up
+    .map((a, i) => `      IF ${changes[i]} THEN NEW.${ident(a.column)} := (${a.expression}); END IF;`)
+    .join('\n');
+  return `    IF ${whole} THEN
+${block(declarations, assign(sync.up, false)).replace(/^/gm, '  ')}
+      ${marker}
+    ELSIF ${changes.filter((c) => c !== 'false').join(' OR ') || 'false'} THEN
+${block(declarations, some).replace(/^/gm, '  ')}
+      IF ${changes.join(' AND ')} THEN ${marker} END IF;
+    END IF;`;
 }

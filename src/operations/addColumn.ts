@@ -11,7 +11,7 @@ export function addColumn(c: Compiler, o: AddColumn): void {
     c.fail(`column "${spec.name}" is NOT NULL but has neither "up" nor "column.default"`, 'give "up" (its value for existing rows and old-release writes) or a default');
   }
   const physical = c.physicalNameFor(table, spec.name);
-  const column = { name: spec.name, physical, type: spec.type, nullable: spec.nullable !== false, added: true };
+  const column = { name: spec.name, physical, type: spec.type, nullable: spec.nullable !== false, added: true, default: spec.default };
   table.columns.push(column);
   const t = c.q(table.physical);
   const col = ident(physical);

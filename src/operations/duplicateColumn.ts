@@ -31,7 +31,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   c.plan.contract.push({ sql: `ALTER TABLE ${t} DROP COLUMN ${ident(column.physical)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   carryOverIndexes(c, table, column.physical, physical);
 
-  const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true };
+  const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default ?? undefined };
   table.columns[table.columns.indexOf(column)] = replacement;
   constrainNewColumn(c, table, replacement, d, names);
 }

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
+import { freshDatabase } from './support/databases.js';
+
+/**
+ * The sync trigger on schemas shaped like real ones: README's own migration, a user's BEFORE
+ * trigger that changes the row, and new-release writes that name the version schema's views
+ * directly instead of setting the search_path. verify is the judge after every scenario.
+ */
+describe('sync trigger on real schemas (real PostgreSQL)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let oldRelease: pg.Client;
+  let newRelease: pg.Client;
+  let midair: Midair;
+
+  beforeAll(async () => {
+    database = await freshDatabase('sync_real');
+    oldRelease = new pg.Client(database.url);
+    newRelease = new pg.Client(database.url);
+    await Promise.all([oldRelease.connect(), newRelease.connect()]);
+    await oldRelease.query(`
+      CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email text);
+      INSERT INTO users SELECT i, 'User ' || i, 'u' || i || '@x' FROM generate_series(1, 50) i;
+      CREATE TABLE orders (id int PRIMARY KEY, amount numeric NOT NULL);
+      CREATE FUNCTION round_amount() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN NEW.amount := round(NEW.amount, 2); RETURN NEW; END $$;
+      CREATE TRIGGER round_amount BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION round_amount();
+      INSERT INTO orders SELECT i, i + 0.004 FROM generate_series(1, 50) i;`);
+    midair = await createMidair({ database: database.url });
+    // README's split_name, plus a derived column on a table with a user trigger.
+    await midair.start(
+      defineMigration({
+        name: 'split_name',
+        operations: [
+          op.addColumn({ table: 'users', column: { name: 'first_name', type: 'text' }, up: "split_part(name, ' ', 1)" }),
+          op.addColumn({ table: 'users', column: { name: 'last_name', type: 'text' }, up: "substr(name, length(split_part(name, ' ', 1)) + 2)" }),
+          op.dropColumn({ table: 'users', column: 'name', down: "concat_ws(' ', first_name, last_name)" }),
+          op.alterColumn({ table: 'users', column: 'email', nullable: false, unique: true, up: "coalesce(email, id || '@unknown.invalid')" }),
+          op.addColumn({ table: 'orders', column: { name: 'amount_milli', type: 'numeric' }, up: 'amount * 1000' }),
+        ],
+      }),
+    );
+    await midair.backfill();
+    await newRelease.query(`SET search_path = ${await midair.latestSearchPath()}`);
+  });
+
+  afterAll(async () => {
+    await midair?.close();
+    await Promise.all([oldRelease?.end(), newRelease?.end()]);
+    await database?.drop();
+  });
+
+  async function expectVerified(): Promise<void> {
+    const result = await midair.verify();
+    expect(result.samples).toEqual([]);
+    expect(result).toMatchObject({ mismatches: 0, unsynced: 0 });
+  }
+
+  it("keeps README's new-release name through an old-release update of another column", async () => {
+    await newRelease.query(`UPDATE users SET first_name = 'Mary Ann', last_name = 'Smith' WHERE id = 1`);
+    await oldRelease.query(`UPDATE users SET email = 'b@x' WHERE id = 1`);
+    const { rows } = await newRelease.query(`SELECT first_name, last_name, email FROM users WHERE id = 1`);
+    expect(rows[0]).toEqual({ first_name: 'Mary Ann', last_name: 'Smith', email: 'b@x' });
+    const old = await oldRelease.query(`SELECT name, email FROM users WHERE id = 1`);
+    expect(old.rows[0]).toEqual({ name: 'Mary Ann Smith', email: 'b@x' });
+    await expectVerified();
+  });
+
+  it('re-derives the new columns when the old release changes what they derive from', async () => {
+    await newRelease.query(`UPDATE users SET first_name = 'Jo', last_name = 'March' WHERE id = 2`);
+    await oldRelease.query(`UPDATE users SET name = 'Amy March' WHERE id = 2`);
+    const { rows } = await newRelease.query(`SELECT first_name, last_name FROM users WHERE id = 2`);
+    expect(rows[0]).toEqual({ first_name: 'Amy', last_name: 'March' });
+    await expectVerified();
+  });
+
+  it("syncs the value a user's BEFORE trigger wrote, not the value the client sent", async () => {
+    await oldRelease.query(`INSERT INTO orders VALUES (1001, 1.23456)`);
+    await oldRelease.query(`UPDATE orders SET amount = 7.891011 WHERE id = 3`);
+    const { rows } = await oldRelease.query(`SELECT id, amount::text, amount_milli::text FROM orders WHERE id IN (3, 1001) ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 3, amount: '7.89', amount_milli: '7890.00' },
+      { id: 1001, amount: '1.23', amount_milli: '1230.00' },
+    ]);
+    await expectVerified();
+  });
+
+  it('treats a write through the qualified view name as the new release even without the search_path', async () => {
+    const plain = new pg.Client(database.url);
+    await plain.connect();
+    try {
+      const updated = await plain.query(`UPDATE public_split_name.users SET first_name = 'Ada', last_name = 'King' WHERE id = 3`);
+      expect(updated.rowCount).toBe(1);
+      await plain.query(`INSERT INTO public_split_name.users (id, first_name, last_name, email) VALUES (1002, 'Grace', 'Hopper', 'g@x')`);
+      const { rows } = await plain.query(`SELECT id, name, first_name, last_name FROM public.users WHERE id IN (3, 1002) ORDER BY id`);
+      expect(rows).toEqual([
+        { id: 3, name: 'Ada King', first_name: 'Ada', last_name: 'King' },
+        { id: 1002, name: 'Grace Hopper', first_name: 'Grace', last_name: 'Hopper' },
+      ]);
+      // The old release's own inserts still derive the new columns.
+      await plain.query(`INSERT INTO public.users (id, name, email) VALUES (1003, 'Alan Turing', 'a@x')`);
+      const derived = await plain.query(`SELECT first_name, last_name FROM public.users WHERE id = 1003`);
+      expect(derived.rows[0]).toEqual({ first_name: 'Alan', last_name: 'Turing' });
+    } finally {
+      await plain.end();
+    }
+    await expectVerified();
+  });
+
+  it('completes with every value intact', async () => {
+    await midair.complete();
+    const { rows } = await newRelease.query(`SELECT id, first_name, last_name, email FROM users WHERE id IN (1, 2, 3, 1002) ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 1, first_name: 'Mary Ann', last_name: 'Smith', email: 'b@x' },
+      { id: 2, first_name: 'Amy', last_name: 'March', email: 'u2@x' },
+      { id: 3, first_name: 'Ada', last_name: 'King', email: 'u3@x' },
+      { id: 1002, first_name: 'Grace', last_name: 'Hopper', email: 'g@x' },
+    ]);
+  });
+});
