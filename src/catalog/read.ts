@@ -23,6 +23,8 @@ export interface CatalogTable {
   indexes: CatalogIndex[];
   /** Primary key, or else the first unique index over NOT NULL columns: what backfill and verify walk. */
   key: string[];
+  /** Row-level security is enabled: the version schema's views must apply its policies too. */
+  rowSecurity?: boolean;
 }
 
 /** The tables of one schema, as they are before a migration starts (stored with the migration). */
@@ -31,11 +33,13 @@ export interface Catalog {
   tables: CatalogTable[];
   /** Every relation name in the schema (tables, indexes, views, sequences): one namespace. */
   relations?: string[];
+  /** server_version_num, e.g. 150004. */
+  serverVersion?: number;
 }
 
 export async function readCatalog(db: Queryable, schema: string): Promise<Catalog> {
-  const columns = await db.query<{ table_name: string; name: string; type: string; nullable: boolean; default: string | null }>(
-    `SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+  const columns = await db.query<{ table_name: string; row_security: boolean; name: string; type: string; nullable: boolean; default: string | null }>(
+    `SELECT c.relname AS table_name, c.relrowsecurity AS row_security, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
             NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -82,6 +86,7 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
         columns: [],
         key: keyOf.get(c.table_name) ?? [],
         indexes: indexes.filter((i) => i.table_name === c.table_name).map(({ table_name: _, ...index }) => index),
+        rowSecurity: c.row_security,
       };
       tables.set(c.table_name, table);
     }
@@ -91,5 +96,6 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1`,
     [schema],
   );
-  return { schema, tables: [...tables.values()], relations: relations.map((r) => r.name) };
+  const [version] = await db.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
+  return { schema, tables: [...tables.values()], relations: relations.map((r) => r.name), serverVersion: version?.v };
 }

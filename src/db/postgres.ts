@@ -42,7 +42,9 @@ export async function connectPostgres(url: string, options: { applicationName: s
     connectionTimeoutMillis: 10_000,
     // A killed Midair process's session (and the operator lock it holds) ends within seconds,
     // not when its statement would have finished, so the re-run is not refused meanwhile.
-    options: '-c client_connection_check_interval=2000',
+    // Row-level security must never hide rows from backfill or verify: with it off, a policy that
+    // would filter Midair's queries makes them fail instead (owners and superusers pass as before).
+    options: '-c client_connection_check_interval=2000 -c row_security=off',
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});

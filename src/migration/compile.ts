@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/read.js';
 import { ident } from '../db/sql.js';
+import { MidairError } from '../errors.js';
 import { addColumn } from '../operations/addColumn.js';
 import { addConstraint } from '../operations/addConstraint.js';
 import { alterColumn } from '../operations/alterColumn.js';
@@ -41,6 +42,19 @@ function newOnlyColumn(column: ColumnShape): NewOnlyColumn {
   return isConstantDefault(column.default) ? { physical: column.physical, insertValue: column.default } : { physical: column.physical };
 }
 
+/** Views that apply the caller's rights and row-level security exist from PostgreSQL 15 on. */
+function supportsSecurityInvoker(catalog: Catalog): boolean {
+  if ((catalog.serverVersion ?? 150000) >= 150000) return true;
+  const guarded = catalog.tables.filter((t) => t.rowSecurity).map((t) => `"${t.name}"`);
+  if (guarded.length) {
+    throw new MidairError(
+      `tables ${guarded.join(', ')} use row-level security, and the version schema's views on PostgreSQL ${Math.floor(catalog.serverVersion! / 10000)} would bypass it`,
+      'upgrade to PostgreSQL 15 or later (views with security_invoker), or run this change without Midair',
+    );
+  }
+  return false;
+}
+
 export interface Compiled {
   plan: Plan;
   preconditions: Precondition[];
@@ -77,7 +91,7 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
 
   // The version schema: one view per table of the new shape.
   plan.views = c.tables.map((t) => ({ name: t.name, physical: t.physical, columns: c.scopeOf(t.columns) }));
-  plan.expand.push(...createVersionSchema(catalog.schema, versionSchema, plan.views));
+  plan.expand.push(...createVersionSchema(catalog.schema, versionSchema, plan.views, supportsSecurityInvoker(catalog)));
   // Rollback drops the views first: they depend on the columns and tables that undo drops.
   plan.rollback.unshift(...dropVersionSchema(versionSchema, plan.views));
 

@@ -1,12 +1,18 @@
 import { ident, literal, qualified } from '../db/sql.js';
 import type { Step, ViewTable } from './plan.js';
 
-/** One view per table of the new shape, each column under its new name. */
-export function createVersionSchema(schema: string, versionSchema: string, views: ViewTable[]): Step[] {
+/**
+ * One view per table of the new shape, each column under its new name. A plain view reads its
+ * tables with its owner's rights, so row-level security policies would not apply to the caller:
+ * the views run with the caller's rights (security_invoker, PostgreSQL 15 and later), and so
+ * privileges and policies hold alike through the plain tables and through the new shape.
+ */
+export function createVersionSchema(schema: string, versionSchema: string, views: ViewTable[], securityInvoker: boolean): Step[] {
   const steps: Step[] = [{ sql: `CREATE SCHEMA ${ident(versionSchema)}`, lock: 'none' }];
+  const options = securityInvoker ? ' WITH (security_invoker = true)' : '';
   for (const view of views) {
     const columns = view.columns.map((col) => (col.name === col.physical ? ident(col.name) : `${ident(col.physical)} AS ${ident(col.name)}`));
-    steps.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(view.name)} AS SELECT ${columns.join(', ')} FROM ${qualified(schema, view.physical)}`, lock: 'ACCESS SHARE' });
+    steps.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(view.name)}${options} AS SELECT ${columns.join(', ')} FROM ${qualified(schema, view.physical)}`, lock: 'ACCESS SHARE' });
   }
   steps.push({ sql: grantsLikeBase(schema, versionSchema, views), lock: 'none' });
   return steps;
