@@ -10,6 +10,36 @@ export class MidairError extends Error {
   }
 }
 
+/** Why a command refused to act. A refusal changes nothing; the CLI exits 2 for it, 1 for a failure. */
+export type RefusalReason =
+  /** The migration is not in a stage that allows the command. */
+  | 'stage'
+  /** Another operator moved the migration first. */
+  | 'raced'
+  /** Another command holds the operator lock. */
+  | 'busy'
+  /** Rows are not backfilled yet. */
+  | 'unsynced'
+  /** complete without a clean, current verification. */
+  | 'unverified'
+  /** The tables differ from what the migration expects. */
+  | 'drift'
+  /** Existing rows break a constraint the migration would build. */
+  | 'data';
+
+/** A MidairError raised before anything changed, because a check said no. */
+export class MidairRefusal extends MidairError {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    hint?: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, hint, details);
+    this.name = 'MidairRefusal';
+  }
+}
+
 interface PgLikeError {
   code?: string;
   message: string;

@@ -5,16 +5,17 @@ import { resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
 import type { Executor } from './db/executor.js';
-import { MidairError } from './errors.js';
-import { completeMigration, type CompleteResult } from './lifecycle/complete.js';
+import { MidairRefusal } from './errors.js';
+import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
 import { compileLoaded, compileRecord } from './lifecycle/compileRecord.js';
 import { silentReporter, type Context, type Reporter } from './lifecycle/context.js';
-import { rollbackMigration, type RollbackResult } from './lifecycle/rollback.js';
+import { rollbackMigration, type RollbackOptions, type RollbackResult } from './lifecycle/rollback.js';
 import { startMigration, type StartResult } from './lifecycle/start.js';
 import { latestSearchPath, readStatus, type StatusResult } from './lifecycle/status.js';
 import { fromObject, resolveMigration, type LoadedMigration } from './migration/load.js';
 import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
+import { requireStageFor } from './stages/machine.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigration, type MigrationRecord } from './state/store.js';
@@ -54,10 +55,10 @@ export class Midair {
     return typeof ref === 'string' ? resolveMigration(ref, this.config.migrationsDir) : fromObject(ref);
   }
 
-  private async active(ctx: Context): Promise<MigrationRecord> {
+  private async active(ctx: Context, work: Parameters<typeof requireStageFor>[0]): Promise<MigrationRecord> {
     const record = await activeMigration(ctx.db, ctx.settings.schema);
-    if (!record) throw new MidairError(`no migration is active in schema "${ctx.settings.schema}"`, 'start one with `midair start <migration>`');
-    if (record.stage !== 'expanded') throw new MidairError(`migration "${record.name}" is ${record.stage}`, record.stage === 'expanding' ? 'run `midair start` again to finish expanding' : 'run `midair rollback` to finish rolling back');
+    if (!record) throw new MidairRefusal('stage', `no migration is active in schema "${ctx.settings.schema}"`, 'start one with `midair start <migration>`');
+    requireStageFor(work, record);
     return record;
   }
 
@@ -86,7 +87,7 @@ export class Midair {
   async backfill(options: BackfillOptions = {}): Promise<BackfillResult> {
     const ctx = await this.context();
     return withOperatorLock(ctx.db, 'backfill', async () => {
-      const record = await this.active(ctx);
+      const record = await this.active(ctx, 'backfill');
       return runBackfill(ctx, record, compileRecord(record), options);
     }, 'shared');
   }
@@ -94,22 +95,24 @@ export class Midair {
   /** Pauses or resumes every backfill worker of the active migration, in any process. */
   async setBackfillPaused(paused: boolean): Promise<void> {
     const ctx = await this.context();
-    const record = await this.active(ctx);
+    const record = await this.active(ctx, 'pause or resume backfill');
     await setPaused(ctx.db, record, paused);
   }
 
   async verify(): Promise<VerifyResult> {
     const ctx = await this.context();
-    const record = await this.active(ctx);
+    const record = await this.active(ctx, 'verify');
     return runVerify(ctx, record, compileRecord(record));
   }
 
-  async complete(name?: string): Promise<CompleteResult> {
-    return completeMigration(await this.context(), name);
+  /** Refuses without a clean, current verification or when the tables drifted, unless `force: { reason }`. */
+  async complete(name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
+    return completeMigration(await this.context(), name, options);
   }
 
-  async rollback(name?: string): Promise<RollbackResult> {
-    return rollbackMigration(await this.context(), name);
+  /** Refuses when the tables drifted since start, unless `force: { reason }`. */
+  async rollback(name?: string, options: RollbackOptions = {}): Promise<RollbackResult> {
+    return rollbackMigration(await this.context(), name, options);
   }
 
   async status(): Promise<StatusResult> {

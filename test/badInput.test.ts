@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineMigration, MidairError, op, type Midair, type Migration } from '../src/index.js';
+import { defineMigration, MidairError, MidairRefusal, op, type Midair, type Migration } from '../src/index.js';
 import { DRIVERS, openTarget, type Target } from './support/targets.js';
 
 const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text, age integer);
@@ -91,16 +91,59 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     expect(error.hint).toMatch(/down converts back/);
   });
 
-  it('NOT NULL on a column holding NULLs without up reports how many rows', async () => {
+  it('NOT NULL on a column holding NULLs without up reports how many rows and which', async () => {
     const error = await rejectedAtStart(
       defineMigration({ name: 'email_required', operations: [op.alterColumn({ table: 'users', column: 'email', nullable: false })] }),
-      /operation 1 \(alterColumn\): 2 rows of "users" have NULL in "email", so it cannot become NOT NULL as it is/,
+      /operation 1 \(alterColumn\): 2 rows of "users" break NOT NULL on "email": they hold NULL in it; they are: id=\d+; id=\d+/,
     );
     expect(error.hint).toMatch(/give "up", e\.g\. up: "coalesce\(email, <a value>\)"/);
     await rejectedAtStart(
       defineMigration({ name: 'add_required', operations: [op.addColumn({ table: 'users', column: { name: 'nick', type: 'text', nullable: false } })] }),
       /operation 1 \(addColumn\): column "nick" is NOT NULL but has neither "up" nor "column\.default"/,
     );
+  });
+
+  describe('constraints that existing rows break are refused at start with example keys, before any online build', () => {
+    /** A refusal for the data (exit code 2 in the CLI), not a failure half-way. */
+    async function refusedForData(migration: Migration, message: RegExp): Promise<void> {
+      const error = await rejectedAtStart(migration, message);
+      expect(error).toBeInstanceOf(MidairRefusal);
+      expect((error as MidairRefusal).reason).toBe('data');
+    }
+
+    it('a unique constraint or unique index on duplicated values names the values', async () => {
+      await target.db.exec(`UPDATE users SET name = 'ann' WHERE id = 2`);
+      await refusedForData(
+        defineMigration({ name: 'name_unique', operations: [op.addConstraint({ table: 'users', name: 'users_name_unique', unique: ['name'] })] }),
+        /operation 1 \(addConstraint\): the unique constraint "users_name_unique" on "users" \(name\) cannot be built: 1 values are held by more than one row; they are: name='ann' in 2 rows$/,
+      );
+      await target.db.exec(`UPDATE users SET email = 'ann@x.io' WHERE id = 2`);
+      await refusedForData(
+        defineMigration({ name: 'name_index', operations: [op.createIndex({ table: 'users', columns: ['name', 'email'], unique: true })] }),
+        /operation 1 \(createIndex\): the unique index "users_name_email_idx" on "users" \(name, email\) cannot be built: 1 values are held by more than one row; they are: name='ann', email='ann@x.io' in 2 rows$/,
+      );
+      await refusedForData(
+        defineMigration({ name: 'name_unique_col', operations: [op.alterColumn({ table: 'users', column: 'name', unique: true })] }),
+        /operation 1 \(alterColumn\): unique on "name" on "users" \(name\) cannot be built: 1 values are held by more than one row; they are: name='ann' in 2 rows$/,
+      );
+    });
+
+    it('a check or a foreign key that rows break names their keys, at most five', async () => {
+      await refusedForData(
+        defineMigration({ name: 'age_small', operations: [op.addConstraint({ table: 'users', name: 'age_small', check: 'age < 45' })] }),
+        /operation 1 \(addConstraint\): 1 rows of "users" break the check "age_small"; they are: id=3$/,
+      );
+      await target.db.exec(`CREATE TABLE ages (n integer PRIMARY KEY); INSERT INTO ages VALUES (30), (40)`);
+      await refusedForData(
+        defineMigration({ name: 'age_fk', operations: [op.addConstraint({ table: 'users', name: 'users_age_fk', foreignKey: { columns: ['age'], references: { table: 'ages', columns: ['n'] } } })] }),
+        /operation 1 \(addConstraint\): 1 rows of "users" break the foreign key "users_age_fk": no row of "ages" matches them; they are: id=3$/,
+      );
+      await target.db.exec(`INSERT INTO users (name, age) SELECT 'u' || g, 100 + g FROM generate_series(1, 5) g`);
+      await refusedForData(
+        defineMigration({ name: 'age_small', operations: [op.addConstraint({ table: 'users', name: 'age_small', check: 'age < 45' })] }),
+        /6 rows of "users" break the check "age_small"; the first 5: id=\d+; id=\d+; id=\d+; id=\d+; id=\d+$/,
+      );
+    });
   });
 
   it('an up or down with a syntax error is caught at start, before anything changes', async () => {

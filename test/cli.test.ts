@@ -40,9 +40,9 @@ const DOES_NOT_COMPILE = `import { defineMigration, op } from 'midair';
 export default defineMigration({ name: 'broken', operations: [op.addColumn({ table: 'users' column: {} })] });
 `;
 
-/** No stack frames anywhere: failures the user can fix are one line plus a hint. */
-function expectCleanFailure(result: CliResult): void {
-  expect(result.code).toBe(1);
+/** No stack frames anywhere: failures the user can fix are one line plus a hint; refusals exit 2. */
+function expectCleanFailure(result: CliResult, code: 1 | 2 = 1): void {
+  expect(result.code).toBe(code);
   expect(result.stderr).not.toMatch(/^\s+at /m);
   expect(result.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
 }
@@ -112,6 +112,16 @@ describe('the midair CLI on a PostgreSQL server', () => {
 
     const backfill = expectSuccess(await cli('backfill', '--json'), 'backfill');
     expect(jsonOf<{ rows: number }>(backfill).rows).toBe(2000);
+
+    // complete before verify is refused (exit 2, nothing changed); --force needs --reason (a usage error, exit 1).
+    const unverified = await cli('complete');
+    expect(unverified.code).toBe(2);
+    expect(unverified.stderr).toMatch(/^error: migration "split_name" was never verified/m);
+    expect(unverified.stderr).toMatch(/^hint: run `midair verify`/m);
+    expect(jsonOf(await cli('complete', '--json'))).toMatchObject({ ok: false, refused: 'unverified' });
+    const noReason = await cli('complete', '--force');
+    expect(noReason.code).toBe(1);
+    expect(noReason.stderr).toMatch(/^error: --force needs --reason/m);
     const progress = backfill.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; rowsDone: number; rowsTotal: number });
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toMatchObject({ event: 'progress', rowsDone: 2000, rowsTotal: 2000 });
@@ -152,7 +162,7 @@ describe('the midair CLI on a PostgreSQL server', () => {
     expect(expectSuccess(await cli('status'), 'status').stdout).toMatch(/add_nickname {2}rolled_back/);
   });
 
-  test('failures are one line and a hint, and exit 1', async () => {
+  test('failures are one line and a hint, and exit 1 (2 when refused)', async () => {
     const broken = join('migrations', '20990102000000_broken.ts');
     writeFileSync(join(dir.path, broken), DOES_NOT_COMPILE);
     const notCompiling = await cli('plan', broken);
@@ -175,8 +185,8 @@ describe('the midair CLI on a PostgreSQL server', () => {
     expect(jsonOf(asJson)).toEqual({ ok: false, error: expect.stringMatching(/cannot reach the database/), hint: expect.stringMatching(/DATABASE_URL/) });
 
     const nothingActive = await cli('verify', '--json');
-    expectCleanFailure(nothingActive);
-    expect(jsonOf(nothingActive)).toMatchObject({ ok: false, error: 'no migration is active in schema "public"' });
+    expectCleanFailure(nothingActive, 2);
+    expect(jsonOf(nothingActive)).toMatchObject({ ok: false, error: 'no migration is active in schema "public"', refused: 'stage' });
   });
 });
 

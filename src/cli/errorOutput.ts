@@ -1,8 +1,9 @@
-import { MidairError } from '../errors.js';
+import { MidairError, MidairRefusal } from '../errors.js';
 
 /**
  * Prints a failure and returns the exit code. A MidairError is the user's to fix: one line and a
  * hint. Anything else is printed as its message alone, with the stack only under MIDAIR_DEBUG=1.
+ * A refusal (nothing was changed) exits 2, any other failure 1.
  */
 export function printError(error: unknown, json: boolean): number {
   const known = error instanceof MidairError;
@@ -13,7 +14,8 @@ export function printError(error: unknown, json: boolean): number {
   if (process.env.MIDAIR_DEBUG === '1' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   if (json) {
     const details = known && error.details ? { details: error.details } : {};
-    process.stdout.write(JSON.stringify({ ok: false, error: message, hint, ...details }) + '\n');
+    const refused = error instanceof MidairRefusal ? { refused: error.reason } : {};
+    process.stdout.write(JSON.stringify({ ok: false, error: message, hint, ...refused, ...details }) + '\n');
   }
-  return 1;
+  return error instanceof MidairRefusal ? 2 : 1;
 }

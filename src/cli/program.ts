@@ -27,7 +27,7 @@ export function buildProgram(): Command {
     .option('--database <url>', 'PostgreSQL connection URL (overrides DATABASE_URL and the config file)')
     .option('--config <file>', 'config file (default: midair.config.ts in the current folder)')
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', '\nWith no database configured, the embedded database in .midair/db is used.\nExit codes: 0 done, 1 failed (or verify found mismatches).');
+    .addHelpText('after', '\nWith no database configured, the embedded database in .midair/db is used.\nExit codes: 0 done, 1 failed (or verify found mismatches), 2 refused (nothing was changed).');
   registerInit(program);
   registerNew(program);
   registerPlan(program);

@@ -1,11 +1,16 @@
 import { dropVersionSchema } from '../migration/versionSchema.js';
-import { MidairError } from '../errors.js';
-import { unsyncedRows } from '../backfill/run.js';
-import { activeMigration, lastCompleted, latestByName, setStage, type MigrationRecord } from '../state/store.js';
+import { MidairError, MidairRefusal } from '../errors.js';
+import { advance, describeForced, gate, type Force } from '../stages/machine.js';
+import { activeMigration, lastCompleted, latestByName, type MigrationRecord } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
 import { runOnline, runTransaction } from './runSteps.js';
+
+export interface CompleteOptions {
+  /** Complete although verification or the drift check refuses; the reason goes to the audit log. */
+  force?: Force;
+}
 
 export interface CompleteResult {
   migration: string;
@@ -19,11 +24,12 @@ async function target(ctx: Context, name: string | undefined): Promise<Migration
   if (name && active?.name !== name) {
     const record = await latestByName(ctx.db, name);
     if (record?.stage === 'complete') return record;
-    throw new MidairError(`migration "${name}" is not active${active ? ` ("${active.name}" is)` : ''}`, 'see `midair status`');
+    throw new MidairRefusal('stage', `migration "${name}" is not active${active ? ` ("${active.name}" is)` : ''}`, 'see `midair status`');
   }
   if (!active) {
     const last = await lastCompleted(ctx.db, ctx.settings.schema);
-    throw new MidairError(
+    throw new MidairRefusal(
+      'stage',
       `no migration is active in schema "${ctx.settings.schema}"`,
       last ? `the last one, "${last.name}", is complete; if a crash interrupted its complete, run \`midair complete ${last.name}\` to finish it` : 'start one with `midair start <migration>`',
     );
@@ -36,7 +42,7 @@ async function target(ctx: Context, name: string | undefined): Promise<Migration
  * triggers, the previous version schema and the old representation, and give the new columns
  * their final names. The version schema stays, so new-release clients keep their search_path.
  */
-export async function completeMigration(ctx: Context, name?: string): Promise<CompleteResult> {
+export async function completeMigration(ctx: Context, name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
   const { db, settings } = ctx;
   return withOperatorLock(db, 'complete', async () => {
     const record = await target(ctx, name);
@@ -46,9 +52,9 @@ export async function completeMigration(ctx: Context, name?: string): Promise<Co
       await runOnline(db, plan.contractOnline, settings, 'complete (validation)', settings.schema);
       return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, droppedVersionSchema: null };
     }
-    if (record.stage !== 'expanded') throw new MidairError(`migration "${record.name}" is ${record.stage}, not expanded`, record.stage === 'expanding' ? 'run `midair start` again to finish expanding' : 'run `midair rollback` to finish rolling back');
-    const unsynced = await unsyncedRows(db, plan);
-    if (unsynced > 0) throw new MidairError(`${unsynced} rows are not backfilled yet; completing now would lose their new values`, 'run `midair backfill`, then `midair verify`, then complete');
+    // Refused before anything runs, validation included.
+    const passage = await gate(db, record, plan, 'complete', options.force);
+    if (passage.forced) ctx.report.warn(describeForced(passage.forced));
     if (plan.validate.length) ctx.report.step(`validating ${plan.validate.length} constraint(s) online`);
     try {
       await runOnline(db, plan.validate, settings, 'complete (validation)', settings.schema);
@@ -62,7 +68,7 @@ export async function completeMigration(ctx: Context, name?: string): Promise<Co
     const dropPrevious = previous && previous.versionSchema !== record.versionSchema ? previous : null;
     const steps = [...(dropPrevious ? dropVersionSchema(dropPrevious.versionSchema, compileRecord(dropPrevious).views) : []), ...plan.contract];
     ctx.report.step(`contracting: ${steps.length} catalog-only statements in one transaction`);
-    await runTransaction(db, steps, settings, 'complete', (tx) => setStage(tx, record, 'complete', 'complete', { droppedVersionSchema: dropPrevious?.versionSchema ?? null }));
+    await runTransaction(db, steps, settings, 'complete', (tx) => advance(tx, record, passage, { droppedVersionSchema: dropPrevious?.versionSchema ?? null }));
     await runOnline(db, plan.contractOnline, settings, 'complete (validation)', settings.schema);
     return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, droppedVersionSchema: dropPrevious?.versionSchema ?? null };
   });

@@ -1,10 +1,16 @@
-import { MidairError } from '../errors.js';
+import { MidairRefusal } from '../errors.js';
 import { qualified } from '../db/sql.js';
-import { activeMigration, latestByName, setStage } from '../state/store.js';
+import { advance, describeForced, gate, move, type Force } from '../stages/machine.js';
+import { activeMigration, latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
 import { runOnline, runTransaction } from './runSteps.js';
+
+export interface RollbackOptions {
+  /** Roll back although the tables changed since start; the reason goes to the audit log. */
+  force?: Force;
+}
 
 export interface RollbackResult {
   migration: string;
@@ -17,7 +23,7 @@ export interface RollbackResult {
  * Undo: the version schema, triggers and everything expand added go; the old columns were kept in
  * sync all along (down), so no write made through either shape is lost.
  */
-export async function rollbackMigration(ctx: Context, name?: string): Promise<RollbackResult> {
+export async function rollbackMigration(ctx: Context, name?: string, options: RollbackOptions = {}): Promise<RollbackResult> {
   const { db, settings } = ctx;
   return withOperatorLock(db, 'rollback', async () => {
     const record = await activeMigration(db, settings.schema);
@@ -26,9 +32,14 @@ export async function rollbackMigration(ctx: Context, name?: string): Promise<Ro
       return { migration: name, stage: 'rolled_back', droppedRows: {} };
     }
     if (!record || (name && record.name !== name)) {
-      throw new MidairError(name ? `migration "${name}" is not active, so there is nothing to roll back` : `no migration is active in schema "${settings.schema}"`, 'a complete migration cannot be rolled back: write a new migration that reverses it');
+      throw new MidairRefusal('stage', name ? `migration "${name}" is not active, so there is nothing to roll back` : `no migration is active in schema "${settings.schema}"`, 'a complete migration cannot be rolled back: write a new migration that reverses it');
     }
     const plan = compileRecord(record);
+    // The drift check runs before anything changes; a resumed rollback (rolling_back) passed it.
+    if (record.stage !== 'rolling_back') {
+      const { forced } = await move(db, record, plan, 'rolling_back', { force: options.force });
+      if (forced) ctx.report.warn(describeForced(forced));
+    }
     const droppedRows: Record<string, number> = {};
     for (const o of record.definition.operations) {
       if (o.kind !== 'createTable') continue;
@@ -39,10 +50,10 @@ export async function rollbackMigration(ctx: Context, name?: string): Promise<Ro
         ctx.report.warn(`table "${o.name}" was created by this migration and holds ${n} rows; they are dropped with it`);
       }
     }
-    if (record.stage !== 'rolling_back') await setStage(db, record, 'rolling_back', 'rollback');
     await runOnline(db, plan.rollbackOnline, settings, 'rollback (index drops)', settings.schema);
     ctx.report.step(`rolling back: ${plan.rollback.length} catalog-only statements in one transaction`);
-    await runTransaction(db, plan.rollback, settings, 'rollback', (tx) => setStage(tx, record, 'rolled_back', 'rolled back', { droppedRows }));
+    const passage = await gate(db, record, plan, 'rolled_back');
+    await runTransaction(db, plan.rollback, settings, 'rollback', (tx) => advance(tx, record, passage, { droppedRows }));
     return { migration: record.name, stage: 'rolled_back', droppedRows };
   });
 }

@@ -1,10 +1,12 @@
 import { readCatalog } from '../catalog/read.js';
 import { ident, qualified } from '../db/sql.js';
-import { MidairError } from '../errors.js';
+import { MidairError, MidairRefusal } from '../errors.js';
 import type { Precondition } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
 import { filledColumns, type Plan } from '../migration/plan.js';
-import { activeMigration, insertMigration, latestByName, setStage } from '../state/store.js';
+import { move } from '../stages/machine.js';
+import { NEXT_STEP } from '../stages/stage.js';
+import { activeMigration, insertMigration, latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileLoaded, compileRecord } from './compileRecord.js';
@@ -19,10 +21,20 @@ export interface StartResult {
   warnings: string[];
 }
 
+const EXAMPLES = 5;
+
+/** Refuses, with a few of the rows that break it, a constraint the online build would fail on. */
 async function checkPreconditions(ctx: Context, preconditions: Precondition[], source: string): Promise<void> {
   for (const p of preconditions) {
-    const [row] = await ctx.db.query<{ n: number }>(p.sql);
-    if (row && Number(row.n) > 0) throw new MidairError(`${source}: ${p.failure(Number(row.n))}`, p.hint);
+    const [row] = await ctx.db.query<{ n: number; examples: string[] }>(
+      `WITH v AS (${p.sql})
+       SELECT (SELECT count(*) FROM v)::int AS n, (SELECT coalesce(jsonb_agg(example), '[]') FROM (SELECT example FROM v LIMIT ${EXAMPLES}) AS e) AS examples`,
+    );
+    const n = Number(row?.n ?? 0);
+    if (n > 0) {
+      const examples = row!.examples;
+      throw new MidairRefusal('data', `${source}: ${p.failure(n)}; ${n > examples.length ? `the first ${examples.length}` : 'they are'}: ${examples.join('; ')}`, p.hint, { examples });
+    }
   }
 }
 
@@ -60,15 +72,15 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
   return withOperatorLock(db, 'start', async () => {
     const active = await activeMigration(db, settings.schema);
     if (active && active.name !== m.name) {
-      throw new MidairError(`migration "${active.name}" is active in schema "${settings.schema}" (stage ${active.stage})`, `complete it or roll it back before starting "${m.name}"`);
+      throw new MidairRefusal('stage', `migration "${active.name}" is active in schema "${settings.schema}" (stage ${active.stage})`, `complete it or roll it back before starting "${m.name}"`);
     }
-    if (active?.stage === 'rolling_back') throw new MidairError(`migration "${m.name}" is being rolled back`, 'run `midair rollback` to finish that first');
+    if (active?.stage === 'rolling_back') throw new MidairRefusal('stage', `migration "${m.name}" is being rolled back`, NEXT_STEP.rolling_back);
     let record = active;
     let resumed = true;
     if (!record) {
       resumed = false;
       const previous = await latestByName(db, m.name);
-      if (previous?.stage === 'complete') throw new MidairError(`migration "${m.name}" is complete already`, 'give the new change a new name');
+      if (previous?.stage === 'complete') throw new MidairRefusal('stage', `migration "${m.name}" is complete already`, 'give the new change a new name');
       const catalog = await readCatalog(db, settings.schema);
       const { plan, preconditions } = compileLoaded(loaded, catalog);
       await checkPreconditions(ctx, preconditions, source);
@@ -85,7 +97,7 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
     if (record.stage === 'expanding') {
       if (plan.expandOnline.length) ctx.report.step(`building ${plan.expandOnline.length} index(es) concurrently`);
       await runOnline(db, plan.expandOnline, settings, 'start (index builds)', settings.schema);
-      await setStage(db, record, 'expanded', 'expanded');
+      await move(db, record, plan, 'expanded');
     }
     for (const w of plan.warnings) ctx.report.warn(w);
     return { migration: m.name, stage: 'expanded', versionSchema: record.versionSchema, resumed, warnings: plan.warnings };

@@ -29,7 +29,11 @@ export interface TableShape {
   before?: CatalogTable;
 }
 
-/** A check run against the data before anything changes; `sql` returns a count. */
+/**
+ * A check run against the data before anything changes, so that start refuses up front instead of
+ * failing half-way through an online build. `sql` selects one text column, `example`, per row (or
+ * group of rows) that breaks it: a row's key or a duplicated value, shown to the user.
+ */
 export interface Precondition {
   sql: string;
   failure: (count: number) => string;

@@ -1,6 +1,7 @@
 import { ident } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { AddConstraint } from '../migration/types.js';
+import { existedBefore, rowsBreaking, uniqueValues } from '../migration/preconditions.js';
 import { duplicateColumn } from './duplicateColumn.js';
 
 export function addConstraint(c: Compiler, o: AddConstraint): void {
@@ -24,22 +25,34 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
   }
 
   if (o.check) {
+    // The expression may name columns this migration adds: checked up front only when there are none.
+    if (existedBefore(table, table.columns)) rowsBreaking(c, table, `NOT (${o.check})`, `the check "${o.name}"`, 'fix those rows first, or give "column" and "up" to rewrite the values');
     c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} CHECK (${o.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
     c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(o.name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
     c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
     c.plan.warnings.push(`${c.where}: the check "${o.name}" applies to old-release writes from start on; give "column" and "up" to keep them unconstrained until complete`);
   }
   if (o.unique) {
-    const columns = o.unique.map((name) => ident(c.column(table, name, 'unique').physical));
+    const shapes = o.unique.map((name) => c.column(table, name, 'unique'));
+    if (existedBefore(table, shapes)) uniqueValues(c, table, shapes, `the unique constraint "${o.name}"`);
+    const columns = shapes.map((col) => ident(col.physical));
     c.plan.expandOnline.push({ sql: `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(o.name)} ON ${t} (${columns.join(', ')})`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)', index: o.name });
     c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} UNIQUE USING INDEX ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
     c.plan.rollbackOnline.push({ sql: `DROP INDEX CONCURRENTLY IF EXISTS ${ident(c.schema)}.${ident(o.name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
   }
   if (o.foreignKey) {
     const fk = o.foreignKey;
-    const columns = fk.columns.map((name) => ident(c.column(table, name, 'foreignKey.columns').physical));
+    const local = fk.columns.map((name) => c.column(table, name, 'foreignKey.columns'));
     const target = c.table(fk.references.table, 'foreignKey.references.table');
-    const targetColumns = fk.references.columns.map((name) => ident(c.column(target, name, 'foreignKey.references.columns').physical));
+    const referenced = fk.references.columns.map((name) => c.column(target, name, 'foreignKey.references.columns'));
+    const columns = local.map((col) => ident(col.physical));
+    const targetColumns = referenced.map((col) => ident(col.physical));
+    if (existedBefore(table, local) && existedBefore(target, referenced)) {
+      // MATCH SIMPLE: a row with a NULL in the key references nothing.
+      const set = columns.map((col) => `o.${col} IS NOT NULL`).join(' AND ');
+      const match = columns.map((col, i) => `r.${targetColumns[i]} = o.${col}`).join(' AND ');
+      rowsBreaking(c, table, `${set} AND NOT EXISTS (SELECT 1 FROM ${c.q(target.physical)} AS r WHERE ${match})`, `the foreign key "${o.name}": no row of "${target.name}" matches them`, `add the missing "${target.name}" rows or fix those rows first`);
+    }
     const onDelete = fk.onDelete ? ` ON DELETE ${fk.onDelete}` : '';
     c.plan.expand.push({
       sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} FOREIGN KEY (${columns.join(', ')}) REFERENCES ${c.q(target.physical)} (${targetColumns.join(', ')})${onDelete} NOT VALID`,

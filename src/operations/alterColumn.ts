@@ -2,6 +2,7 @@ import { ident } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { AlterColumn } from '../migration/types.js';
 import { canonicalType } from '../migration/typeNames.js';
+import { rowsBreaking, uniqueValues } from '../migration/preconditions.js';
 import { duplicateColumn } from './duplicateColumn.js';
 
 export function alterColumn(c: Compiler, o: AlterColumn): void {
@@ -30,12 +31,10 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
     c.fail(`changing the type of "${o.column}" from ${column.type} to ${o.type} needs both "up" and "down"`, `up converts an old value (e.g. "${o.column}::${o.type}"), down converts back (e.g. "${newName}::${column.type}")`);
   }
   if (o.nullable === false && column.nullable && !o.up) {
-    c.preconditions.push({
-      sql: `SELECT count(*)::int AS n FROM ${c.q(table.physical)} WHERE ${ident(column.physical)} IS NULL`,
-      failure: (n) => `${c.where}: ${n} rows of "${table.name}" have NULL in "${o.column}", so it cannot become NOT NULL as it is`,
-      hint: `give "up", e.g. up: "coalesce(${o.column}, <a value>)"`,
-    });
+    rowsBreaking(c, table, `o.${ident(column.physical)} IS NULL`, `NOT NULL on "${o.column}": they hold NULL in it`, `give "up", e.g. up: "coalesce(${o.column}, <a value>)"`);
   }
+  // Without up (and a new type) the new column holds the old values: their duplicates are known now.
+  if (o.unique && !o.up && !typeChanges && !table.created) uniqueValues(c, table, [column], `unique on "${o.column}"`);
   duplicateColumn(c, table, column, {
     newName,
     type: o.type ?? column.type,

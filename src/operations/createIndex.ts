@@ -1,5 +1,6 @@
 import { ident, shortName } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
+import { existedBefore, uniqueValues } from '../migration/preconditions.js';
 import type { CreateIndex } from '../migration/types.js';
 
 /** Built CONCURRENTLY after expand: reads and writes go on while it builds. */
@@ -9,6 +10,7 @@ export function createIndex(c: Compiler, o: CreateIndex): void {
   const name = o.name ?? shortName(table.name, ...o.columns, 'idx');
   const method = o.method ? ` USING ${o.method}` : '';
   const where = o.where ? ` WHERE ${o.where}` : '';
+  if (o.unique && existedBefore(table, columns)) uniqueValues(c, table, columns, `the unique index "${name}"`, o.where);
   c.plan.expandOnline.push({
     sql: `CREATE ${o.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${c.q(table.physical)}${method} (${columns.map((col) => ident(col.physical)).join(', ')})${where}`,
     lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)',

@@ -1,5 +1,5 @@
 import type { Executor } from '../db/executor.js';
-import { MidairError } from '../errors.js';
+import { MidairRefusal } from '../errors.js';
 
 const OPERATOR_LOCK = 7_305_114_202;
 
@@ -23,7 +23,7 @@ export async function withOperatorLock<T>(db: Executor, command: string, fn: () 
         [OPERATOR_LOCK],
       );
       const who = holders[0] ? `"${holders[0].application_name}" (pid ${holders[0].pid}, user ${holders[0].usename}, connected ${holders[0].backend_start})` : 'another session';
-      throw new MidairError(`cannot run ${command}: another midair command is running on this database: ${who}`, 'wait for it to finish and run this command again');
+      throw new MidairRefusal('busy', `cannot run ${command}: another midair command is running on this database: ${who}`, 'wait for it to finish and run this command again');
     }
     try {
       return await fn();

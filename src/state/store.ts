@@ -1,10 +1,11 @@
 import { hostname, userInfo } from 'node:os';
 import type { Queryable } from '../db/executor.js';
+import { literal } from '../db/sql.js';
 import type { Catalog } from '../catalog/read.js';
 import type { Migration } from '../migration/types.js';
+import { ENDED_STAGES, type Stage } from '../stages/stage.js';
 
-/** Where a migration is in its life cycle (see DESIGN.md); the -ing stages are crash-resumable steps. */
-export type Stage = 'expanding' | 'expanded' | 'complete' | 'rolling_back' | 'rolled_back';
+export type { Stage };
 
 export interface MigrationRecord {
   id: number;
@@ -36,7 +37,7 @@ export function actor(): string {
 
 export async function activeMigration(db: Queryable, schema: string): Promise<MigrationRecord | undefined> {
   const rows = await db.query<MigrationRecord>(
-    `SELECT ${COLUMNS} FROM midair.migrations WHERE schema = $1 AND stage NOT IN ('complete', 'rolled_back')`,
+    `SELECT ${COLUMNS} FROM midair.migrations WHERE schema = $1 AND stage NOT IN (${ENDED_STAGES.map(literal).join(', ')})`,
     [schema],
   );
   return rows[0];
@@ -70,16 +71,6 @@ export async function insertMigration(
   );
   await audit(db, { action: 'start', migration: m.name, fromStage: 'planned', toStage: 'expanding', details: { file: m.file } });
   return rows[0]!.id;
-}
-
-export async function setStage(db: Queryable, record: MigrationRecord, to: Stage, action: string, details: Record<string, unknown> = {}): Promise<void> {
-  const ended = to === 'complete' || to === 'rolled_back';
-  await db.query(
-    `UPDATE midair.migrations SET stage = $2, stage_changed_at = now()${ended ? ', ended_at = now()' : ''} WHERE id = $1`,
-    [record.id, to],
-  );
-  await audit(db, { action, migration: record.name, fromStage: record.stage, toStage: to, details });
-  record.stage = to;
 }
 
 export async function audit(

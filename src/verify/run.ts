@@ -60,6 +60,8 @@ function checksOf(sync: TableSync): Check[] {
  */
 export async function runVerify(ctx: Context, record: MigrationRecord, plan: Plan): Promise<VerifyResult> {
   const started = Date.now();
+  // Recorded as the verification's time: a change after this moment may be missed by it.
+  const [begun] = await ctx.db.query<{ at: string }>('SELECT now()::text AS at');
   let rowsChecked = 0;
   let mismatches = 0;
   let unsynced = 0;
@@ -108,8 +110,8 @@ export async function runVerify(ctx: Context, record: MigrationRecord, plan: Pla
   }
   const result = { migration: record.name, rowsChecked, mismatches, unsynced, samples, seconds: (Date.now() - started) / 1000 };
   await ctx.db.query(
-    'INSERT INTO midair.verifications (migration_id, rows_checked, mismatches, unsynced, samples) VALUES ($1, $2, $3, $4, $5)',
-    [record.id, rowsChecked, mismatches, unsynced, JSON.stringify(samples)],
+    'INSERT INTO midair.verifications (migration_id, at, rows_checked, mismatches, unsynced, samples) VALUES ($1, $2, $3, $4, $5, $6)',
+    [record.id, begun!.at, rowsChecked, mismatches, unsynced, JSON.stringify(samples)],
   );
   return result;
 }

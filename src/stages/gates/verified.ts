@@ -1,0 +1,35 @@
+import { MidairRefusal } from '../../errors.js';
+import type { Gate } from '../gate.js';
+
+const HINT = 'run `midair verify` (after `midair backfill`), then complete; or `midair complete --force --reason "<why>"` to complete anyway (recorded in the audit log)';
+
+/**
+ * complete needs a verification that is clean and newer than the last change to the migration's
+ * data path that Midair can see: backfill progress or a stage change. The application's own writes
+ * go through the sync triggers, which keep both shapes equal, so they do not age a verification.
+ */
+export const verifiedGate: Gate = {
+  forceable: true,
+  async check({ db, record, plan }) {
+    // Nothing computes one shape from the other (e.g. only new tables): there is nothing to verify.
+    if (!plan.sync.some((s) => s.up.length > 0 || s.down.length > 0)) return null;
+    const [row] = await db.query<{ at: string | null; mismatches: string | null; unsynced: string | null; changed: string; stale: boolean | null }>(
+      `SELECT v.at::text AS at, v.mismatches, v.unsynced, c.changed::text AS changed, v.at < c.changed AS stale
+         FROM (SELECT greatest(m.stage_changed_at, (SELECT max(updated_at) FROM midair.backfill_checkpoints WHERE migration_id = m.id)) AS changed
+                 FROM midair.migrations m WHERE m.id = $1) AS c
+         LEFT JOIN LATERAL (SELECT at, mismatches, unsynced FROM midair.verifications WHERE migration_id = $1 ORDER BY id DESC LIMIT 1) AS v ON true`,
+      [record.id],
+    );
+    const name = `migration "${record.name}"`;
+    if (!row?.at) return new MidairRefusal('unverified', `${name} was never verified, so complete cannot know that the new shape is right`, HINT);
+    const mismatches = Number(row.mismatches);
+    const unsynced = Number(row.unsynced);
+    if (mismatches > 0 || unsynced > 0) {
+      return new MidairRefusal('unverified', `the last verification of ${name} (${row.at}) found ${mismatches} mismatches and ${unsynced} rows not backfilled`, HINT, { verifiedAt: row.at, mismatches, unsynced });
+    }
+    if (row.stale) {
+      return new MidairRefusal('unverified', `the last verification of ${name} (${row.at}) is older than its last backfill progress or stage change (${row.changed})`, HINT, { verifiedAt: row.at, changedAt: row.changed });
+    }
+    return null;
+  },
+};
