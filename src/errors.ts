@@ -25,7 +25,11 @@ export type RefusalReason =
   /** The tables differ from what the migration expects. */
   | 'drift'
   /** Existing rows break a constraint the migration would build. */
-  | 'data';
+  | 'data'
+  /** Another active migration changes the same tables. */
+  | 'claimed'
+  /** Several migrations are active and the command did not name one. */
+  | 'ambiguous';
 
 /** A MidairError raised before anything changed, because a check said no. */
 export class MidairRefusal extends MidairError {

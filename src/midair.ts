@@ -5,7 +5,6 @@ import { resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
 import type { Executor } from './db/executor.js';
-import { MidairRefusal } from './errors.js';
 import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
 import { compileLoaded, compileRecord } from './lifecycle/compileRecord.js';
 import { silentReporter, type Context, type Reporter } from './lifecycle/context.js';
@@ -18,7 +17,8 @@ import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
-import { activeMigration, type MigrationRecord } from './state/store.js';
+import { activeMigrations, type MigrationRecord } from './state/store.js';
+import { activeTarget } from './stages/target.js';
 import { runVerify, type VerifyResult } from './verify/run.js';
 
 export interface CreateMidairOptions extends MidairConfig {
@@ -55,9 +55,9 @@ export class Midair {
     return typeof ref === 'string' ? resolveMigration(ref, this.config.migrationsDir) : fromObject(ref);
   }
 
-  private async active(ctx: Context, work: Parameters<typeof requireStageFor>[0]): Promise<MigrationRecord> {
-    const record = await activeMigration(ctx.db, ctx.settings.schema);
-    if (!record) throw new MidairRefusal('stage', `no migration is active in schema "${ctx.settings.schema}"`, 'start one with `midair start <migration>`');
+  /** The migration named, or the only active one, if its stage allows the work. */
+  private async active(ctx: Context, work: Parameters<typeof requireStageFor>[0], name?: string): Promise<MigrationRecord> {
+    const record = await activeTarget(ctx.db, ctx.settings.schema, name);
     requireStageFor(work, record);
     return record;
   }
@@ -73,8 +73,8 @@ export class Midair {
   async plan(ref: MigrationRef): Promise<Plan> {
     const loaded = await this.load(ref);
     const ctx = await this.context();
-    const active = await activeMigration(ctx.db, ctx.settings.schema);
-    if (active?.name === loaded.migration.name) return compileRecord(active);
+    const active = (await activeMigrations(ctx.db, ctx.settings.schema)).find((m) => m.name === loaded.migration.name);
+    if (active) return compileRecord(active);
     return compileLoaded(loaded, await readCatalog(this.db, this.config.schema)).plan;
   }
 
@@ -83,25 +83,31 @@ export class Midair {
     return startMigration(await this.context(), loaded);
   }
 
-  /** Several processes may backfill at once: they share the work through leases. */
-  async backfill(options: BackfillOptions = {}): Promise<BackfillResult> {
+  /**
+   * Backfills `options.migration` (default: the only active one). Several processes may backfill
+   * one migration at once: they share the work through leases.
+   */
+  async backfill(options: BackfillOptions & { migration?: string } = {}): Promise<BackfillResult> {
     const ctx = await this.context();
-    return withOperatorLock(ctx.db, 'backfill', async () => {
-      const record = await this.active(ctx, 'backfill');
-      return runBackfill(ctx, record, compileRecord(record), options);
+    const { migration, ...rest } = options;
+    const named = (await this.active(ctx, 'backfill', migration)).name;
+    return withOperatorLock(ctx.db, 'backfill', named, async () => {
+      const record = await this.active(ctx, 'backfill', named);
+      return runBackfill(ctx, record, compileRecord(record), rest);
     }, 'shared');
   }
 
-  /** Pauses or resumes every backfill worker of the active migration, in any process. */
-  async setBackfillPaused(paused: boolean): Promise<void> {
+  /** Pauses or resumes every backfill worker of a migration (default: the only active one), in any process. */
+  async setBackfillPaused(paused: boolean, name?: string): Promise<void> {
     const ctx = await this.context();
-    const record = await this.active(ctx, 'pause or resume backfill');
+    const record = await this.active(ctx, 'pause or resume backfill', name);
     await setPaused(ctx.db, record, paused);
   }
 
-  async verify(): Promise<VerifyResult> {
+  /** Verifies a migration (default: the only active one). */
+  async verify(name?: string): Promise<VerifyResult> {
     const ctx = await this.context();
-    const record = await this.active(ctx, 'verify');
+    const record = await this.active(ctx, 'verify', name);
     return runVerify(ctx, record, compileRecord(record));
   }
 
@@ -120,7 +126,7 @@ export class Midair {
     return readStatus(ctx.db, ctx.settings.schema);
   }
 
-  /** The schema new-release clients put in their search_path. */
+  /** The search_path new-release clients set: the active migrations' version schemas, then the base schema. */
   async latestSearchPath(): Promise<string> {
     const ctx = await this.context();
     return latestSearchPath(ctx.db, ctx.settings.schema);

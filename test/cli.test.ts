@@ -107,8 +107,8 @@ describe('the midair CLI on a PostgreSQL server', () => {
     const status = expectSuccess(await cli('status'), 'status');
     expect(status.stdout).toMatch(/active migration: split_name \(expanded/);
     expect(status.stdout).toMatch(/backfill: not run yet/);
-    const statusJson = jsonOf<{ active: { name: string; stage: string }; latestSearchPath: string }>(expectSuccess(await cli('status', '--json'), 'status --json'));
-    expect(statusJson.active).toMatchObject({ name: 'split_name', stage: 'expanded' });
+    const statusJson = jsonOf<{ active: { name: string; stage: string }[]; latestSearchPath: string }>(expectSuccess(await cli('status', '--json'), 'status --json'));
+    expect(statusJson.active).toMatchObject([{ name: 'split_name', stage: 'expanded' }]);
 
     const backfill = expectSuccess(await cli('backfill', '--json'), 'backfill');
     expect(jsonOf<{ rows: number }>(backfill).rows).toBe(2000);

@@ -5,7 +5,7 @@ import { compileRecord } from '../src/lifecycle/compileRecord.js';
 import { resolveConfig } from '../src/config/load.js';
 import { createMidair, defineMigration, MidairRefusal, op, type Midair } from '../src/index.js';
 import { advance, gate } from '../src/stages/machine.js';
-import { activeMigration } from '../src/state/store.js';
+import { activeMigrations } from '../src/state/store.js';
 import { freshDatabase } from './support/databases.js';
 import { openTarget, type Target } from './support/targets.js';
 
@@ -163,8 +163,8 @@ describe('two operators moving the same migration at once (real PostgreSQL)', ()
     await midair.start(cents);
 
     // Both read the migration while it is expanded and pass its gates.
-    const recordA = (await activeMigration(a, 'public'))!;
-    const recordB = (await activeMigration(b, 'public'))!;
+    const recordA = (await activeMigrations(a, 'public'))[0]!;
+    const recordB = (await activeMigrations(b, 'public'))[0]!;
     const passageA = await gate(a, recordA, compileRecord(recordA), 'rolling_back');
     const passageB = await gate(b, recordB, compileRecord(recordB), 'rolling_back');
 

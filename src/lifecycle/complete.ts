@@ -1,7 +1,8 @@
 import { dropVersionSchema } from '../migration/versionSchema.js';
-import { MidairError, MidairRefusal } from '../errors.js';
+import { MidairError } from '../errors.js';
 import { advance, describeForced, gate, type Force } from '../stages/machine.js';
-import { activeMigration, lastCompleted, latestByName, type MigrationRecord } from '../state/store.js';
+import { activeTarget } from '../stages/target.js';
+import { lastCompleted, latestByName, type MigrationRecord } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
@@ -19,22 +20,15 @@ export interface CompleteResult {
   droppedVersionSchema: string | null;
 }
 
+/** The migration to complete: an active one, or a complete one named again (to finish a crashed complete). */
 async function target(ctx: Context, name: string | undefined): Promise<MigrationRecord> {
-  const active = await activeMigration(ctx.db, ctx.settings.schema);
-  if (name && active?.name !== name) {
+  if (name) {
     const record = await latestByName(ctx.db, name);
     if (record?.stage === 'complete') return record;
-    throw new MidairRefusal('stage', `migration "${name}" is not active${active ? ` ("${active.name}" is)` : ''}`, 'see `midair status`');
   }
-  if (!active) {
-    const last = await lastCompleted(ctx.db, ctx.settings.schema);
-    throw new MidairRefusal(
-      'stage',
-      `no migration is active in schema "${ctx.settings.schema}"`,
-      last ? `the last one, "${last.name}", is complete; if a crash interrupted its complete, run \`midair complete ${last.name}\` to finish it` : 'start one with `midair start <migration>`',
-    );
-  }
-  return active;
+  const last = await lastCompleted(ctx.db, ctx.settings.schema);
+  const noneHint = last ? `the last one, "${last.name}", is complete; if a crash interrupted its complete, run \`midair complete ${last.name}\` to finish it` : undefined;
+  return activeTarget(ctx.db, ctx.settings.schema, name, noneHint);
 }
 
 /**
@@ -44,8 +38,9 @@ async function target(ctx: Context, name: string | undefined): Promise<Migration
  */
 export async function completeMigration(ctx: Context, name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
   const { db, settings } = ctx;
-  return withOperatorLock(db, 'complete', async () => {
-    const record = await target(ctx, name);
+  const named = (await target(ctx, name)).name;
+  return withOperatorLock(db, 'complete', named, async () => {
+    const record = await target(ctx, named);
     const plan = compileRecord(record);
     if (record.stage === 'complete') {
       // A re-run after a crash between contract and its follow-up validation finishes that.
@@ -66,7 +61,7 @@ export async function completeMigration(ctx: Context, name?: string, options: Co
     }
     const previous = await lastCompleted(db, settings.schema);
     const dropPrevious = previous && previous.versionSchema !== record.versionSchema ? previous : null;
-    const steps = [...(dropPrevious ? dropVersionSchema(dropPrevious.versionSchema, compileRecord(dropPrevious).views) : []), ...plan.contract];
+    const steps = [...(dropPrevious ? dropVersionSchema(compileRecord(dropPrevious)) : []), ...plan.contract];
     ctx.report.step(`contracting: ${steps.length} catalog-only statements in one transaction`);
     await runTransaction(db, steps, settings, 'complete', (tx) => advance(tx, record, passage, { droppedVersionSchema: dropPrevious?.versionSchema ?? null }));
     await runOnline(db, plan.contractOnline, settings, 'complete (validation)', settings.schema);

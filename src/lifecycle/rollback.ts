@@ -1,7 +1,7 @@
-import { MidairRefusal } from '../errors.js';
 import { qualified } from '../db/sql.js';
 import { advance, describeForced, gate, move, type Force } from '../stages/machine.js';
-import { activeMigration, latestByName } from '../state/store.js';
+import { activeTarget } from '../stages/target.js';
+import { latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
@@ -25,15 +25,14 @@ export interface RollbackResult {
  */
 export async function rollbackMigration(ctx: Context, name?: string, options: RollbackOptions = {}): Promise<RollbackResult> {
   const { db, settings } = ctx;
-  return withOperatorLock(db, 'rollback', async () => {
-    const record = await activeMigration(db, settings.schema);
-    if (name && record?.name !== name && (await latestByName(db, name))?.stage === 'rolled_back') {
-      // A re-run after a crash that came after the rollback had committed: it is done.
-      return { migration: name, stage: 'rolled_back', droppedRows: {} };
-    }
-    if (!record || (name && record.name !== name)) {
-      throw new MidairRefusal('stage', name ? `migration "${name}" is not active, so there is nothing to roll back` : `no migration is active in schema "${settings.schema}"`, 'a complete migration cannot be rolled back: write a new migration that reverses it');
-    }
+  if (name && (await latestByName(db, name))?.stage === 'rolled_back') {
+    // A re-run after a crash that came after the rollback had committed: it is done.
+    return { migration: name, stage: 'rolled_back', droppedRows: {} };
+  }
+  const noneHint = 'a complete migration cannot be rolled back: write a new migration that reverses it';
+  const named = (await activeTarget(db, settings.schema, name, noneHint)).name;
+  return withOperatorLock(db, 'rollback', named, async () => {
+    const record = await activeTarget(db, settings.schema, named, noneHint);
     const plan = compileRecord(record);
     // The drift check runs before anything changes; a resumed rollback (rolling_back) passed it.
     if (record.stage !== 'rolling_back') {

@@ -6,7 +6,9 @@ import type { LoadedMigration } from '../migration/load.js';
 import { filledColumns, type Plan } from '../migration/plan.js';
 import { move } from '../stages/machine.js';
 import { NEXT_STEP } from '../stages/stage.js';
-import { activeMigration, insertMigration, latestByName } from '../state/store.js';
+import { claimedTables } from '../migration/claims.js';
+import { claimTables, conflictingClaims, refuseConflicts } from '../state/claims.js';
+import { activeMigrations, insertMigration, latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileLoaded, compileRecord } from './compileRecord.js';
@@ -69,11 +71,8 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
   const { db, settings } = ctx;
   const m = loaded.migration;
   const source = loaded.file ?? `migration "${m.name}"`;
-  return withOperatorLock(db, 'start', async () => {
-    const active = await activeMigration(db, settings.schema);
-    if (active && active.name !== m.name) {
-      throw new MidairRefusal('stage', `migration "${active.name}" is active in schema "${settings.schema}" (stage ${active.stage})`, `complete it or roll it back before starting "${m.name}"`);
-    }
+  return withOperatorLock(db, 'start', m.name, async () => {
+    const active = (await activeMigrations(db, settings.schema)).find((a) => a.name === m.name);
     if (active?.stage === 'rolling_back') throw new MidairRefusal('stage', `migration "${m.name}" is being rolled back`, NEXT_STEP.rolling_back);
     let record = active;
     let resumed = true;
@@ -83,11 +82,14 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       if (previous?.stage === 'complete') throw new MidairRefusal('stage', `migration "${m.name}" is complete already`, 'give the new change a new name');
       const catalog = await readCatalog(db, settings.schema);
       const { plan, preconditions } = compileLoaded(loaded, catalog);
+      const tables = claimedTables(m);
+      refuseConflicts(await conflictingClaims(db, settings.schema, m.name, tables), m.name);
       await checkPreconditions(ctx, preconditions, source);
       await dryRun(ctx, plan, source);
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
       await runTransaction(db, plan.expand, settings, 'start', async (tx) => {
-        await insertMigration(tx, { name: m.name, schema: settings.schema, versionSchema: plan.versionSchema, definition: m, catalog, checksum: loaded.checksum, file: loaded.file });
+        const id = await insertMigration(tx, { name: m.name, schema: settings.schema, versionSchema: plan.versionSchema, definition: m, catalog, checksum: loaded.checksum, file: loaded.file });
+        await claimTables(tx, settings.schema, { id, name: m.name }, tables);
       });
       record = (await latestByName(db, m.name))!;
     } else if (record.checksum !== loaded.checksum) {

@@ -1,58 +1,68 @@
 import type { Queryable } from '../db/executor.js';
-import { activeMigration, history, lastCompleted, type Stage } from '../state/store.js';
+import { activeMigrations, history, lastCompleted, type MigrationRecord, type Stage } from '../state/store.js';
+
+export interface ActiveStatus {
+  name: string;
+  stage: Stage;
+  startedAt: string;
+  stageChangedAt: string;
+  versionSchema: string;
+  backfill: { table: string; rowsDone: number; rowsTotal: number; done: boolean; updatedAt: string }[];
+  lastVerification: null | { at: string; rowsChecked: number; mismatches: number; unsynced: number };
+}
 
 export interface StatusResult {
   schema: string;
-  active: null | {
-    name: string;
-    stage: Stage;
-    startedAt: string;
-    stageChangedAt: string;
-    versionSchema: string;
-    backfill: { table: string; rowsDone: number; rowsTotal: number; done: boolean; updatedAt: string }[];
-    lastVerification: null | { at: string; rowsChecked: number; mismatches: number; unsynced: number };
-  };
+  /** The schema's active migrations, oldest first. */
+  active: ActiveStatus[];
   /** What new-release clients put in their search_path now. */
   latestSearchPath: string;
   migrations: { name: string; stage: Stage; startedAt: string; endedAt: string | null }[];
 }
 
+/**
+ * The search_path of the new release: the version schema of every active migration, newest first
+ * (each shows only the tables its migration changes, and they change different tables), then the
+ * base schema for every other table, function and type. With none active, the last completed
+ * one's version schema stays first, so clients deployed with it keep resolving the same names.
+ */
 export async function latestSearchPath(db: Queryable, schema: string): Promise<string> {
-  const active = await activeMigration(db, schema);
-  if (active && active.stage !== 'rolling_back') return active.versionSchema;
-  return (await lastCompleted(db, schema))?.versionSchema ?? schema;
+  const active = (await activeMigrations(db, schema)).filter((m) => m.stage !== 'rolling_back');
+  const versionSchemas = active.length ? active.reverse().map((m) => m.versionSchema) : [(await lastCompleted(db, schema))?.versionSchema].filter((s): s is string => Boolean(s));
+  // No space after the commas, so the value survives PGOPTIONS, which splits on spaces.
+  return [...versionSchemas, schema].join(',');
+}
+
+async function activeStatus(db: Queryable, m: MigrationRecord): Promise<ActiveStatus> {
+  const backfill = await db.query<{ table: string; rowsDone: string; rowsTotal: string; done: boolean; updatedAt: string }>(
+    `SELECT table_name AS table, rows_done AS "rowsDone", rows_total AS "rowsTotal", done, updated_at::text AS "updatedAt"
+       FROM midair.backfill_checkpoints WHERE migration_id = $1 ORDER BY table_name`,
+    [m.id],
+  );
+  const [verification] = await db.query<{ at: string; rowsChecked: string; mismatches: string; unsynced: string }>(
+    `SELECT at::text AS at, rows_checked AS "rowsChecked", mismatches, unsynced FROM midair.verifications
+      WHERE migration_id = $1 ORDER BY id DESC LIMIT 1`,
+    [m.id],
+  );
+  return {
+    name: m.name,
+    stage: m.stage,
+    startedAt: m.startedAt,
+    stageChangedAt: m.stageChangedAt,
+    versionSchema: m.versionSchema,
+    backfill: backfill.map((b) => ({ ...b, rowsDone: Number(b.rowsDone), rowsTotal: Number(b.rowsTotal) })),
+    lastVerification: verification
+      ? { at: verification.at, rowsChecked: Number(verification.rowsChecked), mismatches: Number(verification.mismatches), unsynced: Number(verification.unsynced) }
+      : null,
+  };
 }
 
 export async function readStatus(db: Queryable, schema: string): Promise<StatusResult> {
-  const active = await activeMigration(db, schema);
+  const active = await Promise.all((await activeMigrations(db, schema)).map((m) => activeStatus(db, m)));
   const all = await history(db, schema);
-  let activeStatus: StatusResult['active'] = null;
-  if (active) {
-    const backfill = await db.query<{ table: string; rowsDone: string; rowsTotal: string; done: boolean; updatedAt: string }>(
-      `SELECT table_name AS table, rows_done AS "rowsDone", rows_total AS "rowsTotal", done, updated_at::text AS "updatedAt"
-         FROM midair.backfill_checkpoints WHERE migration_id = $1 ORDER BY table_name`,
-      [active.id],
-    );
-    const [verification] = await db.query<{ at: string; rowsChecked: string; mismatches: string; unsynced: string }>(
-      `SELECT at::text AS at, rows_checked AS "rowsChecked", mismatches, unsynced FROM midair.verifications
-        WHERE migration_id = $1 ORDER BY id DESC LIMIT 1`,
-      [active.id],
-    );
-    activeStatus = {
-      name: active.name,
-      stage: active.stage,
-      startedAt: active.startedAt,
-      stageChangedAt: active.stageChangedAt,
-      versionSchema: active.versionSchema,
-      backfill: backfill.map((b) => ({ ...b, rowsDone: Number(b.rowsDone), rowsTotal: Number(b.rowsTotal) })),
-      lastVerification: verification
-        ? { at: verification.at, rowsChecked: Number(verification.rowsChecked), mismatches: Number(verification.mismatches), unsynced: Number(verification.unsynced) }
-        : null,
-    };
-  }
   return {
     schema,
-    active: activeStatus,
+    active,
     latestSearchPath: await latestSearchPath(db, schema),
     migrations: all.map((m) => ({ name: m.name, stage: m.stage, startedAt: m.startedAt, endedAt: m.endedAt })),
   };

@@ -11,7 +11,8 @@ import { dropTable } from '../operations/dropTable.js';
 import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
-import { Compiler, type ColumnShape, type Precondition } from './compiler.js';
+import { claimedTables, EVERY_TABLE } from './claims.js';
+import { Compiler, type ColumnShape, type Precondition, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
 import type { NewOnlyColumn, Plan } from './plan.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
@@ -89,11 +90,15 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     c.afterRename.push(dropMarker);
   }
 
-  // The version schema: one view per table of the new shape.
-  plan.views = c.tables.map((t) => ({ name: t.name, physical: t.physical, columns: c.scopeOf(t.columns) }));
-  plan.expand.push(...createVersionSchema(catalog.schema, versionSchema, plan.views, supportsSecurityInvoker(catalog)));
+  // The version schema: one view per table the migration changes (see claims.ts), in its new shape;
+  // the new release reaches every other table through the base schema, next in its search_path.
+  const claimed = claimedTables(migration);
+  const shown = (t: TableShape) => claimed.includes(EVERY_TABLE) || claimed.includes(t.name) || claimed.includes(t.physical);
+  plan.views = c.tables.filter(shown).map((t) => ({ name: t.name, physical: t.physical, columns: c.scopeOf(t.columns) }));
+  plan.hidden = catalog.tables.filter((t) => !c.tables.some((n) => n.name === t.name)).map((t) => t.name);
+  plan.expand.push(...createVersionSchema(plan, supportsSecurityInvoker(catalog)));
   // Rollback drops the views first: they depend on the columns and tables that undo drops.
-  plan.rollback.unshift(...dropVersionSchema(versionSchema, plan.views));
+  plan.rollback.unshift(...dropVersionSchema(plan));
 
   // Contract: after drops, physical names become the new shape's names.
   for (const table of c.tables) {

@@ -68,7 +68,7 @@ export class Compiler {
     }));
     this.plan = {
       migration, schema: catalog.schema, versionSchema,
-      expand: [], expandOnline: [], sync: [], views: [], validate: [], contract: [], contractOnline: [],
+      expand: [], expandOnline: [], sync: [], views: [], hidden: [], validate: [], contract: [], contractOnline: [],
       rollbackOnline: [], rollback: [], warnings: [],
     };
   }

@@ -71,6 +71,8 @@ export interface Plan {
   expandOnline: Step[];
   sync: TableSync[];
   views: ViewTable[];
+  /** Tables of the base schema the new shape no longer has (dropped, or renamed away): hidden from the new release. */
+  hidden: string[];
   /** Online checks before contract (constraint validation). */
   validate: Step[];
   /** Catalog-only DDL that removes the old shape, applied in one transaction. */

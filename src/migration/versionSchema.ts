@@ -1,5 +1,5 @@
 import { ident, literal, qualified } from '../db/sql.js';
-import type { Step, ViewTable } from './plan.js';
+import type { Plan, Step, ViewTable } from './plan.js';
 
 /**
  * One view per table of the new shape, each column under its new name. A plain view reads its
@@ -7,12 +7,20 @@ import type { Step, ViewTable } from './plan.js';
  * the views run with the caller's rights (security_invoker, PostgreSQL 15 and later), and so
  * privileges and policies hold alike through the plain tables and through the new shape.
  */
-export function createVersionSchema(schema: string, versionSchema: string, views: ViewTable[], securityInvoker: boolean): Step[] {
+export function createVersionSchema(plan: Plan, securityInvoker: boolean): Step[] {
+  const { schema, versionSchema, views } = plan;
   const steps: Step[] = [{ sql: `CREATE SCHEMA ${ident(versionSchema)}`, lock: 'none' }];
   const options = securityInvoker ? ' WITH (security_invoker = true)' : '';
   for (const view of views) {
     const columns = view.columns.map((col) => (col.name === col.physical ? ident(col.name) : `${ident(col.physical)} AS ${ident(col.name)}`));
     steps.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(view.name)}${options} AS SELECT ${columns.join(', ')} FROM ${qualified(schema, view.physical)}`, lock: 'ACCESS SHARE' });
+  }
+  // The new release reaches unchanged tables through the base schema, next in its search_path; a
+  // table the new shape no longer has would show through there, so a view of the same name hides
+  // it: reading it fails as if it did not exist, and nothing can be written through it.
+  for (const name of plan.hidden) {
+    const reason = `migration "${plan.migration}" drops or renames it`;
+    steps.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(name)} AS SELECT NULL::integer AS gone WHERE midair.relation_gone(${literal(name)}, ${literal(reason)})`, lock: 'none' });
   }
   steps.push({ sql: grantsLikeBase(schema, versionSchema, views), lock: 'none' });
   return steps;
@@ -49,9 +57,10 @@ $midair$`;
  * application created there by mistake stops the step with PostgreSQL's list of what depends on it
  * instead of being dropped with its rows.
  */
-export function dropVersionSchema(versionSchema: string, views: ViewTable[]): Step[] {
+export function dropVersionSchema(plan: Plan): Step[] {
+  const { versionSchema } = plan;
   return [
-    ...views.map((v) => ({ sql: `DROP VIEW IF EXISTS ${ident(versionSchema)}.${ident(v.name)}`, lock: 'none on tables' })),
+    ...[...plan.views.map((v) => v.name), ...plan.hidden].map((name) => ({ sql: `DROP VIEW IF EXISTS ${ident(versionSchema)}.${ident(name)}`, lock: 'none on tables' })),
     { sql: `DROP SCHEMA IF EXISTS ${ident(versionSchema)}`, lock: 'none on tables' },
   ];
 }

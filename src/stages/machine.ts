@@ -1,6 +1,7 @@
 import type { Executor, Queryable } from '../db/executor.js';
 import { MidairRefusal } from '../errors.js';
 import type { Plan } from '../migration/plan.js';
+import { releaseClaims } from '../state/claims.js';
 import { audit, type MigrationRecord } from '../state/store.js';
 import type { Gate } from './gate.js';
 import { driftGate } from './gates/drift.js';
@@ -77,6 +78,7 @@ export async function advance(tx: Queryable, record: MigrationRecord, passage: P
     const [now] = await tx.query<{ stage: Stage }>('SELECT stage FROM midair.migrations WHERE id = $1', [record.id]);
     throw new MidairRefusal('raced', `migration "${record.name}" is no longer ${from}: another operator moved it to ${now?.stage ?? 'nowhere'} first`, 'see `midair status`');
   }
+  if (ended) await releaseClaims(tx, record.id);
   await audit(tx, { action, migration: record.name, fromStage: from, toStage: to, details: passage.forced ? { ...details, forced: passage.forced } : details });
   record.stage = to;
 }

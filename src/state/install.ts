@@ -69,6 +69,22 @@ const UPGRADES: string[] = [
     samples jsonb NOT NULL
   );
   `,
+  // Several migrations at once: each active one claims the tables it changes instead of the schema.
+  `
+  DROP INDEX midair.migrations_one_active_per_schema;
+  CREATE TABLE midair.table_claims (
+    schema text NOT NULL,
+    -- A table's name, or '*' for a migration whose raw SQL may touch any table.
+    table_name text NOT NULL,
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    PRIMARY KEY (schema, table_name)
+  );
+  -- What a version schema's view of a table the new shape no longer has runs: it fails as the table would.
+  CREATE FUNCTION midair.relation_gone(relation text, reason text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+  BEGIN
+    RAISE EXCEPTION 'relation "%" does not exist in the new shape', relation USING ERRCODE = 'undefined_table', DETAIL = reason;
+  END $$;
+  `,
 ];
 
 // Any fixed 64-bit number; shared by every Midair process on the database.

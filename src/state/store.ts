@@ -35,12 +35,12 @@ export function actor(): string {
   return process.env.MIDAIR_ACTOR ?? `${user}@${hostname()}`;
 }
 
-export async function activeMigration(db: Queryable, schema: string): Promise<MigrationRecord | undefined> {
-  const rows = await db.query<MigrationRecord>(
-    `SELECT ${COLUMNS} FROM midair.migrations WHERE schema = $1 AND stage NOT IN (${ENDED_STAGES.map(literal).join(', ')})`,
+/** The schema's active migrations, oldest first. */
+export async function activeMigrations(db: Queryable, schema: string): Promise<MigrationRecord[]> {
+  return db.query<MigrationRecord>(
+    `SELECT ${COLUMNS} FROM midair.migrations WHERE schema = $1 AND stage NOT IN (${ENDED_STAGES.map(literal).join(', ')}) ORDER BY id`,
     [schema],
   );
-  return rows[0];
 }
 
 export async function latestByName(db: Queryable, name: string): Promise<MigrationRecord | undefined> {

@@ -93,8 +93,7 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
     await traffic(TRAFFIC_STEPS[0]!);
     await stage('start', async () => {
       started = true;
-      await midair.start(o.migration);
-      o.paths.new = await midair.latestSearchPath();
+      o.paths.new = (await midair.start(o.migration)).versionSchema;
       await o.onStarted?.();
     });
     result.backfill = await stage('backfill', () => midair.backfill());

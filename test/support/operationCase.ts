@@ -66,7 +66,8 @@ async function expectNoLeftovers(target: Target): Promise<void> {
      SELECT 'trigger ' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND NOT t.tgisinternal
      UNION ALL
-     SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'midair'`,
+     SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = 'midair' AND p.proname <> 'relation_gone'`,
   );
   expect(rows.map((r) => r.what)).toEqual([]);
 }
@@ -83,7 +84,11 @@ async function expectViewsMatchTables(target: Target, versionSchema: string): Pr
     [versionSchema],
   );
   expect(rows.length).toBeGreaterThan(0);
-  for (const row of rows) expect({ view: row.view, columns: row.table_columns }).toEqual({ view: row.view, columns: row.view_columns });
+  for (const row of rows) {
+    // A table the new shape does not have is hidden by a view that fails like a missing table.
+    if (row.table_columns?.length === 0) await expect(target.db.query(`SELECT * FROM ${versionSchema}.${row.view}`)).rejects.toThrow(/does not exist in the new shape/);
+    else expect({ view: row.view, columns: row.table_columns }).toEqual({ view: row.view, columns: row.view_columns });
+  }
 }
 
 async function startWithShapes(target: Target, c: OperationCase) {
@@ -91,7 +96,7 @@ async function startWithShapes(target: Target, c: OperationCase) {
   const started = await midair.start(c.migration);
   expect(started).toMatchObject({ stage: 'expanded', resumed: false, versionSchema: `public_${c.migration.name}` });
   const searchPath = await midair.latestSearchPath();
-  expect(searchPath).toBe(started.versionSchema);
+  expect(searchPath).toBe(`${started.versionSchema},public`);
   const shapes: Shapes = { old: await target.old(), next: await target.shape(searchPath) };
   return { midair, searchPath, shapes };
 }
@@ -101,13 +106,14 @@ export async function runToComplete(target: Target, c: OperationCase): Promise<v
   await target.reset();
   await target.db.exec(c.setup);
   const { midair, searchPath, shapes } = await startWithShapes(target, c);
+  const versionSchema = `public_${c.migration.name}`;
   await c.expanded(shapes);
   await midair.backfill();
   expect(await midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0, samples: [] });
-  expect(await midair.complete()).toMatchObject({ stage: 'complete', versionSchema: searchPath });
+  expect(await midair.complete()).toMatchObject({ stage: 'complete', versionSchema });
   expect(await midair.latestSearchPath()).toBe(searchPath);
   await expectNoLeftovers(target);
-  await expectViewsMatchTables(target, searchPath);
+  await expectViewsMatchTables(target, versionSchema);
   await c.completed(shapes);
 }
 

@@ -55,7 +55,7 @@ async function openServer(label: string): Promise<Target> {
     const c = new pg.Client({ connectionString: database.url, application_name: name });
     await c.connect();
     clients.push(c);
-    if (searchPath) await c.query(`SET search_path TO ${ident(searchPath)}`);
+    if (searchPath) await c.query(`SET search_path TO ${searchPath.split(',').map(ident).join(', ')}`);
     return { query: async (sql, params) => (await c.query(sql, params)).rows };
   };
   const closeClients = async () => {
@@ -92,7 +92,7 @@ async function openEmbedded(label: string): Promise<Target> {
     shape: async (searchPath) => ({
       query: (sql, params) =>
         db.transaction(async (tx) => {
-          await tx.exec(`SET LOCAL search_path TO ${ident(searchPath)}`);
+          await tx.exec(`SET LOCAL search_path TO ${searchPath.split(',').map(ident).join(', ')}`);
           return tx.query(sql, params);
         }),
     }),

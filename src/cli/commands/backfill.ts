@@ -34,7 +34,7 @@ function throttleOf(flags: BackfillFlags): Partial<ThrottleOptions> {
 }
 
 export function registerBackfill(program: Command): void {
-  addVerb(program, 'backfill [control]', 'bring existing rows to the new shape in batches; resumes from its checkpoint after a crash; `backfill pause` / `backfill resume` act on every running worker')
+  addVerb(program, 'backfill [migration-or-control] [migration]', 'bring existing rows of a migration (default: the only active one) to the new shape in batches; resumes from its checkpoint after a crash; `backfill pause [migration]` / `backfill resume [migration]` act on every running worker')
     .option('--workers <n>', 'parallel workers in this process (other processes may join)', '1')
     .option('--max-rows-per-second <n>', 'cap on rows per second in this process (0: none)')
     .option('--max-lag-ms <ms>', 'wait while a standby replays further behind than this (default 5000; 0: off)')
@@ -43,21 +43,22 @@ export function registerBackfill(program: Command): void {
     .option('--max-probe-ratio <x>', 'slow down while the probe takes more than x times its idle time (default 2)')
     .action(
       action(async ({ args, options, command }) => {
-        const control = args[0];
+        const control = args[0] === 'pause' || args[0] === 'resume' ? args[0] : undefined;
+        const migration = control ? args[1] : args[0];
+        if (control === undefined && args[1] !== undefined) throw new MidairError(`backfill ${args.join(' ')}: unknown; use \`midair backfill [migration]\`, \`midair backfill pause [migration]\` or \`midair backfill resume [migration]\``);
         if (control !== undefined) {
-          if (control !== 'pause' && control !== 'resume') throw new MidairError(`backfill ${control}: unknown; use \`midair backfill\`, \`midair backfill pause\` or \`midair backfill resume\``);
-          await withMidair(`backfill ${control}`, options, (midair) => midair.setBackfillPaused(control === 'pause'));
+          await withMidair(`backfill ${control}`, options, (midair) => midair.setBackfillPaused(control === 'pause', migration));
           const text = control === 'pause' ? 'backfill paused: workers stop after their current range (`midair backfill resume` to go on)' : 'backfill resumed';
           return { data: { paused: control === 'pause' }, text };
         }
         const flags = command.opts<BackfillFlags>();
         const workers = number('--workers', flags.workers ?? '1', 1, 64, true);
-        const result = await withMidair('backfill', options, (midair) => midair.backfill({ workers, throttle: throttleOf(flags) }));
+        const result = await withMidair('backfill', options, (midair) => midair.backfill({ workers, throttle: throttleOf(flags), ...(migration ? { migration } : {}) }));
         const tables = result.tables.map((t) => `  ${t.table}: ${formatCount(t.rows)} rows in ${formatSeconds(t.seconds)}`);
         const text = [
           `backfilled "${result.migration}": ${formatCount(result.rows)} rows in ${formatSeconds(result.seconds)} (${formatCount(result.rowsPerSecond)} rows/s, ${result.workers} worker${result.workers > 1 ? 's' : ''})`,
           ...tables,
-          'next: `midair verify`',
+          `next: \`midair verify ${result.migration}\``,
         ].join('\n');
         return { data: { ...result }, text };
       }),

@@ -9,9 +9,8 @@ const NEXT: Record<string, string> = {
 
 export function formatStatus(s: StatusResult, database: string): string {
   const out = [`database: ${database}`, `schema: ${s.schema}`, `latest search_path: ${s.latestSearchPath}`];
-  const a = s.active;
-  if (!a) out.push('active migration: none');
-  else {
+  if (s.active.length === 0) out.push('active migration: none');
+  for (const a of s.active) {
     out.push(`active migration: ${a.name} (${a.stage} since ${a.stageChangedAt}; started ${a.startedAt})`, `  version schema: ${a.versionSchema}`);
     for (const b of a.backfill) {
       out.push(`  backfill ${b.table}: ${formatCount(b.rowsDone)}/${formatCount(b.rowsTotal)} rows${b.done ? ', done' : ''} (updated ${b.updatedAt})`);

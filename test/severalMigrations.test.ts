@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
+import { freshDatabase } from './support/databases.js';
+
+const scores = defineMigration({
+  name: 'scores',
+  operations: [op.alterColumn({ table: 'users', column: 'score', type: 'integer', up: 'score::integer', down: 'score::text' })],
+});
+const prices = defineMigration({
+  name: 'prices',
+  operations: [op.alterColumn({ table: 'orders', column: 'price', name: 'price_cents', type: 'integer', up: 'price::integer * 100', down: '(price_cents / 100)::text' })],
+});
+
+interface Table {
+  name: 'users' | 'orders';
+  oldColumn: string;
+  newColumn: string;
+  /** The new shape's value of a value the old release writes. */
+  toNew: (value: number) => number;
+}
+const USERS: Table = { name: 'users', oldColumn: 'score', newColumn: 'score', toNew: (v) => v };
+const ORDERS: Table = { name: 'orders', oldColumn: 'price', newColumn: 'price_cents', toNew: (v) => v * 100 };
+
+/**
+ * One client of one release writing one table: inserts and updates of keys of its own, each
+ * acknowledged write (upserts and updates) recorded in the ledger as the value the final table must hold.
+ */
+class Writer {
+  /** Writes still to make before stopping; Infinity until stop() is called. */
+  private remaining = Infinity;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly table: Table,
+    private readonly release: 'old' | 'new',
+    private readonly keys: number[],
+    private readonly ledger: Map<string, number>,
+  ) {}
+
+  start(): void {
+    this.done = (async () => {
+      for (let i = 0; this.remaining > 0 && i < 1_000_000; i++) {
+        const id = this.keys[i % this.keys.length]!;
+        const value = 1 + ((i * 7919) % 1000);
+        const inNew = this.release === 'new' ? value * (this.table === ORDERS ? 100 : 1) : this.table.toNew(value);
+        const column = this.release === 'new' ? this.table.newColumn : this.table.oldColumn;
+        const written = this.release === 'new' ? inNew : String(value);
+        // An update of a key not inserted yet changes nothing and is not acknowledged as a write.
+        const result = i % 2 === 0
+          ? await this.client.query(`INSERT INTO ${this.table.name} (id, ${column}) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET ${column} = excluded.${column}`, [id, written])
+          : await this.client.query(`UPDATE ${this.table.name} SET ${column} = $2 WHERE id = $1`, [id, written]);
+        if (result.rowCount !== 1) continue;
+        this.ledger.set(`${this.table.name}:${id}`, inNew);
+        this.remaining--;
+      }
+    })();
+  }
+
+  /** Stops after 20 more acknowledged writes, so that writes surely ran in the stage just reached. */
+  async stop(): Promise<void> {
+    this.remaining = 20;
+    await this.done;
+  }
+}
+
+/** Two teams change two tables at once: their life cycles interleave under writes from both releases. */
+describe('several migrations at once (real PostgreSQL)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let midair: Midair;
+  const clients: pg.Client[] = [];
+  const ledger = new Map<string, number>();
+
+  async function client(searchPath?: string): Promise<pg.Client> {
+    const c = new pg.Client(database.url);
+    await c.connect();
+    if (searchPath) await c.query(`SET search_path = ${searchPath}`);
+    clients.push(c);
+    return c;
+  }
+
+  beforeAll(async () => {
+    database = await freshDatabase('several');
+    const setup = await client();
+    await setup.query(`
+      CREATE TABLE users (id int PRIMARY KEY, score text NOT NULL DEFAULT '0');
+      CREATE TABLE orders (id int PRIMARY KEY, price text);
+      INSERT INTO users SELECT i, (i % 100)::text FROM generate_series(1, 5000) i;
+      INSERT INTO orders SELECT i, (i % 50)::text FROM generate_series(1, 5000) i;`);
+    for (let i = 1; i <= 5000; i++) {
+      ledger.set(`users:${i}`, i % 100);
+      ledger.set(`orders:${i}`, (i % 50) * 100);
+    }
+    midair = await createMidair({ database: database.url });
+  });
+
+  afterAll(async () => {
+    await midair?.close();
+    await Promise.all(clients.map((c) => c.end()));
+    await database?.drop();
+  });
+
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+  it('runs two life cycles interleaved under writes through both shapes, and loses no write', async () => {
+    const oldWriters = [
+      new Writer(await client(), USERS, 'old', [...range(10_001, 50), ...range(1, 50)], ledger),
+      new Writer(await client(), ORDERS, 'old', [...range(10_001, 50), ...range(1, 50)], ledger),
+    ];
+    oldWriters.forEach((w) => w.start());
+
+    await midair.start(scores);
+    await midair.start(prices);
+    const searchPath = await midair.latestSearchPath();
+    expect(searchPath).toBe('public_prices,public_scores,public');
+
+    const newWriters = [
+      new Writer(await client(searchPath), USERS, 'new', [...range(20_001, 50), ...range(101, 50)], ledger),
+      new Writer(await client(searchPath), ORDERS, 'new', [...range(20_001, 50), ...range(101, 50)], ledger),
+    ];
+    newWriters.forEach((w) => w.start());
+    await Promise.all([midair.backfill({ migration: 'scores' }), midair.backfill({ migration: 'prices' })]);
+
+    await Promise.all(oldWriters.map((w) => w.stop()));
+    expect(await midair.verify('scores')).toMatchObject({ mismatches: 0, unsynced: 0 });
+    expect(await midair.verify('prices')).toMatchObject({ mismatches: 0, unsynced: 0 });
+    await midair.complete('scores');
+    expect(await midair.verify('prices')).toMatchObject({ mismatches: 0, unsynced: 0 });
+    await midair.complete('prices');
+    await Promise.all(newWriters.map((w) => w.stop()));
+
+    const check = await client();
+    const users = await check.query<{ id: number; score: number }>(`SELECT id, score FROM users`);
+    const orders = await check.query<{ id: number; price_cents: number }>(`SELECT id, price_cents FROM orders`);
+    const actual = new Map<string, number>([
+      ...users.rows.map((r) => [`users:${r.id}`, r.score] as const),
+      ...orders.rows.map((r) => [`orders:${r.id}`, r.price_cents] as const),
+    ]);
+    const lost = [...ledger].filter(([key, value]) => actual.get(key) !== value).slice(0, 5);
+    expect(lost).toEqual([]);
+    expect(actual.size).toBe(ledger.size);
+  });
+
+  it('refuses a migration on a table another active migration has claimed, naming it', async () => {
+    await midair.start(defineMigration({ name: 'notes', operations: [op.addColumn({ table: 'users', column: { name: 'note', type: 'text' } })] }));
+    await expect(
+      midair.start(defineMigration({ name: 'nick', operations: [op.addColumn({ table: 'users', column: { name: 'nick', type: 'text' } })] })),
+    ).rejects.toThrow(/"users".*"notes"/);
+    await midair.start(defineMigration({ name: 'tags', operations: [op.addColumn({ table: 'orders', column: { name: 'tag', type: 'text' } })] }));
+    // With two active, a verb without a name does not guess.
+    await expect(midair.verify()).rejects.toThrow(/notes.*tags|tags.*notes/);
+    await midair.rollback('notes');
+    await midair.rollback('tags');
+  });
+});
