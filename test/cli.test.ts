@@ -114,11 +114,11 @@ describe('the midair CLI on a PostgreSQL server', () => {
     expect(jsonOf<{ rows: number }>(backfill).rows).toBe(2000);
 
     // complete before verify is refused (exit 2, nothing changed); --force needs --reason (a usage error, exit 1).
-    const unverified = await cli('complete');
+    const unverified = await cli('complete', '--json');
     expect(unverified.code).toBe(2);
     expect(unverified.stderr).toMatch(/^error: migration "split_name" was never verified/m);
     expect(unverified.stderr).toMatch(/^hint: run `midair verify`/m);
-    expect(jsonOf(await cli('complete', '--json'))).toMatchObject({ ok: false, refused: 'unverified' });
+    expect(jsonOf(unverified)).toMatchObject({ ok: false, refused: 'unverified' });
     const noReason = await cli('complete', '--force');
     expect(noReason.code).toBe(1);
     expect(noReason.stderr).toMatch(/^error: --force needs --reason/m);
