@@ -1,3 +1,4 @@
+import { refuseDependents } from './catalog/dependents.js';
 import { readCatalog } from './catalog/read.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
@@ -17,7 +18,7 @@ import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
-import { activeMigration, type MigrationRecord } from './state/store.js';
+import { activeMigration, lastCompleted, type MigrationRecord } from './state/store.js';
 import { runVerify, type VerifyResult } from './verify/run.js';
 
 export interface CreateMidairOptions extends MidairConfig {
@@ -74,7 +75,10 @@ export class Midair {
     const ctx = await this.context();
     const active = await activeMigration(ctx.db, ctx.settings.schema);
     if (active?.name === loaded.migration.name) return compileRecord(active);
-    return compileLoaded(loaded, await readCatalog(this.db, this.config.schema)).plan;
+    const { plan, dropped } = compileLoaded(loaded, await readCatalog(this.db, this.config.schema));
+    const source = loaded.file ?? `migration "${loaded.migration.name}"`;
+    await refuseDependents(this.db, this.config.schema, dropped, (await lastCompleted(this.db, this.config.schema))?.versionSchema ?? null, source);
+    return plan;
   }
 
   async start(ref: MigrationRef): Promise<StartResult> {

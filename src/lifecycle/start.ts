@@ -1,10 +1,11 @@
+import { refuseDependents } from '../catalog/dependents.js';
 import { readCatalog } from '../catalog/read.js';
 import { ident, qualified } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import type { Precondition } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
 import { filledColumns, type Plan } from '../migration/plan.js';
-import { activeMigration, insertMigration, latestByName, setStage } from '../state/store.js';
+import { activeMigration, insertMigration, lastCompleted, latestByName, setStage } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileLoaded, compileRecord } from './compileRecord.js';
@@ -70,7 +71,8 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       const previous = await latestByName(db, m.name);
       if (previous?.stage === 'complete') throw new MidairError(`migration "${m.name}" is complete already`, 'give the new change a new name');
       const catalog = await readCatalog(db, settings.schema);
-      const { plan, preconditions } = compileLoaded(loaded, catalog);
+      const { plan, preconditions, dropped } = compileLoaded(loaded, catalog);
+      await refuseDependents(db, settings.schema, dropped, (await lastCompleted(db, settings.schema))?.versionSchema ?? null, source);
       await checkPreconditions(ctx, preconditions, source);
       await dryRun(ctx, plan, source);
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
