@@ -2,6 +2,7 @@ import { ident } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { AddConstraint } from '../migration/types.js';
 import { duplicateColumn } from './duplicateColumn.js';
+import { buildIndex, dropIndexOnRollback, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
 
 export function addConstraint(c: Compiler, o: AddConstraint): void {
   const table = c.table(o.table);
@@ -30,13 +31,13 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     c.plan.warnings.push(`${c.where}: the check "${o.name}" applies to old-release writes from start on; give "column" and "up" to keep them unconstrained until complete`);
   }
   if (o.unique) {
-    const columns = o.unique.map((name) => ident(c.column(table, name, 'unique').physical));
-    c.plan.expandOnline.push({ sql: `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(o.name)} ON ${t} (${columns.join(', ')})`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)', index: o.name });
-    c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} UNIQUE USING INDEX ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    c.plan.rollbackOnline.push({ sql: `DROP INDEX CONCURRENTLY IF EXISTS ${ident(c.schema)}.${ident(o.name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+    buildIndex(c, table, { name: o.name, unique: true, columns: o.unique.map((name) => c.column(table, name, 'unique').physical) });
+    uniqueConstraintFromIndex(c, table, o.name);
+    dropIndexOnRollback(c, table, o.name);
   }
   if (o.foreignKey) {
     const fk = o.foreignKey;
+    refuseForeignKeyOnPartitioned(c, table);
     const columns = fk.columns.map((name) => ident(c.column(table, name, 'foreignKey.columns').physical));
     const target = c.table(fk.references.table, 'foreignKey.references.table');
     const targetColumns = fk.references.columns.map((name) => ident(c.column(target, name, 'foreignKey.references.columns').physical));
