@@ -82,7 +82,7 @@ export function uniqueConstraintFromIndex(c: Compiler, table: TableShape, name: 
   c.plan.contract.push({ sql: `ALTER TABLE ${c.q(table.physical)} ADD CONSTRAINT ${ident(name)} UNIQUE USING INDEX ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
 }
 
-/** PostgreSQL 15 to 17 cannot add a NOT VALID foreign key on a partitioned table, and a valid one would scan under lock. */
+/** PostgreSQL before 18 cannot add a NOT VALID foreign key on a partitioned table, and a valid one would scan under lock. */
 export function refuseForeignKeyOnPartitioned(c: Compiler, table: TableShape): void {
   if (table.before?.partitions?.length) {
     c.fail(`a foreign key on partitioned table "${table.name}" cannot be added without a long lock (PostgreSQL cannot add it NOT VALID there)`, 'add it by hand on each partition (NOT VALID, then VALIDATE), or in a quiet window with op.sql');
