@@ -54,7 +54,8 @@ targets AS (
   SELECT d.table_name, d.column_name, r.oid AS relid, r.relname, r.reltype, a.attnum
     FROM dropped d
     JOIN pg_class p ON p.relname = d.table_name AND p.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
-    JOIN pg_class r ON r.oid = p.oid OR r.oid IN (SELECT relid FROM pg_partition_tree(p.oid))
+    CROSS JOIN LATERAL (SELECT p.oid UNION SELECT relid FROM pg_partition_tree(p.oid)) AS tree(oid)
+    JOIN pg_class r ON r.oid = tree.oid
     LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attname = d.column_name AND NOT a.attisdropped
    WHERE d.column_name IS NULL OR a.attnum IS NOT NULL
 ),
