@@ -1,3 +1,4 @@
+import { refuseDependents } from './catalog/dependents.js';
 import { readCatalog } from './catalog/read.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
@@ -17,7 +18,7 @@ import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
-import { activeMigrations, type MigrationRecord } from './state/store.js';
+import { activeMigrations, lastCompleted, type MigrationRecord } from './state/store.js';
 import { activeTarget } from './stages/target.js';
 import { runVerify, type VerifyResult } from './verify/run.js';
 
@@ -75,7 +76,10 @@ export class Midair {
     const ctx = await this.context();
     const active = (await activeMigrations(ctx.db, ctx.settings.schema)).find((m) => m.name === loaded.migration.name);
     if (active) return compileRecord(active);
-    return compileLoaded(loaded, await readCatalog(this.db, this.config.schema)).plan;
+    const { plan, dropped } = compileLoaded(loaded, await readCatalog(this.db, this.config.schema));
+    const source = loaded.file ?? `migration "${loaded.migration.name}"`;
+    await refuseDependents(this.db, this.config.schema, dropped, (await lastCompleted(this.db, this.config.schema))?.versionSchema ?? null, source);
+    return plan;
   }
 
   async start(ref: MigrationRef): Promise<StartResult> {

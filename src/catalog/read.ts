@@ -17,6 +17,15 @@ export interface CatalogIndex {
   method: string;
 }
 
+/** A partition of a partitioned table, at any depth: the tree in level order (parents first). */
+export interface CatalogPartition {
+  name: string;
+  /** The table it is a partition of: the partitioned table or a sub-partitioned partition. */
+  parent: string;
+  /** False for a partition that is itself partitioned (it has no rows of its own). */
+  leaf: boolean;
+}
+
 export interface CatalogTable {
   name: string;
   columns: CatalogColumn[];
@@ -25,6 +34,13 @@ export interface CatalogTable {
   key: string[];
   /** Row-level security is enabled: the version schema's views must apply its policies too. */
   rowSecurity?: boolean;
+  /**
+   * For a partitioned table, its partitions. They are not tables of their own here: rows are
+   * read and written through the parent, and indexes are built on each of them.
+   */
+  partitions?: CatalogPartition[];
+  /** For a partitioned table, the columns of its partition key and of its sub-partitions' keys (a unique index needs them all). */
+  partitionKey?: string[];
 }
 
 /** The tables of one schema, as they are before a migration starts (stored with the migration). */
@@ -45,7 +61,7 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
       ORDER BY c.relname, a.attnum`,
     [schema],
   );
@@ -76,7 +92,23 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
       ORDER BY c.relname, ic.relname`,
     [schema],
   );
+  const partitioned = await db.query<{ table_name: string; key: string[]; partitions: CatalogPartition[] }>(
+    `SELECT c.relname AS table_name,
+            array(SELECT DISTINCT a.attname::text FROM pg_partition_tree(c.oid) t
+                    JOIN pg_partitioned_table kt ON kt.partrelid = t.relid
+                    CROSS JOIN LATERAL unnest(kt.partattrs::int2[]) k(attnum)
+                    JOIN pg_attribute a ON a.attrelid = kt.partrelid AND a.attnum = k.attnum ORDER BY 1) AS key,
+            coalesce((SELECT json_agg(json_build_object('name', p.relname, 'parent', pp.relname, 'leaf', t.isleaf) ORDER BY t.level, p.relname)
+                        FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid JOIN pg_class pp ON pp.oid = t.parentrelid
+                       WHERE t.level > 0), '[]') AS partitions
+       FROM pg_partitioned_table pt
+       JOIN pg_class c ON c.oid = pt.partrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND NOT c.relispartition`,
+    [schema],
+  );
   const keyOf = new Map(keys.map((k) => [k.table_name, k.columns]));
+  const partitionsOf = new Map(partitioned.map((p) => [p.table_name, p]));
   const tables = new Map<string, CatalogTable>();
   for (const c of columns) {
     let table = tables.get(c.table_name);
@@ -88,6 +120,8 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
         indexes: indexes.filter((i) => i.table_name === c.table_name).map(({ table_name: _, ...index }) => index),
         rowSecurity: c.row_security,
       };
+      const p = partitionsOf.get(c.table_name);
+      if (p) Object.assign(table, { partitions: p.partitions, partitionKey: p.key });
       tables.set(c.table_name, table);
     }
     table.columns.push({ name: c.name, type: c.type, nullable: c.nullable, default: c.default });

@@ -1,3 +1,4 @@
+import { refuseDependents } from '../catalog/dependents.js';
 import { readCatalog } from '../catalog/read.js';
 import { ident, qualified } from '../db/sql.js';
 import { MidairError, MidairRefusal } from '../errors.js';
@@ -8,7 +9,7 @@ import { move } from '../stages/machine.js';
 import { NEXT_STEP } from '../stages/stage.js';
 import { claimedTables } from '../migration/claims.js';
 import { claimTables, conflictingClaims, refuseConflicts } from '../state/claims.js';
-import { activeMigrations, insertMigration, latestByName } from '../state/store.js';
+import { activeMigrations, insertMigration, lastCompleted, latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileLoaded, compileRecord } from './compileRecord.js';
@@ -81,7 +82,8 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       const previous = await latestByName(db, m.name);
       if (previous?.stage === 'complete') throw new MidairRefusal('stage', `migration "${m.name}" is complete already`, 'give the new change a new name');
       const catalog = await readCatalog(db, settings.schema);
-      const { plan, preconditions } = compileLoaded(loaded, catalog);
+      const { plan, preconditions, dropped } = compileLoaded(loaded, catalog);
+      await refuseDependents(db, settings.schema, dropped, (await lastCompleted(db, settings.schema))?.versionSchema ?? null, source);
       const tables = claimedTables(m);
       refuseConflicts(await conflictingClaims(db, settings.schema, m.name, tables), m.name);
       await checkPreconditions(ctx, preconditions, source);

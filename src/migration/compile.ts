@@ -16,6 +16,7 @@ import { Compiler, type ColumnShape, type Precondition, type TableShape } from '
 import { isConstantDefault } from '../operations/constraints.js';
 import type { NewOnlyColumn, Plan } from './plan.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
+import { droppedAtContract, type Dropped } from './dropped.js';
 import { syncMachinery } from './syncMachinery.js';
 import type { Migration, Operation } from './types.js';
 
@@ -59,6 +60,8 @@ function supportsSecurityInvoker(catalog: Catalog): boolean {
 export interface Compiled {
   plan: Plan;
   preconditions: Precondition[];
+  /** What contract drops, for the check of what depends on it (src/catalog/dependents.ts). */
+  dropped: Dropped;
 }
 
 /** Pure: the same migration and catalog always give the same plan, so complete and rollback can recompile it. */
@@ -111,5 +114,5 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     if (table.physical !== table.name) plan.contract.push({ sql: `ALTER TABLE ${q(table.physical)} RENAME TO ${ident(table.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   }
   plan.rollback.push(...undoOperations);
-  return { plan, preconditions: c.preconditions };
+  return { plan, preconditions: c.preconditions, dropped: droppedAtContract(catalog, c.tables, plan) };
 }

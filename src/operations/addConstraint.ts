@@ -3,6 +3,7 @@ import type { Compiler } from '../migration/compiler.js';
 import type { AddConstraint } from '../migration/types.js';
 import { existedBefore, rowsBreaking, uniqueValues } from '../migration/preconditions.js';
 import { duplicateColumn } from './duplicateColumn.js';
+import { buildIndex, dropIndexOnRollback, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
 
 export function addConstraint(c: Compiler, o: AddConstraint): void {
   const table = c.table(o.table);
@@ -35,13 +36,13 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
   if (o.unique) {
     const shapes = o.unique.map((name) => c.column(table, name, 'unique'));
     if (existedBefore(table, shapes)) uniqueValues(c, table, shapes, `the unique constraint "${o.name}"`);
-    const columns = shapes.map((col) => ident(col.physical));
-    c.plan.expandOnline.push({ sql: `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(o.name)} ON ${t} (${columns.join(', ')})`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)', index: o.name });
-    c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} UNIQUE USING INDEX ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    c.plan.rollbackOnline.push({ sql: `DROP INDEX CONCURRENTLY IF EXISTS ${ident(c.schema)}.${ident(o.name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+    buildIndex(c, table, { name: o.name, unique: true, columns: shapes.map((col) => col.physical) });
+    uniqueConstraintFromIndex(c, table, o.name);
+    dropIndexOnRollback(c, table, o.name);
   }
   if (o.foreignKey) {
     const fk = o.foreignKey;
+    refuseForeignKeyOnPartitioned(c, table);
     const local = fk.columns.map((name) => c.column(table, name, 'foreignKey.columns'));
     const target = c.table(fk.references.table, 'foreignKey.references.table');
     const referenced = fk.references.columns.map((name) => c.column(target, name, 'foreignKey.references.columns'));

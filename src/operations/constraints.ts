@@ -1,6 +1,7 @@
 import { ident, literal, shortName } from '../db/sql.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import type { ForeignKeyTarget } from '../migration/types.js';
+import { buildIndex, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
 
 export interface ColumnConstraints {
   nullable?: boolean;
@@ -29,8 +30,8 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
   }
   if (want.unique) {
     const name = names.unique ?? shortName(table.name, column.name, 'key');
-    c.plan.expandOnline.push({ sql: `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${t} (${col})`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)', index: name });
-    c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} UNIQUE USING INDEX ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+    buildIndex(c, table, { name, unique: true, columns: [column.physical] });
+    uniqueConstraintFromIndex(c, table, name);
   }
   if (want.check) {
     const name = names.check ?? shortName(table.name, column.name, 'check');
@@ -63,6 +64,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
     }
   }
   if (want.references) {
+    refuseForeignKeyOnPartitioned(c, table);
     const target = c.table(want.references.table, 'references.table');
     const targetColumn = c.column(target, want.references.column, 'references.column');
     const name = shortName(table.name, column.name, 'fkey');

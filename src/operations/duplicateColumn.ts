@@ -1,6 +1,7 @@
 import { ident, qualified, shortName } from '../db/sql.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import { constrainNewColumn, type ColumnConstraints } from './constraints.js';
+import { buildIndex, uniqueConstraintFromIndex } from './indexBuild.js';
 
 export interface Duplicate extends ColumnConstraints {
   newName: string;
@@ -41,19 +42,12 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
  * take their names (and their UNIQUE constraints) in the same contract transaction.
  */
 function carryOverIndexes(c: Compiler, table: TableShape, oldPhysical: string, newPhysical: string): void {
-  const t = c.q(table.physical);
   for (const index of table.before?.indexes ?? []) {
     if (!index.columns.includes(oldPhysical)) continue;
     const copy = shortName('_midair', index.name);
-    const columns = index.columns.map((name) => ident(name === oldPhysical ? newPhysical : name)).join(', ');
-    c.plan.expandOnline.push({
-      sql: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${ident(copy)} ON ${t} USING ${index.method} (${columns})`,
-      lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)',
-      index: copy,
-    });
+    const columns = index.columns.map((name) => (name === oldPhysical ? newPhysical : name));
+    buildIndex(c, table, { name: copy, unique: index.unique, columns, method: index.method });
     c.plan.contract.push({ sql: `ALTER INDEX ${qualified(c.schema, copy)} RENAME TO ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    if (index.constraint) {
-      c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(index.name)} UNIQUE USING INDEX ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    }
+    if (index.constraint) uniqueConstraintFromIndex(c, table, index.name);
   }
 }
