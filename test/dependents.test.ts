@@ -86,7 +86,7 @@ describe('dependents (real PostgreSQL)', () => {
       expect((error as MidairError).hint).toBeTruthy();
     }
     expect(await target.snapshot()).toEqual(before);
-    expect(await midair.status()).toMatchObject({ active: null });
+    expect(await midair.status()).toMatchObject({ active: [] });
   });
 
   it('a view over a renamed table and a renamed column keeps working through complete (views bind by OID)', async () => {

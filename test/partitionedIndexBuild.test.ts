@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineMigration, MidairError, op } from '../src/index.js';
+import { defineMigration, Midair, MidairError, op } from '../src/index.js';
+import { silentReporter } from '../src/lifecycle/context.js';
 import { indexesOf } from './support/operationCase.js';
 import { openTarget, type Target } from './support/targets.js';
 
@@ -23,14 +24,21 @@ describe('index builds on a partitioned table (real PostgreSQL)', () => {
   it('a build that fails on one partition resumes on the next start, and rollback removes every piece', async () => {
     await target.reset();
     await target.db.exec(EVENTS);
+    await target.db.exec(`UPDATE events SET note = 'fixed' WHERE id = 2`);
     const midair = target.midair();
     await midair.init();
     const before = await target.snapshot();
     const unique = defineMigration({ name: 'unique_note', operations: [op.addConstraint({ table: 'events', name: 'events_region_note_key', unique: ['region', 'note'] })] });
-    const error = await failure(midair.start(unique));
-    expect(error?.message).toMatch(/events_eu_events_region_note_key/);
-    expect(await indexesOf(await target.old(), 'events_eu')).toContain('CREATE UNIQUE INDEX events_eu_events_region_note_key ON public.events_eu USING btree (region, note) INVALID');
-    await target.db.exec(`UPDATE events SET note = 'fixed' WHERE id = 2`);
+    // A long transaction holds the second partition: its build gives up after the first one's is done.
+    const blocker = await target.old();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE events_us IN SHARE MODE');
+    const impatient = new Midair(target.db, { ...midair.config, lockRetries: 0 }, silentReporter);
+    const error = await failure(impatient.start(unique));
+    await blocker.query('COMMIT');
+    expect(error?.message).toMatch(/could not get a lock/);
+    expect(await indexesOf(await target.old(), 'events_eu')).toContain('CREATE UNIQUE INDEX events_eu_events_region_note_key ON public.events_eu USING btree (region, note)');
+    expect(await indexesOf(await target.old(), 'events_us')).not.toContain(expect.stringContaining('events_region_note_key'));
     expect(await midair.start(unique)).toMatchObject({ stage: 'expanded', resumed: true });
     expect(await indexesOf(await target.old(), 'events')).toContain('CREATE UNIQUE INDEX events_region_note_key ON ONLY public.events USING btree (region, note)');
     expect((await midair.plan(unique)).warnings).toEqual([expect.stringMatching(/stays a unique index/)]);

@@ -6,6 +6,8 @@ export interface Step {
   lock: string;
   /** Index builds are resumable: an invalid leftover of a killed build is dropped first. */
   index?: string;
+  /** An index the step creates that must not be dropped when invalid (a partitioned table's, valid once attached). */
+  builds?: string;
 }
 
 /** A column value computed by an SQL expression evaluated in the other shape's scope. */

@@ -40,7 +40,7 @@ export function buildIndex(c: Compiler, table: TableShape, spec: IndexSpec): voi
   // Not resumable by drop-and-rebuild: a partitioned index cannot be dropped CONCURRENTLY, and an
   // invalid one is what this step leaves by design until every partition is attached.
   c.claimRelationName(spec.name);
-  c.plan.expandOnline.push({ sql: `${create} IF NOT EXISTS ${ident(spec.name)} ON ONLY ${c.q(table.physical)}${tail}`, lock: 'SHARE on the partitioned table only, catalog only (its partitions are not touched)' });
+  c.plan.expandOnline.push({ sql: `${create} IF NOT EXISTS ${ident(spec.name)} ON ONLY ${c.q(table.physical)}${tail}`, lock: 'SHARE on the partitioned table only, catalog only (its partitions are not touched)', builds: spec.name });
   for (const p of partitions) {
     const name = partitionIndexName(p.name, spec.name);
     c.plan.expandOnline.push(

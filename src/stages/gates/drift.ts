@@ -27,7 +27,7 @@ const describeIndex = (i: CatalogIndex) => `${i.unique ? 'unique ' : ''}${i.meth
  * building them leaves some missing).
  */
 export function catalogDrift(definition: Migration, plan: Plan, before: Catalog, live: Catalog, validIndexes: Set<string> | null): string[] {
-  const built = new Set(plan.expandOnline.flatMap((s) => (s.index ? [s.index] : [])));
+  const built = new Set(plan.expandOnline.flatMap((s) => [s.index, s.builds].filter((name): name is string => Boolean(name))));
   const differences: string[] = [];
   for (const table of touchedTables(definition, plan, before)) {
     const now = live.tables.find((t) => t.name === table.name);
