@@ -5,6 +5,7 @@ import { activeMigration, lastCompleted, latestByName, setStage, type MigrationR
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
+import { refreshTriggerFunctions, warnStale } from './refreshTriggerFunctions.js';
 import { runOnline, runTransaction } from './runSteps.js';
 
 export interface CompleteResult {
@@ -62,7 +63,14 @@ export async function completeMigration(ctx: Context, name?: string): Promise<Co
     const dropPrevious = previous && previous.versionSchema !== record.versionSchema ? previous : null;
     const steps = [...(dropPrevious ? dropVersionSchema(dropPrevious.versionSchema, compileRecord(dropPrevious).views) : []), ...plan.contract];
     ctx.report.step(`contracting: ${steps.length} catalog-only statements in one transaction`);
-    await runTransaction(db, steps, settings, 'complete', (tx) => setStage(tx, record, 'complete', 'complete', { droppedVersionSchema: dropPrevious?.versionSchema ?? null }));
+    // The changed tables by their final names: the user's trigger functions on them are recompiled.
+    const changed = plan.views.filter((v) => plan.sync.some((s) => s.table === v.physical)).map((v) => v.name);
+    let stale: string[] = [];
+    await runTransaction(db, steps, settings, 'complete', async (tx) => {
+      stale = await refreshTriggerFunctions(tx, settings.schema, changed);
+      await setStage(tx, record, 'complete', 'complete', { droppedVersionSchema: dropPrevious?.versionSchema ?? null });
+    });
+    warnStale(ctx, stale);
     await runOnline(db, plan.contractOnline, settings, 'complete (validation)', settings.schema);
     return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, droppedVersionSchema: dropPrevious?.versionSchema ?? null };
   });

@@ -4,6 +4,7 @@ import { activeMigration, latestByName, setStage } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
+import { refreshTriggerFunctions, warnStale } from './refreshTriggerFunctions.js';
 import { runOnline, runTransaction } from './runSteps.js';
 
 export interface RollbackResult {
@@ -42,7 +43,12 @@ export async function rollbackMigration(ctx: Context, name?: string): Promise<Ro
     if (record.stage !== 'rolling_back') await setStage(db, record, 'rolling_back', 'rollback');
     await runOnline(db, plan.rollbackOnline, settings, 'rollback (index drops)', settings.schema);
     ctx.report.step(`rolling back: ${plan.rollback.length} catalog-only statements in one transaction`);
-    await runTransaction(db, plan.rollback, settings, 'rollback', (tx) => setStage(tx, record, 'rolled_back', 'rolled back', { droppedRows }));
+    let stale: string[] = [];
+    await runTransaction(db, plan.rollback, settings, 'rollback', async (tx) => {
+      stale = await refreshTriggerFunctions(tx, settings.schema, plan.sync.map((s) => s.table));
+      await setStage(tx, record, 'rolled_back', 'rolled back', { droppedRows });
+    });
+    warnStale(ctx, stale);
     return { migration: record.name, stage: 'rolled_back', droppedRows };
   });
 }
