@@ -1,7 +1,7 @@
 import { readCatalog } from '../catalog/read.js';
 import { ident, qualified } from '../db/sql.js';
 import { MidairError } from '../errors.js';
-import type { Precondition } from '../migration/compiler.js';
+import type { Precondition, Probe } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
 import { filledColumns, type Plan } from '../migration/plan.js';
 import { activeMigration, insertMigration, latestByName, setStage } from '../state/store.js';
@@ -23,6 +23,23 @@ async function checkPreconditions(ctx: Context, preconditions: Precondition[], s
   for (const p of preconditions) {
     const [row] = await ctx.db.query<{ n: number }>(p.sql);
     if (row && Number(row.n) > 0) throw new MidairError(`${source}: ${p.failure(Number(row.n))}`, p.hint);
+  }
+}
+
+class ProbeDone extends Error {}
+
+async function runProbes(ctx: Context, probes: Probe[], source: string): Promise<void> {
+  for (const p of probes) {
+    const failure = await ctx.db
+      .transaction(async (tx) => {
+        for (const statement of p.statements) await tx.exec(statement);
+        throw new ProbeDone();
+      })
+      .then(
+        () => null,
+        (error: unknown) => (error instanceof ProbeDone ? null : (error as Error).message),
+      );
+    if (failure !== null) throw new MidairError(`${source}: ${p.failure(failure)}`, p.hint);
   }
 }
 
@@ -70,8 +87,9 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       const previous = await latestByName(db, m.name);
       if (previous?.stage === 'complete') throw new MidairError(`migration "${m.name}" is complete already`, 'give the new change a new name');
       const catalog = await readCatalog(db, settings.schema);
-      const { plan, preconditions } = compileLoaded(loaded, catalog);
+      const { plan, preconditions, probes } = compileLoaded(loaded, catalog);
       await checkPreconditions(ctx, preconditions, source);
+      await runProbes(ctx, probes, source);
       await dryRun(ctx, plan, source);
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
       await runTransaction(db, plan.expand, settings, 'start', async (tx) => {

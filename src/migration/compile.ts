@@ -10,7 +10,7 @@ import { dropTable } from '../operations/dropTable.js';
 import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
-import { Compiler, type Precondition } from './compiler.js';
+import { Compiler, type Precondition, type Probe } from './compiler.js';
 import type { Plan } from './plan.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
 import { syncMachinery } from './syncMachinery.js';
@@ -38,6 +38,7 @@ function compileOperation(c: Compiler, o: Operation): void {
 export interface Compiled {
   plan: Plan;
   preconditions: Precondition[];
+  probes: Probe[];
 }
 
 /** Pure: the same migration and catalog always give the same plan, so complete and rollback can recompile it. */
@@ -85,5 +86,5 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     if (table.physical !== table.name) plan.contract.push({ sql: `ALTER TABLE ${q(table.physical)} RENAME TO ${ident(table.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   }
   plan.rollback.push(...undoOperations);
-  return { plan, preconditions: c.preconditions };
+  return { plan, preconditions: c.preconditions, probes: c.probes };
 }

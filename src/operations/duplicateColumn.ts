@@ -1,4 +1,5 @@
-import { ident, qualified, shortName } from '../db/sql.js';
+import { ident, shortName } from '../db/sql.js';
+import { carryOver } from './carryOver.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import { constrainNewColumn, type ColumnConstraints } from './constraints.js';
 
@@ -18,6 +19,13 @@ export interface Duplicate extends ColumnConstraints {
 export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnShape, d: Duplicate, names: { unique?: string; check?: string } = {}): void {
   if (column.added) c.fail(`column "${column.name}" is added or changed earlier in this same migration; put the whole change in one operation`);
   if (table.key.includes(column.physical)) c.fail(`column "${column.name}" is part of the key of "${table.name}"; changing key columns is not supported yet`);
+  const before = table.before?.columns.find((b) => b.name === column.physical);
+  if (before?.identity) {
+    c.fail(
+      `column "${column.name}" is an identity column; its copy could not take over the identity sequence online`,
+      'change it in two steps: add a new column (with its own sequence or identity) and drop the old one, or leave the column as it is',
+    );
+  }
   const physical = c.physicalNameFor(table, d.newName);
   const t = c.q(table.physical);
   const col = ident(physical);
@@ -28,32 +36,13 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   const sync = c.sync(table);
   sync.up.push({ column: physical, expression: d.up, source: c.where });
   sync.down.push({ column: column.physical, expression: d.down, source: c.where });
+  // A serial column's sequence goes with the old column unless the copy, whose default uses it, owns it first.
+  if (before?.ownedSequence) c.plan.contract.push({ sql: `ALTER SEQUENCE ${before.ownedSequence} OWNED BY ${t}.${col}`, lock: 'catalog only' });
   c.plan.contract.push({ sql: `ALTER TABLE ${t} DROP COLUMN ${ident(column.physical)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-  carryOverIndexes(c, table, column.physical, physical);
+  const replacedCheck = d.check ? (names.check ?? shortName(table.name, d.newName, 'check')) : undefined;
+  carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true };
   table.columns[table.columns.indexOf(column)] = replacement;
   constrainNewColumn(c, table, replacement, d, names);
-}
-
-/**
- * Dropping the old column at contract drops its indexes; copies built online on the new column
- * take their names (and their UNIQUE constraints) in the same contract transaction.
- */
-function carryOverIndexes(c: Compiler, table: TableShape, oldPhysical: string, newPhysical: string): void {
-  const t = c.q(table.physical);
-  for (const index of table.before?.indexes ?? []) {
-    if (!index.columns.includes(oldPhysical)) continue;
-    const copy = shortName('_midair', index.name);
-    const columns = index.columns.map((name) => ident(name === oldPhysical ? newPhysical : name)).join(', ');
-    c.plan.expandOnline.push({
-      sql: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${ident(copy)} ON ${t} USING ${index.method} (${columns})`,
-      lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)',
-      index: copy,
-    });
-    c.plan.contract.push({ sql: `ALTER INDEX ${qualified(c.schema, copy)} RENAME TO ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    if (index.constraint) {
-      c.plan.contract.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(index.name)} UNIQUE USING INDEX ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    }
-  }
 }
