@@ -5,16 +5,46 @@ export interface CatalogColumn {
   type: string;
   nullable: boolean;
   default: string | null;
+  /** GENERATED ... AS IDENTITY (absent in catalogs stored by older versions). */
+  identity?: boolean;
+  /** The sequence this column owns (a serial column), schema-qualified and quoted. */
+  ownedSequence?: string | null;
 }
 
-/** An index over plain columns (expression and partial indexes are not carried over by Midair). */
 export interface CatalogIndex {
   name: string;
+  /** Key columns that are plain columns, in order (expressions left out). */
   columns: string[];
   unique: boolean;
   /** Backs a UNIQUE constraint of the same name. */
   constraint: boolean;
   method: string;
+  /** pg_get_indexdef(): expressions, predicate, opclasses, collations, storage parameters (absent in older catalogs). */
+  definition?: string;
+  /** Every column the index reads: key, INCLUDE, expressions and predicate. */
+  uses?: string[];
+}
+
+/** A CHECK, FOREIGN KEY or EXCLUDE constraint of a table. */
+export interface CatalogConstraint {
+  name: string;
+  kind: 'check' | 'foreignKey' | 'exclusion';
+  /** Columns of this table it uses. */
+  columns: string[];
+  /** pg_get_constraintdef(). */
+  definition: string;
+  validated: boolean;
+  /** For a foreign key: the referenced table, schema-qualified and quoted. */
+  references: string | null;
+}
+
+/** A foreign key of some table that references columns of this one. */
+export interface CatalogReference {
+  name: string;
+  /** The referencing table. */
+  table: string;
+  /** The referenced columns of this table. */
+  columns: string[];
 }
 
 /** A partition of a partitioned table, at any depth: the tree in level order (parents first). */
@@ -41,6 +71,9 @@ export interface CatalogTable {
   partitions?: CatalogPartition[];
   /** For a partitioned table, the columns of its partition key and of its sub-partitions' keys (a unique index needs them all). */
   partitionKey?: string[];
+  /** Absent in catalogs stored by older versions. */
+  constraints?: CatalogConstraint[];
+  referencedBy?: CatalogReference[];
 }
 
 /** The tables of one schema, as they are before a migration starts (stored with the migration). */
@@ -53,10 +86,18 @@ export interface Catalog {
   serverVersion?: number;
 }
 
+const COLUMN_NAMES = (relation: string, attnums: string) =>
+  `array(SELECT a.attname::text FROM unnest(${attnums}) WITH ORDINALITY u(attnum, ord)
+           JOIN pg_attribute a ON a.attrelid = ${relation} AND a.attnum = u.attnum ORDER BY u.ord)`;
+
 export async function readCatalog(db: Queryable, schema: string): Promise<Catalog> {
-  const columns = await db.query<{ table_name: string; row_security: boolean; name: string; type: string; nullable: boolean; default: string | null }>(
+  const columns = await db.query<CatalogColumn & { table_name: string; row_security: boolean }>(
     `SELECT c.relname AS table_name, c.relrowsecurity AS row_security, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-            NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default
+            NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity <> '' AS identity,
+            (SELECT format('%I.%I', sn.nspname, s.relname) FROM pg_depend dep
+               JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+              WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid
+                AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1) AS "ownedSequence"
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -78,17 +119,23 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
       ORDER BY c.relname, i.indisprimary DESC, i.indnatts, i.indexrelid`,
     [schema],
   );
+  // Indexes that back exclusion constraints come with the constraint; the primary key is never copied.
   const indexes = await db.query<CatalogIndex & { table_name: string }>(
     `SELECT c.relname AS table_name, ic.relname AS name, i.indisunique AS unique, am.amname AS method,
             EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype = 'u') AS constraint,
-            array(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
-                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
+            ${COLUMN_NAMES('c.oid', 'i.indkey')} AS columns,
+            pg_get_indexdef(i.indexrelid) AS definition,
+            array(SELECT DISTINCT a.attname::text FROM pg_depend dep
+                    JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid
+                   WHERE dep.classid = 'pg_class'::regclass AND dep.objid = i.indexrelid
+                     AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid > 0 ORDER BY 1) AS uses
        FROM pg_index i
        JOIN pg_class c ON c.oid = i.indrelid
        JOIN pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_am am ON am.oid = ic.relam
        JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND NOT i.indisprimary AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+      WHERE n.nspname = $1 AND NOT i.indisprimary AND i.indisvalid
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype = 'x')
       ORDER BY c.relname, ic.relname`,
     [schema],
   );
@@ -107,6 +154,30 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
       WHERE n.nspname = $1 AND NOT c.relispartition`,
     [schema],
   );
+  const constraints = await db.query<CatalogConstraint & { table_name: string }>(
+    `SELECT c.relname AS table_name, k.conname AS name,
+            CASE k.contype WHEN 'c' THEN 'check' WHEN 'f' THEN 'foreignKey' ELSE 'exclusion' END AS kind,
+            ${COLUMN_NAMES('k.conrelid', 'k.conkey')} AS columns,
+            pg_get_constraintdef(k.oid) AS definition, k.convalidated AS validated,
+            CASE WHEN k.contype = 'f' THEN (SELECT format('%I.%I', fn.nspname, f.relname) FROM pg_class f
+                                              JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE f.oid = k.confrelid) END AS references
+       FROM pg_constraint k
+       JOIN pg_class c ON c.oid = k.conrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND k.contype IN ('c', 'f', 'x')
+      ORDER BY c.relname, k.conname`,
+    [schema],
+  );
+  const references = await db.query<CatalogReference & { table_name: string }>(
+    `SELECT c.relname AS table_name, k.conname AS name, r.relname AS table, ${COLUMN_NAMES('k.confrelid', 'k.confkey')} AS columns
+       FROM pg_constraint k
+       JOIN pg_class c ON c.oid = k.confrelid
+       JOIN pg_class r ON r.oid = k.conrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND k.contype = 'f'
+      ORDER BY c.relname, k.conname`,
+    [schema],
+  );
   const keyOf = new Map(keys.map((k) => [k.table_name, k.columns]));
   const partitionsOf = new Map(partitioned.map((p) => [p.table_name, p]));
   const tables = new Map<string, CatalogTable>();
@@ -119,12 +190,14 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
         key: keyOf.get(c.table_name) ?? [],
         indexes: indexes.filter((i) => i.table_name === c.table_name).map(({ table_name: _, ...index }) => index),
         rowSecurity: c.row_security,
+        constraints: constraints.filter((k) => k.table_name === c.table_name).map(({ table_name: _, ...constraint }) => constraint),
+        referencedBy: references.filter((r) => r.table_name === c.table_name).map(({ table_name: _, ...reference }) => reference),
       };
       const p = partitionsOf.get(c.table_name);
       if (p) Object.assign(table, { partitions: p.partitions, partitionKey: p.key });
       tables.set(c.table_name, table);
     }
-    table.columns.push({ name: c.name, type: c.type, nullable: c.nullable, default: c.default });
+    table.columns.push({ name: c.name, type: c.type, nullable: c.nullable, default: c.default, identity: c.identity, ownedSequence: c.ownedSequence });
   }
   const relations = await db.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1`,

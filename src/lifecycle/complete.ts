@@ -6,6 +6,7 @@ import { lastCompleted, latestByName, type MigrationRecord } from '../state/stor
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
+import { refreshTriggerFunctions, warnStale } from './refreshTriggerFunctions.js';
 import { runOnline, runTransaction } from './runSteps.js';
 
 export interface CompleteOptions {
@@ -63,7 +64,14 @@ export async function completeMigration(ctx: Context, name?: string, options: Co
     const dropPrevious = previous && previous.versionSchema !== record.versionSchema ? previous : null;
     const steps = [...(dropPrevious ? dropVersionSchema(compileRecord(dropPrevious)) : []), ...plan.contract];
     ctx.report.step(`contracting: ${steps.length} catalog-only statements in one transaction`);
-    await runTransaction(db, steps, settings, 'complete', (tx) => advance(tx, record, passage, { droppedVersionSchema: dropPrevious?.versionSchema ?? null }));
+    // The changed tables by their final names: the user's trigger functions on them are recompiled.
+    const changed = plan.views.filter((v) => plan.sync.some((s) => s.table === v.physical)).map((v) => v.name);
+    let stale: string[] = [];
+    await runTransaction(db, steps, settings, 'complete', async (tx) => {
+      stale = await refreshTriggerFunctions(tx, settings.schema, changed);
+      await advance(tx, record, passage, { droppedVersionSchema: dropPrevious?.versionSchema ?? null });
+    });
+    warnStale(ctx, stale);
     await runOnline(db, plan.contractOnline, settings, 'complete (validation)', settings.schema);
     return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, droppedVersionSchema: dropPrevious?.versionSchema ?? null };
   });

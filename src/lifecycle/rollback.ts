@@ -5,6 +5,7 @@ import { latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
+import { refreshTriggerFunctions, warnStale } from './refreshTriggerFunctions.js';
 import { runOnline, runTransaction } from './runSteps.js';
 
 export interface RollbackOptions {
@@ -52,7 +53,12 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     await runOnline(db, plan.rollbackOnline, settings, 'rollback (index drops)', settings.schema);
     ctx.report.step(`rolling back: ${plan.rollback.length} catalog-only statements in one transaction`);
     const passage = await gate(db, record, plan, 'rolled_back');
-    await runTransaction(db, plan.rollback, settings, 'rollback', (tx) => advance(tx, record, passage, { droppedRows }));
+    let stale: string[] = [];
+    await runTransaction(db, plan.rollback, settings, 'rollback', async (tx) => {
+      stale = await refreshTriggerFunctions(tx, settings.schema, plan.sync.map((s) => s.table));
+      await advance(tx, record, passage, { droppedRows });
+    });
+    warnStale(ctx, stale);
     return { migration: record.name, stage: 'rolled_back', droppedRows };
   });
 }

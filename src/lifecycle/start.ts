@@ -2,7 +2,7 @@ import { refuseDependents } from '../catalog/dependents.js';
 import { readCatalog } from '../catalog/read.js';
 import { ident, qualified } from '../db/sql.js';
 import { MidairError, MidairRefusal } from '../errors.js';
-import type { Precondition } from '../migration/compiler.js';
+import type { Precondition, Probe } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
 import { filledColumns, type Plan } from '../migration/plan.js';
 import { move } from '../stages/machine.js';
@@ -38,6 +38,23 @@ async function checkPreconditions(ctx: Context, preconditions: Precondition[], s
       const examples = row!.examples;
       throw new MidairRefusal('data', `${source}: ${p.failure(n)}; ${n > examples.length ? `the first ${examples.length}` : 'they are'}: ${examples.join('; ')}`, p.hint, { examples });
     }
+  }
+}
+
+class ProbeDone extends Error {}
+
+async function runProbes(ctx: Context, probes: Probe[], source: string): Promise<void> {
+  for (const p of probes) {
+    const failure = await ctx.db
+      .transaction(async (tx) => {
+        for (const statement of p.statements) await tx.exec(statement);
+        throw new ProbeDone();
+      })
+      .then(
+        () => null,
+        (error: unknown) => (error instanceof ProbeDone ? null : (error as Error).message),
+      );
+    if (failure !== null) throw new MidairError(`${source}: ${p.failure(failure)}`, p.hint);
   }
 }
 
@@ -82,11 +99,12 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       const previous = await latestByName(db, m.name);
       if (previous?.stage === 'complete') throw new MidairRefusal('stage', `migration "${m.name}" is complete already`, 'give the new change a new name');
       const catalog = await readCatalog(db, settings.schema);
-      const { plan, preconditions, dropped } = compileLoaded(loaded, catalog);
+      const { plan, preconditions, probes, dropped } = compileLoaded(loaded, catalog);
       await refuseDependents(db, settings.schema, dropped, (await lastCompleted(db, settings.schema))?.versionSchema ?? null, source);
       const tables = claimedTables(m);
       refuseConflicts(await conflictingClaims(db, settings.schema, m.name, tables), m.name);
       await checkPreconditions(ctx, preconditions, source);
+      await runProbes(ctx, probes, source);
       await dryRun(ctx, plan, source);
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
       await runTransaction(db, plan.expand, settings, 'start', async (tx) => {

@@ -12,7 +12,7 @@ import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
-import { Compiler, type ColumnShape, type Precondition, type TableShape } from './compiler.js';
+import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
 import type { NewOnlyColumn, Plan } from './plan.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
@@ -62,6 +62,7 @@ export interface Compiled {
   preconditions: Precondition[];
   /** What contract drops, for the check of what depends on it (src/catalog/dependents.ts). */
   dropped: Dropped;
+  probes: Probe[];
 }
 
 /** Pure: the same migration and catalog always give the same plan, so complete and rollback can recompile it. */
@@ -114,5 +115,5 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     if (table.physical !== table.name) plan.contract.push({ sql: `ALTER TABLE ${q(table.physical)} RENAME TO ${ident(table.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   }
   plan.rollback.push(...undoOperations);
-  return { plan, preconditions: c.preconditions, dropped: droppedAtContract(catalog, c.tables, plan) };
+  return { plan, preconditions: c.preconditions, probes: c.probes, dropped: droppedAtContract(catalog, c.tables, plan) };
 }

@@ -41,6 +41,17 @@ export interface Precondition {
 }
 
 /**
+ * Statements that must succeed on the server before anything changes (run in a transaction that
+ * is always rolled back): what only the server can tell, such as whether an index expression
+ * works for a column's new type.
+ */
+export interface Probe {
+  statements: string[];
+  failure: (error: string) => string;
+  hint: string;
+}
+
+/**
  * The state shared by operations while a migration compiles: the new shape built so far and the
  * plan's step lists. Operations read names in the new shape and write steps on physical names.
  */
@@ -48,6 +59,7 @@ export class Compiler {
   readonly tables: TableShape[];
   readonly plan: Plan;
   readonly preconditions: Precondition[] = [];
+  readonly probes: Probe[] = [];
   /** Contract steps that need the final column names (run after renames). */
   readonly afterRename: Step[] = [];
   private current = { index: 0, kind: '' };

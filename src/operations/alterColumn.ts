@@ -35,10 +35,21 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
   }
   // Without up (and a new type) the new column holds the old values: their duplicates are known now.
   if (o.unique && !o.up && !typeChanges && !table.created) uniqueValues(c, table, [column], `unique on "${o.column}"`);
+  const type = o.type ?? column.type;
+  const carriedDefault = o.default === undefined ? before?.default ?? null : null;
+  if (typeChanges && carriedDefault !== null) {
+    // The copy takes the old default as PostgreSQL's own ALTER COLUMN TYPE would: converted by an
+    // assignment cast, which the server checks before anything changes.
+    c.probes.push({
+      statements: [`CREATE TEMP TABLE _midair_probe (value ${type} DEFAULT ${carriedDefault})`],
+      failure: (error) => `${c.where}: the default of "${o.column}" (${carriedDefault}) cannot be converted to ${type}: ${error}`,
+      hint: `give "default" in the operation: an expression of type ${type}, or null for none`,
+    });
+  }
   duplicateColumn(c, table, column, {
     newName,
-    type: o.type ?? column.type,
-    default: o.default === undefined ? (typeChanges ? null : before?.default ?? null) : o.default,
+    type,
+    default: o.default === undefined ? carriedDefault : o.default,
     nullable: o.nullable ?? column.nullable,
     unique: o.unique,
     check: o.check,

@@ -1,7 +1,7 @@
-import { ident, qualified, shortName } from '../db/sql.js';
+import { ident, shortName } from '../db/sql.js';
+import { carryOver } from './carryOver.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import { constrainNewColumn, type ColumnConstraints } from './constraints.js';
-import { buildIndex, uniqueConstraintFromIndex } from './indexBuild.js';
 
 export interface Duplicate extends ColumnConstraints {
   newName: string;
@@ -19,6 +19,13 @@ export interface Duplicate extends ColumnConstraints {
 export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnShape, d: Duplicate, names: { unique?: string; check?: string } = {}): void {
   if (column.added) c.fail(`column "${column.name}" is added or changed earlier in this same migration; put the whole change in one operation`);
   if (table.key.includes(column.physical)) c.fail(`column "${column.name}" is part of the key of "${table.name}"; changing key columns is not supported yet`);
+  const before = table.before?.columns.find((b) => b.name === column.physical);
+  if (before?.identity) {
+    c.fail(
+      `column "${column.name}" is an identity column; its copy could not take over the identity sequence online`,
+      'change it in two steps: add a new column (with its own sequence or identity) and drop the old one, or leave the column as it is',
+    );
+  }
   const physical = c.physicalNameFor(table, d.newName);
   const t = c.q(table.physical);
   const col = ident(physical);
@@ -29,25 +36,13 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   const sync = c.sync(table);
   sync.up.push({ column: physical, expression: d.up, source: c.where });
   sync.down.push({ column: column.physical, expression: d.down, source: c.where });
+  // A serial column's sequence goes with the old column unless the copy, whose default uses it, owns it first.
+  if (before?.ownedSequence) c.plan.contract.push({ sql: `ALTER SEQUENCE ${before.ownedSequence} OWNED BY ${t}.${col}`, lock: 'catalog only' });
   c.plan.contract.push({ sql: `ALTER TABLE ${t} DROP COLUMN ${ident(column.physical)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-  carryOverIndexes(c, table, column.physical, physical);
+  const replacedCheck = d.check ? (names.check ?? shortName(table.name, d.newName, 'check')) : undefined;
+  carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default ?? undefined };
   table.columns[table.columns.indexOf(column)] = replacement;
   constrainNewColumn(c, table, replacement, d, names);
-}
-
-/**
- * Dropping the old column at contract drops its indexes; copies built online on the new column
- * take their names (and their UNIQUE constraints) in the same contract transaction.
- */
-function carryOverIndexes(c: Compiler, table: TableShape, oldPhysical: string, newPhysical: string): void {
-  for (const index of table.before?.indexes ?? []) {
-    if (!index.columns.includes(oldPhysical)) continue;
-    const copy = shortName('_midair', index.name);
-    const columns = index.columns.map((name) => (name === oldPhysical ? newPhysical : name));
-    buildIndex(c, table, { name: copy, unique: index.unique, columns, method: index.method });
-    c.plan.contract.push({ sql: `ALTER INDEX ${qualified(c.schema, copy)} RENAME TO ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    if (index.constraint) uniqueConstraintFromIndex(c, table, index.name);
-  }
 }
