@@ -5,7 +5,7 @@ import { freshDatabase } from './support/databases.js';
 
 const scores = defineMigration({
   name: 'scores',
-  operations: [op.alterColumn({ table: 'users', column: 'score', type: 'integer', up: 'score::integer', down: 'score::text' })],
+  operations: [op.alterColumn({ table: 'users', column: 'score', type: 'integer', default: '0', up: 'score::integer', down: 'score::text' })],
 });
 const prices = defineMigration({
   name: 'prices',

@@ -43,7 +43,8 @@ interface Row {
  * generated columns, policies, triggers (UPDATE OF, WHEN), publication column lists, inheritance
  * children, and anything of the table's row type. Partitions carry their parent's columns, so a
  * view over a partition blocks the drop too. Auto dependencies (the column's own indexes and
- * constraints) go with the column and are not listed.
+ * constraints) go with the column and are not listed, nor are the table's own CHECK constraints,
+ * which PostgreSQL also drops with the column.
  */
 const DEPENDENTS_SQL = `
 WITH dropped(table_name, column_name) AS (
@@ -97,7 +98,9 @@ SELECT CASE
   LEFT JOIN pg_constraint con ON d.classid = 'pg_constraint'::regclass AND con.oid = d.objid
   LEFT JOIN pg_class o ON o.oid = d.owner
   LEFT JOIN pg_namespace n ON n.oid = o.relnamespace
- WHERE d.owner IS NULL OR (d.owner NOT IN (SELECT relid FROM targets WHERE column_name IS NULL) AND n.nspname IS DISTINCT FROM $5)
+ WHERE (d.owner IS NULL OR (d.owner NOT IN (SELECT relid FROM targets WHERE column_name IS NULL) AND n.nspname IS DISTINCT FROM $5))
+   -- A CHECK of the table itself goes with the column (alterColumn carries it over to the copy).
+   AND NOT (con.contype IS NOT DISTINCT FROM 'c' AND d.owner IN (SELECT relid FROM targets))
 UNION ALL
 SELECT 'partition key', NULL, NULL, NULL, NULL, '', t.relname, t.column_name
   FROM targets t JOIN pg_partitioned_table pt ON pt.partrelid = t.relid

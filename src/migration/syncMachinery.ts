@@ -1,7 +1,7 @@
 import { ident, qualified } from '../db/sql.js';
 import { namedFunctionName, namedFunctionSql, namedTriggerName, namedTriggerSql } from './namedColumns.js';
 import { MARKER_COLUMN, filledColumns, type Step, type TableSync } from './plan.js';
-import { SKIP_DURING_BACKFILL, syncFunctionName, syncFunctionSql, syncTriggerName } from './syncTrigger.js';
+import { SKIP_DURING_BACKFILL, syncTriggers } from './syncTrigger.js';
 
 export interface SyncMachinery {
   /** Expand: the marker column, the sync trigger and, per filled column, its named-column trigger. */
@@ -15,17 +15,18 @@ export interface SyncMachinery {
 /** Everything that keeps one table's two shapes in sync while a migration is expanded. */
 export function syncMachinery(schema: string, migration: string, versionSchema: string, sync: TableSync): SyncMachinery {
   const table = qualified(schema, sync.table);
-  const fn = `midair.${ident(syncFunctionName(migration, sync.table))}`;
-  const trigger = ident(syncTriggerName(migration));
+  const triggers = syncTriggers(schema, migration, versionSchema, sync);
   const install: Step[] = [
     { sql: `ALTER TABLE ${table} ADD COLUMN ${ident(MARKER_COLUMN)} "char"`, lock: 'ACCESS EXCLUSIVE, catalog only' },
-    { sql: syncFunctionSql(schema, migration, versionSchema, sync), lock: 'none' },
-    { sql: `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW WHEN (${SKIP_DURING_BACKFILL}) EXECUTE FUNCTION ${fn}()`, lock: 'SHARE ROW EXCLUSIVE, catalog only' },
+    ...triggers.flatMap((t) => [
+      { sql: t.functionSql, lock: 'none' },
+      { sql: `CREATE TRIGGER ${ident(t.trigger)} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW WHEN (${SKIP_DURING_BACKFILL}) EXECUTE FUNCTION ${t.fn}()`, lock: 'SHARE ROW EXCLUSIVE, catalog only' },
+    ]),
   ];
-  const remove: Step[] = [
-    { sql: `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
-    { sql: `DROP FUNCTION IF EXISTS ${fn}()`, lock: 'none' },
-  ];
+  const remove: Step[] = triggers.flatMap((t) => [
+    { sql: `DROP TRIGGER IF EXISTS ${ident(t.trigger)} ON ${table}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+    { sql: `DROP FUNCTION IF EXISTS ${t.fn}()`, lock: 'none' },
+  ]);
   // The columns that rows not yet backfilled get filled: a trigger each notes when an UPDATE names one.
   const filled = filledColumns(sync);
   if (filled.length) {

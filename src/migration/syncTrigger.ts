@@ -13,11 +13,7 @@ export function syncFunctionName(migration: string, table: string): string {
  */
 export const SKIP_DURING_BACKFILL = `current_setting('midair.backfill', true) IS DISTINCT FROM 'on'`;
 
-/**
- * Triggers of one event fire in byte order of their names; "~" sorts after every letter, digit and
- * "_", so the user's own BEFORE triggers (rounding an amount, say) change the row first and the
- * sync trigger copies what they wrote. The named-column notes ("_midair_named...") fire before it.
- */
+/** The last of the two sync triggers (see syncTriggers). */
 export function syncTriggerName(migration: string): string {
   return shortName('~midair_sync', migration);
 }
@@ -58,13 +54,28 @@ function block(declarations: string, body: string): string {
   return `${declarations ? `    DECLARE\n${declarations}\n` : ''}    BEGIN\n${body}\n    END;`;
 }
 
+/** One of the two BEFORE INSERT OR UPDATE triggers that keep a table's two shapes in sync. */
+export interface SyncTrigger {
+  trigger: string;
+  /** midair.<name>, quoted. */
+  fn: string;
+  functionSql: string;
+}
+
 /**
- * The BEFORE INSERT OR UPDATE trigger that keeps both shapes of one table in sync. A write by the
- * new release (see newReleaseWrites) gets its old columns from down(new row); any other write is
- * an old release's, and its new columns get up(old row). Expressions see column names through
- * variables, so each is evaluated in its own shape's scope.
+ * The two triggers that keep both shapes of one table in sync, around the user's own BEFORE
+ * triggers (triggers of one event fire in byte order of their names), which are written for the
+ * old shape:
+ * - first ("_midair_sync..."), a new-release write (see newReleaseWrites) gets its old columns
+ *   from down(new row), so the user's triggers see the row as the old release would write it;
+ * - last ("~midair_sync...", "~" sorts after letters, digits and "_"), an old-release write gets
+ *   its new columns from up(old row), so what the user's triggers changed (rounding an amount,
+ *   say) is what gets synced; and a new-release write whose old columns the user's triggers
+ *   changed gets its new columns derived from them again.
+ * The named-column notes ("_midair_named...") fire before both. Expressions see column names
+ * through variables, so each is evaluated in its own shape's scope.
  */
-export function syncFunctionSql(schema: string, migration: string, versionSchema: string, sync: TableSync): string {
+export function syncTriggers(schema: string, migration: string, versionSchema: string, sync: TableSync): SyncTrigger[] {
   // A row not yet backfilled gets its new columns from its old values before anything else, so
   // that a new-release update of one column never derives the old shape from empty ones. An old
   // release computes every `up` column anyway, so for it only the `fill` columns need this.
@@ -74,27 +85,58 @@ export function syncFunctionSql(schema: string, migration: string, versionSchema
 ${block(declare(schema, sync.table, sync.oldScope, 'OLD', assignments), assign(assignments, true, first))}
     END IF;\n`
       : '';
-  const newWriter = prefill(filledColumns(sync), 0) + (sync.down.length
-    ? `    midair_caller_path := current_setting('search_path');
-    PERFORM set_config('search_path', ${literal(ident(schema))}, true);
-${block(declare(schema, sync.table, sync.newScope, 'NEW', sync.down), assign(sync.down, false))}
-    PERFORM set_config('search_path', midair_caller_path, true);
-    NEW.${ident(MARKER_COLUMN)} := 'n';`
-    : `    NEW.${ident(MARKER_COLUMN)} := 'n';`);
-  const body = `  IF ${newReleaseWrites(versionSchema, sync)} THEN
-${newWriter}
+  const newRelease = newReleaseWrites(versionSchema, sync);
+  const first = `  IF ${newRelease} THEN
+${prefill(filledColumns(sync), 0)}${inBaseSchema(schema, block(declare(schema, sync.table, sync.newScope, 'NEW', sync.down), assign(sync.down, false)), sync.down.length > 0)}
+    NEW.${ident(MARKER_COLUMN)} := 'n';
+  END IF;`;
+  const last = `  IF ${newRelease} THEN
+${rederiveAfterUserTriggers(schema, sync)}
   ELSE
 ${prefill(sync.fill, sync.up.length)}${oldWriter(schema, sync)}
   END IF;`;
-  return `CREATE OR REPLACE FUNCTION midair.${ident(syncFunctionName(migration, sync.table))}() RETURNS trigger LANGUAGE plpgsql AS $midair$
+  return [
+    { trigger: shortName('_midair_sync', migration), fn: `midair.${ident(shortName('sync_new', migration, sync.table))}`, body: first },
+    { trigger: syncTriggerName(migration), fn: `midair.${ident(syncFunctionName(migration, sync.table))}`, body: last },
+  ].map(({ trigger, fn, body }) => ({
+    trigger,
+    fn,
+    functionSql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $midair$
 #variable_conflict use_column
 DECLARE
   midair_caller_path text;
+  midair_changed boolean;
 BEGIN
 ${body}
   RETURN NEW;
 END
-$midair$`;
+$midair$`,
+  }));
+}
+
+/** down is evaluated with the base schema first in the search_path, as the old release would write. */
+function inBaseSchema(schema: string, code: string, needed: boolean): string {
+  if (!needed) return '';
+  return `    midair_caller_path := current_setting('search_path');
+    PERFORM set_config('search_path', ${literal(ident(schema))}, true);
+${code}
+    PERFORM set_config('search_path', midair_caller_path, true);`;
+}
+
+/**
+ * After the user's triggers, a new-release row whose old columns no longer equal down(new row)
+ * was changed by them: its new columns are derived from the old ones again, and it counts as the
+ * old release's ('o'), so both shapes hold what the user's triggers made of the write.
+ */
+function rederiveAfterUserTriggers(schema: string, sync: TableSync): string {
+  if (sync.down.length === 0 || sync.up.length === 0) return '    NULL;';
+  const changed = sync.down.map((a) => `NEW.${ident(a.column)} IS DISTINCT FROM (${a.expression})`).join(' OR ');
+  const compare = block(declare(schema, sync.table, sync.newScope, 'NEW', sync.down), `      midair_changed := ${changed};`);
+  return `${inBaseSchema(schema, compare, true)}
+    IF midair_changed THEN
+${block(declare(schema, sync.table, sync.oldScope, 'NEW', sync.up), assign(sync.up, false)).replace(/^/gm, '  ')}
+      NEW.${ident(MARKER_COLUMN)} := 'o';
+    END IF;`;
 }
 
 /**
