@@ -7,7 +7,8 @@ import { connect } from './db/connect.js';
 import type { Executor } from './db/executor.js';
 import { MidairError } from './errors.js';
 import { completeMigration, type CompleteResult } from './lifecycle/complete.js';
-import { compileLoaded, compileRecord } from './lifecycle/compileRecord.js';
+import { compileRecord } from './lifecycle/compileRecord.js';
+import { compileChecked } from './lifecycle/serverChecks.js';
 import { silentReporter, type Context, type Reporter } from './lifecycle/context.js';
 import { rollbackMigration, type RollbackResult } from './lifecycle/rollback.js';
 import { startMigration, type StartResult } from './lifecycle/start.js';
@@ -74,7 +75,7 @@ export class Midair {
     const ctx = await this.context();
     const active = await activeMigration(ctx.db, ctx.settings.schema);
     if (active?.name === loaded.migration.name) return compileRecord(active);
-    return compileLoaded(loaded, await readCatalog(this.db, this.config.schema)).plan;
+    return (await compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema))).plan;
   }
 
   async start(ref: MigrationRef): Promise<StartResult> {

@@ -31,6 +31,15 @@ export interface Catalog {
   tables: CatalogTable[];
   /** Every relation name in the schema (tables, indexes, views, sequences): one namespace. */
   relations?: string[];
+  /** The migration's expressions the server found volatile (set by the checks before start). */
+  volatile?: VolatileExpression[];
+}
+
+/** An up, down or default whose value changes between evaluations over the same row. */
+export interface VolatileExpression {
+  expression: string;
+  /** What makes it so, e.g. "random()", "CURRENT_TIMESTAMP". */
+  because: string[];
 }
 
 export async function readCatalog(db: Queryable, schema: string): Promise<Catalog> {

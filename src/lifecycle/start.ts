@@ -1,13 +1,11 @@
 import { readCatalog } from '../catalog/read.js';
-import { ident, qualified } from '../db/sql.js';
 import { MidairError } from '../errors.js';
-import type { Precondition } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
-import { filledColumns, type Plan } from '../migration/plan.js';
 import { activeMigration, insertMigration, latestByName, setStage } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
-import { compileLoaded, compileRecord } from './compileRecord.js';
+import { compileRecord } from './compileRecord.js';
+import { compileChecked } from './serverChecks.js';
 import { runOnline, runTransaction } from './runSteps.js';
 
 export interface StartResult {
@@ -19,44 +17,10 @@ export interface StartResult {
   warnings: string[];
 }
 
-async function checkPreconditions(ctx: Context, preconditions: Precondition[], source: string): Promise<void> {
-  for (const p of preconditions) {
-    const [row] = await ctx.db.query<{ n: number }>(p.sql);
-    if (row && Number(row.n) > 0) throw new MidairError(`${source}: ${p.failure(Number(row.n))}`, p.hint);
-  }
-}
-
-/**
- * Evaluates every up and down expression before anything changes, so a typo or a type error is
- * reported against its operation instead of breaking the application's writes through the trigger.
- * up runs over a sample of real rows; down over a typed empty row of the new shape.
- */
-async function dryRun(ctx: Context, plan: Plan, source: string): Promise<void> {
-  for (const sync of plan.sync) {
-    const table = qualified(plan.schema, sync.table);
-    for (const a of filledColumns(sync)) {
-      try {
-        await ctx.db.query(`SELECT (${a.expression}) FROM (SELECT * FROM ${table} LIMIT 1000) AS sample`);
-      } catch (error) {
-        throw new MidairError(`${source}: ${a.source}: "up" for "${sync.table}"."${a.column}" fails: ${(error as Error).message}`, '"up" is an SQL expression over a row of the OLD shape (old column names)');
-      }
-    }
-    const typedRow = sync.newScope.map((c) => `NULL::${c.type} AS ${ident(c.name)}`).join(', ');
-    for (const a of sync.down) {
-      try {
-        await ctx.db.query(`SELECT (${a.expression}) FROM (SELECT ${typedRow}) AS n`);
-      } catch (error) {
-        throw new MidairError(`${source}: ${a.source}: "down" for "${sync.table}"."${a.column}" fails: ${(error as Error).message}`, '"down" is an SQL expression over a row of the NEW shape (new column names)');
-      }
-    }
-  }
-}
-
 /** Expand: additive, catalog-only changes in one transaction, then online index builds. */
 export async function startMigration(ctx: Context, loaded: LoadedMigration): Promise<StartResult> {
   const { db, settings } = ctx;
   const m = loaded.migration;
-  const source = loaded.file ?? `migration "${m.name}"`;
   return withOperatorLock(db, 'start', async () => {
     const active = await activeMigration(db, settings.schema);
     if (active && active.name !== m.name) {
@@ -69,10 +33,7 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       resumed = false;
       const previous = await latestByName(db, m.name);
       if (previous?.stage === 'complete') throw new MidairError(`migration "${m.name}" is complete already`, 'give the new change a new name');
-      const catalog = await readCatalog(db, settings.schema);
-      const { plan, preconditions } = compileLoaded(loaded, catalog);
-      await checkPreconditions(ctx, preconditions, source);
-      await dryRun(ctx, plan, source);
+      const { plan, catalog } = await compileChecked(ctx, loaded, await readCatalog(db, settings.schema));
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
       await runTransaction(db, plan.expand, settings, 'start', async (tx) => {
         await insertMigration(tx, { name: m.name, schema: settings.schema, versionSchema: plan.versionSchema, definition: m, catalog, checksum: loaded.checksum, file: loaded.file });

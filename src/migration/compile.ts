@@ -11,7 +11,7 @@ import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameTable } from '../operations/renameTable.js';
 import { Compiler, type Precondition } from './compiler.js';
-import type { Plan } from './plan.js';
+import type { Assignment, Plan, TableSync } from './plan.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
 import { syncMachinery } from './syncMachinery.js';
 import type { Migration, Operation } from './types.js';
@@ -33,6 +33,21 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'addConstraint': return addConstraint(c, o);
     case 'sql': return rawSql(c, o);
   }
+}
+
+/**
+ * Expressions the server found volatile before start (stored in the catalog) cannot be recomputed
+ * by verify; the plan says so, and verify checks what it can for their columns instead.
+ */
+function markVolatile(catalog: Catalog, sync: TableSync, warnings: string[]): void {
+  const mark = (a: Assignment, direction: 'up' | 'down', column: string) => {
+    const because = catalog.volatile?.find((v) => v.expression === a.expression)?.because;
+    if (!because) return;
+    a.volatile = because;
+    warnings.push(`${a.source}: "${direction}" for "${sync.table}"."${column}" is volatile (${because.join(', ')}): verify cannot recompute its values, so it checks only that a value is there where one is due`);
+  };
+  for (const a of sync.up) mark(a, 'up', sync.newScope.find((c) => c.physical === a.column)?.name ?? a.column);
+  for (const a of sync.down) mark(a, 'down', a.column);
 }
 
 export interface Compiled {
@@ -61,6 +76,7 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     const before = catalog.tables.find((t) => t.name === sync.table)!;
     sync.oldScope = before.columns.map((col) => ({ name: col.name, physical: col.name, type: col.type }));
     sync.newScope = table ? c.scopeOf(table.columns) : [];
+    markVolatile(catalog, sync, plan.warnings);
     const { install, remove, dropMarker } = syncMachinery(catalog.schema, migration.name, versionSchema, sync);
     plan.expand.push(...install);
     plan.contract.unshift(...remove);

@@ -15,6 +15,8 @@ export interface Assignment {
   expression: string;
   /** The operation it comes from, for messages: "operation 2 (addColumn)". */
   source: string;
+  /** What makes the expression volatile (the server said so before start): verify cannot recompute it. */
+  volatile?: string[];
 }
 
 export interface ScopeColumn {

@@ -8,7 +8,7 @@ export function createIndex(c: Compiler, o: CreateIndex): void {
   const columns = o.columns.map((name) => c.column(table, name, 'columns'));
   const name = o.name ?? shortName(table.name, ...o.columns, 'idx');
   const method = o.method ? ` USING ${o.method}` : '';
-  const where = o.where ? ` WHERE ${o.where}` : '';
+  const where = o.where ? ` WHERE (${o.where})` : '';
   c.plan.expandOnline.push({
     sql: `CREATE ${o.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${c.q(table.physical)}${method} (${columns.map((col) => ident(col.physical)).join(', ')})${where}`,
     lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)',
