@@ -18,11 +18,12 @@ export function syncTriggerName(migration: string): string {
 
 /**
  * The columns of a scope whose names occur in the expressions. A textual match errs on the side of
- * too many (a name inside a longer word counts), never too few for plain column references.
+ * too many (a name inside a longer word counts), never too few for plain column references. A
+ * name holding a double quote can only be written quoted, with that quote doubled.
  */
 function referenced(scope: ScopeColumn[], assignments: Assignment[]): ScopeColumn[] {
   const text = assignments.map((a) => a.expression.toLowerCase()).join('\n');
-  return scope.filter((c) => text.includes(c.name.toLowerCase()));
+  return scope.filter((c) => text.includes(c.name.replaceAll('"', '""').toLowerCase()));
 }
 
 /**
