@@ -74,7 +74,7 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
   for (const sync of plan.sync) {
     const table = c.tables.find((t) => t.physical === sync.table);
     const before = catalog.tables.find((t) => t.name === sync.table)!;
-    sync.oldScope = before.columns.map((col) => ({ name: col.name, physical: col.name, type: col.type }));
+    sync.oldScope = before.columns.map((col) => ({ name: col.name, physical: col.name, type: col.type, nullable: col.nullable }));
     sync.newScope = table ? c.scopeOf(table.columns) : [];
     markVolatile(catalog, sync, plan.warnings);
     const { install, remove, dropMarker } = syncMachinery(catalog.schema, migration.name, versionSchema, sync);

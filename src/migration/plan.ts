@@ -25,6 +25,7 @@ export interface ScopeColumn {
   /** Physical column holding it. */
   physical: string;
   type: string;
+  nullable: boolean;
 }
 
 /** How one physical table is kept in sync while both shapes are live. */
