@@ -80,6 +80,17 @@ describe.each(DRIVERS)('%s: input checks', (kind) => {
     for (const [migration, message] of cases) await refused(migration, message);
   });
 
+  it('a default, check or index predicate that does not parse or has the wrong type is refused naming the field', async () => {
+    const cases: [Migration, RegExp][] = [
+      [defineMigration({ name: 'e', operations: [op.addColumn({ table: 'users', column: { name: 'n', type: 'integer', default: `'abc'` } })] }), /operation 1 \(addColumn\): "column\.default" fails: invalid input syntax for type integer/],
+      [defineMigration({ name: 'e', operations: [op.addColumn({ table: 'users', column: { name: 'n', type: 'text', default: 'DROP TABLE users' } })] }), /operation 1 \(addColumn\): "column\.default" fails: syntax error/],
+      [defineMigration({ name: 'e', operations: [op.alterColumn({ table: 'users', column: 'age', check: 'nmae > 0' })] }), /operation 1 \(alterColumn\): "check" fails: column "nmae" does not exist/],
+      [defineMigration({ name: 'e', operations: [op.createIndex({ table: 'users', columns: ['age'], where: 'age + 1' })] }), /operation 1 \(createIndex\): "where" fails: .*boolean/],
+      [defineMigration({ name: 'e', operations: [op.addConstraint({ table: 'users', name: 'k', check: 'name' })] }), /operation 1 \(addConstraint\): "check" fails: .*boolean/],
+    ];
+    for (const [migration, message] of cases) await refused(migration, message);
+  });
+
   it('strings, quoted identifiers and dollar quotes may hold any of those characters', async () => {
     const up = `name || ';' || '--' || E'/*\\'' || $t$ ) ; $t$ || "name"`;
     await midair.start(defineMigration({ name: 'ok', operations: [op.addColumn({ table: 'users', column: { name: 'n', type: 'text' }, up })] }));

@@ -28,6 +28,7 @@ export async function compileChecked(ctx: Context, loaded: LoadedMigration, cata
   const volatile = await rolledBack(ctx, async (tx) => {
     await checkTypes(tx, loaded.migration, source);
     await checkPreconditions(tx, first.preconditions, source);
+    await checkDeclarations(tx, loaded.migration, first.plan, source);
     const found: VolatileExpression[] = [];
     for (const sync of first.plan.sync) {
       const sample = new Sample(first.plan, catalog, sync);
@@ -99,6 +100,50 @@ async function checkPreconditions(tx: Queryable, preconditions: Precondition[], 
   for (const p of preconditions) {
     const [row] = await tx.query<{ n: number }>(p.sql);
     if (row && Number(row.n) > 0) throw new MidairError(`${source}: ${p.failure(Number(row.n))}`, p.hint);
+  }
+}
+
+/**
+ * Defaults, checks and index predicates parse and have the right type, each over a typed row
+ * with no values (LIMIT 0: nothing is evaluated), so a mistake in one is reported naming its
+ * field before start, instead of failing the expand transaction or an index build after it.
+ */
+async function checkDeclarations(tx: Queryable, migration: Migration, plan: Plan, source: string): Promise<void> {
+  const rowOf = (table: string, names: 'name' | 'physical') => {
+    const view = plan.views.find((v) => v.name === table) ?? plan.views.find((v) => v.physical === table);
+    return view ? `(SELECT ${view.columns.map((c) => `NULL::${c.type} AS ${ident(c[names])}`).join(', ')}) AS r` : null;
+  };
+  const typeIn = (table: string, column: string) => plan.views.find((v) => v.name === table)?.columns.find((c) => c.name === column)?.type;
+  const checks: { where: string; field: string; sql: string }[] = [];
+  const defaultOf = (where: string, field: string, expression: string | null | undefined, type: string | undefined) => {
+    if (expression && type) checks.push({ where, field, sql: `SELECT CAST((${expression}) AS ${type}) LIMIT $1` });
+  };
+  const condition = (where: string, field: string, expression: string | undefined, row: string | null) => {
+    if (expression && row) checks.push({ where, field, sql: `SELECT FROM ${row} WHERE (${expression}) LIMIT $1` });
+  };
+  migration.operations.forEach((o, i) => {
+    const where = `operation ${i + 1} (${o.kind})`;
+    if (o.kind === 'addColumn') {
+      defaultOf(where, 'column.default', o.column.default, o.column.type);
+      condition(where, 'column.check', o.column.check, rowOf(o.table, 'name'));
+    } else if (o.kind === 'alterColumn') {
+      defaultOf(where, 'default', o.default, o.type ?? typeIn(o.table, o.name ?? o.column));
+      condition(where, 'check', o.check, rowOf(o.table, 'name'));
+    } else if (o.kind === 'createTable') {
+      o.columns.forEach((c, k) => {
+        defaultOf(where, `columns.${k}.default`, c.default, c.type);
+        condition(where, `columns.${k}.check`, c.check, rowOf(o.name, 'name'));
+      });
+    } else if (o.kind === 'createIndex') {
+      condition(where, 'where', o.where, rowOf(o.table, 'physical'));
+    } else if (o.kind === 'addConstraint') {
+      // With up, the check goes on the column's copy, over the new shape's names.
+      condition(where, 'check', o.check, rowOf(o.table, o.up || o.down ? 'name' : 'physical'));
+    }
+  });
+  for (const c of checks) {
+    const failed = await attempt(tx, () => tx.query(c.sql, [0]));
+    if (failed) throw new MidairError(`${source}: ${c.where}: "${c.field}" fails: ${failed.message}`, 'a default is an expression of the column\'s type; a check or index predicate a boolean expression over the table\'s columns');
   }
 }
 
