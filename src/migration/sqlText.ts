@@ -40,6 +40,7 @@ function endOfString(text: string, start: number, backslashEscapes: boolean): nu
 
 /** Splits SQL text into tokens as PostgreSQL's lexer would, refusing comments and `;`. */
 export function tokenize(text: string): Token[] {
+  if (text.includes('\0')) throw new SqlTextProblem('a NUL character cannot be part of SQL text');
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -47,6 +48,7 @@ export function tokenize(text: string): Token[] {
     const rest = text.slice(i);
     if (/\s/.test(ch)) {
       i++;
+
     } else if (rest.startsWith('--') || rest.startsWith('/*')) {
       throw new SqlTextProblem('comments are not allowed (they would hide the text Midair puts after the expression)');
     } else if (ch === ';') {

@@ -20,6 +20,7 @@ const MAX_NAME_BYTES = 63;
 // dollar-quote tag of Midair's own function bodies, which hold names.
 const name = z.string().min(1)
   .refine((s) => Buffer.byteLength(s) <= MAX_NAME_BYTES, `PostgreSQL names are at most ${MAX_NAME_BYTES} bytes`)
+  .refine((s) => !s.includes('\0'), 'PostgreSQL names cannot hold a NUL character')
   .refine((s) => !s.includes('$midair'), '"$midair" is reserved for the quoting of Midair\'s own functions');
 /** An SQL expression: Midair puts it inside parentheses, which it must not be able to leave. */
 const sqlText = z.string().trim().min(1).superRefine(lexical(checkExpression));
