@@ -225,6 +225,7 @@ async function failingRow(tx: Queryable, sample: Sample, direction: 'up' | 'down
 
 /** Calls whose value changes from one evaluation to the next although the row does not. */
 const TIME_FUNCTIONS = ['now', 'transaction_timestamp', 'statement_timestamp'];
+/** CURRENT_DATE & co. are no function calls in the tree: SQLValueFunction nodes, by op number (0-8; odd ones take a precision). */
 const SQL_VALUE_FUNCTIONS = ['CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTIME', 'LOCALTIMESTAMP', 'LOCALTIMESTAMP'];
 
 /**
