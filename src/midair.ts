@@ -1,4 +1,3 @@
-import { refuseDependents } from './catalog/dependents.js';
 import { readCatalog } from './catalog/read.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
@@ -7,7 +6,8 @@ import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
 import type { Executor } from './db/executor.js';
 import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
-import { compileLoaded, compileRecord } from './lifecycle/compileRecord.js';
+import { compileRecord } from './lifecycle/compileRecord.js';
+import { compileChecked } from './lifecycle/serverChecks.js';
 import { silentReporter, type Context, type Reporter } from './lifecycle/context.js';
 import { rollbackMigration, type RollbackOptions, type RollbackResult } from './lifecycle/rollback.js';
 import { startMigration, type StartResult } from './lifecycle/start.js';
@@ -18,7 +18,7 @@ import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
-import { activeMigrations, lastCompleted, type MigrationRecord } from './state/store.js';
+import { activeMigrations, type MigrationRecord } from './state/store.js';
 import { activeTarget } from './stages/target.js';
 import { runVerify, type VerifyResult } from './verify/run.js';
 
@@ -76,10 +76,7 @@ export class Midair {
     const ctx = await this.context();
     const active = (await activeMigrations(ctx.db, ctx.settings.schema)).find((m) => m.name === loaded.migration.name);
     if (active) return compileRecord(active);
-    const { plan, dropped } = compileLoaded(loaded, await readCatalog(this.db, this.config.schema));
-    const source = loaded.file ?? `migration "${loaded.migration.name}"`;
-    await refuseDependents(this.db, this.config.schema, dropped, (await lastCompleted(this.db, this.config.schema))?.versionSchema ?? null, source);
-    return plan;
+    return (await compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema))).plan;
   }
 
   async start(ref: MigrationRef): Promise<StartResult> {

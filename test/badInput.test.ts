@@ -149,7 +149,7 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
   it('an up or down with a syntax error is caught at start, before anything changes', async () => {
     const fixed = defineMigration({ name: 'add_shout', operations: [op.addColumn({ table: 'users', column: { name: 'shout', type: 'text' }, up: 'upper(name)' })] });
     await rejectedAtStart(
-      defineMigration({ ...fixed, operations: [op.addColumn({ table: 'users', column: { name: 'shout', type: 'text' }, up: 'upper(name' })] }),
+      defineMigration({ ...fixed, operations: [op.addColumn({ table: 'users', column: { name: 'shout', type: 'text' }, up: 'upper(name,)' })] }),
       /operation 1 \(addColumn\): "up" for "users"\."shout" fails: syntax error/,
     );
     await rejectedAtStart(

@@ -84,6 +84,15 @@ export interface Catalog {
   relations?: string[];
   /** server_version_num, e.g. 150004. */
   serverVersion?: number;
+  /** The migration's expressions the server found volatile (set by the checks before start). */
+  volatile?: VolatileExpression[];
+}
+
+/** An up, down or default whose value changes between evaluations over the same row. */
+export interface VolatileExpression {
+  expression: string;
+  /** What makes it so, e.g. "random()", "CURRENT_TIMESTAMP". */
+  because: string[];
 }
 
 const COLUMN_NAMES = (relation: string, attnums: string) =>

@@ -14,7 +14,7 @@ import { renameTable } from '../operations/renameTable.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
 import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
-import type { NewOnlyColumn, Plan } from './plan.js';
+import type { Assignment, NewOnlyColumn, Plan, TableSync } from './plan.js';
 import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
 import { droppedAtContract, type Dropped } from './dropped.js';
 import { syncMachinery } from './syncMachinery.js';
@@ -57,6 +57,21 @@ function supportsSecurityInvoker(catalog: Catalog): boolean {
   return false;
 }
 
+/**
+ * Expressions the server found volatile before start (stored in the catalog) cannot be recomputed
+ * by verify; the plan says so, and verify checks what it can for their columns instead.
+ */
+function markVolatile(catalog: Catalog, sync: TableSync, warnings: string[]): void {
+  const mark = (a: Assignment, direction: 'up' | 'down', column: string) => {
+    const because = catalog.volatile?.find((v) => v.expression === a.expression)?.because;
+    if (!because) return;
+    a.volatile = because;
+    warnings.push(`${a.source}: "${direction}" for "${sync.table}"."${column}" is volatile (${because.join(', ')}): verify cannot recompute its values, so it checks only that a value is there where one is due`);
+  };
+  for (const a of sync.up) mark(a, 'up', sync.newScope.find((c) => c.physical === a.column)?.name ?? a.column);
+  for (const a of sync.down) mark(a, 'down', a.column);
+}
+
 export interface Compiled {
   plan: Plan;
   preconditions: Precondition[];
@@ -84,9 +99,10 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
   for (const sync of plan.sync) {
     const table = c.tables.find((t) => t.physical === sync.table);
     const before = catalog.tables.find((t) => t.name === sync.table)!;
-    sync.oldScope = before.columns.map((col) => ({ name: col.name, physical: col.name, type: col.type }));
+    sync.oldScope = before.columns.map((col) => ({ name: col.name, physical: col.name, type: col.type, nullable: col.nullable }));
     sync.newScope = table ? c.scopeOf(table.columns) : [];
     sync.newOnly = (table?.columns ?? []).filter((col) => col.added).map(newOnlyColumn);
+    markVolatile(catalog, sync, plan.warnings);
     const { install, remove, dropMarker } = syncMachinery(catalog.schema, migration.name, versionSchema, sync);
     plan.expand.push(...install);
     plan.contract.unshift(...remove);

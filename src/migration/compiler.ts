@@ -165,6 +165,6 @@ export class Compiler {
   }
 
   scopeOf(columns: ColumnShape[]): ScopeColumn[] {
-    return columns.map((c) => ({ name: c.name, physical: c.physical, type: c.type }));
+    return columns.map((c) => ({ name: c.name, physical: c.physical, type: c.type, nullable: c.nullable }));
   }
 }

@@ -17,6 +17,8 @@ export interface Assignment {
   expression: string;
   /** The operation it comes from, for messages: "operation 2 (addColumn)". */
   source: string;
+  /** What makes the expression volatile (the server said so before start): verify cannot recompute it. */
+  volatile?: string[];
 }
 
 export interface ScopeColumn {
@@ -25,6 +27,7 @@ export interface ScopeColumn {
   /** Physical column holding it. */
   physical: string;
   type: string;
+  nullable: boolean;
 }
 
 /** How one physical table is kept in sync while both shapes are live. */

@@ -1,14 +1,37 @@
 import { z } from 'zod';
 import { MidairError } from '../errors.js';
+import { checkExpression, checkTypeName, SqlTextProblem } from './sqlText.js';
 import type { Migration } from './types.js';
 
-const name = z.string().min(1);
-const sqlText = z.string().trim().min(1);
+/** A zod check from a lexical check: its SqlTextProblem becomes the field's message. */
+function lexical(check: (text: string) => unknown) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    try {
+      check(text);
+    } catch (error) {
+      if (!(error instanceof SqlTextProblem)) throw error;
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: ${error.message}` });
+    }
+  };
+}
+
+const MAX_NAME_BYTES = 63;
+// Names are always quoted; longer ones would be cut short by the server, and "$midair" is the
+// dollar-quote tag of Midair's own function bodies, which hold names.
+const name = z.string().min(1)
+  .refine((s) => Buffer.byteLength(s) <= MAX_NAME_BYTES, `PostgreSQL names are at most ${MAX_NAME_BYTES} bytes`)
+  .refine((s) => !s.includes('\0'), 'PostgreSQL names cannot hold a NUL character')
+  .refine((s) => !s.includes('$midair'), '"$midair" is reserved for the quoting of Midair\'s own functions');
+/** An SQL expression: Midair puts it inside parentheses, which it must not be able to leave. */
+const sqlText = z.string().trim().min(1).superRefine(lexical(checkExpression));
+const typeName = z.string().trim().min(1).superRefine(lexical(checkTypeName));
+/** Raw SQL of the sql operation: run as written, by design. */
+const rawSql = z.string().trim().min(1);
 const onDelete = z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
 const references = z.strictObject({ table: name, column: name, onDelete: onDelete.optional() });
 const column = z.strictObject({
   name,
-  type: sqlText,
+  type: typeName,
   nullable: z.boolean().optional(),
   default: sqlText.optional(),
   unique: z.boolean().optional(),
@@ -21,7 +44,7 @@ const operation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dropColumn'), table: name, column: name, down: sqlText.optional() }),
   z.strictObject({ kind: z.literal('renameColumn'), table: name, from: name, to: name }),
   z.strictObject({
-    kind: z.literal('alterColumn'), table: name, column: name, name: name.optional(), type: sqlText.optional(),
+    kind: z.literal('alterColumn'), table: name, column: name, name: name.optional(), type: typeName.optional(),
     nullable: z.boolean().optional(), default: sqlText.nullable().optional(), unique: z.boolean().optional(),
     check: sqlText.optional(), references: references.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
@@ -41,7 +64,7 @@ const operation = z.discriminatedUnion('kind', [
     }).optional(),
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
-  z.strictObject({ kind: z.literal('sql'), up: sqlText, down: sqlText }),
+  z.strictObject({ kind: z.literal('sql'), up: rawSql, down: rawSql }),
 ]);
 
 const migration = z.strictObject({

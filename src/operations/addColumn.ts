@@ -18,11 +18,11 @@ export function addColumn(c: Compiler, o: AddColumn): void {
 
   const constant = spec.default !== undefined && isConstantDefault(spec.default);
   c.plan.expand.push({
-    sql: `ALTER TABLE ${t} ADD COLUMN ${col} ${spec.type}${constant ? ` DEFAULT ${spec.default}` : ''}`,
+    sql: `ALTER TABLE ${t} ADD COLUMN ${col} ${spec.type}${constant ? ` DEFAULT (${spec.default})` : ''}`,
     lock: 'ACCESS EXCLUSIVE, catalog only (no rewrite)',
   });
   if (spec.default !== undefined && !constant) {
-    c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${spec.default}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+    c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT (${spec.default})`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   }
   // A column with neither up nor a volatile default needs no sync: old-release writes leave it
   // at its default, as they would after contract.

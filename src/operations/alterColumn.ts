@@ -21,7 +21,7 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
       // A new default alone is metadata: applied directly, so old-release inserts get it too.
       const t = c.q(table.physical);
       const col = ident(column.physical);
-      c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} ${o.default === null ? 'DROP DEFAULT' : `SET DEFAULT ${o.default}`}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+      c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} ${o.default === null ? 'DROP DEFAULT' : `SET DEFAULT (${o.default})`}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
       const old = before?.default ?? null;
       c.plan.rollback.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} ${old === null ? 'DROP DEFAULT' : `SET DEFAULT ${old}`}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
     }

@@ -4,7 +4,7 @@ import type { ColumnSpec, CreateTable } from '../migration/types.js';
 
 function columnDefinition(c: Compiler, spec: ColumnSpec): string {
   const parts = [ident(spec.name), spec.type];
-  if (spec.default !== undefined) parts.push(`DEFAULT ${spec.default}`);
+  if (spec.default !== undefined) parts.push(`DEFAULT (${spec.default})`);
   if (spec.nullable === false) parts.push('NOT NULL');
   if (spec.unique) parts.push('UNIQUE');
   if (spec.check) parts.push(`CHECK (${spec.check})`);

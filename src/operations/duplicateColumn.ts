@@ -30,7 +30,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   const t = c.q(table.physical);
   const col = ident(physical);
   c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD COLUMN ${col} ${d.type}`, lock: 'ACCESS EXCLUSIVE, catalog only (no rewrite)' });
-  if (d.default !== null) c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${d.default}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+  if (d.default !== null) c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT (${d.default})`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP COLUMN IF EXISTS ${col}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
 
   const sync = c.sync(table);

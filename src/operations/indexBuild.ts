@@ -28,7 +28,7 @@ function partitionIndexName(partition: string, index: string): string {
  */
 export function buildIndex(c: Compiler, table: TableShape, spec: IndexSpec): void {
   const using = spec.method ? ` USING ${spec.method}` : '';
-  const tail = spec.body !== undefined ? ` ${spec.body}` : `${using} (${spec.columns.map(ident).join(', ')})${spec.where ? ` WHERE ${spec.where}` : ''}`;
+  const tail = spec.body !== undefined ? ` ${spec.body}` : `${using} (${spec.columns.map(ident).join(', ')})${spec.where ? ` WHERE (${spec.where})` : ''}`;
   const create = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX`;
   const partitions = table.before?.partitions;
   if (!partitions?.length) {

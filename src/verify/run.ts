@@ -1,7 +1,8 @@
 import { ident } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import type { Context } from '../lifecycle/context.js';
-import { MARKER_COLUMN, filledColumns, type Plan, type TableSync } from '../migration/plan.js';
+import { MARKER_COLUMN, filledColumns, type Assignment, type Plan, type TableSync } from '../migration/plan.js';
+import { namesIn } from '../migration/sqlText.js';
 import type { MigrationRecord } from '../state/store.js';
 import { keyRangeOf } from '../backfill/run.js';
 import type { Key } from '../backfill/keyRange.js';
@@ -9,11 +10,15 @@ import type { Key } from '../backfill/keyRange.js';
 export interface Mismatch {
   table: string;
   key: string;
+  /** The column as the user knows it: its name in the new shape (up) or the old one (down). */
   column: string;
   /** "up": the new column differs from up(old row); "down": the old column differs from down(new row). */
   direction: 'up' | 'down';
   actual: string | null;
+  /** What the expression gives; null too where it is volatile (it cannot be recomputed). */
   expected: string | null;
+  /** Set when the expression is volatile: then the mismatch is a value missing where one is due. */
+  volatile?: string[];
 }
 
 export interface VerifyResult {
@@ -23,6 +28,8 @@ export interface VerifyResult {
   /** Rows not yet backfilled (counted in mismatches too when their values differ). */
   unsynced: number;
   samples: Mismatch[];
+  /** What verify could not check, and what it checked instead (volatile expressions). */
+  unchecked: string[];
   seconds: number;
 }
 
@@ -32,26 +39,46 @@ const SAMPLES = 20;
 interface Check {
   column: string;
   direction: 'up' | 'down';
-  /** Which rows the check is about: those whose values came from the other side. */
-  applies: string;
+  /** SQL: the row's values differ from what the expression says. */
+  differs: string;
   actual: string;
+  /** SQL of the expected value for samples. */
   expected: string;
+  volatile?: string[];
 }
 
-/** Each check compares a stored value with the expression that should have produced it. */
+/**
+ * Each check compares a stored value with the expression that should have produced it, for the
+ * rows whose values came from the other side. A volatile expression gives another value when
+ * evaluated again, so its column is checked only for a value where one is due: always when the
+ * column is NOT NULL, else when every column the expression reads has one.
+ */
 function checksOf(sync: TableSync): Check[] {
   const source = `o.${ident(MARKER_COLUMN)}`;
-  const up = sync.up.map((a) => ({ column: a.column, direction: 'up' as const, applies: `${source} IS DISTINCT FROM 'n'`, actual: `o.${ident(a.column)}`, expected: `(${a.expression})` }));
   // down sees the new shape: a sub-select renames the physical columns to the new names.
   const newRow = sync.newScope.map((c) => `o.${ident(c.physical)} AS ${ident(c.name)}`).join(', ');
-  const down = sync.down.map((a) => ({
-    column: a.column,
-    direction: 'down' as const,
-    applies: `${source} = 'n'`,
-    actual: `o.${ident(a.column)}`,
-    expected: `(SELECT (${a.expression}) FROM (SELECT ${newRow}) AS n)`,
-  }));
-  return [...up, ...down];
+  const check = (a: Assignment, direction: 'up' | 'down'): Check => {
+    const [from, to] = direction === 'up' ? [sync.oldScope, sync.newScope] : [sync.newScope, sync.oldScope];
+    const target = to.find((c) => c.physical === a.column) ?? { name: a.column, nullable: true };
+    const applies = direction === 'up' ? `${source} IS DISTINCT FROM 'n'` : `${source} = 'n'`;
+    const actual = `o.${ident(a.column)}`;
+    if (a.volatile) {
+      const names = namesIn(a.expression);
+      const present = from.filter((c) => names.has(c.name)).map((c) => `o.${ident(c.physical)} IS NOT NULL`);
+      const due = target.nullable ? present.join(' AND ') || 'true' : 'true';
+      return { column: target.name, direction, differs: `(${applies} AND ${actual} IS NULL AND ${due})`, actual, expected: 'NULL', volatile: a.volatile };
+    }
+    const expected = direction === 'up' ? `(${a.expression})` : `(SELECT (${a.expression}) FROM (SELECT ${newRow}) AS n)`;
+    return { column: target.name, direction, differs: `(${applies} AND ${actual} IS DISTINCT FROM ${expected})`, actual, expected };
+  };
+  return [...sync.up.map((a) => check(a, 'up')), ...sync.down.map((a) => check(a, 'down'))];
+}
+
+/** What verify cannot check for a volatile expression, in words. */
+function uncheckedOf(sync: TableSync, checks: Check[]): string[] {
+  return checks
+    .filter((c) => c.volatile)
+    .map((c) => `"${sync.table}"."${c.column}": "${c.direction}" is volatile (${c.volatile!.join(', ')}): its values cannot be recomputed; checked only that a value is there where one is due (constraints are validated by complete)`);
 }
 
 /**
@@ -66,12 +93,14 @@ export async function runVerify(ctx: Context, record: MigrationRecord, plan: Pla
   let mismatches = 0;
   let unsynced = 0;
   const samples: Mismatch[] = [];
+  const unchecked: string[] = [];
   for (const sync of plan.sync) {
     const checks = checksOf(sync);
     if (checks.length === 0) continue;
+    unchecked.push(...uncheckedOf(sync, checks));
     const range = keyRangeOf(plan, record, sync);
     const backfilled = filledColumns(sync).length > 0;
-    const differ = checks.map((c) => `(${c.applies} AND ${c.actual} IS DISTINCT FROM ${c.expected})`);
+    const differ = checks.map((c) => c.differs);
     const anyDiffer = differ.join(' OR ');
     const sample = `jsonb_build_object('key', to_jsonb(${range.asText}), ${checks.map((c, i) => `'a${i}', ${c.actual}::text, 'e${i}', ${c.expected}::text, 'd${i}', ${differ[i]}`).join(', ')})`;
     let lo: Key | null = null;
@@ -100,7 +129,8 @@ export async function runVerify(ctx: Context, record: MigrationRecord, plan: Pla
       for (const row of chunk?.samples ?? []) {
         checks.forEach((c, i) => {
           if (samples.length < SAMPLES && row[`d${i}`]) {
-            samples.push({ table: sync.table, key: range.format(row.key), column: c.column, direction: c.direction, actual: row[`a${i}`] as string | null, expected: row[`e${i}`] as string | null });
+            const mismatch: Mismatch = { table: sync.table, key: range.format(row.key), column: c.column, direction: c.direction, actual: row[`a${i}`] as string | null, expected: row[`e${i}`] as string | null };
+            samples.push(c.volatile ? { ...mismatch, volatile: c.volatile } : mismatch);
           }
         });
       }
@@ -108,7 +138,7 @@ export async function runVerify(ctx: Context, record: MigrationRecord, plan: Pla
       lo = hi;
     }
   }
-  const result = { migration: record.name, rowsChecked, mismatches, unsynced, samples, seconds: (Date.now() - started) / 1000 };
+  const result = { migration: record.name, rowsChecked, mismatches, unsynced, samples, unchecked, seconds: (Date.now() - started) / 1000 };
   await ctx.db.query(
     'INSERT INTO midair.verifications (migration_id, at, rows_checked, mismatches, unsynced, samples) VALUES ($1, $2, $3, $4, $5, $6)',
     [record.id, begun!.at, rowsChecked, mismatches, unsynced, JSON.stringify(samples)],

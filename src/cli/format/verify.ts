@@ -11,9 +11,11 @@ export function formatVerify(r: VerifyResult): string {
     out.push(`first differing rows (of ${formatCount(r.mismatches)}):`);
     for (const s of r.samples) {
       const rule = s.direction === 'up' ? 'up(old row)' : 'down(new row)';
-      out.push(`  ${s.table} ${s.key}: column "${s.column}" is ${show(s.actual)}, ${rule} gives ${show(s.expected)}`);
+      if (s.volatile) out.push(`  ${s.table} ${s.key}: column "${s.column}" is NULL where ${rule} is due (volatile: ${s.volatile.join(', ')})`);
+      else out.push(`  ${s.table} ${s.key}: column "${s.column}" is ${show(s.actual)}, ${rule} gives ${show(s.expected)}`);
     }
   }
+  if (r.unchecked.length) out.push('not recomputed:', ...r.unchecked.map((u) => `  ${u}`));
   if (r.mismatches > 0) out.push(r.unsynced > 0 ? 'run `midair backfill`, then verify again' : 'fix "up"/"down" or the data, or roll back');
   else if (r.unsynced > 0) out.push('run `midair backfill` before complete');
   else out.push('old and new agree; `midair complete` may go ahead');

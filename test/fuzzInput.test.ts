@@ -1,0 +1,104 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MidairError, op, type Midair, type Migration, type Operation } from '../src/index.js';
+import { openTarget, type Target } from './support/targets.js';
+
+const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, age integer);
+INSERT INTO users (name, age) VALUES ('ann', 30), ('bob', 40), ('cy', 50);`;
+
+/** Pieces of SQL that end a string, an identifier, a parenthesis, a statement or a function body. */
+const PIECES = [';', '--', '/*', '*/', ')', '(', "'", "''", '"', '$$', '$q$', '$midair$', '\\', "E'", ',', ' ', 'DROP TABLE users', 'CREATE TABLE pwned (i int)', 'name', 'age', '1', 'ü', '😀', '\u0000'];
+const hostile = fc.oneof(
+  fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 8 }).map((p) => p.join('')),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }),
+  fc.constantFrom('x'.repeat(64), 'é'.repeat(32), `a"b`, 'Mixed Case'),
+);
+
+type Present = (target: Target, text: string, versionSchema: string) => Promise<boolean>;
+
+/** One string field of one operation: the migration with the text in it, and how messages name the field. */
+interface Slot {
+  field: string;
+  build(text: string): Operation;
+  /** What a refusal's message must match: the field, in the words of the check that refused it. */
+  named: RegExp;
+  /** For names of new things: after start the thing exists under exactly that name. */
+  present?: Present;
+}
+
+const count = async (target: Target, sql: string, params: unknown[]) => Number((await target.db.query<{ n: number }>(sql, params))[0]!.n);
+const viewColumn: Present = (t, text, vs) => count(t, `SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass(quote_ident($1) || '.users') AND attname = $2`, [vs, text]).then((n) => n === 1);
+const view: Present = (t, text, vs) => count(t, `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relname = $2`, [vs, text]).then((n) => n === 1);
+const relation: Present = (t, text) => count(t, `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'public' AND c.relname = $1`, [text]).then((n) => n === 1);
+const constraint: Present = (t, text) => count(t, `SELECT count(*)::int AS n FROM pg_constraint WHERE conname = $1`, [text]).then((n) => n === 1);
+
+const SLOTS: Slot[] = [
+  { field: 'addColumn.table', build: (t) => op.addColumn({ table: t, column: { name: 'n', type: 'text' } }), named: /field "table"|table ".*" does not exist/s },
+  { field: 'addColumn.column.name', build: (t) => op.addColumn({ table: 'users', column: { name: t, type: 'text' }, up: 'name' }), named: /field "column\.name"|column\.name: /, present: viewColumn },
+  { field: 'addColumn.column.type', build: (t) => op.addColumn({ table: 'users', column: { name: 'n', type: t } }), named: /field "column\.type"|column\.type: / },
+  { field: 'addColumn.column.default', build: (t) => op.addColumn({ table: 'users', column: { name: 'n', type: 'text', default: t } }), named: /field "column\.default"|"column\.default" fails/ },
+  { field: 'addColumn.column.check', build: (t) => op.addColumn({ table: 'users', column: { name: 'n', type: 'text', check: t } }), named: /field "column\.check"|"column\.check" fails/ },
+  { field: 'addColumn.column.references.table', build: (t) => op.addColumn({ table: 'users', column: { name: 'n', type: 'integer', references: { table: t, column: 'id' } } }), named: /field "column\.references\.table"|references\.table "/ },
+  { field: 'addColumn.up', build: (t) => op.addColumn({ table: 'users', column: { name: 'n', type: 'text' }, up: t }), named: /field "up"|"up" for/ },
+  { field: 'dropColumn.column', build: (t) => op.dropColumn({ table: 'users', column: t }), named: /field "column"|column: table|column ".*" is (part of the key|NOT NULL)/s },
+  { field: 'dropColumn.down', build: (t) => op.dropColumn({ table: 'users', column: 'age', down: t }), named: /field "down"|"down" for/ },
+  { field: 'renameColumn.to', build: (t) => op.renameColumn({ table: 'users', from: 'age', to: t }), named: /field "to"|to: table/, present: viewColumn },
+  { field: 'alterColumn.name', build: (t) => op.alterColumn({ table: 'users', column: 'age', name: t }), named: /field "name"|name: table/, present: viewColumn },
+  { field: 'alterColumn.type', build: (t) => op.alterColumn({ table: 'users', column: 'age', type: t, up: 'age', down: 'age' }), named: /field "type"|type: |"(up|down)" for/ },
+  { field: 'alterColumn.default', build: (t) => op.alterColumn({ table: 'users', column: 'age', default: t }), named: /field "default"|"default" fails/ },
+  { field: 'alterColumn.check', build: (t) => op.alterColumn({ table: 'users', column: 'age', check: t }), named: /field "check"|"check" fails/ },
+  { field: 'createTable.name', build: (t) => op.createTable({ name: t, columns: [{ name: 'i', type: 'integer' }] }), named: /field "name"|name: a table/, present: view },
+  { field: 'createTable.columns.0.name', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: t, type: 'integer' }] }), named: /field "columns\.0\.name"/ },
+  { field: 'createTable.columns.0.type', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'i', type: t }] }), named: /field "columns\.0\.type"|columns\.0\.type: / },
+  { field: 'dropTable.name', build: (t) => op.dropTable({ name: t }), named: /field "name"|name "/ },
+  { field: 'renameTable.to', build: (t) => op.renameTable({ from: 'users', to: t }), named: /field "to"|to: a table/, present: view },
+  { field: 'createIndex.name', build: (t) => op.createIndex({ table: 'users', columns: ['age'], name: t }), named: /field "name"|named ".*" exists already/s, present: relation },
+  { field: 'createIndex.where', build: (t) => op.createIndex({ table: 'users', columns: ['age'], where: t }), named: /field "where"|"where" fails/ },
+  { field: 'createIndex.columns.0', build: (t) => op.createIndex({ table: 'users', columns: [t] }), named: /field "columns\.0"|columns: table/ },
+  { field: 'addConstraint.name', build: (t) => op.addConstraint({ table: 'users', name: t, check: 'age > 0' }), named: /field "name"/, present: constraint },
+  { field: 'addConstraint.check', build: (t) => op.addConstraint({ table: 'users', name: 'k', check: t }), named: /field "check"|"check" fails/ },
+];
+
+describe('postgres: hostile text in every string field', () => {
+  let target: Target;
+  let midair: Midair;
+
+  beforeAll(async () => {
+    target = await openTarget('postgres', 'fuzz_input');
+    await target.db.exec(USERS);
+    midair = target.midair();
+    await midair.init();
+  });
+  afterAll(async () => {
+    await target?.close();
+  });
+
+  /** The outcome of one call: a MidairError naming the field, or success. */
+  async function refusalOrSuccess(slot: Slot, text: string, call: Promise<unknown>): Promise<boolean> {
+    const error = await call.then(() => null, (e: unknown) => e);
+    if (error === null) return true;
+    expect(error, `${slot.field} = ${JSON.stringify(text)}`).toBeInstanceOf(MidairError);
+    expect((error as MidairError).message, `${slot.field} = ${JSON.stringify(text)}`).toMatch(slot.named);
+    return false;
+  }
+
+  it('never runs a statement of its own: each text is refused naming its field, or (names) works quoted', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...SLOTS), hostile, async (slot, text) => {
+        const migration: Migration = { name: 'fz', operations: [slot.build(text)] };
+        if ((await refusalOrSuccess(slot, text, midair.plan(migration))) && (await refusalOrSuccess(slot, text, midair.start(migration)))) {
+          if (slot.present) expect(await slot.present(target, text, await midair.latestSearchPath()), `${slot.field} = ${JSON.stringify(text)}`).toBe(true);
+          await midair.rollback();
+        }
+        expect(await target.db.query(`SELECT count(*)::int AS users, to_regclass('public.pwned') AS pwned FROM users`)).toEqual([{ users: 3, pwned: null }]);
+        expect((await midair.status()).active).toBeNull();
+      }),
+      { numRuns: 150, seed: 20261202 },
+    );
+  });
+
+  it('covers every operation with string fields but raw SQL', () => {
+    const kinds = new Set(SLOTS.map((s) => s.field.split('.')[0]));
+    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropTable', 'renameColumn', 'renameTable'].sort());
+  });
+});

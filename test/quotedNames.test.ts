@@ -1,0 +1,45 @@
+import { expect } from 'vitest';
+import { defineMigration, op } from '../src/index.js';
+import { describeOperationCases, type OperationCase } from './support/operationCase.js';
+
+/** Names that need quoting, a double quote among them: every statement Midair writes quotes them. */
+const ITEMS = `CREATE TABLE "It""ems" (id serial PRIMARY KEY, "we""ird" text NOT NULL, "Mixed Case" text);
+  INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('1', 'a'), ('2', 'b');`;
+
+const CASES: OperationCase[] = [
+  {
+    title: 'a column named we"ird changes type, another column is derived from it, both shapes write',
+    setup: ITEMS,
+    migration: defineMigration({
+      name: 'weird_names',
+      operations: [
+        op.alterColumn({ table: 'It"ems', column: 'we"ird', name: 'str"ange', type: 'integer', up: `"we""ird"::integer`, down: `"str""ange"::text` }),
+        op.addColumn({ table: 'It"ems', column: { name: 'co"py', type: 'text' }, up: `"we""ird" || "Mixed Case"` }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await old.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'c')`);
+      await old.query(`UPDATE "It""ems" SET "we""ird" = '10' WHERE id = 1`);
+      await next.query(`INSERT INTO "It""ems" ("str""ange", "Mixed Case", "co""py") VALUES (4, 'd', 'new')`);
+      await next.query(`UPDATE "It""ems" SET "str""ange" = 20 WHERE id = 2`);
+      expect(await next.query(`SELECT id, "str""ange", "co""py" FROM "It""ems" WHERE id <> 2 ORDER BY id`)).toEqual([
+        { id: 1, 'str"ange': 10, 'co"py': '10a' }, { id: 3, 'str"ange': 3, 'co"py': '3c' }, { id: 4, 'str"ange': 4, 'co"py': 'new' },
+      ]);
+      expect(await old.query(`SELECT id, "we""ird" FROM "It""ems" ORDER BY id`)).toEqual([
+        { id: 1, 'we"ird': '10' }, { id: 2, 'we"ird': '20' }, { id: 3, 'we"ird': '3' }, { id: 4, 'we"ird': '4' },
+      ]);
+    },
+    async completed({ next }) {
+      expect(await next.query(`SELECT id, "str""ange", "co""py" FROM "It""ems" ORDER BY id`)).toEqual([
+        { id: 1, 'str"ange': 10, 'co"py': '10a' }, { id: 2, 'str"ange': 20, 'co"py': '2b' }, { id: 3, 'str"ange': 3, 'co"py': '3c' }, { id: 4, 'str"ange': 4, 'co"py': 'new' },
+      ]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT id, "we""ird" FROM "It""ems" ORDER BY id`)).toEqual([
+        { id: 1, 'we"ird': '10' }, { id: 2, 'we"ird': '20' }, { id: 3, 'we"ird': '3' }, { id: 4, 'we"ird': '4' },
+      ]);
+    },
+  },
+];
+
+describeOperationCases('quoted_names', CASES);
