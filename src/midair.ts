@@ -91,7 +91,7 @@ export class Midair {
   async backfill(options: BackfillOptions & { migration?: string } = {}): Promise<BackfillResult> {
     const ctx = await this.context();
     const { migration, ...rest } = options;
-    const named = (await this.active(ctx, 'backfill', migration)).name;
+    const named = migration ?? (await this.active(ctx, 'backfill')).name;
     return withOperatorLock(ctx.db, 'backfill', named, async () => {
       const record = await this.active(ctx, 'backfill', named);
       return runBackfill(ctx, record, compileRecord(record), rest);

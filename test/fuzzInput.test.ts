@@ -87,11 +87,11 @@ describe('postgres: hostile text in every string field', () => {
       fc.asyncProperty(fc.constantFrom(...SLOTS), hostile, async (slot, text) => {
         const migration: Migration = { name: 'fz', operations: [slot.build(text)] };
         if ((await refusalOrSuccess(slot, text, midair.plan(migration))) && (await refusalOrSuccess(slot, text, midair.start(migration)))) {
-          if (slot.present) expect(await slot.present(target, text, await midair.latestSearchPath()), `${slot.field} = ${JSON.stringify(text)}`).toBe(true);
+          if (slot.present) expect(await slot.present(target, text, 'public_fz'), `${slot.field} = ${JSON.stringify(text)}`).toBe(true);
           await midair.rollback();
         }
         expect(await target.db.query(`SELECT count(*)::int AS users, to_regclass('public.pwned') AS pwned FROM users`)).toEqual([{ users: 3, pwned: null }]);
-        expect((await midair.status()).active).toBeNull();
+        expect((await midair.status()).active).toEqual([]);
       }),
       { numRuns: 150, seed: 20261202 },
     );

@@ -6,8 +6,8 @@ import { freshDatabase } from './support/databases.js';
 
 // Real PostgreSQL only: the embedded database admits one process at a time by its folder lock.
 
-/** The session advisory lock every changing midair command holds (src/state/operatorLock.ts). */
-const OPERATOR_LOCK = 7_305_114_202;
+/** The session advisory lock every changing midair command holds on its migration (src/state/operatorLock.ts). */
+const OPERATOR_LOCK = `hashtextextended('midair operator ' || $1, 7305114202)`;
 
 const migration = defineMigration({
   name: 'qty_int',
@@ -40,8 +40,8 @@ describe('two operators running conflicting commands at once (real PostgreSQL)',
     for (let i = 0; i < 500; i++) {
       const { rows } = await admin.query(
         `SELECT 1 FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1 AND s.application_name = $2`,
-        [OPERATOR_LOCK, application],
+          WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = ${OPERATOR_LOCK} AND s.application_name = $2`,
+        [migration.name, application],
       );
       if (rows.length) return;
       await new Promise((r) => setTimeout(r, 10));
@@ -49,7 +49,7 @@ describe('two operators running conflicting commands at once (real PostgreSQL)',
     throw new Error(`${application} never took the operator lock`);
   }
 
-  const busy = /another midair command is running on this database: "operator-a"/;
+  const busy = /another midair command is running on migration "qty_int": "operator-a"/;
 
   beforeAll(async () => {
     database = await freshDatabase('operators');
@@ -73,7 +73,7 @@ describe('two operators running conflicting commands at once (real PostgreSQL)',
     const starting = a.start(migration);
     await holdsOperatorLock('operator-a');
 
-    for (const attempt of [() => b.start(migration), () => b.backfill(), () => b.complete(), () => b.rollback()]) {
+    for (const attempt of [() => b.start(migration), () => b.backfill({ migration: 'qty_int' }), () => b.complete('qty_int'), () => b.rollback('qty_int')]) {
       const error = await attempt().then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(MidairError);
       expect((error as MidairError).message).toMatch(busy);
@@ -86,9 +86,9 @@ describe('two operators running conflicting commands at once (real PostgreSQL)',
     expect(rows).toEqual([{ name: 'qty_int', stage: 'expanded' }]);
     // A start of the same migration once the first is done is a harmless re-run.
     expect(await b.start(migration)).toMatchObject({ stage: 'expanded', resumed: true });
-    // A different migration cannot start while one is active.
+    // A different migration of the same table cannot start while this one is active.
     await expect(b.start(defineMigration({ name: 'other', operations: [op.dropColumn({ table: 'items', column: 'qty' })] }))).rejects.toThrow(
-      /migration "qty_int" is active/,
+      /changes tables another active migration is changing: "items" \(migration "qty_int"\)/,
     );
   });
 

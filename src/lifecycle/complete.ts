@@ -39,7 +39,8 @@ async function target(ctx: Context, name: string | undefined): Promise<Migration
  */
 export async function completeMigration(ctx: Context, name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
   const { db, settings } = ctx;
-  const named = (await target(ctx, name)).name;
+  // A named migration is locked before it is looked at; else the only active one is found first.
+  const named = name ?? (await target(ctx, name)).name;
   return withOperatorLock(db, 'complete', named, async () => {
     const record = await target(ctx, named);
     const plan = compileRecord(record);

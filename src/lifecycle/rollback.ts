@@ -31,7 +31,7 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     return { migration: name, stage: 'rolled_back', droppedRows: {} };
   }
   const noneHint = 'a complete migration cannot be rolled back: write a new migration that reverses it';
-  const named = (await activeTarget(db, settings.schema, name, noneHint)).name;
+  const named = name ?? (await activeTarget(db, settings.schema, name, noneHint)).name;
   return withOperatorLock(db, 'rollback', named, async () => {
     const record = await activeTarget(db, settings.schema, named, noneHint);
     const plan = compileRecord(record);

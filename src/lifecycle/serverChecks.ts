@@ -31,8 +31,9 @@ export async function compileChecked(ctx: Context, loaded: LoadedMigration, cata
   await refuseDependents(ctx.db, catalog.schema, first.dropped, previous, source);
   const volatile = await rolledBack(ctx, async (tx) => {
     await checkTypes(tx, loaded.migration, source);
-    await checkPreconditions(tx, first.preconditions, source);
+    // Declarations first: a precondition evaluates a check or predicate over the existing rows.
     await checkDeclarations(tx, loaded.migration, first.plan, source);
+    await checkPreconditions(tx, first.preconditions, source);
     const found: VolatileExpression[] = [];
     for (const sync of first.plan.sync) {
       const sample = new Sample(first.plan, catalog, sync);

@@ -1,5 +1,5 @@
 import { ident, literal, qualified, shortName } from '../db/sql.js';
-import { expressionNames } from './expressionNames.js';
+import { namesIn } from './sqlText.js';
 import { ROW_IDENTITY, namedSetting } from './namedColumns.js';
 import { MARKER_COLUMN, filledColumns, type Assignment, type ScopeColumn, type TableSync } from './plan.js';
 
@@ -18,9 +18,12 @@ export function syncTriggerName(migration: string): string {
   return shortName('~midair_sync', migration);
 }
 
-/** The columns of a scope that the expressions name (see expressionNames for how names are read). */
-export function referenced(scope: ScopeColumn[], assignments: Assignment[]): ScopeColumn[] {
-  const names = new Set(assignments.flatMap((a) => [...expressionNames(a.expression)]));
+/**
+ * The columns of a scope that the expressions name, read as PostgreSQL's lexer reads them (not
+ * inside string literals; a function spelled like a column counts, which errs on the safe side).
+ */
+function referenced(scope: ScopeColumn[], assignments: Assignment[]): ScopeColumn[] {
+  const names = new Set(assignments.flatMap((a) => [...namesIn(a.expression)]));
   return scope.filter((c) => names.has(c.name));
 }
 
