@@ -26,7 +26,12 @@ describe('sync trigger on real schemas (real PostgreSQL)', () => {
       CREATE FUNCTION round_amount() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN NEW.amount := round(NEW.amount, 2); RETURN NEW; END $$;
       CREATE TRIGGER round_amount BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION round_amount();
-      INSERT INTO orders SELECT i, i + 0.004 FROM generate_series(1, 50) i;`);
+      INSERT INTO orders SELECT i, i + 0.004 FROM generate_series(1, 50) i;
+      CREATE TABLE payments (id int PRIMARY KEY, amount numeric NOT NULL);
+      CREATE FUNCTION round_payment() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN NEW.amount := round(NEW.amount, 1); RETURN NEW; END $$;
+      CREATE TRIGGER round_payment BEFORE INSERT OR UPDATE ON payments FOR EACH ROW EXECUTE FUNCTION round_payment();
+      INSERT INTO payments SELECT i, i FROM generate_series(1, 50) i;`);
     midair = await createMidair({ database: database.url });
     // README's split_name, plus a derived column on a table with a user trigger.
     await midair.start(
@@ -38,6 +43,7 @@ describe('sync trigger on real schemas (real PostgreSQL)', () => {
           op.dropColumn({ table: 'users', column: 'name', down: "concat_ws(' ', first_name, last_name)" }),
           op.alterColumn({ table: 'users', column: 'email', nullable: false, unique: true, up: "coalesce(email, id || '@unknown.invalid')" }),
           op.addColumn({ table: 'orders', column: { name: 'amount_milli', type: 'numeric' }, up: 'amount * 1000' }),
+          op.alterColumn({ table: 'payments', column: 'amount', name: 'amount_cents', type: 'bigint', up: '(amount * 100)::bigint', down: 'amount_cents / 100.0' }),
         ],
       }),
     );
@@ -82,6 +88,25 @@ describe('sync trigger on real schemas (real PostgreSQL)', () => {
     expect(rows).toEqual([
       { id: 3, amount: '7.89', amount_milli: '7890.00' },
       { id: 1001, amount: '1.23', amount_milli: '1230.00' },
+    ]);
+    await expectVerified();
+  });
+
+  it("re-derives a new-release write's new columns when a user's trigger changed its old columns", async () => {
+    await newRelease.query(`INSERT INTO payments (id, amount_cents) VALUES (1001, 1234)`);
+    await newRelease.query(`UPDATE payments SET amount_cents = 777 WHERE id = 2`);
+    await newRelease.query(`UPDATE payments SET amount_cents = 500 WHERE id = 3`);
+    const { rows } = await oldRelease.query(`SELECT id, amount::text FROM payments WHERE id IN (2, 3, 1001) ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 2, amount: '7.8' },
+      { id: 3, amount: '5.0' },
+      { id: 1001, amount: '12.3' },
+    ]);
+    const shaped = await newRelease.query(`SELECT id, amount_cents::int AS cents FROM payments WHERE id IN (2, 3, 1001) ORDER BY id`);
+    expect(shaped.rows).toEqual([
+      { id: 2, cents: 780 },
+      { id: 3, cents: 500 },
+      { id: 1001, cents: 1230 },
     ]);
     await expectVerified();
   });
