@@ -1,43 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineMigration, MidairError, MidairRefusal, op, type Midair, type Migration } from '../src/index.js';
-import { DRIVERS, openTarget, type Target } from './support/targets.js';
+import { describe, expect, it } from 'vitest';
+import { defineMigration, MidairRefusal, op, type Migration } from '../src/index.js';
+import { resetTarget, midairError } from './support/resetTarget.js';
+import { DRIVERS } from './support/targets.js';
 
 const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text, age integer);
 INSERT INTO users (name, email, age) VALUES ('ann', 'ann@x.io', 30), ('bob', NULL, 40), ('cy', NULL, 50);`;
 
-/** The MidairError a promise rejects with (fails the test if it resolves or throws something else). */
-async function midairError(promise: Promise<unknown>): Promise<MidairError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(MidairError);
-  return error as MidairError;
-}
-
 describe.each(DRIVERS)('%s: bad input', (kind) => {
-  let target: Target;
-  let midair: Midair;
+  const fixture = resetTarget(kind, 'bad_input', USERS);
 
-  beforeAll(async () => {
-    target = await openTarget(kind, 'bad_input');
-  });
-  afterAll(async () => {
-    await target?.close();
-  });
-  beforeEach(async () => {
-    await target.reset();
-    await target.db.exec(USERS);
-    midair = target.midair();
-    await midair.init();
-  });
-
-  /** start must fail with `message` and leave the database exactly as it was. */
-  async function rejectedAtStart(migration: Migration, message: RegExp): Promise<MidairError> {
-    const before = await target.snapshot();
-    const error = await midairError(midair.start(migration));
-    expect(error.message).toMatch(message);
-    expect(await target.snapshot()).toEqual(before);
-    expect((await midair.status()).active).toEqual([]);
-    return error;
-  }
+  const rejectedAtStart = (migration: Migration, message: RegExp) => fixture.refused(migration, message);
 
   it('a missing table names the operation and the field', async () => {
     const migration = defineMigration({
@@ -49,16 +21,16 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     });
     const error = await rejectedAtStart(migration, /^migration "bad_table": operation 2 \(addColumn\): table "nope" does not exist in schema "public"$/);
     expect(error.hint).toBe('tables in the new shape: users');
-    await expect(midair.plan(migration)).rejects.toThrow(/operation 2 \(addColumn\): table "nope" does not exist/);
+    await expect(fixture.midair.plan(migration)).rejects.toThrow(/operation 2 \(addColumn\): table "nope" does not exist/);
   });
 
   it('an index name that exists already is refused, so rollback can never drop the user\'s index', async () => {
-    await target.db.exec('CREATE INDEX users_age_idx ON users (age)');
+    await fixture.target.db.exec('CREATE INDEX users_age_idx ON users (age)');
     await rejectedAtStart(
       defineMigration({ name: 'dup_index', operations: [op.createIndex({ table: 'users', columns: ['age'] })] }),
       /operation 1 \(createIndex\): an index or table named "users_age_idx" exists already/,
     );
-    await target.db.exec('CREATE UNIQUE INDEX users_email_key ON users (email)');
+    await fixture.target.db.exec('CREATE UNIQUE INDEX users_email_key ON users (email)');
     await rejectedAtStart(
       defineMigration({ name: 'dup_unique', operations: [op.alterColumn({ table: 'users', column: 'email', unique: true })] }),
       /operation 1 \(alterColumn\): an index or table named "users_email_key" exists already/,
@@ -112,12 +84,12 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     }
 
     it('a unique constraint or unique index on duplicated values names the values', async () => {
-      await target.db.exec(`UPDATE users SET name = 'ann' WHERE id = 2`);
+      await fixture.target.db.exec(`UPDATE users SET name = 'ann' WHERE id = 2`);
       await refusedForData(
         defineMigration({ name: 'name_unique', operations: [op.addConstraint({ table: 'users', name: 'users_name_unique', unique: ['name'] })] }),
         /operation 1 \(addConstraint\): the unique constraint "users_name_unique" on "users" \(name\) cannot be built: 1 values are held by more than one row; they are: name='ann' in 2 rows$/,
       );
-      await target.db.exec(`UPDATE users SET email = 'ann@x.io' WHERE id = 2`);
+      await fixture.target.db.exec(`UPDATE users SET email = 'ann@x.io' WHERE id = 2`);
       await refusedForData(
         defineMigration({ name: 'name_index', operations: [op.createIndex({ table: 'users', columns: ['name', 'email'], unique: true })] }),
         /operation 1 \(createIndex\): the unique index "users_name_email_idx" on "users" \(name, email\) cannot be built: 1 values are held by more than one row; they are: name='ann', email='ann@x.io' in 2 rows$/,
@@ -133,12 +105,12 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
         defineMigration({ name: 'age_small', operations: [op.addConstraint({ table: 'users', name: 'age_small', check: 'age < 45' })] }),
         /operation 1 \(addConstraint\): 1 rows of "users" break the check "age_small"; they are: id=3$/,
       );
-      await target.db.exec(`CREATE TABLE ages (n integer PRIMARY KEY); INSERT INTO ages VALUES (30), (40)`);
+      await fixture.target.db.exec(`CREATE TABLE ages (n integer PRIMARY KEY); INSERT INTO ages VALUES (30), (40)`);
       await refusedForData(
         defineMigration({ name: 'age_fk', operations: [op.addConstraint({ table: 'users', name: 'users_age_fk', foreignKey: { columns: ['age'], references: { table: 'ages', columns: ['n'] } } })] }),
         /operation 1 \(addConstraint\): 1 rows of "users" break the foreign key "users_age_fk": no row of "ages" matches them; they are: id=3$/,
       );
-      await target.db.exec(`INSERT INTO users (name, age) SELECT 'u' || g, 100 + g FROM generate_series(1, 5) g`);
+      await fixture.target.db.exec(`INSERT INTO users (name, age) SELECT 'u' || g, 100 + g FROM generate_series(1, 5) g`);
       await refusedForData(
         defineMigration({ name: 'age_small', operations: [op.addConstraint({ table: 'users', name: 'age_small', check: 'age < 45' })] }),
         /6 rows of "users" break the check "age_small"; the first 5: id=\d+; id=\d+; id=\d+; id=\d+; id=\d+$/,
@@ -157,40 +129,40 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       /operation 1 \(dropColumn\): "down" for "users"\."age" fails: column "nmae" does not exist/,
     );
     // Nothing was recorded: the corrected migration starts under the same name.
-    expect(await midair.start(fixed)).toMatchObject({ stage: 'expanded', resumed: false });
+    expect(await fixture.midair.start(fixed)).toMatchObject({ stage: 'expanded', resumed: false });
   });
 
   it('an up that fails on one row stops backfill naming that row, and rollback still restores everything', async () => {
-    await target.db.exec(`CREATE TABLE items (id integer PRIMARY KEY, qty text NOT NULL);
+    await fixture.target.db.exec(`CREATE TABLE items (id integer PRIMARY KEY, qty text NOT NULL);
       INSERT INTO items SELECT g, CASE WHEN g = 1150 THEN 'n/a' ELSE g::text END FROM generate_series(1, 1200) g;`);
-    const before = await target.snapshot();
+    const before = await fixture.target.snapshot();
     // The dry run at start samples the first rows only, so the bad row passes start.
-    await midair.start(defineMigration({ name: 'qty_int', operations: [op.alterColumn({ table: 'items', column: 'qty', type: 'integer', up: 'qty::integer', down: 'qty::text' })] }));
+    await fixture.midair.start(defineMigration({ name: 'qty_int', operations: [op.alterColumn({ table: 'items', column: 'qty', type: 'integer', up: 'qty::integer', down: 'qty::text' })] }));
 
-    const error = await midairError(midair.backfill());
+    const error = await midairError(fixture.midair.backfill());
     expect(error.message).toMatch(/backfill of "items" stopped: operation 1 \(alterColumn\): "up" for column "_midair_new_qty" fails on the row with id=1150: invalid input syntax for type integer: "n\/a"/);
     expect(error.hint).toMatch(/roll back/);
-    expect((await midair.status()).active).toMatchObject([{ name: 'qty_int', stage: 'expanded' }]);
-    await expect(midair.complete()).rejects.toThrow(/rows are not backfilled yet/);
+    expect((await fixture.midair.status()).active).toMatchObject([{ name: 'qty_int', stage: 'expanded' }]);
+    await expect(fixture.midair.complete()).rejects.toThrow(/rows are not backfilled yet/);
 
-    await midair.rollback();
-    expect(await target.snapshot()).toEqual(before);
-    expect(await target.db.query(`SELECT count(*)::int AS n, max(qty) FILTER (WHERE id = 1150) AS bad FROM items`)).toEqual([{ n: 1200, bad: 'n/a' }]);
+    await fixture.midair.rollback();
+    expect(await fixture.target.snapshot()).toEqual(before);
+    expect(await fixture.target.db.query(`SELECT count(*)::int AS n, max(qty) FILTER (WHERE id = 1150) AS bad FROM items`)).toEqual([{ n: 1200, bad: 'n/a' }]);
   });
 
   it('a duplicate written before backfill stops backfill naming the constraint; fixing the row lets it resume', async () => {
-    await midair.start(defineMigration({ name: 'name_unique', operations: [op.alterColumn({ table: 'users', column: 'name', unique: true })] }));
-    const next = await target.shape(await midair.latestSearchPath());
+    await fixture.midair.start(defineMigration({ name: 'name_unique', operations: [op.alterColumn({ table: 'users', column: 'name', unique: true })] }));
+    const next = await fixture.target.shape(await fixture.midair.latestSearchPath());
     // Row 1 is not backfilled yet, so its name is not in the new unique index.
     await next.query(`INSERT INTO users (name) VALUES ('ann')`);
-    const error = await midairError(midair.backfill());
+    const error = await midairError(fixture.midair.backfill());
     expect(error.message).toMatch(/backfill of "users" stopped: .*"users_name_key"/);
 
     await next.query(`UPDATE users SET name = 'ann2' WHERE id = 4`);
-    await midair.backfill();
-    expect(await midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0 });
-    await midair.complete();
-    expect(await target.db.query(`SELECT id, name FROM users ORDER BY id`)).toEqual([
+    await fixture.midair.backfill();
+    expect(await fixture.midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0 });
+    await fixture.midair.complete();
+    expect(await fixture.target.db.query(`SELECT id, name FROM users ORDER BY id`)).toEqual([
       { id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }, { id: 4, name: 'ann2' },
     ]);
   });

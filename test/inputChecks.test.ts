@@ -1,50 +1,23 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineMigration, MidairError, op, type Midair, type Migration } from '../src/index.js';
-import { DRIVERS, openTarget, type Target } from './support/targets.js';
+import { describe, expect, it } from 'vitest';
+import { defineMigration, op, type Migration } from '../src/index.js';
+import { resetTarget } from './support/resetTarget.js';
+import { DRIVERS } from './support/targets.js';
 
 const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, age integer);
 INSERT INTO users (name, age) VALUES ('ann', 30), ('bob', 40), ('cy', 50);`;
 
-async function midairError(promise: Promise<unknown>): Promise<MidairError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(MidairError);
-  return error as MidairError;
-}
-
 describe.each(DRIVERS)('%s: input checks', (kind) => {
-  let target: Target;
-  let midair: Midair;
-
-  beforeAll(async () => {
-    target = await openTarget(kind, 'input_checks');
-  });
-  afterAll(async () => {
-    await target?.close();
-  });
-  beforeEach(async () => {
-    await target.reset();
-    await target.db.exec(USERS);
-    midair = target.midair();
-    await midair.init();
-  });
+  const fixture = resetTarget(kind, 'input_checks', USERS);
 
   /** plan and start both refuse with `message`; nothing changes. */
-  async function refused(migration: Migration, message: RegExp): Promise<MidairError> {
-    const before = await target.snapshot();
-    expect((await midairError(midair.plan(migration))).message).toMatch(message);
-    const error = await midairError(midair.start(migration));
-    expect(error.message).toMatch(message);
-    expect(await target.snapshot()).toEqual(before);
-    expect((await midair.status()).active).toEqual([]);
-    return error;
-  }
+  const refused = (migration: Migration, message: RegExp) => fixture.refused(migration, message, { plan: true });
 
   it('a type with a second statement is refused, naming the field; no statement of it runs', async () => {
     await refused(
       defineMigration({ name: 'typed', operations: [op.addColumn({ table: 'users', column: { name: 'nick', type: 'text; CREATE TABLE x (i int)' } })] }),
       /operation 1, field "column\.type": .*not a type name/,
     );
-    expect(await target.db.query(`SELECT to_regclass('public.x') AS x`)).toEqual([{ x: null }]);
+    expect(await fixture.target.db.query(`SELECT to_regclass('public.x') AS x`)).toEqual([{ x: null }]);
   });
 
   it('a type with a volatile default is refused before it could rewrite the table', async () => {
@@ -60,7 +33,7 @@ describe.each(DRIVERS)('%s: input checks', (kind) => {
 
   it('type names PostgreSQL knows pass; unknown ones are refused by the server check', async () => {
     const types = ['numeric(10,2)', 'character varying(20)[]', 'timestamp(3) with time zone', 'double precision', 'pg_catalog.int8', '"char"', 'interval day to second'];
-    const plan = await midair.plan(defineMigration({ name: 'types', operations: types.map((type, i) => op.addColumn({ table: 'users', column: { name: `c${i}`, type } })) }));
+    const plan = await fixture.midair.plan(defineMigration({ name: 'types', operations: types.map((type, i) => op.addColumn({ table: 'users', column: { name: `c${i}`, type } })) }));
     expect(plan.expand.filter((s) => s.sql.includes('ADD COLUMN')).map((s) => s.sql.replace(/^.*"c\d+" /, ''))).toEqual(types);
     await refused(
       defineMigration({ name: 'typed', operations: [op.addColumn({ table: 'users', column: { name: 'n', type: 'no_such_type' } })] }),
@@ -93,9 +66,9 @@ describe.each(DRIVERS)('%s: input checks', (kind) => {
 
   it('strings, quoted identifiers and dollar quotes may hold any of those characters', async () => {
     const up = `name || ';' || '--' || E'/*\\'' || $t$ ) ; $t$ || "name"`;
-    await midair.start(defineMigration({ name: 'ok', operations: [op.addColumn({ table: 'users', column: { name: 'n', type: 'text' }, up })] }));
-    await midair.backfill();
-    expect(await target.db.query(`SELECT n FROM users WHERE id = 1`)).toEqual([{ n: `ann;--/*' ) ; ann` }]);
+    await fixture.midair.start(defineMigration({ name: 'ok', operations: [op.addColumn({ table: 'users', column: { name: 'n', type: 'text' }, up })] }));
+    await fixture.midair.backfill();
+    expect(await fixture.target.db.query(`SELECT n FROM users WHERE id = 1`)).toEqual([{ n: `ann;--/*' ) ; ann` }]);
   });
 
   it("an up of the wrong type for its column is refused at plan and start, naming the operation, field and row", async () => {

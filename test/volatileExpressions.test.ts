@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineMigration, op, type Midair } from '../src/index.js';
-import { DRIVERS, openTarget, type Target } from './support/targets.js';
+import { describe, expect, it } from 'vitest';
+import { defineMigration, op } from '../src/index.js';
+import { resetTarget } from './support/resetTarget.js';
+import { DRIVERS } from './support/targets.js';
 
 const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text);
 INSERT INTO users (name, email) SELECT 'user' || g, CASE WHEN g % 2 = 0 THEN g || '@x.io' END FROM generate_series(1, 50) g;`;
@@ -16,47 +17,33 @@ const MIGRATION = defineMigration({
 });
 
 describe.each(DRIVERS)('%s: volatile expressions', (kind) => {
-  let target: Target;
-  let midair: Midair;
-
-  beforeAll(async () => {
-    target = await openTarget(kind, 'volatile');
-  });
-  afterAll(async () => {
-    await target?.close();
-  });
-  beforeEach(async () => {
-    await target.reset();
-    await target.db.exec(USERS);
-    midair = target.midair();
-    await midair.init();
-  });
+  const fixture = resetTarget(kind, 'volatile', USERS);
 
   /** Writes a stored value with the sync trigger off, as a bug or a hand edit would. */
   async function tamper(sql: string): Promise<void> {
-    await target.db.transaction(async (tx) => {
+    await fixture.target.db.transaction(async (tx) => {
       await tx.exec(`SET LOCAL session_replication_role = replica; ${sql}`);
     });
   }
 
   it('plan and start say which expressions are volatile, as the server reports them', async () => {
-    const plan = await midair.plan(MIGRATION);
+    const plan = await fixture.midair.plan(MIGRATION);
     const volatile = plan.warnings.filter((w) => w.includes('is volatile'));
     expect(volatile).toEqual([
       expect.stringMatching(/^operation 1 \(addColumn\): "up" for "users"\."token" is volatile \(gen_random_uuid\(\)\): verify cannot recompute/),
       expect.stringMatching(/^operation 2 \(addColumn\): "up" for "users"\."mail_seen" is volatile \(now\(\)\)/),
       expect.stringMatching(/^operation 3 \(addColumn\): "up" for "users"\."stamp" is volatile \(CURRENT_DATE\)/),
     ]);
-    const started = await midair.start(MIGRATION);
+    const started = await fixture.midair.start(MIGRATION);
     expect(started.warnings.filter((w) => w.includes('is volatile'))).toEqual(volatile);
   });
 
   it('verify checks what it can for volatile columns, says what it cannot, and names the user\'s columns', async () => {
-    await midair.start(MIGRATION);
-    const old = await target.old();
+    await fixture.midair.start(MIGRATION);
+    const old = await fixture.target.old();
     await old.query(`INSERT INTO users (name, email) VALUES ('late', 'late@x.io')`);
-    await midair.backfill();
-    const clean = await midair.verify();
+    await fixture.midair.backfill();
+    const clean = await fixture.midair.verify();
     expect(clean).toMatchObject({ rowsChecked: 51, mismatches: 0, unsynced: 0, samples: [] });
     expect(clean.unchecked).toEqual([
       expect.stringMatching(/^"users"\."token": "up" is volatile \(gen_random_uuid\(\)\)/),
@@ -65,7 +52,7 @@ describe.each(DRIVERS)('%s: volatile expressions', (kind) => {
     ]);
 
     await tamper(`UPDATE users SET token = NULL WHERE id = 3; UPDATE users SET mail_seen = NULL WHERE id IN (4, 5); UPDATE users SET _midair_new_name = 'zzz' WHERE id = 6`);
-    const result = await midair.verify();
+    const result = await fixture.midair.verify();
     // Row 5 has no email, so no mail_seen is due there.
     expect(result.mismatches).toBe(3);
     expect(result.samples).toEqual([
