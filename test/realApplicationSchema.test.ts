@@ -271,6 +271,16 @@ describe.each(['complete', 'rollback'] as const)('a real application schema, lif
       await midair.complete('contacts');
       await Promise.all(newWriters.map((w) => w.stop()));
       await expectLedgerHeld('new');
+      // The index created on the retyped column is on the final column, built on every partition.
+      const owner = await connect('owner', 'Shop');
+      const indexes = await owner.query(
+        `SELECT pg_get_indexdef(indexrelid) AS def, indisvalid AS valid FROM pg_index WHERE indexrelid IN ('"ordersByAccount"'::regclass, '"orders_EU_ordersByAccount"'::regclass, '"orders_US_ordersByAccount"'::regclass) ORDER BY indexrelid::regclass::text COLLATE "C"`,
+      );
+      expect(indexes.rows).toEqual([
+        { def: 'CREATE INDEX "orders_EU_ordersByAccount" ON "Shop"."orders_EU" USING btree ("accountId", amount)', valid: true },
+        { def: 'CREATE INDEX "orders_US_ordersByAccount" ON "Shop"."orders_US" USING btree ("accountId", amount)', valid: true },
+        { def: 'CREATE INDEX "ordersByAccount" ON ONLY "Shop".orders USING btree ("accountId", amount)', valid: true },
+      ]);
     } else {
       // The new release is gone before rollback drops its views; the old one writes on.
       await Promise.all(newWriters.map((w) => w.stop()));
