@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
 import { freshDatabase } from './support/databases.js';
+import { WriteLoop } from './support/writeLoop.js';
 
 const scores = defineMigration({
   name: 'scores',
@@ -26,43 +27,21 @@ const ORDERS: Table = { name: 'orders', oldColumn: 'price', newColumn: 'price_ce
  * One client of one release writing one table: inserts and updates of keys of its own, each
  * acknowledged write (upserts and updates) recorded in the ledger as the value the final table must hold.
  */
-class Writer {
-  /** Writes still to make before stopping; Infinity until stop() is called. */
-  private remaining = Infinity;
-  private done: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly client: pg.Client,
-    private readonly table: Table,
-    private readonly release: 'old' | 'new',
-    private readonly keys: number[],
-    private readonly ledger: Map<string, number>,
-  ) {}
-
-  start(): void {
-    this.done = (async () => {
-      for (let i = 0; this.remaining > 0 && i < 1_000_000; i++) {
-        const id = this.keys[i % this.keys.length]!;
-        const value = 1 + ((i * 7919) % 1000);
-        const inNew = this.release === 'new' ? value * (this.table === ORDERS ? 100 : 1) : this.table.toNew(value);
-        const column = this.release === 'new' ? this.table.newColumn : this.table.oldColumn;
-        const written = this.release === 'new' ? inNew : String(value);
-        // An update of a key not inserted yet changes nothing and is not acknowledged as a write.
-        const result = i % 2 === 0
-          ? await this.client.query(`INSERT INTO ${this.table.name} (id, ${column}) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET ${column} = excluded.${column}`, [id, written])
-          : await this.client.query(`UPDATE ${this.table.name} SET ${column} = $2 WHERE id = $1`, [id, written]);
-        if (result.rowCount !== 1) continue;
-        this.ledger.set(`${this.table.name}:${id}`, inNew);
-        this.remaining--;
-      }
-    })();
-  }
-
-  /** Stops after 20 more acknowledged writes, so that writes surely ran in the stage just reached. */
-  async stop(): Promise<void> {
-    this.remaining = 20;
-    await this.done;
-  }
+function writer(client: pg.Client, table: Table, release: 'old' | 'new', keys: number[], ledger: Map<string, number>): WriteLoop {
+  return new WriteLoop(async (i) => {
+    const id = keys[i % keys.length]!;
+    const value = 1 + ((i * 7919) % 1000);
+    const inNew = release === 'new' ? value * (table === ORDERS ? 100 : 1) : table.toNew(value);
+    const column = release === 'new' ? table.newColumn : table.oldColumn;
+    const written = release === 'new' ? inNew : String(value);
+    // An update of a key not inserted yet changes nothing and is not acknowledged as a write.
+    const result = i % 2 === 0
+      ? await client.query(`INSERT INTO ${table.name} (id, ${column}) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET ${column} = excluded.${column}`, [id, written])
+      : await client.query(`UPDATE ${table.name} SET ${column} = $2 WHERE id = $1`, [id, written]);
+    if (result.rowCount !== 1) return false;
+    ledger.set(`${table.name}:${id}`, inNew);
+    return true;
+  });
 }
 
 /** Two teams change two tables at once: their life cycles interleave under writes from both releases. */
@@ -105,8 +84,8 @@ describe('several migrations at once (real PostgreSQL)', () => {
 
   it('runs two life cycles interleaved under writes through both shapes, and loses no write', async () => {
     const oldWriters = [
-      new Writer(await client(), USERS, 'old', [...range(10_001, 50), ...range(1, 50)], ledger),
-      new Writer(await client(), ORDERS, 'old', [...range(10_001, 50), ...range(1, 50)], ledger),
+      writer(await client(), USERS, 'old', [...range(10_001, 50), ...range(1, 50)], ledger),
+      writer(await client(), ORDERS, 'old', [...range(10_001, 50), ...range(1, 50)], ledger),
     ];
     oldWriters.forEach((w) => w.start());
 
@@ -116,8 +95,8 @@ describe('several migrations at once (real PostgreSQL)', () => {
     expect(searchPath).toBe('public_prices,public_scores,public');
 
     const newWriters = [
-      new Writer(await client(searchPath), USERS, 'new', [...range(20_001, 50), ...range(101, 50)], ledger),
-      new Writer(await client(searchPath), ORDERS, 'new', [...range(20_001, 50), ...range(101, 50)], ledger),
+      writer(await client(searchPath), USERS, 'new', [...range(20_001, 50), ...range(101, 50)], ledger),
+      writer(await client(searchPath), ORDERS, 'new', [...range(20_001, 50), ...range(101, 50)], ledger),
     ];
     newWriters.forEach((w) => w.start());
     await Promise.all([midair.backfill({ migration: 'scores' }), midair.backfill({ migration: 'prices' })]);
