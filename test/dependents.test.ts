@@ -105,6 +105,24 @@ describe('dependents (real PostgreSQL)', () => {
     expect(await old.query(`SELECT * FROM user_names ORDER BY id`)).toEqual([{ id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }]);
   });
 
+  it('plan and start warn about a trigger function whose body names a column the migration renames or drops', async () => {
+    await target.reset();
+    await target.db.exec(`${BASE}
+      CREATE FUNCTION tidy_user() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN NEW."name" := trim(NEW.name); RETURN NEW; END $$;
+      CREATE FUNCTION stamp_user() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE NOTICE 'name changed'; RETURN NEW; END $$;
+      CREATE TRIGGER tidy_user BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION tidy_user();
+      CREATE TRIGGER stamp_user BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION stamp_user();`);
+    const midair = target.midair();
+    const rename = defineMigration({ name: 'full_name', operations: [op.renameColumn({ table: 'users', from: 'name', to: 'full_name' })] });
+    const warning = /^trigger "tidy_user" on "users" runs tidy_user\(\), whose body names column "name", which this migration drops or renames/;
+    // stamp_user names "name" only inside a string: no warning.
+    expect((await midair.plan(rename)).warnings).toEqual([expect.stringMatching(warning)]);
+    expect((await midair.start(rename)).warnings).toEqual([expect.stringMatching(warning)]);
+    await midair.rollback();
+  });
+
   it("the previous migration's version schema is no dependent: complete drops it first", async () => {
     await target.reset();
     await target.db.exec(BASE);

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/executor.js';
+import type { StaleTriggerBody } from './triggerBodies.js';
 
 export interface CatalogColumn {
   name: string;
@@ -86,6 +87,8 @@ export interface Catalog {
   serverVersion?: number;
   /** The migration's expressions the server found volatile (set by the checks before start). */
   volatile?: VolatileExpression[];
+  /** The user's trigger functions that name a column the migration drops or renames (set by the same checks). */
+  staleTriggerBodies?: StaleTriggerBody[];
 }
 
 /** An up, down or default whose value changes between evaluations over the same row. */

@@ -4,6 +4,7 @@ import type { Queryable } from '../db/executor.js';
 import { ident, qualified } from '../db/sql.js';
 import { MidairError, MidairRefusal } from '../errors.js';
 import { refuseDependents } from '../catalog/dependents.js';
+import { staleTriggerBodies } from '../catalog/triggerBodies.js';
 import { lastCompleted } from '../state/store.js';
 import type { Compiled } from '../migration/compile.js';
 import type { Precondition, Probe } from '../migration/compiler.js';
@@ -48,7 +49,7 @@ export async function compileChecked(ctx: Context, loaded: LoadedMigration, cata
     return found;
   });
   await runProbes(ctx, first.probes, source);
-  const checked = { ...catalog, volatile };
+  const checked = { ...catalog, volatile, staleTriggerBodies: await staleTriggerBodies(ctx.db, catalog, first.plan.views) };
   return { ...compileLoaded(loaded, checked), catalog: checked };
 }
 

@@ -131,5 +131,8 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     if (table.physical !== table.name) plan.contract.push({ sql: `ALTER TABLE ${q(table.physical)} RENAME TO ${ident(table.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   }
   plan.rollback.push(...undoOperations);
+  for (const t of catalog.staleTriggerBodies ?? []) {
+    plan.warnings.push(`trigger "${t.trigger}" on "${t.table}" runs ${t.function}, whose body names column "${t.column}", which this migration drops or renames: after complete every write of "${t.table}" that fires it fails; before complete, change the function so it works without that name (e.g. read it through to_jsonb(NEW) ->> '${t.column}')`);
+  }
   return { plan, preconditions: c.preconditions, probes: c.probes, dropped: droppedAtContract(catalog, c.tables, plan) };
 }
