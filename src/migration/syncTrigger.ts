@@ -3,20 +3,11 @@ import { namesIn } from './sqlText.js';
 import { ROW_IDENTITY, namedSetting } from './namedColumns.js';
 import { MARKER_COLUMN, filledColumns, type Assignment, type ScopeColumn, type TableSync } from './plan.js';
 
-export function syncFunctionName(migration: string, table: string): string {
-  return shortName('sync', migration, table);
-}
-
 /**
  * The backfill computes the new columns itself, set-wise; this WHEN clause keeps the trigger from
  * even being called for its rows (a PL/pgSQL call per row would cost as much as the update).
  */
 export const SKIP_DURING_BACKFILL = `current_setting('midair.backfill', true) IS DISTINCT FROM 'on'`;
-
-/** The last of the two sync triggers (see syncTriggers). */
-export function syncTriggerName(migration: string): string {
-  return shortName('~midair_sync', migration);
-}
 
 /**
  * The columns of a scope that the expressions name, read as PostgreSQL's lexer reads them (not
@@ -100,7 +91,7 @@ ${prefill(sync.fill, sync.up.length)}${oldWriter(schema, sync)}
   END IF;`;
   return [
     { trigger: shortName('_midair_sync', migration), fn: `midair.${ident(shortName('sync_new', migration, sync.table))}`, body: first },
-    { trigger: syncTriggerName(migration), fn: `midair.${ident(syncFunctionName(migration, sync.table))}`, body: last },
+    { trigger: shortName('~midair_sync', migration), fn: `midair.${ident(shortName('sync', migration, sync.table))}`, body: last },
   ].map(({ trigger, fn, body }) => ({
     trigger,
     fn,
