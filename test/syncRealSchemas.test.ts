@@ -31,7 +31,11 @@ describe('sync trigger on real schemas (real PostgreSQL)', () => {
       CREATE FUNCTION round_payment() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN NEW.amount := round(NEW.amount, 1); RETURN NEW; END $$;
       CREATE TRIGGER round_payment BEFORE INSERT OR UPDATE ON payments FOR EACH ROW EXECUTE FUNCTION round_payment();
-      INSERT INTO payments SELECT i, i FROM generate_series(1, 50) i;`);
+      INSERT INTO payments SELECT i, i FROM generate_series(1, 50) i;
+      CREATE TABLE visits (id int, region text, guest text NOT NULL, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+      CREATE TABLE visits_eu PARTITION OF visits FOR VALUES IN ('eu');
+      CREATE TABLE visits_us PARTITION OF visits FOR VALUES IN ('us');
+      INSERT INTO visits SELECT i, 'eu', 'Guest ' || i FROM generate_series(1, 50) i;`);
     midair = await createMidair({ database: database.url });
     // README's split_name, plus a derived column on a table with a user trigger.
     await midair.start(
@@ -43,6 +47,9 @@ describe('sync trigger on real schemas (real PostgreSQL)', () => {
           op.dropColumn({ table: 'users', column: 'name', down: "concat_ws(' ', first_name, last_name)" }),
           op.alterColumn({ table: 'users', column: 'email', nullable: false, unique: true, up: "coalesce(email, id || '@unknown.invalid')" }),
           op.addColumn({ table: 'orders', column: { name: 'amount_milli', type: 'numeric' }, up: 'amount * 1000' }),
+          op.addColumn({ table: 'visits', column: { name: 'guest_first', type: 'text' }, up: "split_part(guest, ' ', 1)" }),
+          op.addColumn({ table: 'visits', column: { name: 'guest_last', type: 'text' }, up: "substr(guest, length(split_part(guest, ' ', 1)) + 2)" }),
+          op.dropColumn({ table: 'visits', column: 'guest', down: "concat_ws(' ', guest_first, guest_last)" }),
           op.alterColumn({ table: 'payments', column: 'amount', name: 'amount_cents', type: 'bigint', up: '(amount * 100)::bigint', down: 'amount_cents / 100.0' }),
         ],
       }),
@@ -78,6 +85,19 @@ describe('sync trigger on real schemas (real PostgreSQL)', () => {
     await oldRelease.query(`UPDATE users SET name = 'Amy March' WHERE id = 2`);
     const { rows } = await newRelease.query(`SELECT first_name, last_name FROM users WHERE id = 2`);
     expect(rows[0]).toEqual({ first_name: 'Amy', last_name: 'March' });
+    await expectVerified();
+  });
+
+  it('keeps the new release\'s values when an old-release update moves the row to another partition', async () => {
+    await newRelease.query(`UPDATE visits SET guest_first = 'Mary Ann', guest_last = 'Smith' WHERE id = 1`);
+    await oldRelease.query(`UPDATE visits SET region = 'us' WHERE id = 1`);
+    const { rows } = await newRelease.query(`SELECT region, guest_first, guest_last FROM visits WHERE id = 1`);
+    expect(rows).toEqual([{ region: 'us', guest_first: 'Mary Ann', guest_last: 'Smith' }]);
+    // An old-release row keeps its old value when it moves, though down(up('Solo')) is 'Solo '.
+    await oldRelease.query(`INSERT INTO visits VALUES (2000, 'eu', 'Solo')`);
+    await oldRelease.query(`UPDATE visits SET region = 'us' WHERE id = 2000`);
+    const moved = await oldRelease.query(`SELECT region, guest, guest_first, guest_last FROM visits WHERE id = 2000`);
+    expect(moved.rows).toEqual([{ region: 'us', guest: 'Solo', guest_first: 'Solo', guest_last: '' }]);
     await expectVerified();
   });
 

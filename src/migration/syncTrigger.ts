@@ -48,6 +48,13 @@ function block(declarations: string, body: string): string {
   return `${declarations ? `    DECLARE\n${declarations}\n` : ''}    BEGIN\n${body}\n    END;`;
 }
 
+/**
+ * A row inserted with its marker set was synced already: an UPDATE that moves a row to another
+ * partition inserts it there (firing BEFORE INSERT triggers), and deriving it again would rewrite
+ * one shape from the other (an old value 'Solo' would come back from down(up) as 'Solo ').
+ */
+const ARRIVED_SYNCED = `TG_OP = 'INSERT' AND NEW.${ident(MARKER_COLUMN)} IS NOT NULL`;
+
 /** One of the two BEFORE INSERT OR UPDATE triggers that keep a table's two shapes in sync. */
 export interface SyncTrigger {
   trigger: string;
@@ -80,7 +87,10 @@ ${block(declare(schema, sync.table, sync.oldScope, 'OLD', assignments), assign(a
     END IF;\n`
       : '';
   const newRelease = newReleaseWrites(versionSchema, sync);
-  const first = `  IF ${newRelease} THEN
+  const first = `  IF ${ARRIVED_SYNCED} THEN
+    RETURN NEW;
+  END IF;
+  IF ${newRelease} THEN
 ${prefill(filledColumns(sync), 0)}${inBaseSchema(schema, block(declare(schema, sync.table, sync.newScope, 'NEW', sync.down), assign(sync.down, false)), sync.down.length > 0)}
     NEW.${ident(MARKER_COLUMN)} := 'n';
   END IF;`;
@@ -145,7 +155,7 @@ function newReleaseWrites(versionSchema: string, sync: TableSync): string {
   return [
     `${literal(versionSchema)} = ANY (current_schemas(false))`,
     ...(changed.length ? [`(TG_OP = 'UPDATE' AND (${changed.join(' OR ')}))`] : []),
-    ...(given.length ? [`(TG_OP = 'INSERT' AND (${given.join(' OR ')}))`] : []),
+    ...(given.length ? [`(TG_OP = 'INSERT' AND NEW.${ident(MARKER_COLUMN)} IS NULL AND (${given.join(' OR ')}))`] : []),
   ].join('\n     OR ');
 }
 
@@ -159,7 +169,7 @@ function newReleaseWrites(versionSchema: string, sync: TableSync): string {
 function oldWriter(schema: string, sync: TableSync): string {
   const marker = `NEW.${ident(MARKER_COLUMN)} := 'o';`;
   const whole = `TG_OP = 'INSERT' OR OLD.${ident(MARKER_COLUMN)} IS DISTINCT FROM 'n'`;
-  if (sync.up.length === 0) return `    ${marker}`;
+  if (sync.up.length === 0) return `    IF NOT (${ARRIVED_SYNCED}) THEN ${marker} END IF;`;
   const changes = sync.up.map((a) => {
     const deps = referenced(sync.oldScope, [a]).map((c) => `NEW.${ident(c.physical)} IS DISTINCT FROM OLD.${ident(c.physical)}`);
     return deps.length ? `(${deps.join(' OR ')})` : 'false';
@@ -168,7 +178,9 @@ function oldWriter(schema: string, sync: TableSync): string {
   const some = sync.up
     .map((a, i) => `      IF ${changes[i]} THEN NEW.${ident(a.column)} := (${a.expression}); END IF;`)
     .join('\n');
-  return `    IF ${whole} THEN
+  return `    IF ${ARRIVED_SYNCED} THEN
+      NULL;
+    ELSIF ${whole} THEN
 ${block(declarations, assign(sync.up, false)).replace(/^/gm, '  ')}
       ${marker}
     ELSIF ${changes.filter((c) => c !== 'false').join(' OR ') || 'false'} THEN
