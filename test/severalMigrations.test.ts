@@ -132,4 +132,16 @@ describe('several migrations at once (real PostgreSQL)', () => {
     await midair.rollback('notes');
     await midair.rollback('tags');
   });
+
+  it('drops the previous version schema at the next complete, also when an earlier Midair gave it a view of every table', async () => {
+    // Midair before several migrations at once made a view of every table in a version schema.
+    const setup = await client();
+    await setup.query(`CREATE VIEW public_prices.users AS SELECT * FROM public.users`);
+    const memo = defineMigration({ name: 'memo', operations: [op.addColumn({ table: 'users', column: { name: 'memo', type: 'text' } })] });
+    await midair.start(memo);
+    await midair.verify('memo');
+    expect(await midair.complete('memo')).toMatchObject({ stage: 'complete', droppedVersionSchema: 'public_prices' });
+    const { rows } = await setup.query(`SELECT nspname FROM pg_namespace WHERE nspname = 'public_prices'`);
+    expect(rows).toEqual([]);
+  });
 });

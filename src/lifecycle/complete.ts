@@ -63,7 +63,7 @@ export async function completeMigration(ctx: Context, name?: string, options: Co
     }
     const previous = await lastCompleted(db, settings.schema);
     const dropPrevious = previous && previous.versionSchema !== record.versionSchema ? previous : null;
-    const steps = [...(dropPrevious ? dropVersionSchema(compileRecord(dropPrevious)) : []), ...plan.contract];
+    const steps = [...(dropPrevious ? dropVersionSchema(compileRecord(dropPrevious), dropPrevious.catalog.tables.map((t) => t.name)) : []), ...plan.contract];
     ctx.report.step(`contracting: ${steps.length} catalog-only statements in one transaction`);
     // The changed tables by their final names: the user's trigger functions on them are recompiled.
     const changed = plan.views.filter((v) => plan.sync.some((s) => s.table === v.physical)).map((v) => v.name);

@@ -53,14 +53,16 @@ $midair$`;
 }
 
 /**
- * Removes only what Midair created: the views, then the schema without CASCADE, so a table an
+ * Removes only what Midair created: the views (`olderViews`: those an earlier Midair made of every
+ * table, not just the changed ones), then the schema without CASCADE, so a table an
  * application created there by mistake stops the step with PostgreSQL's list of what depends on it
  * instead of being dropped with its rows.
  */
-export function dropVersionSchema(plan: Plan): Step[] {
+export function dropVersionSchema(plan: Plan, olderViews: string[] = []): Step[] {
   const { versionSchema } = plan;
+  const names = [...new Set([...plan.views.map((v) => v.name), ...plan.hidden, ...olderViews])];
   return [
-    ...[...plan.views.map((v) => v.name), ...plan.hidden].map((name) => ({ sql: `DROP VIEW IF EXISTS ${ident(versionSchema)}.${ident(name)}`, lock: 'none on tables' })),
+    ...names.map((name) => ({ sql: `DROP VIEW IF EXISTS ${ident(versionSchema)}.${ident(name)}`, lock: 'none on tables' })),
     { sql: `DROP SCHEMA IF EXISTS ${ident(versionSchema)}`, lock: 'none on tables' },
   ];
 }
