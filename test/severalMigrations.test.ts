@@ -123,9 +123,9 @@ describe('several migrations at once (real PostgreSQL)', () => {
 
   it('refuses a migration on a table another active migration has claimed, naming it', async () => {
     await midair.start(defineMigration({ name: 'notes', operations: [op.addColumn({ table: 'users', column: { name: 'note', type: 'text' } })] }));
-    await expect(
-      midair.start(defineMigration({ name: 'nick', operations: [op.addColumn({ table: 'users', column: { name: 'nick', type: 'text' } })] })),
-    ).rejects.toThrow(/"users".*"notes"/);
+    const nick = defineMigration({ name: 'nick', operations: [op.addColumn({ table: 'users', column: { name: 'nick', type: 'text' } })] });
+    await expect(midair.plan(nick)).rejects.toThrow(/"users".*"notes"/);
+    await expect(midair.start(nick)).rejects.toThrow(/"users".*"notes"/);
     await midair.start(defineMigration({ name: 'tags', operations: [op.addColumn({ table: 'orders', column: { name: 'tag', type: 'text' } })] }));
     // With two active, a verb without a name does not guess.
     await expect(midair.verify()).rejects.toThrow(/notes.*tags|tags.*notes/);
