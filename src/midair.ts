@@ -16,8 +16,6 @@ import { fromObject, resolveMigration, type LoadedMigration } from './migration/
 import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
-import { claimedTables } from './migration/claims.js';
-import { conflictingClaims, refuseConflicts } from './state/claims.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigrations, type MigrationRecord } from './state/store.js';
@@ -78,9 +76,6 @@ export class Midair {
     const ctx = await this.context();
     const active = (await activeMigrations(ctx.db, ctx.settings.schema)).find((m) => m.name === loaded.migration.name);
     if (active) return compileRecord(active);
-    // Every check start runs, the tables other active migrations claim included.
-    const m = loaded.migration;
-    refuseConflicts(await conflictingClaims(ctx.db, ctx.settings.schema, m.name, claimedTables(m)), m.name);
     return (await compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema))).plan;
   }
 

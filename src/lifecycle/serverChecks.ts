@@ -6,6 +6,8 @@ import { MidairError, MidairRefusal } from '../errors.js';
 import { refuseDependents } from '../catalog/dependents.js';
 import { staleTriggerBodies } from '../catalog/triggerBodies.js';
 import { lastCompleted } from '../state/store.js';
+import { refuseClaimed } from '../state/claims.js';
+import { claimedTables } from '../migration/claims.js';
 import type { Compiled } from '../migration/compile.js';
 import type { Precondition, Probe } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
@@ -18,15 +20,17 @@ import type { Context } from './context.js';
 const SAMPLE_ROWS = 1000;
 
 /**
- * Everything `plan` and `start` check against the server before anything changes, in one
- * transaction that is always rolled back: a check may create a temporary view or table, and an
- * expression may call a function with side effects. Every query with user text carries a
+ * Everything `plan` and `start` check against the server before anything changes: the tables other
+ * active migrations claim, what depends on what contract drops, then the rest in one transaction
+ * that is always rolled back (a check may create a temporary view or table, and an expression may
+ * call a function with side effects). Every query with user text carries a
  * parameter, so the extended protocol refuses a second statement even if one got through.
  * Returns the compiled plan and the catalog completed with what the server said (volatility),
  * which start stores with the migration.
  */
 export async function compileChecked(ctx: Context, loaded: LoadedMigration, catalog: Catalog): Promise<Compiled & { catalog: Catalog }> {
   const source = loaded.file ?? `migration "${loaded.migration.name}"`;
+  await refuseClaimed(ctx.db, catalog.schema, loaded.migration.name, claimedTables(loaded.migration));
   const first = compileLoaded(loaded, catalog);
   const previous = (await lastCompleted(ctx.db, catalog.schema))?.versionSchema ?? null;
   await refuseDependents(ctx.db, catalog.schema, first.dropped, previous, source);

@@ -4,7 +4,7 @@ import type { LoadedMigration } from '../migration/load.js';
 import { move } from '../stages/machine.js';
 import { NEXT_STEP } from '../stages/stage.js';
 import { claimedTables } from '../migration/claims.js';
-import { claimTables, conflictingClaims, refuseConflicts } from '../state/claims.js';
+import { claimTables } from '../state/claims.js';
 import { activeMigrations, insertMigration, latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import type { Context } from './context.js';
@@ -34,13 +34,11 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       resumed = false;
       const previous = await latestByName(db, m.name);
       if (previous?.stage === 'complete') throw new MidairRefusal('stage', `migration "${m.name}" is complete already`, 'give the new change a new name');
-      const tables = claimedTables(m);
-      refuseConflicts(await conflictingClaims(db, settings.schema, m.name, tables), m.name);
       const { plan, catalog } = await compileChecked(ctx, loaded, await readCatalog(db, settings.schema));
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
       await runTransaction(db, plan.expand, settings, 'start', async (tx) => {
         const id = await insertMigration(tx, { name: m.name, schema: settings.schema, versionSchema: plan.versionSchema, definition: m, catalog, checksum: loaded.checksum, file: loaded.file });
-        await claimTables(tx, settings.schema, { id, name: m.name }, tables);
+        await claimTables(tx, settings.schema, { id, name: m.name }, claimedTables(m));
       });
       record = (await latestByName(db, m.name))!;
     } else if (record.checksum !== loaded.checksum) {

@@ -6,7 +6,7 @@ import { EVERY_TABLE } from '../migration/claims.js';
 const CLAIM_LOCK = 7_305_114_203;
 
 /** Active migrations that hold a claim on one of `tables` (or on every table, or `tables` is every table). */
-export async function conflictingClaims(db: Queryable, schema: string, migration: string, tables: string[]): Promise<{ table: string; migration: string }[]> {
+async function conflictingClaims(db: Queryable, schema: string, migration: string, tables: string[]): Promise<{ table: string; migration: string }[]> {
   return db.query<{ table: string; migration: string }>(
     `SELECT c.table_name AS table, m.name AS migration FROM midair.table_claims c JOIN midair.migrations m ON m.id = c.migration_id
       WHERE c.schema = $1 AND m.name <> $2 AND (c.table_name = ANY ($3) OR c.table_name = $4 OR $4 = ANY ($3))
@@ -15,7 +15,9 @@ export async function conflictingClaims(db: Queryable, schema: string, migration
   );
 }
 
-export function refuseConflicts(conflicts: { table: string; migration: string }[], migration: string): void {
+/** Refuses a migration that would change a table another active migration has claimed, naming it. */
+export async function refuseClaimed(db: Queryable, schema: string, migration: string, tables: string[]): Promise<void> {
+  const conflicts = await conflictingClaims(db, schema, migration, tables);
   if (conflicts.length === 0) return;
   const named = conflicts.map((c) => (c.table === EVERY_TABLE ? `every table (migration "${c.migration}" runs raw SQL)` : `"${c.table}" (migration "${c.migration}")`));
   throw new MidairRefusal(
@@ -31,7 +33,7 @@ export function refuseConflicts(conflicts: { table: string; migration: string }[
  */
 export async function claimTables(tx: Queryable, schema: string, migration: { id: number; name: string }, tables: string[]): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
-  refuseConflicts(await conflictingClaims(tx, schema, migration.name, tables), migration.name);
+  await refuseClaimed(tx, schema, migration.name, tables);
   await tx.query(
     `INSERT INTO midair.table_claims (schema, table_name, migration_id) SELECT $1, t, $2 FROM unnest($3::text[]) t`,
     [schema, migration.id, tables],
