@@ -1,6 +1,6 @@
 import type { Catalog } from './read.js';
 import type { Queryable } from '../db/executor.js';
-import { tokenize } from '../db/sqlTokens.js';
+import { namesIn } from '../db/sqlTokens.js';
 import type { ViewTable } from '../migration/plan.js';
 
 /** A user's trigger function whose body names a column that is gone after contract. */
@@ -39,7 +39,7 @@ export async function staleTriggerBodies(db: Queryable, catalog: Catalog, views:
     [catalog.schema, tables],
   );
   return triggers.flatMap((t) => {
-    const names = new Set(tokenize(t.source).flatMap((k) => (k.kind === 'word' ? [k.text.toLowerCase()] : k.kind === 'quoted' ? [k.text.slice(1, -1).replaceAll('""', '"')] : [])));
+    const names = namesIn(t.source);
     return gone.filter((g) => g.table === t.table && names.has(g.column)).map((g) => ({ trigger: t.trigger, table: t.table, function: t.function, column: g.column }));
   });
 }

@@ -34,6 +34,15 @@ export function tokenize(sql: string): Token[] {
   return tokens;
 }
 
+/**
+ * The names SQL text refers to, as PostgreSQL's lexer reads them: bare words folded to lower case,
+ * quoted identifiers as written, nothing inside a string literal. A keyword or a function spelled
+ * like a column counts (and so does a word in a comment), which errs on the side of too many.
+ */
+export function namesIn(sql: string): Set<string> {
+  return new Set(tokenize(sql).flatMap((t) => (t.kind === 'word' ? [t.text.toLowerCase()] : t.kind === 'quoted' ? [identifierOf(t)!] : [])));
+}
+
 /** The identifier a word or quoted token names, or null for anything else. */
 function identifierOf(token: Token): string | null {
   if (token.kind === 'quoted') return token.text.slice(1, -1).replaceAll('""', '"');

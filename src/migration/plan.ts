@@ -1,3 +1,5 @@
+import { namesIn } from '../db/sqlTokens.js';
+
 /** What a migration will do, compiled from its operations and the catalog before it started. */
 
 /** One SQL statement, with the lock it takes, so that `midair plan` can show both. */
@@ -52,6 +54,12 @@ export interface NewOnlyColumn {
   physical: string;
   /** What an old-release INSERT leaves in it (NULL or a constant default); absent for a volatile default. */
   insertValue?: string;
+}
+
+/** The columns of a scope that the expressions name (see namesIn for how names are read). */
+export function columnsNamed(scope: ScopeColumn[], expressions: string[]): ScopeColumn[] {
+  const names = new Set(expressions.flatMap((e) => [...namesIn(e)]));
+  return scope.filter((c) => names.has(c.name));
 }
 
 /** The columns that rows existing before start must be given: by backfill, or by their first write. */

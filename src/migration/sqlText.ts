@@ -131,11 +131,6 @@ export function checkExpression(text: string): Token[] {
   return tokens;
 }
 
-/** The names an expression may refer to (identifiers, quoted or not), as PostgreSQL reads them. */
-export function namesIn(text: string): Set<string> {
-  return new Set(tokenize(text).filter((t) => t.kind === 'identifier' || t.kind === 'quoted').map((t) => t.text));
-}
-
 const INTERVAL_FIELDS = ['year', 'month', 'day', 'hour', 'minute', 'second'];
 
 /**

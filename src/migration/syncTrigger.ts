@@ -1,7 +1,6 @@
 import { ident, literal, qualified, shortName } from '../db/sql.js';
-import { namesIn } from './sqlText.js';
 import { ROW_IDENTITY, namedSetting } from './namedColumns.js';
-import { MARKER_COLUMN, filledColumns, type Assignment, type ScopeColumn, type TableSync } from './plan.js';
+import { MARKER_COLUMN, columnsNamed, filledColumns, type Assignment, type ScopeColumn, type TableSync } from './plan.js';
 
 /**
  * The backfill computes the new columns itself, set-wise; this WHEN clause keeps the trigger from
@@ -10,21 +9,12 @@ import { MARKER_COLUMN, filledColumns, type Assignment, type ScopeColumn, type T
 export const SKIP_DURING_BACKFILL = `current_setting('midair.backfill', true) IS DISTINCT FROM 'on'`;
 
 /**
- * The columns of a scope that the expressions name, read as PostgreSQL's lexer reads them (not
- * inside string literals; a function spelled like a column counts, which errs on the safe side).
- */
-function referenced(scope: ScopeColumn[], assignments: Assignment[]): ScopeColumn[] {
-  const names = new Set(assignments.flatMap((a) => [...namesIn(a.expression)]));
-  return scope.filter((c) => names.has(c.name));
-}
-
-/**
  * PL/pgSQL variables named as the expressions see the row, bound to the physical columns. Only
  * referenced columns get one: every initializer is an evaluation on each call, and in an
  * autocommit write each expression is also set up anew per transaction.
  */
 function declare(schema: string, table: string, scope: ScopeColumn[], row: 'NEW' | 'OLD', assignments: Assignment[]): string {
-  return referenced(scope, assignments)
+  return columnsNamed(scope, assignments.map((a) => a.expression))
     .map((c) => `    ${ident(c.name)} ${qualified(schema, table)}.${ident(c.physical)}%TYPE := ${row}.${ident(c.physical)};`)
     .join('\n');
 }
@@ -171,7 +161,7 @@ function oldWriter(schema: string, sync: TableSync): string {
   const whole = `TG_OP = 'INSERT' OR OLD.${ident(MARKER_COLUMN)} IS DISTINCT FROM 'n'`;
   if (sync.up.length === 0) return `    IF NOT (${ARRIVED_SYNCED}) THEN ${marker} END IF;`;
   const changes = sync.up.map((a) => {
-    const deps = referenced(sync.oldScope, [a]).map((c) => `NEW.${ident(c.physical)} IS DISTINCT FROM OLD.${ident(c.physical)}`);
+    const deps = columnsNamed(sync.oldScope, [a.expression]).map((c) => `NEW.${ident(c.physical)} IS DISTINCT FROM OLD.${ident(c.physical)}`);
     return deps.length ? `(${deps.join(' OR ')})` : 'false';
   });
   const declarations = declare(schema, sync.table, sync.oldScope, 'NEW', sync.up);

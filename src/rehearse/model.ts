@@ -4,7 +4,7 @@ import type { Plan, TableSync, ViewTable } from '../migration/plan.js';
 import type { Migration } from '../migration/types.js';
 import type { LedgerTable } from '../workload/ledger.js';
 import type { ColumnFacts } from './columns.js';
-import { referencedNames } from './references.js';
+import { namesIn } from '../db/sqlTokens.js';
 
 interface ShapeColumn {
   name: string;
@@ -134,14 +134,15 @@ export function rehearsalTable(t: { before: CatalogTable; view: ViewTable; sync:
   };
   const unique = (c: ShapeColumn) => facts.get(c.physical)?.unique === true;
   const oldNames = oldShape.columns.map((c) => c.name);
+  const named = (expression: string, names: string[]) => names.filter((n) => namesIn(expression).has(n));
   const newUnique = new Set(newShape.columns.filter(unique).map((c) => c.physical));
   const sensitiveOld = new Set([
     ...oldShape.columns.filter(unique).map((c) => c.name),
-    ...up.filter((a) => !newShapeBuilt || newUnique.has(a.column)).flatMap((a) => referencedNames(a.expression, oldNames)),
+    ...up.filter((a) => !newShapeBuilt || newUnique.has(a.column)).flatMap((a) => named(a.expression, oldNames)),
   ]);
   const sensitiveNew = new Set([
     ...newShape.columns.filter(unique).map((c) => c.name),
-    ...down.filter((a) => sensitiveOld.has(a.column)).flatMap((a) => referencedNames(a.expression, newShape.columns.map((c) => c.name))),
+    ...down.filter((a) => sensitiveOld.has(a.column)).flatMap((a) => named(a.expression, newShape.columns.map((c) => c.name))),
   ]);
   // An old-release write leaves up(row) in a new column and its own value in a column both shapes share.
   const expectedOld = newShape.columns.flatMap((c) => {

@@ -1,8 +1,7 @@
 import { ident } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import type { Context } from '../lifecycle/context.js';
-import { MARKER_COLUMN, filledColumns, type Assignment, type Plan, type TableSync } from '../migration/plan.js';
-import { namesIn } from '../migration/sqlText.js';
+import { MARKER_COLUMN, columnsNamed, filledColumns, type Assignment, type Plan, type TableSync } from '../migration/plan.js';
 import type { MigrationRecord } from '../state/store.js';
 import { keyRangeOf } from '../backfill/run.js';
 import type { Key } from '../backfill/keyRange.js';
@@ -63,8 +62,7 @@ function checksOf(sync: TableSync): Check[] {
     const applies = direction === 'up' ? `${source} IS DISTINCT FROM 'n'` : `${source} = 'n'`;
     const actual = `o.${ident(a.column)}`;
     if (a.volatile) {
-      const names = namesIn(a.expression);
-      const present = from.filter((c) => names.has(c.name)).map((c) => `o.${ident(c.physical)} IS NOT NULL`);
+      const present = columnsNamed(from, [a.expression]).map((c) => `o.${ident(c.physical)} IS NOT NULL`);
       const due = target.nullable ? present.join(' AND ') || 'true' : 'true';
       return { column: target.name, direction, differs: `(${applies} AND ${actual} IS NULL AND ${due})`, actual, expected: 'NULL', volatile: a.volatile };
     }
