@@ -7,9 +7,9 @@ export type Stage = 'expanding' | 'expanded' | 'complete' | 'rolling_back' | 'ro
 /** Stages in which a migration is over; in any other it is its schema's one active migration. */
 export const ENDED_STAGES: readonly Stage[] = ['complete', 'rolled_back'];
 
-/** What to run to move a migration on from each stage, for messages that refuse a command. */
+/** What to run to move a migration on from each stage: `status` shows it, and messages that refuse a command. */
 export const NEXT_STEP: Record<Stage, string> = {
-  expanding: 'run `midair start` again to finish expanding',
+  expanding: 'run `midair start` again to finish expanding, or `midair rollback`',
   expanded: 'run `midair backfill` and `midair verify`, then `midair complete` (or `midair rollback`)',
   complete: 'a complete migration cannot be rolled back: write a new migration that reverses it',
   rolling_back: 'run `midair rollback` to finish rolling back',

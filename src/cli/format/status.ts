@@ -1,11 +1,6 @@
 import type { StatusResult } from '../../lifecycle/status.js';
+import { NEXT_STEP } from '../../stages/stage.js';
 import { formatCount } from './duration.js';
-
-const NEXT: Record<string, string> = {
-  expanding: 'run `midair start` again to finish expanding, or `midair rollback`',
-  expanded: 'backfill, verify, then `midair complete` (or `midair rollback`)',
-  rolling_back: 'run `midair rollback` again to finish rolling back',
-};
 
 export function formatStatus(s: StatusResult, database: string): string {
   const out = [`database: ${database}`, `schema: ${s.schema}`, `latest search_path: ${s.latestSearchPath}`];
@@ -18,7 +13,7 @@ export function formatStatus(s: StatusResult, database: string): string {
     if (a.backfill.length === 0) out.push('  backfill: not run yet');
     const v = a.lastVerification;
     out.push(v ? `  last verify: ${v.at}: ${formatCount(v.rowsChecked)} rows, ${formatCount(v.mismatches)} mismatches, ${formatCount(v.unsynced)} not backfilled` : '  last verify: never');
-    if (NEXT[a.stage]) out.push(`  next: ${NEXT[a.stage]}`);
+    out.push(`  next: ${NEXT_STEP[a.stage]}`);
   }
   if (s.migrations.length) {
     out.push('history:');

@@ -3,17 +3,12 @@ import type { Queryable } from '../../db/executor.js';
 import { MidairRefusal } from '../../errors.js';
 import { MARKER_COLUMN, type Plan } from '../../migration/plan.js';
 import type { Migration } from '../../migration/types.js';
+import { claimedTables } from '../../migration/claims.js';
 import type { Gate } from '../gate.js';
 
-/** The existing tables a migration changes, by their names before it started. */
+/** The existing tables a migration changes, by their names before it started (claims hold both names of a renamed table). */
 function touchedTables(definition: Migration, plan: Plan, before: Catalog): CatalogTable[] {
-  const physical = (name: string) => plan.views.find((v) => v.name === name)?.physical ?? name;
-  const names = new Set(plan.sync.map((s) => s.table));
-  for (const o of definition.operations) {
-    if ('table' in o) names.add(physical(o.table));
-    if (o.kind === 'dropTable') names.add(physical(o.name));
-    if (o.kind === 'renameTable') names.add(physical(o.from));
-  }
+  const names = new Set([...plan.sync.map((s) => s.table), ...claimedTables(definition)]);
   return before.tables.filter((t) => names.has(t.name));
 }
 
