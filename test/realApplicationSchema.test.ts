@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
 import { ident } from '../src/db/sql.js';
-import { SERVER_URL, freshDatabase } from './support/databases.js';
+import { dropRole, freshDatabase } from './support/databases.js';
 import { catalogSnapshot, schemaDump } from './support/snapshot.js';
 import { WriteLoop } from './support/writeLoop.js';
 
@@ -128,11 +128,28 @@ describe.each(['complete', 'rollback'] as const)('a real application schema, lif
     await Promise.all(clients.map((c) => c.end()));
     await midair?.close();
     await database?.drop();
-    const admin = new pg.Client(SERVER_URL);
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
-    await admin.end();
+    await dropRole(role);
   });
+
+  /**
+   * Upserts and updates of one region's orders (both shapes name the amount alike), each
+   * acknowledged write recorded as the amount the final table must hold.
+   */
+  function ordersWriter(client: pg.Client, region: string, orderIds: number[], amountOf: (i: number) => { written: string; stored: number }): WriteLoop {
+    return new WriteLoop(async (i) => {
+      const id = orderIds[i % orderIds.length]!;
+      const { written, stored } = amountOf(i);
+      const result = i % 2 === 0
+        ? await client.query(
+            `INSERT INTO orders (region, id, "accountId", amount) VALUES ($4, $1, $2, $3)
+             ON CONFLICT (region, id) DO UPDATE SET amount = excluded.amount`,
+            [id, 1 + (i % 2000), written, region])
+        : await client.query(`UPDATE orders SET amount = $2 WHERE region = $3 AND id = $1`, [id, written, region]);
+      if (result.rowCount !== 1) return false;
+      orders.set(`${region}:${id}`, stored);
+      return true;
+    });
+  }
 
   /** The old release: plain tables, old names, amounts as text. */
   function oldReleaseWriters(accountsClient: pg.Client, ordersClient: pg.Client): WriteLoop[] {
@@ -152,19 +169,9 @@ describe.each(['complete', 'rollback'] as const)('a real application schema, lif
         accounts.set(id, { displayName: `Old ${i}`, email: email.toLowerCase(), emailDomain: `mail${i % 3}.example` });
         return true;
       }),
-      new WriteLoop(async (i) => {
-        const id = orderIds[i % orderIds.length]!;
+      ordersWriter(ordersClient, 'eu', orderIds, (i) => {
         const [units, tenths] = [i % 500, i % 10];
-        const amount = `${units}.${tenths}4`;
-        const result = i % 2 === 0
-          ? await ordersClient.query(
-              `INSERT INTO orders (region, id, "accountId", amount) VALUES ('eu', $1, $2, $3)
-               ON CONFLICT (region, id) DO UPDATE SET amount = excluded.amount`,
-              [id, 1 + (i % 2000), amount])
-          : await ordersClient.query(`UPDATE orders SET amount = $2 WHERE region = 'eu' AND id = $1`, [id, amount]);
-        if (result.rowCount !== 1) return false;
-        orders.set(`eu:${id}`, units + tenths / 10);
-        return true;
+        return { written: `${units}.${tenths}4`, stored: units + tenths / 10 };
       }),
     ];
   }
@@ -188,20 +195,10 @@ describe.each(['complete', 'rollback'] as const)('a real application schema, lif
         accounts.set(id, { displayName: `New ${i}`, email: email.toLowerCase(), emailDomain: domain });
         return true;
       }),
-      new WriteLoop(async (i) => {
-        const id = orderIds[i % orderIds.length]!;
+      ordersWriter(ordersClient, 'us', orderIds, (i) => {
         const [units, tenths, hundredths] = [i % 500, i % 10, [1, 3, 7, 8][i % 4]!];
         // The user's trigger rounds to tenths what the new release writes in hundredths.
-        const amount = `${units}.${tenths}${hundredths}`;
-        const result = i % 2 === 0
-          ? await ordersClient.query(
-              `INSERT INTO orders (region, id, "accountId", amount) VALUES ('us', $1, $2, $3)
-               ON CONFLICT (region, id) DO UPDATE SET amount = excluded.amount`,
-              [id, 1 + (i % 2000), amount])
-          : await ordersClient.query(`UPDATE orders SET amount = $2 WHERE region = 'us' AND id = $1`, [id, amount]);
-        if (result.rowCount !== 1) return false;
-        orders.set(`us:${id}`, units + (tenths + (hundredths >= 5 ? 1 : 0)) / 10);
-        return true;
+        return { written: `${units}.${tenths}${hundredths}`, stored: units + (tenths + (hundredths >= 5 ? 1 : 0)) / 10 };
       }),
     ];
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
 import { compile } from '../src/migration/compile.js';
-import { SERVER_URL, freshDatabase } from './support/databases.js';
+import { dropRole, freshDatabase } from './support/databases.js';
 
 /**
  * Row-level security holds on every path: a non-owner application role sees and writes only its
@@ -49,10 +49,7 @@ describe('row-level security through the version schema (real PostgreSQL)', () =
     await app?.end();
     await midair?.close();
     await database?.drop();
-    const admin = new pg.Client(SERVER_URL);
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
-    await admin.end();
+    await dropRole(role);
   });
 
   it('backfills and verifies every row, including those no policy shows the application', async () => {

@@ -31,6 +31,17 @@ export async function freshDatabase(label: string): Promise<{ url: string; name:
   };
 }
 
+/** Drops a login role a test made (roles are the server's, not a database's: name them by process). */
+export async function dropRole(role: string): Promise<void> {
+  const admin = new pg.Client(SERVER_URL);
+  await admin.connect();
+  try {
+    await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** A temporary folder, removed by the returned function. */
 export function tempDir(label: string): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), `midair-${label}-`));
