@@ -1,4 +1,5 @@
 import type { CatalogConstraint, CatalogIndex } from '../catalog/read.js';
+import { validateStep } from './constraints.js';
 import { ident, qualified, shortName } from '../db/sql.js';
 import { buildIndex, uniqueConstraintFromIndex } from './indexBuild.js';
 import { renameColumnReferences, tokenize } from '../db/sqlTokens.js';
@@ -103,7 +104,7 @@ function carryConstraint(c: Compiler, table: TableShape, constraint: CatalogCons
     lock: constraint.kind === 'foreignKey' ? 'SHARE ROW EXCLUSIVE on both tables, catalog only' : 'ACCESS EXCLUSIVE, catalog only',
   });
   // A constraint the user left NOT VALID stays so: its old rows were never checked.
-  if (constraint.validated) c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(copy)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+  if (constraint.validated) c.plan.validate.push(validateStep(t, copy));
   c.plan.contract.push({ sql: `ALTER TABLE ${t} RENAME CONSTRAINT ${ident(copy)} TO ${ident(constraint.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
 }
 

@@ -1,5 +1,6 @@
 import { ident, literal, shortName } from '../db/sql.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
+import type { Step } from '../migration/plan.js';
 import type { ForeignKeyTarget } from '../migration/types.js';
 import { buildIndex, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
 
@@ -22,7 +23,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
     // Not "<table>_<column>_not_null": PostgreSQL 18 gives that name to the NOT NULL constraint of the old column.
     const name = shortName(table.name, column.name, 'not_null_check');
     c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${col} IS NOT NULL) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+    c.plan.validate.push(validateStep(t, name));
     c.plan.contract.push(
       { sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, lock: 'ACCESS EXCLUSIVE, no scan (proved by the validated check)' },
       { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
@@ -37,7 +38,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
     const name = names.check ?? shortName(table.name, column.name, 'check');
     if (column.physical === column.name) {
       c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-      c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+      c.plan.validate.push(validateStep(t, name));
     } else {
       // The expression names columns by their final names, which exist only after contract. Until
       // then a function whose parameters carry those names evaluates it over the physical columns,
@@ -49,7 +50,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
         { sql: `CREATE FUNCTION ${fn}(${scope.map((s) => `${ident(s.name)} ${s.type}`).join(', ')}) RETURNS boolean LANGUAGE sql AS $midair$ SELECT (${want.check}) $midair$`, lock: 'none' },
         { sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${fn}(${scope.map((s) => ident(s.physical)).join(', ')})) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' },
       );
-      c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+      c.plan.validate.push(validateStep(t, name));
       c.plan.contract.push(
         { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
         { sql: `DROP FUNCTION ${fn}`, lock: 'none' },
@@ -73,8 +74,13 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
       sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${col}) REFERENCES ${c.q(target.physical)} (${ident(targetColumn.physical)})${onDelete} NOT VALID`,
       lock: `SHARE ROW EXCLUSIVE on ${literal(table.name)} and ${literal(target.name)}, catalog only`,
     });
-    c.plan.validate.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' });
+    c.plan.validate.push(validateStep(t, name));
   }
+}
+
+/** Validates a constraint added NOT VALID, online: it scans the table while reads and writes go on. */
+export function validateStep(t: string, name: string): Step {
+  return { sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' };
 }
 
 /** A default is applied in ADD COLUMN only when it is a constant: a volatile one would rewrite the table. */
