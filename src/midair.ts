@@ -16,6 +16,7 @@ import { fromObject, resolveMigration, type LoadedMigration } from './migration/
 import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
+import type { Work } from './stages/stage.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigrations, type MigrationRecord } from './state/store.js';
@@ -57,7 +58,7 @@ export class Midair {
   }
 
   /** The migration named, or the only active one, if its stage allows the work. */
-  private async active(ctx: Context, work: Parameters<typeof requireStageFor>[0], name?: string): Promise<MigrationRecord> {
+  private async active(ctx: Context, work: Work, name?: string): Promise<MigrationRecord> {
     const record = await activeTarget(ctx.db, ctx.settings.schema, name);
     requireStageFor(work, record);
     return record;

@@ -7,7 +7,7 @@ import type { Gate } from './gate.js';
 import { driftGate } from './gates/drift.js';
 import { syncedGate } from './gates/synced.js';
 import { verifiedGate } from './gates/verified.js';
-import { ENDED_STAGES, NEXT_STEP, WORK_ALLOWED, type Stage } from './stage.js';
+import { ENDED_STAGES, NEXT_STEP, WORK_ALLOWED, type Stage, type Work } from './stage.js';
 
 export interface Transition {
   from: Stage;
@@ -96,7 +96,7 @@ export function describeForced(forced: NonNullable<Passage['forced']>): string {
 }
 
 /** Refuses work (backfill, verify, pause) that the migration's stage does not allow. */
-export function requireStageFor(work: keyof typeof WORK_ALLOWED, record: MigrationRecord): void {
+export function requireStageFor(work: Work, record: MigrationRecord): void {
   if (!WORK_ALLOWED[work].includes(record.stage)) {
     throw new MidairRefusal('stage', `migration "${record.name}" is ${record.stage}, so \`${work}\` cannot run now`, NEXT_STEP[record.stage]);
   }

@@ -16,8 +16,11 @@ export const NEXT_STEP: Record<Stage, string> = {
   rolled_back: 'start it again with `midair start <migration>`',
 };
 
-/** The work a migration's stage allows besides moving it (the stages that do not allow it refuse). */
-export const WORK_ALLOWED: Record<'backfill' | 'verify' | 'pause or resume backfill', readonly Stage[]> = {
+/** Work on a migration besides moving it. */
+export type Work = 'backfill' | 'verify' | 'pause or resume backfill';
+
+/** The stages that allow each kind of work (the others refuse it). */
+export const WORK_ALLOWED: Record<Work, readonly Stage[]> = {
   backfill: ['expanded'],
   verify: ['expanded'],
   'pause or resume backfill': ['expanded'],
