@@ -9,7 +9,7 @@ import { lastCompleted } from '../state/store.js';
 import { refuseClaimed } from '../state/claims.js';
 import { claimedTables } from '../migration/claims.js';
 import type { Compiled } from '../migration/compile.js';
-import type { Precondition, Probe } from '../migration/compiler.js';
+import { operationLabel, type Precondition, type Probe } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
 import { filledColumns, type Assignment, type Plan, type TableSync } from '../migration/plan.js';
 import type { Migration } from '../migration/types.js';
@@ -90,7 +90,7 @@ async function attempt(tx: Queryable, fn: () => Promise<unknown>): Promise<Error
 async function checkTypes(tx: Queryable, migration: Migration, source: string): Promise<void> {
   const named: { where: string; field: string; type: string }[] = [];
   migration.operations.forEach((o, i) => {
-    const where = `operation ${i + 1} (${o.kind})`;
+    const where = operationLabel(i, o.kind);
     if (o.kind === 'addColumn') named.push({ where, field: 'column.type', type: o.column.type });
     if (o.kind === 'alterColumn' && o.type !== undefined) named.push({ where, field: 'type', type: o.type });
     if (o.kind === 'createTable') o.columns.forEach((c, k) => named.push({ where, field: `columns.${k}.type`, type: c.type }));
@@ -156,7 +156,7 @@ async function checkDeclarations(tx: Queryable, migration: Migration, plan: Plan
     if (expression && row) checks.push({ where, field, sql: `SELECT FROM ${row} WHERE (${expression}) LIMIT $1` });
   };
   migration.operations.forEach((o, i) => {
-    const where = `operation ${i + 1} (${o.kind})`;
+    const where = operationLabel(i, o.kind);
     if (o.kind === 'addColumn') {
       defaultOf(where, 'column.default', o.column.default, o.column.type);
       condition(where, 'column.check', o.column.check, rowOf(o.table, 'name'));

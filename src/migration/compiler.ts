@@ -29,6 +29,11 @@ export interface TableShape {
   before?: CatalogTable;
 }
 
+/** How messages name an operation: "operation 2 (addColumn)". */
+export function operationLabel(index: number, kind: string): string {
+  return `operation ${index + 1} (${kind})`;
+}
+
 /**
  * A check run against the data before anything changes, so that start refuses up front instead of
  * failing half-way through an online build. `sql` selects one text column, `example`, per row (or
@@ -95,7 +100,7 @@ export class Compiler {
 
   /** Where the current operation is, for messages: "operation 2 (addColumn)". */
   get where(): string {
-    return `operation ${this.current.index + 1} (${this.current.kind})`;
+    return operationLabel(this.current.index, this.current.kind);
   }
 
   fail(message: string, hint?: string): never {
