@@ -18,6 +18,29 @@ export interface MidairConfig {
     /** Time one batch should take. Default 100. */
     targetBatchMs?: number;
   };
+  /** Moving traffic (docs/client.md): the application client's sampling, and the bounds of gates and guards. */
+  traffic?: TrafficConfig;
+}
+
+export interface TrafficConfig {
+  /** Share (0-1) of reads in shadow and live that also read the other shape and compare. Default 1. */
+  shadowSample?: number;
+  /** Compares needed in shadow before `advance ... live`. Default 1000. */
+  minShadowCompares?: number;
+  /** Highest mismatch rate (mismatches / compares) of a window that gates and guards accept. Default 0.001. */
+  maxMismatchRate?: number;
+  /** Highest error rate (errors / calls) of the new shape in a window. Default 0.01. */
+  maxErrorRate?: number;
+  /** Highest p99 latency of the new shape relative to the old one's in a window. Default 2. */
+  maxP99Ratio?: number;
+  /** The window that ramp gates and guards judge, in seconds. Default 300. */
+  windowSeconds?: number;
+  /** Fewest calls of a side in a window for guards to judge its rates at all. Default 100. */
+  minWindowCalls?: number;
+  /** Time at a ramp step (and at 100% before rampdown) before the next step, in seconds. Default 600. */
+  minSoakSeconds?: number;
+  /** Time no instance may have used the old shape before rampdown completes, in seconds. Default 900. */
+  oldUnusedSeconds?: number;
 }
 
 export function defineConfig(config: MidairConfig): MidairConfig {

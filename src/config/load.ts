@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { MidairError } from '../errors.js';
 import { importDefault } from '../importDefault.js';
-import type { MidairConfig } from './define.js';
+import type { MidairConfig, TrafficConfig } from './define.js';
 
 export interface ResolvedConfig {
   /** Connection URL, or null for the embedded database. */
@@ -17,7 +17,20 @@ export interface ResolvedConfig {
   embeddedDir: string;
   batchSize: number;
   targetBatchMs: number;
+  traffic: Required<TrafficConfig>;
 }
+
+export const TRAFFIC_DEFAULTS: Required<TrafficConfig> = {
+  shadowSample: 1,
+  minShadowCompares: 1000,
+  maxMismatchRate: 0.001,
+  maxErrorRate: 0.01,
+  maxP99Ratio: 2,
+  windowSeconds: 300,
+  minWindowCalls: 100,
+  minSoakSeconds: 600,
+  oldUnusedSeconds: 900,
+};
 
 const positive = z.number().int().positive();
 const configSchema = z.strictObject({
@@ -28,6 +41,17 @@ const configSchema = z.strictObject({
   lockRetries: z.number().int().min(0).optional(),
   embeddedDir: z.string().min(1).optional(),
   backfill: z.strictObject({ batchSize: positive.optional(), targetBatchMs: positive.optional() }).optional(),
+  traffic: z.strictObject({
+    shadowSample: z.number().min(0).max(1).optional(),
+    minShadowCompares: z.number().int().min(0).optional(),
+    maxMismatchRate: z.number().min(0).max(1).optional(),
+    maxErrorRate: z.number().min(0).max(1).optional(),
+    maxP99Ratio: z.number().positive().optional(),
+    windowSeconds: positive.optional(),
+    minWindowCalls: z.number().int().min(0).optional(),
+    minSoakSeconds: z.number().min(0).optional(),
+    oldUnusedSeconds: z.number().min(0).optional(),
+  }).optional(),
 });
 
 const CONFIG_FILES = ['midair.config.ts', 'midair.config.mts', 'midair.config.js', 'midair.config.mjs'];
@@ -64,6 +88,7 @@ export function resolveConfig(config: MidairConfig, options: { baseDir: string; 
     embeddedDir: resolve(options.baseDir, config.embeddedDir ?? join('.midair', 'db')),
     batchSize: config.backfill?.batchSize ?? 1000,
     targetBatchMs: config.backfill?.targetBatchMs ?? 100,
+    traffic: { ...TRAFFIC_DEFAULTS, ...config.traffic },
   };
 }
 

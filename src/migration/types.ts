@@ -123,5 +123,11 @@ export type Operation =
 export interface Migration {
   name: string;
   description?: string;
+  /**
+   * Lazy (user-driven) migration: the new shape may be used before any backfill. A row not yet
+   * migrated is upcast on read, a write through either shape migrates it, and `midair backfill`
+   * moves the rest when the team chooses. See docs/lazy.md.
+   */
+  lazy?: boolean;
   operations: Operation[];
 }

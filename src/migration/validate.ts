@@ -70,6 +70,7 @@ const operation = z.discriminatedUnion('kind', [
 const migration = z.strictObject({
   name: z.string().regex(/^[a-z0-9_]{1,40}$/, 'use 1 to 40 lower-case letters, digits or underscores (it names a schema)'),
   description: z.string().optional(),
+  lazy: z.boolean().optional(),
   operations: z.array(operation).min(1, 'a migration needs at least one operation'),
 });
 

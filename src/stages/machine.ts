@@ -7,6 +7,7 @@ import type { Gate } from './gate.js';
 import { driftGate } from './gates/drift.js';
 import { syncedGate } from './gates/synced.js';
 import { verifiedGate } from './gates/verified.js';
+import { notifyRouting } from './routing.js';
 import { ENDED_STAGES, NEXT_STEP, WORK_ALLOWED, type Stage, type Work } from './stage.js';
 
 export interface Transition {
@@ -24,6 +25,9 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'expanded', to: 'complete', action: 'complete', gates: [syncedGate, verifiedGate, driftGate('complete')] },
   { from: 'expanding', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
   { from: 'expanded', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
+  { from: 'shadow', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
+  { from: 'live', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
+  { from: 'rampdown', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
   { from: 'rolling_back', to: 'rolled_back', action: 'rolled back', gates: [] },
 ];
 
@@ -65,7 +69,8 @@ export async function gate(db: Queryable, record: MigrationRecord, plan: Plan, t
 /**
  * Moves a migration, inside the transaction `tx` that carries the move's own work: updates its row
  * WHERE stage = from, which must match exactly one row (else another operator moved it first and
- * this move is refused, rolling the transaction back), and writes the audit row.
+ * this move is refused, rolling the transaction back), writes the audit row and notifies the
+ * application clients (they see the move when it commits).
  */
 export async function advance(tx: Queryable, record: MigrationRecord, passage: Passage, details: Record<string, unknown> = {}): Promise<void> {
   const { from, to, action } = passage.transition;
@@ -80,6 +85,7 @@ export async function advance(tx: Queryable, record: MigrationRecord, passage: P
   }
   if (ended) await releaseClaims(tx, record.id);
   await audit(tx, { action, migration: record.name, fromStage: from, toStage: to, details: passage.forced ? { ...details, forced: passage.forced } : details });
+  await notifyRouting(tx, record.name);
   record.stage = to;
 }
 

@@ -85,6 +85,77 @@ const UPGRADES: string[] = [
     RAISE EXCEPTION 'relation "%" does not exist in the new shape', relation USING ERRCODE = 'undefined_table', DETAIL = reason;
   END $$;
   `,
+  // Moving traffic: the ramp, the kill switch and canary sets that application clients route by,
+  // and the evidence they report (metrics, mismatches, instances). See src/client/ and docs/client.md.
+  `
+  ALTER TABLE midair.migrations
+    -- The share of records (by key bucket, 0-100) routed to the new shape while live.
+    ADD COLUMN ramp_percent numeric(5, 2) NOT NULL DEFAULT 0 CHECK (ramp_percent BETWEEN 0 AND 100),
+    ADD COLUMN ramp_changed_at timestamptz NOT NULL DEFAULT now(),
+    -- While set ({by, reason, at, auto}), every record of every instance goes to the old shape.
+    ADD COLUMN killed jsonb;
+  CREATE TABLE midair.canary_keys (
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    set_name text NOT NULL,
+    key text NOT NULL,
+    added_by text NOT NULL,
+    added_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (migration_id, set_name, key)
+  );
+  -- One row per application instance and migration it routes; refreshed by every flush.
+  CREATE TABLE midair.client_instances (
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    instance_id text NOT NULL,
+    service text NOT NULL,
+    stage text NOT NULL,
+    ramp_percent numeric(5, 2) NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    last_seen timestamptz NOT NULL DEFAULT now(),
+    -- The last time this instance served a read or write from the old shape.
+    old_used_at timestamptz,
+    PRIMARY KEY (migration_id, instance_id)
+  );
+  -- Counters of one instance, migration, side and kind over one short bucket of time.
+  CREATE TABLE midair.client_metrics (
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    instance_id text NOT NULL,
+    bucket_start timestamptz NOT NULL,
+    stage text NOT NULL,
+    side text NOT NULL CHECK (side IN ('old', 'new')),
+    -- read, write: calls served (returned to the caller or not); compare: comparisons of the two sides.
+    kind text NOT NULL CHECK (kind IN ('read', 'write', 'compare')),
+    calls bigint NOT NULL DEFAULT 0,
+    errors bigint NOT NULL DEFAULT 0,
+    mismatches bigint NOT NULL DEFAULT 0,
+    -- Sparse latency histogram, bucket index -> count (src/client/histogram.ts).
+    latency jsonb NOT NULL DEFAULT '{}',
+    PRIMARY KEY (migration_id, instance_id, bucket_start, side, kind)
+  );
+  CREATE INDEX client_metrics_recent ON midair.client_metrics (migration_id, bucket_start);
+  -- The first mismatches of each migration (capped by the client), values after the redact hook.
+  CREATE TABLE midair.client_mismatches (
+    id bigserial PRIMARY KEY,
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    at timestamptz NOT NULL DEFAULT now(),
+    instance_id text NOT NULL,
+    stage text NOT NULL,
+    key text NOT NULL,
+    old_value jsonb,
+    new_value jsonb,
+    -- A/A runs compare the old side with itself: their mismatches measure noise.
+    aa boolean NOT NULL DEFAULT false
+  );
+  CREATE INDEX client_mismatches_by_migration ON midair.client_mismatches (migration_id, id);
+  -- Lazy migrations: how many rows had moved at a point in time, for the natural rate per day.
+  CREATE TABLE midair.lazy_progress (
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    at timestamptz NOT NULL DEFAULT now(),
+    table_name text NOT NULL,
+    migrated bigint NOT NULL,
+    total bigint NOT NULL,
+    PRIMARY KEY (migration_id, table_name, at)
+  );
+  `,
 ];
 
 // Any fixed 64-bit number; shared by every Midair process on the database.

@@ -20,10 +20,24 @@ export interface MigrationRecord {
   startedAt: string;
   stageChangedAt: string;
   endedAt: string | null;
+  /** The share of records routed to the new shape while live (0-100). */
+  rampPercent: number;
+  rampChangedAt: string;
+  /** Set while the kill switch holds: every record goes to the old shape until `midair advance`. */
+  killed: Killed | null;
+}
+
+/** Who pulled the kill switch and why; `auto` names the guard that pulled it by itself. */
+export interface Killed {
+  by: string;
+  reason: string;
+  at: string;
+  auto?: string;
 }
 
 const COLUMNS = `id::int AS id, name, schema, version_schema AS "versionSchema", stage, definition, catalog, checksum, file,
-  started_at::text AS "startedAt", stage_changed_at::text AS "stageChangedAt", ended_at::text AS "endedAt"`;
+  started_at::text AS "startedAt", stage_changed_at::text AS "stageChangedAt", ended_at::text AS "endedAt",
+  ramp_percent::float8 AS "rampPercent", ramp_changed_at::text AS "rampChangedAt", killed`;
 
 export function actor(): string {
   let user = 'unknown';
