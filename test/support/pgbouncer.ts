@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, constants, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -9,10 +9,6 @@ import { SERVER_URL, tempDir } from './databases.js';
 export interface PgBouncer {
   /** Connect here instead of to the server: postgres://<user>@127.0.0.1:<port>/<database>. */
   url: string;
-  /** `pgbouncer --version`'s first line. */
-  version: string;
-  /** The pgbouncer.ini it runs with. */
-  config: string;
   stop: () => Promise<void>;
 }
 
@@ -98,7 +94,11 @@ async function acceptsQueries(url: string): Promise<boolean> {
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+  // A process that could not be spawned reports 'error' and may never report 'exit'.
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
 }
 
 /** Polls until PgBouncer serves a query; fails with its log if it exits or the deadline passes. */
@@ -117,7 +117,6 @@ async function waitUntilReady(child: ChildProcess, url: string, log: () => strin
 /** Starts a PgBouncer for `database` on a free port; call stop() (afterAll) once its clients are closed. */
 export async function startPgBouncer(database: string, options: PgBouncerOptions = {}): Promise<PgBouncer> {
   const binary = findPgBouncer();
-  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
   const user = decodeURIComponent(new URL(SERVER_URL).username) || 'postgres';
   const dir = tempDir('pgbouncer');
   // When it runs as another user, that user must read the files.
@@ -127,12 +126,12 @@ export async function startPgBouncer(database: string, options: PgBouncerOptions
   const runAs = process.getuid?.() === 0 ? ['-u', UNPRIVILEGED_USER] : [];
 
   const port = await freePort();
-  const config = configText(database, port, authFile, options.poolSize ?? 2);
   const configFile = join(dir.path, 'pgbouncer.ini');
-  writeFileSync(configFile, config, { mode: 0o644 });
+  writeFileSync(configFile, configText(database, port, authFile, options.poolSize ?? 2), { mode: 0o644 });
   const child = spawn(binary, [...runAs, configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.on('error', (error) => (log += `${error.message}\n`));
   const url = `postgres://${encodeURIComponent(user)}@127.0.0.1:${port}/${database}`;
   const stop = async () => {
     // SIGTERM is PgBouncer's immediate shutdown (SIGINT would wait for clients to leave).
@@ -146,5 +145,5 @@ export async function startPgBouncer(database: string, options: PgBouncerOptions
     await stop();
     throw error;
   }
-  return { url, version, config, stop };
+  return { url, stop };
 }
