@@ -78,7 +78,7 @@ export interface GateOptions {
 }
 
 /** The ramp a move sets: moves into the traffic stages set one (and release the kill switch), the others keep it. */
-function rampOf(record: MigrationRecord, to: Stage, percent: number | undefined): number | null {
+export function rampOf(record: MigrationRecord, to: Stage, percent: number | undefined): number | null {
   if (percent !== undefined && to !== 'live') {
     throw new MidairError(`--percent applies to a move to live, not to ${to}`, `leave --percent out, or ramp a live migration with \`midair ramp ${record.name} <percent>\``);
   }
