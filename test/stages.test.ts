@@ -86,7 +86,7 @@ describe('the stage machine refuses what would be wrong (real PostgreSQL)', () =
     // Rows written with the triggers bypassed; the next backfill brings them in line, after the verification.
     await target.db.exec(`SET session_replication_role = replica; UPDATE items SET price = (id + 1000)::text, _midair_source = NULL WHERE id <= 10; SET session_replication_role = origin`);
     await midair.backfill();
-    await refusedUnchanged(() => midair.complete(), 'unverified', /the last verification of migration "price_cents" \(.+\) is older than its last backfill progress or stage change/);
+    await refusedUnchanged(() => midair.complete(), 'unverified', /the last verification of migration "price_cents" \(.+\) is older than its last backfill progress or the end of its expand/);
     expect(await midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0, rowsChecked: 300 });
     expect(await midair.complete()).toMatchObject({ stage: 'complete' });
   });
