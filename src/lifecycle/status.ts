@@ -24,7 +24,7 @@ export interface TrafficStatus {
   canary: Record<string, number>;
   /** Most recently seen first. */
   instances: InstanceStatus[];
-  /** The clients' reports over the last traffic.windowSeconds (any stage). */
+  /** The clients' reports over the last traffic.windowSeconds, in the current stage. */
   window: Evidence;
 }
 
@@ -74,7 +74,7 @@ async function trafficStatus(db: Queryable, m: MigrationRecord, bounds: TrafficB
     killed: m.killed,
     canary: Object.fromEntries(sets.map((s) => [s.set, s.n])),
     instances,
-    window: await readEvidence(db, m.id, { windowSeconds: bounds.windowSeconds }),
+    window: await readEvidence(db, m.id, { windowSeconds: bounds.windowSeconds, stage: m.stage }),
   };
 }
 

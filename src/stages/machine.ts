@@ -27,7 +27,7 @@ export interface Transition {
 }
 
 /** The gates of a step up of the ramp (`midair ramp`, and resuming live at a percentage after a kill). */
-export const RAMP_GATES: readonly Gate[] = [rampWindowGate, soakGate('step up')];
+export const RAMP_GATES: readonly Gate[] = [soakGate('step up'), rampWindowGate];
 
 const COMPLETE_GATES: Gate[] = [syncedGate, verifiedGate, driftGate('complete')];
 
