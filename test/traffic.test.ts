@@ -1,32 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config/load.js';
-import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
-import { silentReporter } from '../src/lifecycle/context.js';
-import { defineMigration, Midair, MidairError, MidairRefusal, op, type TrafficConfig } from '../src/index.js';
-import { freshDatabase } from './support/databases.js';
-import { aaCompares, compares, reportMetrics, soakedFor } from './support/trafficEvidence.js';
+import { defineMigration, Midair, MidairError, MidairRefusal } from '../src/index.js';
+import { aaCompares, compares, openTrafficDatabase, PRICE_CENTS, reportMetrics, soakedFor, TEST_BOUNDS } from './support/trafficEvidence.js';
 
-const ITEMS = `CREATE TABLE items (id integer PRIMARY KEY, price text NOT NULL, note text);
-INSERT INTO items SELECT g, g::text, 'n' || g FROM generate_series(1, 300) g;`;
-
-const cents = defineMigration({
-  name: 'price_cents',
-  operations: [op.alterColumn({ table: 'items', column: 'price', type: 'integer', up: 'price::integer', down: 'price::text' })],
-});
-
-export const BOUNDS: Required<TrafficConfig> = {
-  shadowSample: 1,
-  minShadowCompares: 100,
-  maxMismatchRate: 0.01,
-  maxErrorRate: 0.02,
-  maxP99Ratio: 2,
-  windowSeconds: 60,
-  minWindowCalls: 50,
-  minSoakSeconds: 600,
-  oldUnusedSeconds: 900,
-};
 
 /** The error a promise rejects with (fails the test if it resolves). */
 async function failure<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
@@ -36,7 +13,7 @@ async function failure<T extends Error>(promise: Promise<unknown>, type: new (..
 }
 
 describe('moving traffic: stages, gates, ramp and the kill switch (real PostgreSQL)', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let fixture: Awaited<ReturnType<typeof openTrafficDatabase>>;
   let db: Executor;
   let midair: Midair;
   let id: number;
@@ -63,21 +40,14 @@ describe('moving traffic: stages, gates, ramp and the kill switch (real PostgreS
   }
 
   beforeAll(async () => {
-    database = await freshDatabase('traffic');
-    db = await connect({ database: database.url, embeddedDir: '', applicationName: 'midair-test' });
+    fixture = await openTrafficDatabase('traffic', TEST_BOUNDS);
+    db = fixture.db;
   });
   afterAll(async () => {
-    await db?.close();
-    await database?.drop();
+    await fixture?.close();
   });
   beforeEach(async () => {
-    await db.exec(`DROP SCHEMA IF EXISTS midair CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;`);
-    for (const { name } of await db.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'public_%'`)) await db.exec(`DROP SCHEMA "${name}" CASCADE`);
-    await db.exec(ITEMS);
-    const settings = { ...resolveConfig({}, { baseDir: process.cwd(), database: database.url, env: {} }), traffic: BOUNDS };
-    midair = new Midair(db, settings, silentReporter);
-    await midair.start(cents);
-    id = (await db.query<{ id: number }>(`SELECT id::int AS id FROM midair.migrations`))[0]!.id;
+    ({ midair, id } = await fixture.reset());
   });
 
   it('goes expanded → shadow → live → ramp → rampdown → complete on one verification, each move audited', async () => {
@@ -109,7 +79,7 @@ describe('moving traffic: stages, gates, ramp and the kill switch (real PostgreS
 
   it('to shadow: a lazy migration needs no backfill first (rows not migrated yet are upcast on read)', async () => {
     await midair.rollback('price_cents');
-    await midair.start(defineMigration({ ...cents, name: 'price_cents_lazy', lazy: true }));
+    await midair.start(defineMigration({ ...PRICE_CENTS, name: 'price_cents_lazy', lazy: true }));
     expect(await midair.advance('price_cents_lazy', 'shadow')).toMatchObject({ from: 'expanded', stage: 'shadow' });
     expect((await midair.gates('price_cents_lazy')).moves.map((m) => [m.to, m.open, m.gates.map((g) => g.name)])).toEqual([['live', false, ['verified', 'shadow compares']]]);
   });
@@ -202,7 +172,7 @@ describe('moving traffic: stages, gates, ramp and the kill switch (real PostgreS
 
   it('the kill switch: ramp to 0 with who and why, notified; holds until advance to the current stage, which resumes through the ramp gates', async () => {
     await toLive(40);
-    const client = new pg.Client(database.url);
+    const client = new pg.Client(fixture.url);
     await client.connect();
     const heard: string[] = [];
     client.on('notification', (n) => heard.push(n.payload ?? ''));
