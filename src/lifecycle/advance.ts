@@ -1,5 +1,6 @@
 import { MidairError } from '../errors.js';
 import { advance, describeForced, gate, type Force } from '../stages/machine.js';
+import { rampPercentOf } from '../stages/percent.js';
 import type { Stage } from '../stages/stage.js';
 import { activeTarget } from '../stages/target.js';
 import { withOperatorLock } from '../state/operatorLock.js';
@@ -13,8 +14,8 @@ export const ADVANCE_STAGES = ['shadow', 'live', 'rampdown', 'complete'] as cons
 export type AdvanceStage = (typeof ADVANCE_STAGES)[number];
 
 export interface AdvanceOptions {
-  /** The ramp percentage of a move to live (default 0). */
-  percent?: number;
+  /** The ramp percentage of a move to live (default 0), 0 to 100. */
+  percent?: number | string;
   force?: Force;
 }
 
@@ -45,8 +46,9 @@ function stageOf(value: string, migration: string): AdvanceStage {
 export async function advanceMigration(ctx: Context, name: string, toValue: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
   const { db, settings } = ctx;
   const to = stageOf(toValue, name);
+  const percent = options.percent === undefined ? undefined : rampPercentOf(options.percent, name);
   if (to === 'complete') {
-    if (options.percent !== undefined) throw new MidairError('--percent applies to a move to live, not to complete', 'leave --percent out');
+    if (percent !== undefined) throw new MidairError('--percent applies to a move to live, not to complete', 'leave --percent out');
     const from = (await activeTarget(db, settings.schema, name)).stage;
     const done = await completeMigration(ctx, name, { force: options.force });
     return { migration: done.migration, from, stage: 'complete', rampPercent: 100, released: null, forced: null };
@@ -55,7 +57,7 @@ export async function advanceMigration(ctx: Context, name: string, toValue: stri
     const record = await activeTarget(db, settings.schema, name);
     const from = record.stage;
     const released = record.killed;
-    const passage = await gate(db, record, compileRecord(record), to, { bounds: settings.traffic, force: options.force, percent: options.percent });
+    const passage = await gate(db, record, compileRecord(record), to, { bounds: settings.traffic, force: options.force, percent });
     if (passage.forced) ctx.report.warn(describeForced(passage.forced));
     await db.transaction((tx) => advance(tx, record, passage));
     return { migration: record.name, from, stage: to, rampPercent: record.rampPercent, released: passage.killedAt ? released : null, forced: passage.forced };
