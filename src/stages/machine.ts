@@ -37,8 +37,8 @@ const COMPLETE_GATES: Gate[] = [syncedGate, verifiedGate, driftGate('complete')]
  */
 export const TRANSITIONS: readonly Transition[] = [
   { from: 'expanding', to: 'expanded', action: 'expanded', gates: [] },
-  { from: 'expanded', to: 'complete', action: 'complete', gates: COMPLETE_GATES },
   { from: 'expanded', to: 'shadow', action: 'shadow', gates: [backfilledGate] },
+  { from: 'expanded', to: 'complete', action: 'complete', gates: COMPLETE_GATES },
   { from: 'shadow', to: 'live', action: 'live', gates: [verifiedGate, shadowComparesGate] },
   { from: 'live', to: 'rampdown', action: 'rampdown', gates: [fullRampGate, soakGate('always')] },
   { from: 'rampdown', to: 'complete', action: 'complete', gates: [notKilledGate, oldUnusedGate, ...COMPLETE_GATES] },
