@@ -4,6 +4,7 @@ import { MidairError } from '../errors.js';
 import type { Assignment } from '../migration/plan.js';
 import { MARKER_COLUMN } from '../migration/plan.js';
 import type { Key, KeyRange } from './keyRange.js';
+import { recordingMoves } from './lazyProgress.js';
 import { claim, countDone, endLease, release, type Lease, type LeaseOwner } from './leases.js';
 import type { Throttle } from './throttle.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +22,8 @@ export interface TableJob {
   table: string;
   range: KeyRange;
   assignments: Assignment[];
+  /** A lazy migration's: each batch records how many rows it moved (lazyProgress.ts). */
+  recordMoves: boolean;
   lockTimeoutMs: number;
   targetBatchMs: number;
   leaseSeconds: number;
@@ -125,7 +128,13 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
           // Ending the lease first locks it, so a worker taking it over waits or skips it.
           if (!(await endLease(tx, lease, worker))) return { owned: false, rowsDone: 0 };
           const where = job.range.condition(lease.lo, lease.hi);
-          await tx.query(`UPDATE ${job.range.table} SET ${set} WHERE ${where.sql} AND ${ident(MARKER_COLUMN)} IS NULL`, where.params);
+          const update = `UPDATE ${job.range.table} SET ${set} WHERE ${where.sql} AND ${ident(MARKER_COLUMN)} IS NULL`;
+          if (job.recordMoves) {
+            const recorded = recordingMoves(`${update} RETURNING 1`, where.params, job.migrationId, job.table, 'backfill');
+            await tx.query(recorded.sql, recorded.params);
+          } else {
+            await tx.query(update, where.params);
+          }
           return { owned: true, rowsDone: await countDone(tx, scope, lease) };
         });
       } catch (error) {

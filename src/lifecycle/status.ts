@@ -1,4 +1,6 @@
+import { lazyProgress, type LazyTableProgress } from '../backfill/lazyProgress.js';
 import type { Queryable } from '../db/executor.js';
+import { compileRecord } from './compileRecord.js';
 import { activeMigrations, history, lastCompleted, type MigrationRecord, type Stage } from '../state/store.js';
 
 export interface ActiveStatus {
@@ -9,6 +11,8 @@ export interface ActiveStatus {
   versionSchema: string;
   backfill: { table: string; rowsDone: number; rowsTotal: number; done: boolean; updatedAt: string }[];
   lastVerification: null | { at: string; rowsChecked: number; mismatches: number; unsynced: number };
+  /** A lazy migration's rows moved to the new shape, per table (null for a migration that is not lazy). */
+  lazy: LazyTableProgress[] | null;
 }
 
 export interface StatusResult {
@@ -51,6 +55,7 @@ async function activeStatus(db: Queryable, m: MigrationRecord): Promise<ActiveSt
     stageChangedAt: m.stageChangedAt,
     versionSchema: m.versionSchema,
     backfill: backfill.map((b) => ({ ...b, rowsDone: Number(b.rowsDone), rowsTotal: Number(b.rowsTotal) })),
+    lazy: m.definition.lazy ? await lazyProgress(db, m, compileRecord(m)) : null,
     lastVerification: verification
       ? { at: verification.at, rowsChecked: Number(verification.rowsChecked), mismatches: Number(verification.mismatches), unsynced: Number(verification.unsynced) }
       : null,
