@@ -96,6 +96,11 @@ async function explainFailure(db: Queryable, job: TableJob, lease: Lease, error:
   throw error;
 }
 
+/** What a backfill UPDATE sets: the new columns from up(old row), and the marker of a row whose old values are authoritative. */
+export function backfillSet(assignments: Assignment[]): string {
+  return [...assignments.map((a) => `${ident(a.column)} = (${a.expression})`), `${ident(MARKER_COLUMN)} = 'o'`].join(', ');
+}
+
 /**
  * One worker: claims a range, fills it in one set-wise UPDATE that commits together with the end
  * of its lease, adapts the next range to the target time per batch, and paces itself by the
@@ -107,7 +112,7 @@ async function explainFailure(db: Queryable, job: TableJob, lease: Lease, error:
 export async function runWorker(conn: WorkerConnection, db: Queryable, job: TableJob, worker: string, firstBatch: number): Promise<void> {
   const owner: LeaseOwner = { worker, backendPid: conn.backendPid, leaseSeconds: job.leaseSeconds };
   const scope = { migrationId: job.migrationId, table: job.table };
-  const set = [...job.assignments.map((a) => `${ident(a.column)} = (${a.expression})`), `${ident(MARKER_COLUMN)} = 'o'`].join(', ');
+  const set = backfillSet(job.assignments);
   let batch = firstBatch;
   let lastBatchMs = 0;
   for (;;) {

@@ -6,6 +6,7 @@ import { registerDemoCommand } from '../demo/command.js';
 import { registerRehearseCommand } from '../rehearse/command.js';
 import { registerInit } from './commands/init.js';
 import { registerLatest } from './commands/latest.js';
+import { registerMigrateRows } from './commands/migrateRows.js';
 import { registerNew } from './commands/new.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRollback } from './commands/rollback.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerBackfill(program);
   registerVerify(program);
+  registerMigrateRows(program);
   registerComplete(program);
   registerRollback(program);
   registerLatest(program);
