@@ -9,6 +9,7 @@ import { completeMigration, type CompleteOptions, type CompleteResult } from './
 import { compileRecord } from './lifecycle/compileRecord.js';
 import { compileChecked } from './lifecycle/serverChecks.js';
 import { silentReporter, type Context, type Reporter } from './lifecycle/context.js';
+import { migrateRows, type MigrateRowsOptions, type MigrateRowsResult } from './lifecycle/migrateRows.js';
 import { rollbackMigration, type RollbackOptions, type RollbackResult } from './lifecycle/rollback.js';
 import { startMigration, type StartResult } from './lifecycle/start.js';
 import { latestSearchPath, readStatus, type StatusResult } from './lifecycle/status.js';
@@ -119,6 +120,15 @@ export class Midair {
     const ctx = await this.context();
     const record = await this.active(ctx, 'verify', name);
     return runVerify(ctx, record, compileRecord(record));
+  }
+
+  /**
+   * Moves the rows named (by `keys` of a one-column key, or a `where` condition) of a migration
+   * (default: the only active one) to the new shape now, e.g. a canary set of a lazy migration.
+   */
+  async migrateRows(options: MigrateRowsOptions & { migration?: string }): Promise<MigrateRowsResult> {
+    const { migration, ...rest } = options;
+    return migrateRows(await this.context(), migration, rest);
   }
 
   /** Refuses without a clean, current verification or when the tables drifted, unless `force: { reason }`. */
