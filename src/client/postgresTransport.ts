@@ -1,0 +1,121 @@
+import pg from 'pg';
+import { ident } from '../db/sql.js';
+import type { ClientTransport, ListenHandlers } from './transport.js';
+import { boundShapeDb } from './transport.js';
+
+export interface PostgresTransportOptions {
+  url: string;
+  /** A direct (not transaction-pooled) URL for the LISTEN connection; default `url`. */
+  listenUrl?: string;
+  applicationName: string;
+  poolSize: number;
+}
+
+const LISTEN_BACKOFF_MS = { first: 100, max: 5_000 };
+
+/**
+ * A plain node-postgres pool (application_name only, no startup options) so that it works behind
+ * PgBouncer in transaction pooling mode, and a LISTEN connection of its own that reconnects.
+ */
+export function postgresTransport(options: PostgresTransportOptions): ClientTransport {
+  const pool = new pg.Pool({ connectionString: options.url, application_name: options.applicationName, max: options.poolSize });
+  // An idle connection that drops must not crash the application; the next query reports it.
+  pool.on('error', () => {});
+  return {
+    async transaction(searchPath, readOnly, fn) {
+      const client = await pool.connect();
+      const handle = boundShapeDb(async (sql, params) => {
+        const result = await client.query(sql, params);
+        return { rows: result.rows, rowCount: result.rowCount };
+      });
+      let broken: Error | undefined;
+      try {
+        // One round trip for both: the transaction's shape costs no more than its BEGIN.
+        await client.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL search_path TO ${searchPath}`);
+        const result = await fn(handle.db);
+        handle.end();
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        handle.end();
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        throw error;
+      } finally {
+        // A connection that cannot even roll back is dropped, not handed to the next request.
+        client.release(broken);
+      }
+    },
+    control: {
+      async query(sql, params) {
+        return (await pool.query(sql, params)).rows;
+      },
+      async exec(sql) {
+        await pool.query(sql);
+      },
+    },
+    listen: (channel, handlers) => reconnectingListener(options.listenUrl ?? options.url, `${options.applicationName} (midair listen)`, channel, handlers),
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** A LISTEN connection that comes back after it drops (a restart, pg_terminate_backend), with backoff. */
+async function reconnectingListener(url: string, applicationName: string, channel: string, handlers: ListenHandlers): Promise<{ close(): Promise<void> }> {
+  let closed = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let backoff = LISTEN_BACKOFF_MS.first;
+
+  const scheduleRetry = () => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = null;
+      void open();
+    }, backoff);
+    retry.unref();
+    backoff = Math.min(backoff * 2, LISTEN_BACKOFF_MS.max);
+  };
+
+  const open = async () => {
+    const c = new pg.Client({ connectionString: url, application_name: applicationName });
+    let down = false;
+    const lost = (error: Error) => {
+      if (down) return;
+      down = true;
+      if (client === c) client = null;
+      c.end().catch(() => {});
+      if (closed) return;
+      handlers.onDown(error);
+      scheduleRetry();
+    };
+    c.on('error', lost);
+    c.on('end', () => lost(new Error('the LISTEN connection ended')));
+    c.on('notification', (message) => {
+      if (message.channel === channel) handlers.onNotify(message.payload ?? '');
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${ident(channel)}`);
+    } catch (error) {
+      lost(error as Error);
+      return;
+    }
+    if (closed) {
+      await c.end().catch(() => {});
+      return;
+    }
+    client = c;
+    backoff = LISTEN_BACKOFF_MS.first;
+    handlers.onUp();
+  };
+
+  await open();
+  return {
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => {});
+    },
+  };
+}
