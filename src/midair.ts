@@ -65,7 +65,7 @@ export class Midair {
     return this.application.migration(name, spec);
   }
 
-  /** Writes the application client's evidence now (it is written every second anyway). */
+  /** Writes the application client's evidence now, comparisons under way included (it is written every second anyway). */
   async flushEvidence(): Promise<void> {
     await this.application?.flush();
   }

@@ -105,8 +105,9 @@ export class ApplicationClient {
     return client;
   }
 
-  /** Writes the evidence gathered so far now (it is written every flush interval anyway). */
+  /** Waits for the comparisons under way, then writes the evidence now (it is written every flush interval anyway). */
   async flush(): Promise<void> {
+    await Promise.all(this.inBackground);
     await this.flusher.flush();
   }
 
