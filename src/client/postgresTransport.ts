@@ -18,7 +18,8 @@ const LISTEN_BACKOFF_MS = { first: 100, max: 5_000 };
  * PgBouncer in transaction pooling mode, and a LISTEN connection of its own that reconnects.
  */
 export function postgresTransport(options: PostgresTransportOptions): ClientTransport {
-  const pool = new pg.Pool({ connectionString: options.url, application_name: options.applicationName, max: options.poolSize });
+  // Pipelining lets a read's BEGIN, its queries and its COMMIT go out without a round trip each.
+  const pool = new pg.Pool({ connectionString: options.url, application_name: options.applicationName, max: options.poolSize, pipeline: true });
   // An idle connection that drops must not crash the application; the next query reports it.
   pool.on('error', () => {});
   return {
@@ -28,21 +29,32 @@ export function postgresTransport(options: PostgresTransportOptions): ClientTran
         const result = await client.query(sql, params);
         return { rows: result.rows, rowCount: result.rowCount };
       });
+      const begin = client.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL search_path TO ${searchPath}`);
       let broken: Error | undefined;
       try {
-        // One round trip for both: the transaction's shape costs no more than its BEGIN.
-        await client.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL search_path TO ${searchPath}`);
+        // A write waits for its BEGIN: none of its statements may run outside the transaction.
+        // A read sends its first query right behind it, and fails below if the BEGIN did.
+        if (!readOnly) await begin;
         const result = await fn(handle.db);
+        await begin;
         handle.end();
+        if (readOnly) {
+          // Nothing of a read-only transaction is lost if COMMIT fails: the connection goes back at
+          // once, the next transaction on it queued behind the COMMIT.
+          client.query('COMMIT').catch(() => {});
+          client.release();
+          return result;
+        }
         await client.query('COMMIT');
+        client.release();
         return result;
       } catch (error) {
         handle.end();
+        await begin.catch(() => {});
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        throw error;
-      } finally {
         // A connection that cannot even roll back is dropped, not handed to the next request.
         client.release(broken);
+        throw error;
       }
     },
     control: {
