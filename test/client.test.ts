@@ -164,9 +164,26 @@ describe('the application client in one process (real PostgreSQL)', () => {
     await expect(users.read({ id: 1 })).rejects.toThrow('old shape broken');
     await app.flushEvidence();
     expect(await metrics()).toEqual([
-      { side: 'new', kind: 'read', stage: 'shadow', calls: 11, errors: 11, mismatches: 0 },
+      // The other side is read after the served one, in its snapshot: not at all when the served read failed.
+      { side: 'new', kind: 'read', stage: 'shadow', calls: 10, errors: 10, mismatches: 0 },
       { side: 'old', kind: 'read', stage: 'shadow', calls: 11, errors: 1, mismatches: 0 },
     ]);
+  });
+
+  it('both sides of a comparison read one snapshot: a write committed between the two reads is no mismatch', async () => {
+    const users = app.migration('split', splitNameClient({
+      readOld: async (shape, input) => {
+        const name = (await shape.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [input.id])).rows[0]!.name;
+        // Another request's write commits after the old side was read and before the new one is.
+        await db.query(`UPDATE users SET name = 'Changed Meanwhile' WHERE id = $1`, [input.id]);
+        return name;
+      },
+    }));
+    await routed({ stage: 'shadow' }, users, (s) => s.stage === 'shadow');
+    for (let id = 11; id <= 15; id++) await users.read({ id });
+    await app.flushEvidence();
+    expect((await metrics()).find((m) => m.kind === 'compare')).toEqual({ side: 'new', kind: 'compare', stage: 'shadow', calls: 5, errors: 0, mismatches: 0 });
+    expect((await db.query(`SELECT count(*)::int AS n FROM users WHERE first_name = 'Changed' AND id BETWEEN 11 AND 15`)).rows[0].n).toBe(5);
   });
 
   it('a compare that throws is counted as a compare error and logged once, never thrown', async () => {

@@ -57,7 +57,7 @@ export class ApplicationClient {
   ) {
     this.instanceId = options.instanceId ?? `${service}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.watcher = new RoutingWatcher(transport, logger, { ...DEFAULT_POLL, ...options.pollIntervals });
-    // Comparisons never take more than the pool's connections away from served requests.
+    // Comparisons hold a connection a little longer than the read they compare: never more than the pool has.
     this.maxInBackground = options.poolSize ?? DEFAULT_POOL_SIZE;
     this.flusher = new EvidenceFlusher(transport.control, this.evidence, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, options.afterFlush ?? [], logger);
     this.flusher.start();
@@ -98,6 +98,7 @@ export class ApplicationClient {
       logger: this.logger,
       schema: this.settings.schema,
       shadowSample: this.settings.traffic.shadowSample,
+      hasRoomInBackground: () => this.inBackground.size < this.maxInBackground,
       background: (work) => this.background(work),
     });
     this.names.add(name);
@@ -119,9 +120,8 @@ export class ApplicationClient {
     await this.transport.close();
   }
 
-  private background(work: () => Promise<void>): void {
-    if (this.inBackground.size >= this.maxInBackground) return;
-    const running: Promise<void> = work()
+  private background(work: Promise<void>): void {
+    const running: Promise<void> = work
       .catch((error: unknown) => this.logger.warn(`midair: a comparison failed: ${(error as Error).message}`))
       .finally(() => this.inBackground.delete(running));
     this.inBackground.add(running);

@@ -19,8 +19,10 @@ export interface ClientContext {
   schema: string;
   /** The config's traffic.shadowSample. */
   shadowSample: number;
-  /** Starts a comparison in the background, unless too many run already (then it is skipped). */
-  background(work: () => Promise<void>): void;
+  /** Whether one more comparison may run in the background (else the read is not compared). */
+  hasRoomInBackground(): boolean;
+  /** Keeps track of a comparison finishing in the background (close and flush wait for it). */
+  background(work: Promise<void>): void;
 }
 
 function describeInput(input: unknown): string {
@@ -63,24 +65,32 @@ export class MigrationClient<Input, Value = unknown, Written = unknown> {
 
   /**
    * Reads from the side the record is routed to and returns that. On a sample (in shadow and
-   * live) the other side is read too, in the background, and compared; its errors are counted,
-   * never thrown.
+   * live) the other side is read too, after it in the same snapshot, and compared in the
+   * background; its errors are counted, never thrown.
    */
   async read(input: Input): Promise<Value> {
     const key = this.keyOf(input);
     const state = await this.current();
     const decision = decide(state, key, this.spec.aa === true);
     if (decision.served === 'old' && state) this.ctx.evidence.servedOld(state);
-    const served = this.readSide(state, decision.served, input);
-    if (state && decision.other && Math.random() < this.sample) {
-      const other = decision.other;
-      this.ctx.background(async () => {
-        // Started only when the background has room; the served read is not held up by it.
-        const [mine, theirs] = await Promise.allSettled([served, this.readSide(state, other, input)]);
-        if (mine.status === 'fulfilled' && theirs.status === 'fulfilled') this.compare(state, decision, key, mine.value, theirs.value);
-      });
+    const started = performance.now();
+    if (!state || !decision.other || !(Math.random() < this.sample) || !this.ctx.hasRoomInBackground()) {
+      return this.timed('read', state, decision.served, started, this.ctx.transport.transaction(this.searchPath(state, decision.served), true, (db) => this.reader(decision.served)(db, input)));
     }
-    return served;
+    const other = decision.other;
+    const reads = this.ctx.transport.compareReads(
+      { searchPath: this.searchPath(state, decision.served), fn: (db) => this.reader(decision.served)(db, input) },
+      { searchPath: this.searchPath(state, other), fn: (db) => this.reader(other)(db, input) },
+    );
+    this.ctx.background(
+      reads.other.then((outcome) => {
+        if (!outcome) return;
+        this.ctx.evidence.call(state, other, 'read', outcome.ms, 'error' in outcome);
+        // The served value is there: the other side is read only after it.
+        if ('value' in outcome) return reads.served.then((servedValue) => this.compare(state, decision, key, servedValue, outcome.value));
+      }),
+    );
+    return this.timed('read', state, decision.served, started, reads.served);
   }
 
   /** Writes through the side the record is routed to, only (the sync triggers keep the other). Never buffered. */
@@ -89,7 +99,8 @@ export class MigrationClient<Input, Value = unknown, Written = unknown> {
     const state = await this.current();
     const side = decide(state, key, false).served;
     if (side === 'old' && state) this.ctx.evidence.servedOld(state);
-    return this.writeSide(state, side, input);
+    const write = side === 'old' ? this.spec.writeOld : this.spec.writeNew;
+    return this.timed('write', state, side, performance.now(), this.ctx.transport.transaction(this.searchPath(state, side), false, (db) => write(db, input)));
   }
 
   private keyOf(input: Input): string {
@@ -131,18 +142,14 @@ export class MigrationClient<Input, Value = unknown, Written = unknown> {
     return side === 'old' ? schema : `${ident(state!.versionSchema)}, ${schema}`;
   }
 
-  private readSide(state: RoutingState | null, side: Side, input: Input): Promise<Value> {
-    return this.run('read', state, side, side === 'old' ? this.spec.readOld : this.spec.readNew, input);
+  private reader(side: Side): (db: ShapeDb, input: Input) => Promise<Value> {
+    return side === 'old' ? this.spec.readOld : this.spec.readNew;
   }
 
-  private writeSide(state: RoutingState | null, side: Side, input: Input): Promise<Written> {
-    return this.run('write', state, side, side === 'old' ? this.spec.writeOld : this.spec.writeNew, input);
-  }
-
-  private async run<T>(kind: 'read' | 'write', state: RoutingState | null, side: Side, fn: (db: ShapeDb, input: Input) => Promise<T>, input: Input): Promise<T> {
-    const started = performance.now();
+  /** Settles as `work` does, counting the call, its time since `started` and whether it failed. */
+  private async timed<T>(kind: 'read' | 'write', state: RoutingState | null, side: Side, started: number, work: Promise<T>): Promise<T> {
     try {
-      const value = await this.ctx.transport.transaction(this.searchPath(state, side), kind === 'read', (db) => fn(db, input));
+      const value = await work;
       if (state) this.ctx.evidence.call(state, side, kind, performance.now() - started, false);
       return value;
     } catch (error) {

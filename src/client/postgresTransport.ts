@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ident } from '../db/sql.js';
-import type { ClientTransport, ListenHandlers } from './transport.js';
+import type { ClientTransport, ComparedReads, ListenHandlers, OtherRead, ShapeRead } from './transport.js';
 import { boundShapeDb } from './transport.js';
 
 export interface PostgresTransportOptions {
@@ -56,6 +56,55 @@ export function postgresTransport(options: PostgresTransportOptions): ClientTran
         client.release(broken);
         throw error;
       }
+    },
+    compareReads<A, B>(served: ShapeRead<A>, other: ShapeRead<B>): ComparedReads<A, B> {
+      let servedDone!: { resolve(value: A): void; reject(error: unknown): void };
+      const servedValue = new Promise<A>((resolve, reject) => (servedDone = { resolve, reject }));
+      const otherOutcome = (async (): Promise<OtherRead<B> | null> => {
+        let client: pg.PoolClient;
+        try {
+          client = await pool.connect();
+        } catch (error) {
+          servedDone.reject(error);
+          return null;
+        }
+        const run = async (sql: string, params?: unknown[]) => {
+          const result = await client.query(sql, params);
+          return { rows: result.rows, rowCount: result.rowCount };
+        };
+        const begin = client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path TO ${served.searchPath}`);
+        const first = boundShapeDb(run);
+        try {
+          const value = await served.fn(first.db);
+          await begin;
+          servedDone.resolve(value);
+        } catch (error) {
+          servedDone.reject(error);
+          await begin.catch(() => {});
+          await client.query('ROLLBACK').then(() => client.release(), (e: Error) => client.release(e));
+          return null;
+        } finally {
+          first.end();
+        }
+        const second = boundShapeDb(run);
+        const started = performance.now();
+        let outcome: OtherRead<B>;
+        try {
+          const shaped = client.query(`SET LOCAL search_path TO ${other.searchPath}`);
+          const value = await other.fn(second.db);
+          await shaped;
+          outcome = { value, ms: performance.now() - started };
+        } catch (error) {
+          outcome = { error, ms: performance.now() - started };
+        } finally {
+          second.end();
+        }
+        // Read only: a COMMIT or ROLLBACK that fails loses nothing; the connection goes back at once.
+        client.query('ROLLBACK').catch(() => {});
+        client.release();
+        return outcome;
+      })();
+      return { served: servedValue, other: otherOutcome };
     },
     control: {
       async query(sql, params) {
