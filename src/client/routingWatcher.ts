@@ -70,7 +70,9 @@ export class RoutingWatcher {
     const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
     const entry: Entry = { name, state: null, unknownAmong: null, firstAnswer, answered, running: null, again: false, listeners: new Set() };
     this.entries.set(name, entry);
-    this.starting ??= this.start();
+    this.starting ??= this.start().catch((error: Error) => {
+      this.logger.warn(`midair: cannot listen for routing changes (${error.message}); polling every ${this.poll.notListeningMs} ms`);
+    });
     void this.refresh(entry);
   }
 
