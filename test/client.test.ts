@@ -7,7 +7,7 @@ import { count, type Histogram } from '../src/client/histogram.js';
 import { addMetrics } from '../src/client/evidenceStore.js';
 import { createMidair, MidairError, type MigrationClient, type Midair, type MigrationSpec, type RoutingState } from '../src/index.js';
 import { createUsers, splitName } from './support/backfillFixture.js';
-import { freshDatabase, tempDir } from './support/databases.js';
+import { dropRole, freshDatabase, tempDir } from './support/databases.js';
 import { changeRouting, type RoutingChange } from './support/routingControl.js';
 import { splitNameClient, type UserInput } from './support/splitNameClient.js';
 
@@ -288,6 +288,55 @@ describe('the application client in one process (real PostgreSQL)', () => {
       await lonely.close();
       await empty.drop();
     }
+  });
+
+  it('evidence that cannot be written stays in memory and is written, all of it, once it can be', async () => {
+    const users = app.migration('split', splitNameClient());
+    await routed({ stage: 'shadow' }, users, (s) => s.stage === 'shadow');
+    await db.query('ALTER TABLE midair.client_metrics RENAME TO client_metrics_away');
+    try {
+      for (let id = 1; id <= 4; id++) await users.read({ id });
+      await app.flushEvidence();
+      for (let id = 5; id <= 6; id++) await users.read({ id });
+      await app.flushEvidence();
+    } finally {
+      await db.query('ALTER TABLE midair.client_metrics_away RENAME TO client_metrics');
+    }
+    await app.flushEvidence();
+    expect((await metrics()).map((r) => [r.side, r.kind, r.calls])).toEqual([['new', 'compare', 6], ['new', 'read', 6], ['old', 'read', 6]]);
+    expect(warnings.filter((w) => w.includes('cannot write evidence'))).toHaveLength(1);
+    expect(warnings.some((w) => w.includes('evidence is written to the control schema again'))).toBe(true);
+  });
+
+  it('runs as an application role with only the privileges docs/client.md lists', async () => {
+    const role = `midair_app_${process.pid}`;
+    await dropRole(role);
+    await db.query(`CREATE ROLE ${role} LOGIN;
+      GRANT SELECT, UPDATE ON users TO ${role};
+      GRANT USAGE ON SCHEMA midair, public_split TO ${role};
+      GRANT SELECT, UPDATE ON public_split.users TO ${role};
+      GRANT SELECT ON midair.migrations, midair.canary_keys TO ${role};
+      GRANT SELECT, INSERT, UPDATE ON midair.client_metrics, midair.client_mismatches, midair.client_instances TO ${role};
+      GRANT USAGE ON SEQUENCE midair.client_mismatches_id_seq TO ${role}`);
+    const url = new URL(database.url);
+    url.username = role;
+    const limited = await createMidair({ database: url.toString(), service: 'limited', logger: { warn: (message) => warnings.push(message) } });
+    try {
+      const users = limited.migration('split', splitNameClient({ readNew: async () => 'differs' }));
+      await routed({ stage: 'live', percent: 50 }, users, (s) => s.rampPercent === 50);
+      for (let id = 1; id <= 10; id++) {
+        await users.write({ id, name: `Limited ${id}` });
+        expect(await users.read({ id })).toBe(users.route({ id }) === 'new' ? 'differs' : `Limited ${id}`);
+      }
+      await limited.flushEvidence();
+    } finally {
+      await limited.close();
+      await db.query(`DROP OWNED BY ${role}`);
+      await dropRole(role);
+    }
+    expect(warnings).toEqual([]);
+    expect((await db.query(`SELECT count(*)::int AS n FROM midair.client_mismatches`)).rows[0].n).toBe(10);
+    expect((await db.query(`SELECT service FROM midair.client_instances`)).rows).toEqual([{ service: 'limited' }]);
   });
 
   it('metrics flushed twice into one bucket add up, latency histograms too', async () => {
