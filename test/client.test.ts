@@ -339,6 +339,27 @@ describe('the application client in one process (real PostgreSQL)', () => {
     expect((await db.query(`SELECT service FROM midair.client_instances`)).rows).toEqual([{ service: 'limited' }]);
   });
 
+  it('afterFlush hooks run after each flush with the id of each routed migration, their failures logged', async () => {
+    const seen: number[] = [];
+    const hooked = await createMidair({
+      database: database.url,
+      service: 'hooked',
+      flushIntervalMs: 60_000,
+      logger: { warn: (message) => warnings.push(message) },
+      afterFlush: [(id) => void seen.push(id), () => Promise.reject(new Error('guard down'))],
+    });
+    try {
+      const users = hooked.migration('split', splitNameClient());
+      await users.read({ id: 1 });
+      await hooked.flushEvidence();
+    } finally {
+      await hooked.close();
+    }
+    const [{ id }] = (await db.query<{ id: number }>('SELECT id::int AS id FROM midair.migrations')).rows as [{ id: number }];
+    expect(seen).toEqual([id, id]); // the flush asked for, and the last one on close
+    expect(warnings.filter((w) => w.includes('guard down'))).toEqual([expect.stringMatching(/afterFlush of migration "split" failed: guard down/), expect.anything()]);
+  });
+
   it('metrics flushed twice into one bucket add up, latency histograms too', async () => {
     const [{ id }] = (await db.query<{ id: number }>('SELECT id::int AS id FROM midair.migrations')).rows as [{ id: number }];
     const counter = (calls: number, latency: Histogram) => ({ migrationId: id, bucketStart: 1_700_000_000, stage: 'shadow', side: 'new' as const, kind: 'read' as const, calls, errors: 1, mismatches: 0, latency });
