@@ -5,6 +5,17 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** A query's rows and how many rows it returned or changed (null where the driver does not say), as node-postgres answers. */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number | null;
+}
+
+/** A handle whose queries answer rows and row counts: what application code gets from the client. */
+export interface ResultQueryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
 export type DatabaseKind = 'postgres' | 'embedded';
 
 export interface Executor extends Queryable {
