@@ -317,10 +317,14 @@ describe('the application client in one process (real PostgreSQL)', () => {
       GRANT SELECT, UPDATE ON public_split.users TO ${role};
       GRANT SELECT ON midair.migrations, midair.canary_keys TO ${role};
       GRANT SELECT, INSERT, UPDATE ON midair.client_metrics, midair.client_mismatches, midair.client_instances TO ${role};
-      GRANT USAGE ON SEQUENCE midair.client_mismatches_id_seq TO ${role}`);
+      GRANT USAGE ON SEQUENCE midair.client_mismatches_id_seq TO ${role};
+      GRANT UPDATE (killed, ramp_percent, ramp_changed_at) ON midair.migrations TO ${role};
+      GRANT INSERT ON midair.audit_log TO ${role};
+      GRANT USAGE ON SEQUENCE midair.audit_log_id_seq TO ${role}`);
     const url = new URL(database.url);
     url.username = role;
-    const limited = await createMidair({ database: url.toString(), service: 'limited', logger: { warn: (message) => warnings.push(message) } });
+    // Guards judge from the first compare, so the role's flush pulls the kill switch too.
+    const limited = await createMidair({ database: url.toString(), service: 'limited', flushIntervalMs: 60_000, traffic: { minWindowCalls: 1 }, logger: { warn: (message) => warnings.push(message) } });
     try {
       const users = limited.migration('split', splitNameClient({ readNew: async () => 'differs' }));
       await routed({ stage: 'live', percent: 50 }, users, (s) => s.rampPercent === 50);
@@ -334,7 +338,8 @@ describe('the application client in one process (real PostgreSQL)', () => {
       await db.query(`DROP OWNED BY ${role}`);
       await dropRole(role);
     }
-    expect(warnings).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/^midair: guard "mismatch rate": .* pulled the kill switch/)]);
+    expect((await db.query(`SELECT killed->>'auto' AS auto FROM midair.migrations WHERE name = 'split'`)).rows).toEqual([{ auto: 'mismatch rate' }]);
     expect((await db.query(`SELECT count(*)::int AS n FROM midair.client_mismatches`)).rows[0].n).toBe(10);
     expect((await db.query(`SELECT service FROM midair.client_instances`)).rows).toEqual([{ service: 'limited' }]);
   });
@@ -358,6 +363,34 @@ describe('the application client in one process (real PostgreSQL)', () => {
     const [{ id }] = (await db.query<{ id: number }>('SELECT id::int AS id FROM midair.migrations')).rows as [{ id: number }];
     expect(seen).toEqual([id, id]); // the flush asked for, and the last one on close
     expect(warnings.filter((w) => w.includes('guard down'))).toEqual([expect.stringMatching(/afterFlush of migration "split" failed: guard down/), expect.anything()]);
+  });
+
+  it('a guard breach seen by an instance pulls the kill switch by itself: the new shape failing sends every record back to old', async () => {
+    const guarded = await createMidair({
+      database: database.url,
+      service: 'accounts-api',
+      instanceId: 'guarded-instance',
+      flushIntervalMs: 60_000,
+      logger: { warn: (message) => warnings.push(message) },
+      traffic: { minWindowCalls: 10, windowSeconds: 60 },
+    });
+    try {
+      const users = guarded.migration('split', splitNameClient({ readNew: async () => { throw new Error('the new shape is broken'); } }));
+      await routed({ stage: 'live', percent: 100 }, users, (s) => s.stage === 'live' && s.rampPercent === 100);
+      for (let id = 1; id <= 12; id++) await expect(users.read({ id })).rejects.toThrow('the new shape is broken');
+      await guarded.flushEvidence();
+      const [m] = (await db.query<{ killed: { auto: string; reason: string } | null; ramp: number }>(`SELECT killed, ramp_percent::float8 AS ramp FROM midair.migrations WHERE name = 'split'`)).rows;
+      expect(m!.killed).toMatchObject({ auto: 'new error rate' });
+      expect(m!.ramp).toBe(0);
+      await appliedBy(users, (s) => s.killed !== null);
+      expect(users.route({ id: 1 })).toBe('old');
+      expect(await users.read({ id: 1 })).toEqual(expect.any(String));
+      expect(warnings.join('\n')).toMatch(/guard "new error rate".*pulled the kill switch/);
+      const audit = (await db.query(`SELECT action, details->>'auto' AS auto FROM midair.audit_log WHERE action = 'kill' ORDER BY id DESC LIMIT 1`)).rows;
+      expect(audit).toEqual([{ action: 'kill', auto: 'new error rate' }]);
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('metrics flushed twice into one bucket add up, latency histograms too', async () => {

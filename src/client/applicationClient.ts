@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { isEmbeddedExecutor } from '../db/embedded.js';
 import type { Executor } from '../db/executor.js';
 import { MidairError } from '../errors.js';
+import { enforceGuards } from '../stages/guards.js';
 import { embeddedTransport } from './embeddedTransport.js';
 import { Evidence } from './evidence.js';
 import { EvidenceFlusher, type AfterFlush } from './flusher.js';
@@ -29,7 +30,7 @@ export interface ApplicationOptions {
   flushIntervalMs?: number;
   /** How often routing is read when no notification came. Default 5 s while listening, 300 ms while not. */
   pollIntervals?: Partial<PollIntervals>;
-  /** Called after each flush for each migration routed (where guards plug in). */
+  /** Called after each flush for each migration routed, after the guards. */
   afterFlush?: AfterFlush[];
 }
 
@@ -59,7 +60,14 @@ export class ApplicationClient {
     this.watcher = new RoutingWatcher(transport, logger, { ...DEFAULT_POLL, ...options.pollIntervals });
     // Comparisons hold a connection a little longer than the read they compare: never more than the pool has.
     this.maxInBackground = options.poolSize ?? DEFAULT_POOL_SIZE;
-    this.flusher = new EvidenceFlusher(transport.control, this.evidence, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, options.afterFlush ?? [], logger);
+    // Every instance judges the guards on the evidence it just wrote: a breach pulls the kill switch
+    // without any operator process running (pulled once however many instances see it).
+    const guards: AfterFlush = async (migrationId) => {
+      const breach = await enforceGuards(transport.control, migrationId, settings.traffic);
+      if (breach?.pulled) logger.warn(`midair: ${breach.reason}: pulled the kill switch, every record goes to the old shape`);
+    };
+    const afterFlush = [guards, ...(options.afterFlush ?? [])];
+    this.flusher = new EvidenceFlusher(transport.control, this.evidence, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, afterFlush, logger);
     this.flusher.start();
   }
 

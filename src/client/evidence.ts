@@ -1,3 +1,4 @@
+import { COMPARED_WITH } from '../stages/evidence.js';
 import type { RoutingState } from '../stages/routing.js';
 import { merge, record, type Histogram } from './histogram.js';
 import type { Side } from './route.js';
@@ -86,9 +87,9 @@ export class Evidence {
     record(c.latency, ms);
   }
 
-  /** A comparison; `side` is the side read besides the served one (old in A/A mode). */
-  compared(state: RoutingState, side: Side, ms: number, outcome: 'equal' | 'mismatch' | 'error'): void {
-    const c = this.counter(state, side, 'compare');
+  /** A comparison of old with new, or of old with itself (A/A), filed where the evidence reader looks. */
+  compared(state: RoutingState, aa: boolean, ms: number, outcome: 'equal' | 'mismatch' | 'error'): void {
+    const c = this.counter(state, COMPARED_WITH[aa ? 'aa' : 'real'], 'compare');
     c.calls++;
     if (outcome === 'mismatch') c.mismatches++;
     if (outcome === 'error') c.errors++;

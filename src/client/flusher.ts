@@ -7,7 +7,7 @@ import type { ClientLogger } from './spec.js';
 
 /**
  * Called after each flush with the id of every migration the instance routes: where guards that
- * judge the fresh evidence plug in (createMidair's `afterFlush` option).
+ * judge the fresh evidence plug in: the guards (src/stages/guards.ts), then createMidair's `afterFlush`.
  */
 export type AfterFlush = (migrationId: number) => Promise<void> | void;
 

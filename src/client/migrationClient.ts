@@ -167,14 +167,14 @@ export class MigrationClient<Input, Value = unknown, Written = unknown> {
     try {
       equal = (this.spec.compare ?? deepEqual)(oldValue, newValue);
     } catch (error) {
-      this.ctx.evidence.compared(state, other, performance.now() - started, 'error');
+      this.ctx.evidence.compared(state, aa, performance.now() - started, 'error');
       if (!this.compareErrorLogged) {
         this.ctx.logger.warn(`midair: compare of migration "${this.name}" threw (key "${key}"): ${(error as Error).message}; compares that throw are counted as compare errors`);
         this.compareErrorLogged = true;
       }
       return;
     }
-    this.ctx.evidence.compared(state, other, performance.now() - started, equal ? 'equal' : 'mismatch');
+    this.ctx.evidence.compared(state, aa, performance.now() - started, equal ? 'equal' : 'mismatch');
     if (equal || !this.ctx.evidence.wantsMismatch(state.migrationId)) return;
     this.ctx.evidence.mismatch({
       migrationId: state.migrationId, at: Date.now(), stage: state.stage, key, aa,

@@ -113,6 +113,23 @@ export function postgresTransport(options: PostgresTransportOptions): ClientTran
       async exec(sql) {
         await pool.query(sql);
       },
+      async transaction(fn) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await fn({
+            query: async (sql, params) => (await client.query(sql, params)).rows,
+            exec: async (sql) => void (await client.query(sql)),
+          });
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+      },
     },
     listen: (channel, handlers) => reconnectingListener(options.listenUrl ?? options.url, `${options.applicationName} (midair listen)`, channel, handlers),
     async close() {

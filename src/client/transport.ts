@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/executor.js';
+import type { Transactional } from '../db/executor.js';
 import { MidairError } from '../errors.js';
 import type { ShapeDb } from './spec.js';
 
@@ -40,8 +40,8 @@ export interface ClientTransport {
    * `served` settles as soon as its read is done; `other` runs after it, on the same connection.
    */
   compareReads<A, B>(served: ShapeRead<A>, other: ShapeRead<B>): ComparedReads<A, B>;
-  /** Reads and writes of the control schema (routing, evidence). */
-  control: Queryable;
+  /** Reads and writes of the control schema (routing, evidence, a guard pulling the kill switch). */
+  control: Transactional;
   /** Listens on a channel until the returned close; reconnects by itself when the connection drops. */
   listen(channel: string, handlers: ListenHandlers): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;

@@ -18,12 +18,16 @@ export interface ResultQueryable {
 
 export type DatabaseKind = 'postgres' | 'embedded';
 
-export interface Executor extends Queryable {
+/** A handle that can also run a transaction. */
+export interface Transactional extends Queryable {
+  /** Runs fn inside BEGIN/COMMIT on one connection; rolls back if fn throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+export interface Executor extends Transactional {
   readonly kind: DatabaseKind;
   /** Human description without credentials, e.g. "postgres 127.0.0.1:5432/app". */
   readonly description: string;
-  /** Runs fn inside BEGIN/COMMIT on one connection; rolls back if fn throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A dedicated session (one connection) for session-level state such as advisory locks. */
   session<T>(fn: (session: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -4,7 +4,8 @@ import type { Executor, Queryable, Stage } from '../../src/index.js';
 /**
  * Moves a migration's routing the way the operator's commands will (stage, ramp, kill switch,
  * canary sets), by plain SQL and a notification on the routing channel in the same transaction.
- * The one place tests change routing: the operator's API replaces it later.
+ * Tests of the client use it to put a migration in any routing state without passing the gates
+ * (which test/traffic*.test.ts cover); the one place they change routing.
  */
 export interface RoutingChange {
   stage?: Stage;
