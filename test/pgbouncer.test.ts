@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMidair, defineMigration, op } from '../src/index.js';
 import { freshDatabase } from './support/databases.js';
+import { changeRouting } from './support/routingControl.js';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
 
 const SPLIT_NAME = defineMigration({
@@ -171,6 +172,47 @@ describe('writes behind PgBouncer in transaction pooling mode', () => {
     // Read back through the pooler, the new shape shows the same values.
     const throughNew = await transaction(pool[0]!, newShape, (c) => c.query('SELECT id, first_name, last_name FROM users ORDER BY id'));
     expect(throughNew.result.rows).toEqual(rows.map(({ id, first_name, last_name }) => ({ id, first_name, last_name })));
+  });
+
+  it('the Midair client behind the pooler: each record written through the shape it is routed to, attributed to that side', async () => {
+    const app = await createMidair({ database: shared.url, listenUrl: database.url, service: 'bouncer-app', poolSize: 6, flushIntervalMs: 60_000 });
+    try {
+      const users = app.migration('split_name', {
+        key: (input: { id: number; name: string }) => String(input.id),
+        readOld: async (db, input) => (await db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [input.id])).rows[0]?.name,
+        readNew: async (db, input) => (await db.query<{ name: string }>(`SELECT concat_ws(' ', first_name, last_name) AS name FROM users WHERE id = $1`, [input.id])).rows[0]?.name,
+        writeOld: (db, input) => db.query('UPDATE users SET name = $2 WHERE id = $1', [input.id, input.name]),
+        writeNew: (db, input) => {
+          const [first, ...rest] = input.name.split(' ');
+          return db.query('UPDATE users SET first_name = $2, last_name = $3 WHERE id = $1', [input.id, first, rest.join(' ') || null]);
+        },
+      });
+      await changeRouting(database.url, 'split_name', { stage: 'live', percent: 50 });
+      await new Promise<void>((resolve) => {
+        const applied = () => users.routing()?.rampPercent === 50;
+        if (applied()) return resolve();
+        const stop = users.onRoutingChange(() => applied() && (stop(), resolve()));
+      });
+      const ids = Array.from({ length: ROWS }, (_, i) => i + 1);
+      const expected = new Map<number, Expected>();
+      await Promise.all(
+        ids.map(async (id) => {
+          const name = id % 4 === 0 ? `Solo${id}` : `Client${id} Written${id}`;
+          const side = users.route({ id, name });
+          await users.write({ id, name });
+          const [first, ...rest] = name.split(' ');
+          expected.set(id, side === 'new' ? fromNew(first!, rest.join(' ') || null) : fromOld(name));
+        }),
+      );
+      const { rows } = await direct.query<Expected & { id: number }>('SELECT id, name, first_name, last_name, _midair_source FROM public.users ORDER BY id');
+      expect(new Set(rows.map((row) => row._midair_source))).toEqual(new Set(['o', 'n']));
+      expect(rows).toEqual(rows.map((row) => ({ id: row.id, ...expected.get(row.id) })));
+      // And each record reads back the same through the shape it is routed to, no search_path left behind.
+      for (const id of [1, 2, 3, 4]) expect(await users.read({ id, name: '' })).toBe(expected.get(id)!.name);
+    } finally {
+      await app.close();
+      await changeRouting(database.url, 'split_name', { stage: 'expanded', percent: 0 });
+    }
   });
 
   it('leaves no search_path behind: the next transaction on the same server connection sees the default', async () => {
