@@ -5,6 +5,7 @@ import { compile } from '../src/migration/compile.js';
 import type { Catalog } from '../src/catalog/read.js';
 import { splitName } from './support/backfillFixture.js';
 import { dropRole, freshDatabase } from './support/databases.js';
+import { createTenantAccounts } from './support/tenantAccounts.js';
 import { openTarget, type Target } from './support/targets.js';
 
 const users = {
@@ -124,19 +125,7 @@ describe('row-level security through a lazy view (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await freshDatabase('lazy_rls');
-    const admin = new pg.Client(database.url);
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    await admin.query(`
-      CREATE ROLE ${role} LOGIN;
-      CREATE TABLE accounts (id int PRIMARY KEY, tenant text NOT NULL, balance int NOT NULL);
-      INSERT INTO accounts SELECT i, 't' || (i % 4), i FROM generate_series(1, 2000) i;
-      ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY tenant_isolation ON accounts USING (tenant = current_setting('app.tenant', true))
-        WITH CHECK (tenant = current_setting('app.tenant', true));
-      GRANT USAGE ON SCHEMA public TO ${role};
-      GRANT SELECT, INSERT, UPDATE, DELETE ON accounts TO ${role};`);
-    await admin.end();
+    await createTenantAccounts(database.url, role, 2000);
     midair = await createMidair({ database: database.url });
     await midair.start(
       defineMigration({ name: 'cents', lazy: true, operations: [op.addColumn({ table: 'accounts', column: { name: 'balance_cents', type: 'bigint' }, up: 'balance * 100' })] }),

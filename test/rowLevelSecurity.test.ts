@@ -3,6 +3,7 @@ import pg from 'pg';
 import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
 import { compile } from '../src/migration/compile.js';
 import { dropRole, freshDatabase } from './support/databases.js';
+import { createTenantAccounts } from './support/tenantAccounts.js';
 
 /**
  * Row-level security holds on every path: a non-owner application role sees and writes only its
@@ -17,19 +18,7 @@ describe('row-level security through the version schema (real PostgreSQL)', () =
 
   beforeAll(async () => {
     database = await freshDatabase('rls');
-    const admin = new pg.Client(database.url);
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    await admin.query(`
-      CREATE ROLE ${role} LOGIN;
-      CREATE TABLE accounts (id int PRIMARY KEY, tenant text NOT NULL, balance int NOT NULL);
-      INSERT INTO accounts SELECT i, 't' || (i % 4), i FROM generate_series(1, 20000) i;
-      ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY tenant_isolation ON accounts USING (tenant = current_setting('app.tenant', true))
-        WITH CHECK (tenant = current_setting('app.tenant', true));
-      GRANT USAGE ON SCHEMA public TO ${role};
-      GRANT SELECT, INSERT, UPDATE, DELETE ON accounts TO ${role};`);
-    await admin.end();
+    await createTenantAccounts(database.url, role, 20000);
     midair = await createMidair({ database: database.url });
     await midair.start(
       defineMigration({

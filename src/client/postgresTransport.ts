@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { inTransaction } from '../db/postgres.js';
 import { ident } from '../db/sql.js';
 import type { ClientTransport, ComparedReads, ListenHandlers, OtherRead, ShapeRead } from './transport.js';
 import { boundShapeDb } from './transport.js';
@@ -113,23 +114,13 @@ export function postgresTransport(options: PostgresTransportOptions): ClientTran
       async exec(sql) {
         await pool.query(sql);
       },
-      async transaction(fn) {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          const result = await fn({
+      transaction: (fn) =>
+        inTransaction(pool, (client) =>
+          fn({
             query: async (sql, params) => (await client.query(sql, params)).rows,
             exec: async (sql) => void (await client.query(sql)),
-          });
-          await client.query('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+          }),
+        ),
     },
     listen: (channel, handlers) => reconnectingListener(options.listenUrl ?? options.url, `${options.applicationName} (midair listen)`, channel, handlers),
     async close() {

@@ -22,6 +22,22 @@ function wrap(client: pg.ClientBase | pg.Pool): Queryable {
   };
 }
 
+/** Runs fn inside BEGIN/COMMIT on one connection of the pool; rolls back if fn throws. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const result = await fn(c);
+    await c.query('COMMIT');
+    return result;
+  } catch (error) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    c.release();
+  }
+}
+
 export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -64,20 +80,7 @@ export async function connectPostgres(url: string, options: { applicationName: s
         c.release();
       }
     },
-    async transaction(fn) {
-      const c = await pool.connect();
-      try {
-        await c.query('BEGIN');
-        const result = await fn(wrap(c));
-        await c.query('COMMIT');
-        return result;
-      } catch (error) {
-        await c.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        c.release();
-      }
-    },
+    transaction: (fn) => inTransaction(pool, (c) => fn(wrap(c))),
     async close() {
       await pool.end();
     },
