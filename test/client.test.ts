@@ -147,6 +147,54 @@ describe('the application client in one process (real PostgreSQL)', () => {
     await expect(kept!.query('SELECT 1')).rejects.toThrow(/a db handle was used after its read or write returned/);
   });
 
+  /**
+   * A readOld that says how it ran: the search_path it saw, whether its statement was a transaction
+   * of its own, and the name (the new shape has no column name: read through it, this fails).
+   */
+  const sessionReporter = () => splitNameClient({
+    readOld: async (shape, input) =>
+      JSON.stringify((await shape.query<{ path: string; autocommit: boolean; name: string }>(
+        `SELECT current_setting('search_path') AS path, statement_timestamp() = transaction_timestamp() AS autocommit, name FROM users WHERE id = $1`, [input.id])).rows[0]),
+  });
+  const nameOf = async (id: number) => (await db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [id])).rows[0]!.name;
+  const ranAs = (reported: string | undefined) => JSON.parse(reported!) as { path: string; autocommit: boolean; name: string };
+
+  it('an old read that is not compared runs in autocommit on the session default search_path when that gives the old shape; a compared one in its transaction', async () => {
+    const [{ path: sessionDefault }] = (await db.query<{ path: string }>(`SELECT current_setting('search_path') AS path`)).rows as [{ path: string }];
+    const users = app.migration('split', sessionReporter());
+    // expanded: no BEGIN, no SET LOCAL (the existing read-only test covers that it still cannot write).
+    expect(ranAs(await users.read({ id: 1 }))).toEqual({ path: sessionDefault, autocommit: true, name: await nameOf(1) });
+    await routed({ stage: 'shadow' }, users, (s) => s.stage === 'shadow');
+    expect(ranAs(await users.read({ id: 1 }))).toEqual({ path: 'public', autocommit: false, name: await nameOf(1) });
+    await routed({ stage: 'live', percent: 100 }, users, (s) => s.stage === 'live' && s.rampPercent === 100);
+    await routed({ killed: { by: 'test', reason: 'drill' } }, users, (s) => !!s.killed);
+    expect(ranAs(await users.read({ id: 1 }))).toEqual({ path: sessionDefault, autocommit: true, name: await nameOf(1) });
+  });
+
+  it('old reads keep their transaction when the session default search_path would not give the old shape: checked on every new connection', async () => {
+    const users = app.migration('split', sessionReporter());
+    expect(ranAs(await users.read({ id: 1 }))).toMatchObject({ autocommit: true });
+    // New sessions of this database now start with the version schema (the new shape) first.
+    await db.query(`ALTER DATABASE ${database.name} SET search_path TO public_split, public`);
+    try {
+      // Sessions started before keep their default: still the old shape, still no transaction.
+      expect(ranAs(await users.read({ id: 1 }))).toMatchObject({ autocommit: true });
+      await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'accounts-api'`);
+      // The client's pooled connections learn they were closed asynchronously: poll until a read gets a new one.
+      const deadline = Date.now() + 30_000;
+      let reported: string | undefined;
+      while (reported === undefined) {
+        reported = await users.read({ id: 1 }).catch((error: Error) => {
+          if (Date.now() > deadline) throw error;
+          return undefined;
+        });
+      }
+      expect(ranAs(reported)).toEqual({ path: 'public', autocommit: false, name: await nameOf(1) });
+    } finally {
+      await db.query(`ALTER DATABASE ${database.name} RESET search_path`);
+    }
+  });
+
   it('errors of the side not returned are counted, never thrown; errors of the served side reach the caller and are counted', async () => {
     let failOld = false;
     const users = app.migration('split', splitNameClient({
