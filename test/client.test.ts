@@ -148,13 +148,19 @@ describe('the application client in one process (real PostgreSQL)', () => {
   });
 
   /**
-   * A readOld that says how it ran: the search_path it saw, whether its statement was a transaction
-   * of its own, and the name (the new shape has no column name: read through it, this fails).
+   * A readOld that says how it ran: the search_path it saw, whether it ran outside a transaction
+   * block (a SAVEPOINT is refused there), and the name (the new shape has no column name: read
+   * through it, this fails).
    */
   const sessionReporter = () => splitNameClient({
-    readOld: async (shape, input) =>
-      JSON.stringify((await shape.query<{ path: string; autocommit: boolean; name: string }>(
-        `SELECT current_setting('search_path') AS path, statement_timestamp() = transaction_timestamp() AS autocommit, name FROM users WHERE id = $1`, [input.id])).rows[0]),
+    readOld: async (shape, input) => {
+      const autocommit = await shape.query('SAVEPOINT probe').then(() => false, (error: { code?: string }) => {
+        if (error.code !== '25P01') throw error;
+        return true;
+      });
+      const row = (await shape.query<{ path: string; name: string }>(`SELECT current_setting('search_path') AS path, name FROM users WHERE id = $1`, [input.id])).rows[0]!;
+      return JSON.stringify({ path: row.path, autocommit, name: row.name });
+    },
   });
   const nameOf = async (id: number) => (await db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [id])).rows[0]!.name;
   const ranAs = (reported: string | undefined) => JSON.parse(reported!) as { path: string; autocommit: boolean; name: string };
