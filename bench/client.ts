@@ -46,6 +46,26 @@ async function throughput(op: (id: number) => Promise<unknown>, lanes: number): 
   return done / SECONDS;
 }
 
+/**
+ * Operations per second of each op with one caller, the ops taking turns call by call for
+ * SECONDS: a shared machine's drift falls on all of them alike, which rounds of seconds each do not
+ * ensure. (The rate of one caller is one over its mean time per call.)
+ */
+async function oneCallerInTurns(ops: Array<((id: number) => Promise<unknown>) | null>): Promise<number[]> {
+  const until = performance.now() + SECONDS * 1000;
+  const spent = ops.map(() => 0);
+  let calls = 0;
+  for (let i = 0; performance.now() < until; i++, calls++) {
+    for (const [n, op] of ops.entries()) {
+      if (!op) continue;
+      const started = performance.now();
+      await op(1 + (i * 7919) % ROWS);
+      spent[n]! += performance.now() - started;
+    }
+  }
+  return spent.map((ms) => (ms === 0 ? 0 : (calls * 1000) / ms));
+}
+
 const database = await createBenchDatabase(values.database);
 try {
   const setup = await connectClient(database.url, 'bench setup');
@@ -88,12 +108,19 @@ try {
     await changeRouting(database.url, 'split', { stage });
     while (users.routing()?.stage !== stage) await users.read({ id: 1 });
     for (const [op, directOp, shapedOp, clientOp] of [['read', directRead, shapedRead, clientRead], ['write', directWrite, null, clientWrite]] as const) {
-      // One caller at a time: the latency a request sees. POOL callers: the pool saturated, where
-      // every extra statement on the server counts.
+      // One caller at a time: the latency a request sees (the ops take turns call by call). POOL
+      // callers: the pool saturated, where every extra statement on the server counts.
       for (const inFlight of [1, POOL]) {
         // Rounds alternate direct and client, so drift of a shared machine falls on both; the best of each counts.
         let best = { direct: 0, shaped: 0, client: 0 };
         for (let round = 0; round < ROUNDS; round++) {
+          if (inFlight === 1) {
+            // The client's turn comes before the transaction's: a compare it leaves running in the
+            // background overlaps that one (labelled as such), never the direct baseline.
+            const [client, shaped, direct] = await oneCallerInTurns([clientOp, shapedOp, directOp]);
+            best = { direct: Math.max(best.direct, direct!), shaped: Math.max(best.shaped, shaped!), client: Math.max(best.client, client!) };
+            continue;
+          }
           best = {
             direct: Math.max(best.direct, await throughput(directOp, inFlight)),
             shaped: shapedOp ? Math.max(best.shaped, await throughput(shapedOp, inFlight)) : 0,
@@ -124,7 +151,8 @@ try {
     console.log(JSON.stringify({ pool: POOL, seconds: SECONDS, rounds: ROUNDS, shadowReadsCompared: comparedShare, results }, null, 2));
   } else {
     console.log(`\nThe client's time per operation / the same query run directly (pools of ${POOL}, best of ${ROUNDS} x ${SECONDS} s)`);
-    console.log('In flight 1: the time one caller waits per call (the targets apply). In flight ' + POOL + ': throughput, the pool saturated.');
+    console.log('In flight 1: the time one caller waits per call (the targets apply); the calls take turns, the client\'s compare');
+    console.log('  left running in shadow overlaps the in-a-transaction call after it. In flight ' + POOL + ': throughput, the pool saturated.');
     console.log(`Shadow reads compared: ${(comparedShare * 100).toFixed(1)}% (a read is served uncompared while ${POOL} comparisons are under way).`);
     console.log('stage     op     in flight  direct/s  client/s  ratio  target          in a transaction/s  client / in a transaction');
     for (const r of results) {
