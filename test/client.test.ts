@@ -8,6 +8,7 @@ import { addMetrics } from '../src/client/evidenceStore.js';
 import { createMidair, MidairError, type MigrationClient, type Midair, type MigrationSpec, type RoutingState } from '../src/index.js';
 import { createUsers, splitName } from './support/backfillFixture.js';
 import { dropRole, freshDatabase, tempDir } from './support/databases.js';
+import { startPgBouncer } from './support/pgbouncer.js';
 import { changeRouting, type RoutingChange } from './support/routingControl.js';
 import { splitNameClient, type UserInput } from './support/splitNameClient.js';
 
@@ -198,6 +199,18 @@ describe('the application client in one process (real PostgreSQL)', () => {
       expect(ranAs(reported)).toEqual({ path: 'public', autocommit: false, name: await nameOf(1) });
     } finally {
       await db.query(`ALTER DATABASE ${database.name} RESET search_path`);
+    }
+  });
+
+  it('behind PgBouncer in transaction pooling mode, which refuses startup options, old reads keep their transaction and work', async () => {
+    const bouncer = await startPgBouncer(database.name);
+    const behind = await createMidair({ database: bouncer.url, listenUrl: database.url, service: 'accounts-api', flushIntervalMs: 60_000, logger: { warn: (message) => warnings.push(message) } });
+    try {
+      const users = behind.migration('split', sessionReporter());
+      for (const id of [1, 2, 3]) expect(ranAs(await users.read({ id }))).toEqual({ path: 'public', autocommit: false, name: await nameOf(id) });
+    } finally {
+      await behind.close();
+      await bouncer.stop();
     }
   });
 
