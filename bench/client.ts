@@ -2,11 +2,12 @@
  * `npm run bench:client -- [--database <url>] [--seconds <n>] [--rounds <n>] [--json]`: what the
  * application client costs per read and per write against the same query run directly on a pool
  * of the same size (writes in the same transaction shape, BEGIN / UPDATE / COMMIT), at `expanded`
- * (old only) and at `shadow` with every read compared. Reads are also measured against the same
- * query in the transaction shape the client gives every call (BEGIN READ ONLY; SET LOCAL
- * search_path / SELECT / COMMIT, pipelined as the client does): what is left is the client's own
- * routing and bookkeeping. Not a test: it prints figures and ratios measured in the same run.
- */
+ * (old only: reads in autocommit, docs/client.md) and at `shadow` with every read compared. With one
+ * request in flight the ratio is the time a caller waits per call, which is what the targets apply
+ * to; with the pool saturated it is throughput, where a compared read costs the database two reads.
+ * Reads are also measured against the same query in the transaction shape a compared or new-shape
+ * read gets (BEGIN READ ONLY; SET LOCAL search_path / SELECT / COMMIT, pipelined as the client does).
+ * Not a test: it prints figures and ratios measured in the same run. */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createMidair } from '../src/index.js';
@@ -43,6 +44,26 @@ async function throughput(op: (id: number) => Promise<unknown>, lanes: number): 
     }
   }));
   return done / SECONDS;
+}
+
+/**
+ * Operations per second of each op with one caller, the ops taking turns call by call for
+ * SECONDS: a shared machine's drift falls on all of them alike, which rounds of seconds each do not
+ * ensure. (The rate of one caller is one over its mean time per call.)
+ */
+async function oneCallerInTurns(ops: Array<((id: number) => Promise<unknown>) | null>): Promise<number[]> {
+  const until = performance.now() + SECONDS * 1000;
+  const spent = ops.map(() => 0);
+  let calls = 0;
+  for (let i = 0; performance.now() < until; i++, calls++) {
+    for (const [n, op] of ops.entries()) {
+      if (!op) continue;
+      const started = performance.now();
+      await op(1 + (i * 7919) % ROWS);
+      spent[n]! += performance.now() - started;
+    }
+  }
+  return spent.map((ms) => (ms === 0 ? 0 : (calls * 1000) / ms));
 }
 
 const database = await createBenchDatabase(values.database);
@@ -87,12 +108,19 @@ try {
     await changeRouting(database.url, 'split', { stage });
     while (users.routing()?.stage !== stage) await users.read({ id: 1 });
     for (const [op, directOp, shapedOp, clientOp] of [['read', directRead, shapedRead, clientRead], ['write', directWrite, null, clientWrite]] as const) {
-      // One caller at a time: the latency a request sees. POOL callers: the pool saturated, where
-      // every extra statement on the server counts.
+      // One caller at a time: the latency a request sees (the ops take turns call by call). POOL
+      // callers: the pool saturated, where every extra statement on the server counts.
       for (const inFlight of [1, POOL]) {
         // Rounds alternate direct and client, so drift of a shared machine falls on both; the best of each counts.
         let best = { direct: 0, shaped: 0, client: 0 };
         for (let round = 0; round < ROUNDS; round++) {
+          if (inFlight === 1) {
+            // The client's turn comes before the transaction's: a compare it leaves running in the
+            // background overlaps that one (labelled as such), never the direct baseline.
+            const [client, shaped, direct] = await oneCallerInTurns([clientOp, shapedOp, directOp]);
+            best = { direct: Math.max(best.direct, direct!), shaped: Math.max(best.shaped, shaped!), client: Math.max(best.client, client!) };
+            continue;
+          }
           best = {
             direct: Math.max(best.direct, await throughput(directOp, inFlight)),
             shaped: shapedOp ? Math.max(best.shaped, await throughput(shapedOp, inFlight)) : 0,
@@ -106,19 +134,30 @@ try {
       }
     }
   }
+  // A read is compared only while fewer comparisons than the pool has connections are under way.
+  await app.flushEvidence();
+  const evidence = await connectClient(database.url, 'bench evidence');
+  const { rows: [shadowReads] } = await evidence.query<{ reads: number; compared: number }>(
+    `SELECT sum(calls) FILTER (WHERE side = 'old' AND kind = 'read')::int AS reads, sum(calls) FILTER (WHERE kind = 'compare')::int AS compared
+       FROM midair.client_metrics WHERE stage = 'shadow'`);
+  await evidence.end();
+  const comparedShare = shadowReads!.compared / shadowReads!.reads;
   await app.close();
   await direct.end();
   await shaped.end();
   await operator.close();
 
   if (values.json) {
-    console.log(JSON.stringify({ pool: POOL, seconds: SECONDS, rounds: ROUNDS, results }, null, 2));
+    console.log(JSON.stringify({ pool: POOL, seconds: SECONDS, rounds: ROUNDS, shadowReadsCompared: comparedShare, results }, null, 2));
   } else {
     console.log(`\nThe client's time per operation / the same query run directly (pools of ${POOL}, best of ${ROUNDS} x ${SECONDS} s)`);
-    console.log('stage     op     in flight  direct/s  client/s  ratio  target          same shape/s  client / same shape');
+    console.log('In flight 1: the time one caller waits per call (the targets apply); the calls take turns, the client\'s compare');
+    console.log('  left running in shadow overlaps the in-a-transaction call after it. In flight ' + POOL + ': throughput, the pool saturated.');
+    console.log(`Shadow reads compared: ${(comparedShare * 100).toFixed(1)}% (a read is served uncompared while ${POOL} comparisons are under way).`);
+    console.log('stage     op     in flight  direct/s  client/s  ratio  target          in a transaction/s  client / in a transaction');
     for (const r of results) {
       const met = r.ratio <= r.target ? 'met' : 'MISSED';
-      const shaped = r.shapedPerSecond === null ? '' : `${r.shapedPerSecond.toFixed(0).padStart(12)}  ${r.ratioToShaped!.toFixed(2).padStart(19)}`;
+      const shaped = r.shapedPerSecond === null ? '' : `${r.shapedPerSecond.toFixed(0).padStart(18)}  ${r.ratioToShaped!.toFixed(2).padStart(25)}`;
       console.log(`${r.stage.padEnd(9)} ${r.op.padEnd(5)} ${String(r.inFlight).padStart(10)} ${r.directPerSecond.toFixed(0).padStart(9)} ${r.clientPerSecond.toFixed(0).padStart(9)} ${r.ratio.toFixed(2).padStart(6)}  < ${r.target} ${met.padEnd(6)}  ${shaped}`);
     }
   }

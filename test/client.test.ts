@@ -8,6 +8,7 @@ import { addMetrics } from '../src/client/evidenceStore.js';
 import { createMidair, MidairError, type MigrationClient, type Midair, type MigrationSpec, type RoutingState } from '../src/index.js';
 import { createUsers, splitName } from './support/backfillFixture.js';
 import { dropRole, freshDatabase, tempDir } from './support/databases.js';
+import { startPgBouncer } from './support/pgbouncer.js';
 import { changeRouting, type RoutingChange } from './support/routingControl.js';
 import { splitNameClient, type UserInput } from './support/splitNameClient.js';
 
@@ -145,6 +146,72 @@ describe('the application client in one process (real PostgreSQL)', () => {
     await expect(users.read({ id: 1 })).rejects.toThrow(/read-only transaction/);
     await users.read({ id: 2 });
     await expect(kept!.query('SELECT 1')).rejects.toThrow(/a db handle was used after its read or write returned/);
+  });
+
+  /**
+   * A readOld that says how it ran: the search_path it saw, whether it ran outside a transaction
+   * block (a SAVEPOINT is refused there), and the name (the new shape has no column name: read
+   * through it, this fails).
+   */
+  const sessionReporter = () => splitNameClient({
+    readOld: async (shape, input) => {
+      const autocommit = await shape.query('SAVEPOINT probe').then(() => false, (error: { code?: string }) => {
+        if (error.code !== '25P01') throw error;
+        return true;
+      });
+      const row = (await shape.query<{ path: string; name: string }>(`SELECT current_setting('search_path') AS path, name FROM users WHERE id = $1`, [input.id])).rows[0]!;
+      return JSON.stringify({ path: row.path, autocommit, name: row.name });
+    },
+  });
+  const nameOf = async (id: number) => (await db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [id])).rows[0]!.name;
+  const ranAs = (reported: string | undefined) => JSON.parse(reported!) as { path: string; autocommit: boolean; name: string };
+
+  it('an old read that is not compared runs in autocommit on the session default search_path when that gives the old shape; a compared one in its transaction', async () => {
+    const [{ path: sessionDefault }] = (await db.query<{ path: string }>(`SELECT current_setting('search_path') AS path`)).rows as [{ path: string }];
+    const users = app.migration('split', sessionReporter());
+    // expanded: no BEGIN, no SET LOCAL (the existing read-only test covers that it still cannot write).
+    expect(ranAs(await users.read({ id: 1 }))).toEqual({ path: sessionDefault, autocommit: true, name: await nameOf(1) });
+    await routed({ stage: 'shadow' }, users, (s) => s.stage === 'shadow');
+    expect(ranAs(await users.read({ id: 1 }))).toEqual({ path: 'public', autocommit: false, name: await nameOf(1) });
+    await routed({ stage: 'live', percent: 100 }, users, (s) => s.stage === 'live' && s.rampPercent === 100);
+    await routed({ killed: { by: 'test', reason: 'drill' } }, users, (s) => !!s.killed);
+    expect(ranAs(await users.read({ id: 1 }))).toEqual({ path: sessionDefault, autocommit: true, name: await nameOf(1) });
+  });
+
+  it('old reads keep their transaction when the session default search_path would not give the old shape: checked on every new connection', async () => {
+    const users = app.migration('split', sessionReporter());
+    expect(ranAs(await users.read({ id: 1 }))).toMatchObject({ autocommit: true });
+    // New sessions of this database now start with the version schema (the new shape) first.
+    await db.query(`ALTER DATABASE ${database.name} SET search_path TO public_split, public`);
+    try {
+      // Sessions started before keep their default: still the old shape, still no transaction.
+      expect(ranAs(await users.read({ id: 1 }))).toMatchObject({ autocommit: true });
+      await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'accounts-api'`);
+      // The client's pooled connections learn they were closed asynchronously: poll until a read gets a new one.
+      const deadline = Date.now() + 30_000;
+      let reported: string | undefined;
+      while (reported === undefined) {
+        reported = await users.read({ id: 1 }).catch((error: Error) => {
+          if (Date.now() > deadline) throw error;
+          return undefined;
+        });
+      }
+      expect(ranAs(reported)).toEqual({ path: 'public', autocommit: false, name: await nameOf(1) });
+    } finally {
+      await db.query(`ALTER DATABASE ${database.name} RESET search_path`);
+    }
+  });
+
+  it('behind PgBouncer in transaction pooling mode, which refuses startup options, old reads keep their transaction and work', async () => {
+    const bouncer = await startPgBouncer(database.name);
+    const behind = await createMidair({ database: bouncer.url, listenUrl: database.url, service: 'accounts-api', flushIntervalMs: 60_000, logger: { warn: (message) => warnings.push(message) } });
+    try {
+      const users = behind.migration('split', sessionReporter());
+      for (const id of [1, 2, 3]) expect(ranAs(await users.read({ id }))).toEqual({ path: 'public', autocommit: false, name: await nameOf(id) });
+    } finally {
+      await behind.close();
+      await bouncer.stop();
+    }
   });
 
   it('errors of the side not returned are counted, never thrown; errors of the served side reach the caller and are counted', async () => {

@@ -7,7 +7,7 @@ import { boundShapeDb } from './transport.js';
  * it (queued), and PGlite delivers the notifications of its own session, so LISTEN never drops.
  */
 export function embeddedTransport(db: EmbeddedExecutor): ClientTransport {
-  return {
+  const transport: ClientTransport = {
     transaction: (searchPath, readOnly, fn) =>
       db.resultTransaction(async (tx) => {
         if (readOnly) await tx.query('SET TRANSACTION READ ONLY');
@@ -19,6 +19,8 @@ export function embeddedTransport(db: EmbeddedExecutor): ClientTransport {
           handle.end();
         }
       }),
+    // One connection, shared with Midair: its search_path is not the application's to rely on.
+    readBaseSchema: (_schema, searchPath, fn) => transport.transaction(searchPath, true, fn),
     compareReads<A, B>(served: ShapeRead<A>, other: ShapeRead<B>): ComparedReads<A, B> {
       let servedDone!: { resolve(value: A): void; reject(error: unknown): void };
       const servedValue = new Promise<A>((resolve, reject) => (servedDone = { resolve, reject }));
@@ -58,4 +60,5 @@ export function embeddedTransport(db: EmbeddedExecutor): ClientTransport {
     // The executor is Midair's handle; Midair closes it.
     async close() {},
   };
+  return transport;
 }

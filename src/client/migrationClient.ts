@@ -75,7 +75,11 @@ export class MigrationClient<Input, Value = unknown, Written = unknown> {
     if (decision.served === 'old' && state) this.ctx.evidence.servedOld(state);
     const started = performance.now();
     if (!state || !decision.other || !(Math.random() < this.sample) || !this.ctx.hasRoomInBackground()) {
-      return this.timed('read', state, decision.served, started, this.ctx.transport.transaction(this.searchPath(state, decision.served), true, (db) => this.reader(decision.served)(db, input)));
+      const read = (db: ShapeDb) => this.reader(decision.served)(db, input);
+      const searchPath = this.searchPath(state, decision.served);
+      // A read of the old shape compared with nothing needs no transaction when a session gives that shape by itself.
+      const work = decision.served === 'old' ? this.ctx.transport.readBaseSchema(state?.schema ?? this.ctx.schema, searchPath, read) : this.ctx.transport.transaction(searchPath, true, read);
+      return this.timed('read', state, decision.served, started, work);
     }
     const other = decision.other;
     const reads = this.ctx.transport.compareReads(

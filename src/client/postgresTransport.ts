@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { inTransaction } from '../db/postgres.js';
 import { ident } from '../db/sql.js';
+import { AutocommitReads, IN_TRANSACTION } from './autocommitReads.js';
 import type { ClientTransport, ComparedReads, ListenHandlers, OtherRead, ShapeRead } from './transport.js';
 import { boundShapeDb } from './transport.js';
 
@@ -23,7 +24,12 @@ export function postgresTransport(options: PostgresTransportOptions): ClientTran
   const pool = new pg.Pool({ connectionString: options.url, application_name: options.applicationName, max: options.poolSize, pipeline: true });
   // An idle connection that drops must not crash the application; the next query reports it.
   pool.on('error', () => {});
-  return {
+  const autocommitReads = new AutocommitReads({ url: options.url, applicationName: options.applicationName, poolSize: options.poolSize });
+  const transport: ClientTransport = {
+    async readBaseSchema(schema, searchPath, fn) {
+      const value = await autocommitReads.run(schema, fn);
+      return value === IN_TRANSACTION ? transport.transaction(searchPath, true, fn) : value;
+    },
     async transaction(searchPath, readOnly, fn) {
       const client = await pool.connect();
       const handle = boundShapeDb(async (sql, params) => {
@@ -124,9 +130,10 @@ export function postgresTransport(options: PostgresTransportOptions): ClientTran
     },
     listen: (channel, handlers) => reconnectingListener(options.listenUrl ?? options.url, `${options.applicationName} (midair listen)`, channel, handlers),
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), autocommitReads.close()]);
     },
   };
+  return transport;
 }
 
 /** A LISTEN connection that comes back after it drops (a restart, pg_terminate_backend), with backoff. */

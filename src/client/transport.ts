@@ -35,6 +35,12 @@ export interface ClientTransport {
    */
   transaction<T>(searchPath: string, readOnly: boolean, fn: (db: ShapeDb) => Promise<T>): Promise<T>;
   /**
+   * A read of the base schema `schema` (`searchPath` is its quoted form), compared with nothing:
+   * where the transport can, fn's queries run in autocommit, read-only, on one session whose
+   * default search_path gives exactly that schema; otherwise as transaction(searchPath, true, fn).
+   */
+  readBaseSchema<T>(schema: string, searchPath: string, fn: (db: ShapeDb) => Promise<T>): Promise<T>;
+  /**
    * A comparison: `served`, then `other`, in one read-only REPEATABLE READ transaction, each on its
    * own search_path, so both read one snapshot and a write landing between them is no mismatch.
    * `served` settles as soon as its read is done; `other` runs after it, on the same connection.
