@@ -115,6 +115,26 @@ describe('the application client in one process (real PostgreSQL)', () => {
     expect(() => typo.route({ id: 1 })).toThrow(/no migration "splitt"/);
   });
 
+  it('a connection lost while a write waits on something else fails that write, not the process', async () => {
+    const users = app.migration('split', splitNameClient({
+      writeOld: async (shape, input) => {
+        if (input.name === 'Lost Write') {
+          const pid = (await shape.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          // The server ends the session while the application awaits something that is not a query.
+          await db.query('SELECT pg_terminate_backend($1)', [pid]);
+          while ((await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rows.length > 0);
+          await new Promise((resolve) => setTimeout(resolve, 50)); // let the socket's close reach the driver
+        }
+        return (await shape.query('UPDATE users SET name = $1 WHERE id = $2', [input.name, input.id])).rowCount;
+      },
+    }));
+    await expect(users.write({ id: 9, name: 'Lost Write' })).rejects.toThrow();
+    expect((await db.query('SELECT name FROM users WHERE id = 9')).rows[0].name).not.toBe('Lost Write');
+    // The pool replaces the lost connection: the next writes go through.
+    for (let i = 0; i < 12; i++) await users.write({ id: 9, name: `Kept Write${i}` });
+    expect((await db.query('SELECT name FROM users WHERE id = 9')).rows[0].name).toBe('Kept Write11');
+  });
+
   it('each call is a transaction of its own on its shape: rolled back when it throws, writes attributed to their shape', async () => {
     const users = app.migration('split', splitNameClient({
       writeNew: async (db, input) => {

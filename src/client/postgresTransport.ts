@@ -22,8 +22,10 @@ const LISTEN_BACKOFF_MS = { first: 100, max: 5_000 };
 export function postgresTransport(options: PostgresTransportOptions): ClientTransport {
   // Pipelining lets a read's BEGIN, its queries and its COMMIT go out without a round trip each.
   const pool = new pg.Pool({ connectionString: options.url, application_name: options.applicationName, max: options.poolSize, pipeline: true });
-  // An idle connection that drops must not crash the application; the next query reports it.
+  // A connection that drops must not crash the application, idle in the pool or checked out while a
+  // call awaits something else; the call's next query reports it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const autocommitReads = new AutocommitReads({ url: options.url, applicationName: options.applicationName, poolSize: options.poolSize });
   const transport: ClientTransport = {
     async readBaseSchema(schema, searchPath, fn) {

@@ -62,8 +62,10 @@ export async function connectPostgres(url: string, options: { applicationName: s
     // would filter Midair's queries makes them fail instead (owners and superusers pass as before).
     options: '-c client_connection_check_interval=2000 -c row_security=off',
   });
-  // An idle client losing its connection must not crash the process; the next query reports it.
+  // A client losing its connection, idle or checked out between queries, must not crash the
+  // process; the next query reports it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const client = await pool.connect();
   client.release();
   const base = wrap(pool);
