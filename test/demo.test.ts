@@ -4,11 +4,14 @@ import { runDemo, type DemoReport } from '../src/demo/run.js';
 import { SERVER_URL, tempDir } from './support/databases.js';
 import { jsonOf, runCli, spawnCli } from './support/runCli.js';
 
-const SMALL = { rows: 2000, clients: 4, durationSeconds: 1.5 };
+const SMALL = { rows: 2000, clients: 4, instances: 3, durationSeconds: 2 };
+
+const STAGES = ['setup', 'start', 'backfill', 'verify', 'shadow', 'live 10%', 'live 50%', 'kill switch', 'live 50% again', 'live 100%', 'rampdown', 'verify again', 'complete', 'after complete', 'check'];
 
 function expectClean(report: DemoReport): void {
   expect(report.requests.failures).toEqual([]);
   expect(report.writes.samples).toEqual([]);
+  expect(report.compares.first).toEqual([]);
   expect(report.failure).toBeNull();
   expect(report.ok).toBe(true);
   expect(report.requests.failed).toBe(0);
@@ -19,12 +22,23 @@ function expectClean(report: DemoReport): void {
   expect(report.writes.acknowledged).toBeGreaterThan(0);
   expect(report.backfill.rows).toBeGreaterThan(0);
   expect(report.verification.rowsChecked).toBeGreaterThanOrEqual(SMALL.rows);
-  expect(report.stages.map((s) => s.stage)).toEqual(['setup', 'switch 0%', 'start', 'backfill', 'verify', 'switch 10%', 'switch 50%', 'switch 100%', 'complete', 'after complete', 'check']);
-  // Both releases really ran: old-release clients before the switch, new-release ones after.
+  expect(report.stages.map((s) => s.stage)).toEqual(STAGES);
+  // The client's compares ran (shadow needs 50 before live) and found the shapes equal.
+  expect(report.compares.total).toBeGreaterThanOrEqual(50);
+  expect(report.compares).toMatchObject({ mismatches: 0, errors: 0 });
+  // The issue's requirement: the kill switch reaches every instance within a second of its commit.
+  expect(report.killSwitch!.instances).toHaveLength(SMALL.instances);
+  expect(report.killSwitch!.maxMs).not.toBeNull();
+  expect(report.killSwitch!.maxMs!).toBeLessThan(1000);
+  // The client's routing decided which shape served: old only before shadow, both while live, new only from rampdown.
   const stage = (name: string) => report.stages.find((s) => s.stage === name)!;
-  expect(stage('switch 0%').requests).toBeGreaterThan(0);
-  expect(stage('switch 100%').newClients).toBe(SMALL.clients);
-  expect(stage('after complete').requests).toBeGreaterThan(0);
+  expect(stage('start').sides.old.requests).toBeGreaterThan(0);
+  expect(stage('shadow').sides.new.requests).toBe(0);
+  expect(stage('live 50%').sides.old.requests).toBeGreaterThan(0);
+  expect(stage('live 50%').sides.new.requests).toBeGreaterThan(0);
+  expect(stage('rampdown').sides.old.requests).toBe(0);
+  expect(stage('rampdown').sides.new.requests).toBeGreaterThan(0);
+  expect(stage('after complete').sides.new.requests).toBeGreaterThan(0);
 }
 
 async function demoDatabases(): Promise<string[]> {
@@ -54,9 +68,9 @@ describe('midair demo', () => {
       ...SMALL,
       database: SERVER_URL,
       afterStage: async (stage, db) => {
-        if (stage !== 'switch 50%') return;
-        // Several client sessions at once, each with its own backend.
-        const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'midair demo client' AND datname = current_database()`);
+        if (stage !== 'live 50%') return;
+        // Every instance's Midair client has a pool of its own, with a session per concurrent request at least.
+        const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'demo-shop' AND datname = current_database()`);
         seen.push(row!.n);
         const [name] = await db.query<{ db: string }>('SELECT current_database() AS db');
         seen.push(name!.db);
@@ -65,7 +79,7 @@ describe('midair demo', () => {
     expectClean(report);
     expect(report.database).toBe('postgres');
     expect(report.locks.measured).toBe(true);
-    expect(Number(seen[0])).toBe(SMALL.clients);
+    expect(Number(seen[0])).toBeGreaterThanOrEqual(SMALL.clients);
     expect(seen[1]).toMatch(/^midair_demo_/);
     expect(await demoDatabases()).toEqual(before);
   });
@@ -112,7 +126,7 @@ describe('midair demo (command line)', () => {
     const report = jsonOf<DemoReport>(json);
     expect(report).toMatchObject({ ok: true, database: 'postgres', rows: 1000, requests: { failed: 0 }, writes: { lost: 0 }, verification: { mismatches: 0 } });
     for (const key of ['requests', 'writes', 'verification', 'backfill', 'locks', 'latency', 'stages']) expect(report).toHaveProperty(key);
-    expect(json.stderr).toMatch(/switch 50%/);
+    expect(json.stderr).toMatch(/live 50%/);
 
     const text = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '1']);
     expect(text.code).toBe(0);
@@ -139,12 +153,12 @@ describe('midair demo (command line)', () => {
     await new Promise<void>((resolve) => {
       run.child.stderr!.on('data', (chunk) => {
         stderr += chunk;
-        if (/switch 10%/.test(stderr)) resolve();
+        if (/live 10%/.test(stderr)) resolve();
       });
     });
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/error: interrupted during switch 10%: stopped the simulated application; rolled the migration back/);
+    expect(result.stderr).toMatch(/error: interrupted during live 10%: stopped the simulated application; rolled the migration back/);
   });
 });

@@ -1,0 +1,21 @@
+import type { TrafficConfig } from '../config/define.js';
+import type { ResolvedConfig } from '../config/load.js';
+
+/**
+ * The traffic gates' time and volume bounds scaled to a run that soaks each step for seconds, not
+ * the minutes and thousands of compares production's defaults ask for: at least 50 compares in
+ * shadow, a soak of up to a second per step, a 5-second window of evidence, and the old shape
+ * unused for up to a second before complete. The rate bounds (mismatches, errors) stay as
+ * configured: they judge the run as they would judge production. The p99 ratio guard gets more
+ * room: a 5-second window of a few hundred requests on a shared machine has a noisy p99.
+ */
+export function runTrafficBounds(soakSeconds: number): Partial<TrafficConfig> {
+  const soak = Math.min(1, soakSeconds);
+  return { minShadowCompares: 50, minSoakSeconds: soak, windowSeconds: 5, minWindowCalls: 20, oldUnusedSeconds: soak, maxP99Ratio: 5 };
+}
+
+/** Settings with the run's traffic bounds in place of the configured time and volume bounds. */
+export function withRunTrafficBounds(settings: ResolvedConfig, soakSeconds: number): ResolvedConfig {
+  const bounds = runTrafficBounds(soakSeconds);
+  return { ...settings, traffic: { ...settings.traffic, ...bounds, maxP99Ratio: Math.max(settings.traffic.maxP99Ratio, bounds.maxP99Ratio!) } };
+}
