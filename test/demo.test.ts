@@ -12,6 +12,7 @@ function expectClean(report: DemoReport): void {
   expect(report.requests.failures).toEqual([]);
   expect(report.writes.samples).toEqual([]);
   expect(report.compares.first).toEqual([]);
+  expect(report.verification.samples).toEqual([]);
   expect(report.failure).toBeNull();
   expect(report.ok).toBe(true);
   expect(report.requests.failed).toBe(0);
@@ -100,6 +101,24 @@ describe('midair demo', () => {
     expect(report.writes.checked).toBe(false);
   });
 
+  test('a difference between the shapes shows up in the client\'s compares with its keys, and the gate to live holds', async () => {
+    const report = await runDemo({
+      ...SMALL,
+      database: SERVER_URL,
+      afterStage: async (stage, db) => {
+        // After verify, behind Midair's back: every fifth user's new last_name no longer follows from name.
+        if (stage === 'verify') await db.exec(`ALTER TABLE users DISABLE TRIGGER ALL; UPDATE users SET last_name = 'Broken' WHERE id % 5 = 0; ALTER TABLE users ENABLE TRIGGER ALL`);
+      },
+    });
+    expect(report.ok).toBe(false);
+    expect(report.compares.mismatches).toBeGreaterThan(0);
+    expect(report.compares.first.length).toBeGreaterThan(0);
+    for (const m of report.compares.first) expect(m).toMatchObject({ key: expect.stringMatching(/^users:\d*[05]$/), stage: 'shadow' });
+    expect(report.failure).toMatchObject({ stage: 'shadow', rolledBack: true });
+    expect(report.failure!.message).toMatch(/mismatch/);
+    expect(report.killSwitch).toBeNull();
+  });
+
   test('a write lost after complete is found by the ledger', async () => {
     const report = await runDemo({
       ...SMALL,
@@ -121,17 +140,20 @@ describe('midair demo (command line)', () => {
   afterAll(() => cwd.remove());
 
   test('--json prints one report object; the text report names the verdict', async () => {
-    const json = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '1', '--json']);
+    const json = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--instances', '2', '--duration', '2', '--json']);
     expect(json.code).toBe(0);
     const report = jsonOf<DemoReport>(json);
-    expect(report).toMatchObject({ ok: true, database: 'postgres', rows: 1000, requests: { failed: 0 }, writes: { lost: 0 }, verification: { mismatches: 0 } });
-    for (const key of ['requests', 'writes', 'verification', 'backfill', 'locks', 'latency', 'stages']) expect(report).toHaveProperty(key);
+    expect(report).toMatchObject({ ok: true, database: 'postgres', rows: 1000, instances: 2, requests: { failed: 0 }, writes: { lost: 0 }, verification: { mismatches: 0 }, compares: { mismatches: 0 } });
+    for (const key of ['requests', 'writes', 'verification', 'compares', 'killSwitch', 'backfill', 'locks', 'latency', 'stages']) expect(report).toHaveProperty(key);
     expect(json.stderr).toMatch(/live 50%/);
 
-    const text = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '1']);
+    const text = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '2']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^midair demo: OK/);
     expect(text.stdout).toMatch(/writes +\d[\d,]* acknowledged, 0 lost/);
+    expect(text.stdout).toMatch(/compares +\d[\d,]* reads of both shapes compared, 0 mismatches/);
+    expect(text.stdout).toMatch(/kill switch +reached all 3 instances in \d/);
+    expect(text.stdout).toMatch(/\nlive 50% again +\S+ +50% new /);
   });
 
   test.each([

@@ -112,7 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     // Closing writes the instances' last evidence: the compares are complete only after it.
     await opened.close();
     instances = null;
-    const compares = await readCompareEvidence(midair.db, demoMigration.name);
+    const compares = await readCompareEvidence(midair, demoMigration.name);
     const report = buildReport({
       migration: demoMigration.name,
       database: sandbox.db.kind,

@@ -130,7 +130,7 @@ export async function runRehearsal(options: RehearseOptions): Promise<RehearsalR
         // Closing writes the instances' last evidence: the compares are complete only after it.
         await opened.close();
         instances = null;
-        const compares = await readCompareEvidence(midair.db, loaded.migration.name);
+        const compares = await readCompareEvidence(midair, loaded.migration.name);
         const notes = [...new Set([...copy.notes, ...after.flatMap((t) => t.notes)])];
         const report = buildReport({
           migration: loaded.migration.name,

@@ -14,7 +14,7 @@ export interface FleetOptions<I> {
   instances: RoutedInstance<I>[];
   workload: Workload<I>;
   stats: RequestStats;
-  /** The stage requests are counted against. */
+  /** The stage a request is counted against, read when it starts. */
   stage: () => string;
 }
 
@@ -45,12 +45,14 @@ export class Fleet<I> {
     const { workload, stats, stage } = this.options;
     while (!this.stopping) {
       const trace: RequestTrace = { side: null };
+      // A request counts to the stage it was routed in, not the one it ended in.
+      const during = stage();
       const started = performance.now();
       try {
         await workload.request(instance.router, trace);
-        if (trace.side) stats.record(stage(), trace.side, performance.now() - started);
+        if (trace.side) stats.record(during, trace.side, performance.now() - started);
       } catch (error) {
-        stats.record(stage(), trace.side ?? 'old', performance.now() - started, error);
+        stats.record(during, trace.side ?? 'old', performance.now() - started, error);
         await sleep(5); // a broken connection must not turn into a busy loop
       }
       // The embedded database answers without yielding; timers (progress, stage clocks, the client's flush) need a turn.

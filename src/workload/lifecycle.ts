@@ -61,7 +61,7 @@ export interface LifecycleResult {
 /** Refusals that more traffic or more time cannot lift; any other gate (compares, soak, old readers) may open soon. */
 const FINAL_REFUSALS: readonly RefusalReason[] = ['stage', 'raced', 'unsynced', 'unverified', 'drift', 'data', 'claimed', 'ambiguous'];
 /** How long a move waits for its evidence gates before the run gives up on it. */
-const GATE_WAIT_MS = 20_000;
+const GATE_WAIT_MS = 15_000;
 const GATE_POLL_MS = 200;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -110,9 +110,10 @@ export async function runLifecycle<I>(o: LifecycleOptions<I>): Promise<Lifecycle
   };
 
   try {
-    fleet.start();
-    o.monitor?.start();
     await stage('start', 'old', async () => {
+      // The application runs from here on, so start itself runs under its load.
+      fleet.start();
+      o.monitor?.start();
       started = true;
       await midair.start(o.migration);
       await o.onStarted?.();

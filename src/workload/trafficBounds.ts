@@ -4,14 +4,15 @@ import type { ResolvedConfig } from '../config/load.js';
 /**
  * The traffic gates' time and volume bounds scaled to a run that soaks each step for seconds, not
  * the minutes and thousands of compares production's defaults ask for: at least 50 compares in
- * shadow, a soak of up to a second per step, a 5-second window of evidence, and the old shape
- * unused for up to a second before complete. The rate bounds (mismatches, errors) stay as
+ * shadow, a soak of up to a second per step, a 15-second window of evidence (three of the
+ * client's 5-second metric buckets: a window of one bucket can hold nothing yet), and the old
+ * shape unused for up to a second before complete. The rate bounds (mismatches, errors) stay as
  * configured: they judge the run as they would judge production. The p99 ratio guard gets more
- * room: a 5-second window of a few hundred requests on a shared machine has a noisy p99.
+ * room: a short window of a few hundred requests on a shared machine has a noisy p99.
  */
 export function runTrafficBounds(soakSeconds: number): Partial<TrafficConfig> {
   const soak = Math.min(1, soakSeconds);
-  return { minShadowCompares: 50, minSoakSeconds: soak, windowSeconds: 5, minWindowCalls: 20, oldUnusedSeconds: soak, maxP99Ratio: 5 };
+  return { minShadowCompares: 50, minSoakSeconds: soak, windowSeconds: 15, minWindowCalls: 20, oldUnusedSeconds: soak, maxP99Ratio: 5 };
 }
 
 /** Settings with the run's traffic bounds in place of the configured time and volume bounds. */
