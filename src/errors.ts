@@ -29,7 +29,15 @@ export type RefusalReason =
   /** Another active migration changes the same tables. */
   | 'claimed'
   /** Several migrations are active and the command did not name one. */
-  | 'ambiguous';
+  | 'ambiguous'
+  /** The evidence from application clients (compares, mismatches, errors, latency) does not allow the move. */
+  | 'evidence'
+  /** The migration has not stayed long enough at its ramp step. */
+  | 'soak'
+  /** The kill switch holds; `midair advance` to the current stage releases it. */
+  | 'killed'
+  /** An application instance still uses the old shape. */
+  | 'old in use';
 
 /** A MidairError raised before anything changed, because a check said no. */
 export class MidairRefusal extends MidairError {

@@ -19,9 +19,17 @@ import { requireStageFor } from './stages/machine.js';
 import type { Work } from './stages/stage.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
-import { activeMigrations, type MigrationRecord } from './state/store.js';
+import { activeMigrations, type Killed, type MigrationRecord, type Stage } from './state/store.js';
 import { activeTarget } from './stages/target.js';
 import { runVerify, type VerifyResult } from './verify/run.js';
+import { advanceMigration, type AdvanceOptions, type AdvanceResult } from './lifecycle/advance.js';
+import { changeCanary, listCanary, type CanaryChangeResult, type CanaryListResult } from './lifecycle/canary.js';
+import { killMigration, type KillResult } from './lifecycle/kill.js';
+import { readMismatches, type MismatchesResult } from './lifecycle/mismatches.js';
+import { rampMigration, type RampResult } from './lifecycle/ramp.js';
+import type { Force } from './stages/machine.js';
+import { nextMoves, type MoveReport } from './stages/nextMoves.js';
+import { enforceGuards, type GuardBreach } from './stages/guards.js';
 
 export interface CreateMidairOptions extends MidairConfig {
   /** Resolved settings (the CLI passes these); otherwise the fields above are resolved from cwd. */
@@ -123,9 +131,61 @@ export class Midair {
     return rollbackMigration(await this.context(), name, options);
   }
 
+  // Operator verbs of moving traffic (docs/traffic.md): stages, ramp, kill switch, canary sets, gates, guards.
+
+  /**
+   * Moves a migration forward (shadow, live, rampdown, complete) through the move's gates; to the
+   * stage it is in, resumes it after the kill switch. `percent` is the ramp of a move to live.
+   */
+  async advance(name: string, stage: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
+    return advanceMigration(await this.context(), name, stage, options);
+  }
+
+  /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
+  async ramp(name: string, percent: number | string, options: { force?: Force } = {}): Promise<RampResult> {
+    return rampMigration(await this.context(), name, percent, options);
+  }
+
+  /** The kill switch: every record of every instance back to the old shape until `advance`. */
+  async kill(name: string, options: { reason: string }): Promise<KillResult> {
+    return killMigration(await this.context(), name, options);
+  }
+
+  async canaryAdd(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
+    return changeCanary(await this.context(), name, 'add', keys, options.set);
+  }
+
+  async canaryRemove(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
+    return changeCanary(await this.context(), name, 'remove', keys, options.set);
+  }
+
+  async canaryList(name: string, options: { set?: string } = {}): Promise<CanaryListResult> {
+    return listCanary(await this.context(), name, options.set);
+  }
+
+  /** Every gate of the migration's next moves, passing or not, with its numbers. */
+  async gates(name: string): Promise<{ migration: string; stage: Stage; rampPercent: number; killed: Killed | null; moves: MoveReport[] }> {
+    const ctx = await this.context();
+    const record = await activeTarget(ctx.db, ctx.settings.schema, name);
+    const moves = await nextMoves(ctx.db, record, compileRecord(record), ctx.settings.traffic);
+    return { migration: record.name, stage: record.stage, rampPercent: record.rampPercent, killed: record.killed, moves };
+  }
+
+  async mismatches(name: string, options: { limit?: number } = {}): Promise<MismatchesResult> {
+    const ctx = await this.context();
+    return readMismatches(ctx.db, name, options.limit);
+  }
+
+  /** Judges a live migration's guards over the last window; a breach pulls the kill switch (once, whoever calls). */
+  async enforceGuards(name: string): Promise<GuardBreach | null> {
+    const ctx = await this.context();
+    const record = await activeTarget(ctx.db, ctx.settings.schema, name);
+    return enforceGuards(ctx.db, record.id, ctx.settings.traffic);
+  }
+
   async status(): Promise<StatusResult> {
     const ctx = await this.context();
-    return readStatus(ctx.db, ctx.settings.schema);
+    return readStatus(ctx.db, ctx.settings.schema, ctx.settings.traffic);
   }
 
   /** The search_path new-release clients set: the active migrations' version schemas, then the base schema. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
 import { compileRecord } from '../src/lifecycle/compileRecord.js';
-import { resolveConfig } from '../src/config/load.js';
+import { resolveConfig, TRAFFIC_DEFAULTS } from '../src/config/load.js';
 import { createMidair, defineMigration, MidairRefusal, op, type Midair } from '../src/index.js';
 import { advance, gate } from '../src/stages/machine.js';
 import { activeMigrations } from '../src/state/store.js';
@@ -86,7 +86,7 @@ describe('the stage machine refuses what would be wrong (real PostgreSQL)', () =
     // Rows written with the triggers bypassed; the next backfill brings them in line, after the verification.
     await target.db.exec(`SET session_replication_role = replica; UPDATE items SET price = (id + 1000)::text, _midair_source = NULL WHERE id <= 10; SET session_replication_role = origin`);
     await midair.backfill();
-    await refusedUnchanged(() => midair.complete(), 'unverified', /the last verification of migration "price_cents" \(.+\) is older than its last backfill progress or stage change/);
+    await refusedUnchanged(() => midair.complete(), 'unverified', /the last verification of migration "price_cents" \(.+\) is older than its last backfill progress or the end of its expand/);
     expect(await midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0, rowsChecked: 300 });
     expect(await midair.complete()).toMatchObject({ stage: 'complete' });
   });
@@ -165,8 +165,8 @@ describe('two operators moving the same migration at once (real PostgreSQL)', ()
     // Both read the migration while it is expanded and pass its gates.
     const recordA = (await activeMigrations(a, 'public'))[0]!;
     const recordB = (await activeMigrations(b, 'public'))[0]!;
-    const passageA = await gate(a, recordA, compileRecord(recordA), 'rolling_back');
-    const passageB = await gate(b, recordB, compileRecord(recordB), 'rolling_back');
+    const passageA = await gate(a, recordA, compileRecord(recordA), 'rolling_back', { bounds: TRAFFIC_DEFAULTS });
+    const passageB = await gate(b, recordB, compileRecord(recordB), 'rolling_back', { bounds: TRAFFIC_DEFAULTS });
 
     // A moves it and holds its transaction open until B's update waits for A's row lock.
     let commitA!: () => void;

@@ -1,10 +1,13 @@
 import type { Executor } from '../db/executor.js';
+import type { TrafficBounds } from '../stages/gate.js';
 import type { LockPolicy } from './runSteps.js';
 
 export interface Settings extends LockPolicy {
   schema: string;
   batchSize: number;
   targetBatchMs: number;
+  /** The bounds of traffic gates and guards. */
+  traffic: TrafficBounds;
 }
 
 /** What every life-cycle step needs: the database and the settings. */

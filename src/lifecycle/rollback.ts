@@ -37,7 +37,7 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     const plan = compileRecord(record);
     // The drift check runs before anything changes; a resumed rollback (rolling_back) passed it.
     if (record.stage !== 'rolling_back') {
-      const { forced } = await move(db, record, plan, 'rolling_back', { force: options.force });
+      const { forced } = await move(db, record, plan, 'rolling_back', { force: options.force, bounds: settings.traffic });
       if (forced) ctx.report.warn(describeForced(forced));
     }
     const droppedRows: Record<string, number> = {};
@@ -52,7 +52,7 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     }
     await runOnline(db, plan.rollbackOnline, settings, 'rollback (index drops)', settings.schema);
     ctx.report.step(`rolling back: ${plan.rollback.length} catalog-only statements in one transaction`);
-    const passage = await gate(db, record, plan, 'rolled_back');
+    const passage = await gate(db, record, plan, 'rolled_back', { bounds: settings.traffic });
     let stale: string[] = [];
     await runTransaction(db, plan.rollback, settings, 'rollback', async (tx) => {
       stale = await refreshTriggerFunctions(tx, settings.schema, plan.sync.map((s) => s.table));

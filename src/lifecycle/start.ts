@@ -48,7 +48,7 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
     if (record.stage === 'expanding') {
       if (plan.expandOnline.length) ctx.report.step(`building ${plan.expandOnline.length} index(es) concurrently`);
       await runOnline(db, plan.expandOnline, settings, 'start (index builds)', settings.schema);
-      await move(db, record, plan, 'expanded');
+      await move(db, record, plan, 'expanded', { bounds: settings.traffic });
     }
     for (const w of plan.warnings) ctx.report.warn(w);
     return { migration: m.name, stage: 'expanded', versionSchema: record.versionSchema, resumed, warnings: plan.warnings };

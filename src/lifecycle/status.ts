@@ -1,5 +1,32 @@
 import type { Queryable } from '../db/executor.js';
-import { activeMigrations, history, lastCompleted, type MigrationRecord, type Stage } from '../state/store.js';
+import { readEvidence, type Evidence } from '../stages/evidence.js';
+import type { TrafficBounds } from '../stages/gate.js';
+import { activeMigrations, history, lastCompleted, type Killed, type MigrationRecord, type Stage } from '../state/store.js';
+
+/** An application instance that routes a migration through the Midair client. */
+export interface InstanceStatus {
+  service: string;
+  id: string;
+  /** The stage and ramp percentage it applies (as of its last report). */
+  stage: Stage;
+  rampPercent: number;
+  lastSeen: string;
+  /** The last time it served a read or write from the old shape, or null. */
+  oldUsedAt: string | null;
+}
+
+/** Where a migration's traffic is: ramp, kill switch, canary sets, instances, and the last window's evidence. */
+export interface TrafficStatus {
+  rampPercent: number;
+  rampChangedAt: string;
+  killed: Killed | null;
+  /** Canary set name -> number of keys. */
+  canary: Record<string, number>;
+  /** Most recently seen first. */
+  instances: InstanceStatus[];
+  /** The clients' reports over the last traffic.windowSeconds, in the current stage. */
+  window: Evidence;
+}
 
 export interface ActiveStatus {
   name: string;
@@ -9,6 +36,7 @@ export interface ActiveStatus {
   versionSchema: string;
   backfill: { table: string; rowsDone: number; rowsTotal: number; done: boolean; updatedAt: string }[];
   lastVerification: null | { at: string; rowsChecked: number; mismatches: number; unsynced: number };
+  traffic: TrafficStatus;
 }
 
 export interface StatusResult {
@@ -33,7 +61,24 @@ export async function latestSearchPath(db: Queryable, schema: string): Promise<s
   return [...versionSchemas, schema].join(',');
 }
 
-async function activeStatus(db: Queryable, m: MigrationRecord): Promise<ActiveStatus> {
+async function trafficStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBounds): Promise<TrafficStatus> {
+  const sets = await db.query<{ set: string; n: number }>('SELECT set_name AS set, count(*)::int AS n FROM midair.canary_keys WHERE migration_id = $1 GROUP BY set_name ORDER BY set_name', [m.id]);
+  const instances = await db.query<InstanceStatus>(
+    `SELECT service, instance_id AS id, stage, ramp_percent::float8 AS "rampPercent", last_seen::text AS "lastSeen", old_used_at::text AS "oldUsedAt"
+       FROM midair.client_instances WHERE migration_id = $1 ORDER BY last_seen DESC, instance_id`,
+    [m.id],
+  );
+  return {
+    rampPercent: m.rampPercent,
+    rampChangedAt: m.rampChangedAt,
+    killed: m.killed,
+    canary: Object.fromEntries(sets.map((s) => [s.set, s.n])),
+    instances,
+    window: await readEvidence(db, m.id, { windowSeconds: bounds.windowSeconds, stage: m.stage }),
+  };
+}
+
+async function activeStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBounds): Promise<ActiveStatus> {
   const backfill = await db.query<{ table: string; rowsDone: string; rowsTotal: string; done: boolean; updatedAt: string }>(
     `SELECT table_name AS table, rows_done AS "rowsDone", rows_total AS "rowsTotal", done, updated_at::text AS "updatedAt"
        FROM midair.backfill_checkpoints WHERE migration_id = $1 ORDER BY table_name`,
@@ -54,11 +99,12 @@ async function activeStatus(db: Queryable, m: MigrationRecord): Promise<ActiveSt
     lastVerification: verification
       ? { at: verification.at, rowsChecked: Number(verification.rowsChecked), mismatches: Number(verification.mismatches), unsynced: Number(verification.unsynced) }
       : null,
+    traffic: await trafficStatus(db, m, bounds),
   };
 }
 
-export async function readStatus(db: Queryable, schema: string): Promise<StatusResult> {
-  const active = await Promise.all((await activeMigrations(db, schema)).map((m) => activeStatus(db, m)));
+export async function readStatus(db: Queryable, schema: string, bounds: TrafficBounds): Promise<StatusResult> {
+  const active = await Promise.all((await activeMigrations(db, schema)).map((m) => activeStatus(db, m, bounds)));
   const all = await history(db, schema);
   return {
     schema,

@@ -1,19 +1,42 @@
+import type { TrafficConfig } from '../config/define.js';
 import type { Queryable } from '../db/executor.js';
 import type { MidairRefusal } from '../errors.js';
 import type { Plan } from '../migration/plan.js';
 import type { MigrationRecord } from '../state/store.js';
+
+/** The bounds that traffic gates and guards judge evidence by (config `traffic`, with defaults). */
+export type TrafficBounds = Required<TrafficConfig>;
 
 /** What a gate looks at: the migration, its plan and the database as it is now. */
 export interface GateInput {
   db: Queryable;
   record: MigrationRecord;
   plan: Plan;
+  bounds: TrafficBounds;
+  /** The ramp percentage the move leaves the migration at (its current one when the move keeps it). */
+  percent: number;
+}
+
+/** A gate's answer, with the numbers it judged (printed by `midair gates` whether it passes or not). */
+export interface Verdict {
+  /** The refusal that holds now, or null when the move may go on. */
+  refusal: MidairRefusal | null;
+  numbers: Record<string, number | string | boolean | null>;
 }
 
 /** A condition for moving a migration to its next stage (DESIGN.md: Gate). */
 export interface Gate {
+  /** Short name for people and scripts, e.g. "verified", "shadow compares". */
+  name: string;
   /** Whether `--force --reason` may override it; never for a gate that guards against losing writes. */
   forceable: boolean;
-  /** The refusal that holds now, or null when the move may go on. */
-  check(input: GateInput): Promise<MidairRefusal | null>;
+  check(input: GateInput): Promise<Verdict>;
+}
+
+export function passed(numbers: Verdict['numbers'] = {}): Verdict {
+  return { refusal: null, numbers };
+}
+
+export function refused(refusal: MidairRefusal, numbers: Verdict['numbers'] = {}): Verdict {
+  return { refusal, numbers };
 }

@@ -1,10 +1,17 @@
 import type { Executor, Queryable } from '../db/executor.js';
-import { MidairRefusal } from '../errors.js';
+import { MidairError, MidairRefusal } from '../errors.js';
 import type { Plan } from '../migration/plan.js';
 import { releaseClaims } from '../state/claims.js';
 import { audit, type MigrationRecord } from '../state/store.js';
-import type { Gate } from './gate.js';
+import type { Gate, GateInput, TrafficBounds, Verdict } from './gate.js';
+import { backfilledGate } from './gates/backfilled.js';
 import { driftGate } from './gates/drift.js';
+import { fullRampGate } from './gates/fullRamp.js';
+import { notKilledGate } from './gates/notKilled.js';
+import { oldUnusedGate } from './gates/oldUnused.js';
+import { rampWindowGate } from './gates/rampWindow.js';
+import { shadowComparesGate } from './gates/shadowCompares.js';
+import { soakGate } from './gates/soak.js';
 import { syncedGate } from './gates/synced.js';
 import { verifiedGate } from './gates/verified.js';
 import { notifyRouting } from './routing.js';
@@ -19,10 +26,26 @@ export interface Transition {
   gates: Gate[];
 }
 
-/** Every move a migration can make. A move not in this list is refused. */
+/** The gates of a step up of the ramp (`midair ramp`, and resuming live at a percentage after a kill). */
+export const RAMP_GATES: readonly Gate[] = [soakGate('step up'), rampWindowGate];
+
+const COMPLETE_GATES: Gate[] = [syncedGate, verifiedGate, driftGate('complete')];
+
+/**
+ * Every move a migration can make. A move not in this list is refused. A move from a stage to
+ * itself resumes it after the kill switch (and is refused when the switch does not hold).
+ */
 export const TRANSITIONS: readonly Transition[] = [
   { from: 'expanding', to: 'expanded', action: 'expanded', gates: [] },
-  { from: 'expanded', to: 'complete', action: 'complete', gates: [syncedGate, verifiedGate, driftGate('complete')] },
+  { from: 'expanded', to: 'shadow', action: 'shadow', gates: [backfilledGate] },
+  { from: 'expanded', to: 'complete', action: 'complete', gates: COMPLETE_GATES },
+  { from: 'shadow', to: 'live', action: 'live', gates: [verifiedGate, shadowComparesGate] },
+  { from: 'live', to: 'rampdown', action: 'rampdown', gates: [fullRampGate, soakGate('always')] },
+  { from: 'rampdown', to: 'complete', action: 'complete', gates: [notKilledGate, oldUnusedGate, ...COMPLETE_GATES] },
+  { from: 'shadow', to: 'shadow', action: 'resume', gates: [] },
+  { from: 'live', to: 'live', action: 'resume', gates: RAMP_GATES as Gate[] },
+  // Every record goes back to the new shape at once: the operator's call, as rampdown gathers no compares.
+  { from: 'rampdown', to: 'rampdown', action: 'resume', gates: [] },
   { from: 'expanding', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
   { from: 'expanded', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
   { from: 'shadow', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
@@ -41,29 +64,73 @@ export interface Passage {
   transition: Transition;
   /** The refusals `force` overrode, with its reason; recorded in the audit log. */
   forced: { reason: string; overridden: string[] } | null;
+  /** The ramp percentage the move sets, releasing the kill switch; null: ramp and kill switch stay as they are. */
+  ramp: number | null;
+  /** When the kill switch was pulled as the gates saw it (null: not pulled); a kill after that refuses the move. */
+  killedAt: string | null;
+}
+
+export interface GateOptions {
+  bounds: TrafficBounds;
+  force?: Force;
+  /** The ramp percentage of a move to live (default 0); no other move takes one. */
+  percent?: number;
+}
+
+/** The ramp a move sets: moves into the traffic stages set one (and release the kill switch), the others keep it. */
+export function rampOf(record: MigrationRecord, to: Stage, percent: number | undefined): number | null {
+  if (percent !== undefined && to !== 'live') {
+    throw new MidairError(`--percent applies to a move to live, not to ${to}`, `leave --percent out, or ramp a live migration with \`midair ramp ${record.name} <percent>\``);
+  }
+  if (to === 'shadow') return 0;
+  if (to === 'live') return percent ?? 0;
+  if (to === 'rampdown') return 100;
+  return null;
 }
 
 function transitionOf(record: MigrationRecord, to: Stage): Transition {
   const transition = TRANSITIONS.find((t) => t.from === record.stage && t.to === to);
   if (!transition) throw new MidairRefusal('stage', `migration "${record.name}" is ${record.stage}, so it cannot become ${to}`, NEXT_STEP[record.stage]);
+  if (transition.from === transition.to && !record.killed) {
+    const hint = to === 'live' ? `change its ramp with \`midair ramp ${record.name} <percent>\`` : NEXT_STEP[record.stage];
+    throw new MidairRefusal('stage', `migration "${record.name}" is ${to} already, and its kill switch does not hold: there is nothing to resume`, hint);
+  }
   return transition;
+}
+
+/** What each gate says about a move, none overridden; for `midair gates`, which shows them all. */
+export async function verdicts(gates: readonly Gate[], input: GateInput): Promise<{ gate: Gate; verdict: Verdict }[]> {
+  const out: { gate: Gate; verdict: Verdict }[] = [];
+  for (const g of gates) out.push({ gate: g, verdict: await g.check(input) });
+  return out;
+}
+
+/**
+ * Checks gates in order: the first refusal that `force` may not override is thrown; with `force`,
+ * forceable refusals are overridden and returned for the audit log.
+ */
+export async function checkGates(gates: readonly Gate[], input: GateInput, force?: Force): Promise<Passage['forced']> {
+  if (force && !force.reason.trim()) throw new MidairRefusal('stage', '--force needs --reason "<why>"', 'the reason is recorded in the audit log with the override');
+  const overridden: string[] = [];
+  for (const g of gates) {
+    const { refusal } = await g.check(input);
+    if (!refusal) continue;
+    if (!force || !g.forceable) throw refusal;
+    overridden.push(refusal.message);
+  }
+  return force ? { reason: force.reason, overridden } : null;
 }
 
 /**
  * Checks the gates of moving a migration from its stage to `to`, before any of the move's work
  * runs. With `force`, forceable refusals are overridden and kept for the audit log.
  */
-export async function gate(db: Queryable, record: MigrationRecord, plan: Plan, to: Stage, force?: Force): Promise<Passage> {
+export async function gate(db: Queryable, record: MigrationRecord, plan: Plan, to: Stage, options: GateOptions): Promise<Passage> {
   const transition = transitionOf(record, to);
-  if (force && !force.reason.trim()) throw new MidairRefusal('stage', '--force needs --reason "<why>"', 'the reason is recorded in the audit log with the override');
-  const overridden: string[] = [];
-  for (const g of transition.gates) {
-    const refusal = await g.check({ db, record, plan });
-    if (!refusal) continue;
-    if (!force || !g.forceable) throw refusal;
-    overridden.push(refusal.message);
-  }
-  return { transition, forced: force ? { reason: force.reason, overridden } : null };
+  const ramp = rampOf(record, to, options.percent);
+  const input: GateInput = { db, record, plan, bounds: options.bounds, percent: ramp ?? record.rampPercent };
+  const forced = await checkGates(transition.gates, input, options.force);
+  return { transition, forced, ramp, killedAt: record.killed?.at ?? null };
 }
 
 /**
@@ -74,24 +141,37 @@ export async function gate(db: Queryable, record: MigrationRecord, plan: Plan, t
  */
 export async function advance(tx: Queryable, record: MigrationRecord, passage: Passage, details: Record<string, unknown> = {}): Promise<void> {
   const { from, to, action } = passage.transition;
+  const { ramp } = passage;
   const ended = ENDED_STAGES.includes(to);
+  const sets = [from !== to ? 'stage = $3, stage_changed_at = now()' : 'stage = $3'];
+  if (ended) sets.push('ended_at = now()');
+  if (ramp !== null) sets.push('ramp_percent = $5', 'ramp_changed_at = now()', 'killed = NULL');
   const moved = await tx.query<{ id: number }>(
-    `UPDATE midair.migrations SET stage = $3, stage_changed_at = now()${ended ? ', ended_at = now()' : ''} WHERE id = $1 AND stage = $2 RETURNING id`,
-    [record.id, from, to],
+    `UPDATE midair.migrations SET ${sets.join(', ')}
+      WHERE id = $1 AND stage = $2 AND (killed->>'at') IS NOT DISTINCT FROM $4 RETURNING id`,
+    ramp === null ? [record.id, from, to, passage.killedAt] : [record.id, from, to, passage.killedAt, ramp],
   );
   if (moved.length !== 1) {
     const [now] = await tx.query<{ stage: Stage }>('SELECT stage FROM midair.migrations WHERE id = $1', [record.id]);
+    if (now?.stage === from) {
+      throw new MidairRefusal('killed', `the kill switch of migration "${record.name}" was pulled while this move was checked`, `see \`midair status\`; \`midair advance ${record.name} ${from}\` resumes`);
+    }
     throw new MidairRefusal('raced', `migration "${record.name}" is no longer ${from}: another operator moved it to ${now?.stage ?? 'nowhere'} first`, 'see `midair status`');
   }
   if (ended) await releaseClaims(tx, record.id);
-  await audit(tx, { action, migration: record.name, fromStage: from, toStage: to, details: passage.forced ? { ...details, forced: passage.forced } : details });
+  const moveDetails = { ...details, ...(ramp !== null ? { rampPercent: ramp, ...(passage.killedAt ? { released: record.killed } : {}) } : {}) };
+  await audit(tx, { action, migration: record.name, fromStage: from, toStage: to, details: passage.forced ? { ...moveDetails, forced: passage.forced } : moveDetails });
   await notifyRouting(tx, record.name);
   record.stage = to;
+  if (ramp !== null) {
+    record.rampPercent = ramp;
+    record.killed = null;
+  }
 }
 
 /** A move with no work of its own: gates, then advance in a transaction of its own. */
-export async function move(db: Executor, record: MigrationRecord, plan: Plan, to: Stage, options: { force?: Force; details?: Record<string, unknown> } = {}): Promise<Passage> {
-  const passage = await gate(db, record, plan, to, options.force);
+export async function move(db: Executor, record: MigrationRecord, plan: Plan, to: Stage, options: GateOptions & { details?: Record<string, unknown> }): Promise<Passage> {
+  const passage = await gate(db, record, plan, to, options);
   await db.transaction((tx) => advance(tx, record, passage, options.details));
   return passage;
 }

@@ -1,6 +1,7 @@
 import type { StatusResult } from '../../lifecycle/status.js';
 import { NEXT_STEP } from '../../stages/stage.js';
 import { formatCount } from './duration.js';
+import { describeKilled, formatWindow } from './traffic.js';
 
 export function formatStatus(s: StatusResult, database: string): string {
   const out = [`database: ${database}`, `schema: ${s.schema}`, `latest search_path: ${s.latestSearchPath}`];
@@ -13,7 +14,16 @@ export function formatStatus(s: StatusResult, database: string): string {
     if (a.backfill.length === 0) out.push('  backfill: not run yet');
     const v = a.lastVerification;
     out.push(v ? `  last verify: ${v.at}: ${formatCount(v.rowsChecked)} rows, ${formatCount(v.mismatches)} mismatches, ${formatCount(v.unsynced)} not backfilled` : '  last verify: never');
-    out.push(`  next: ${NEXT_STEP[a.stage]}`);
+    const t = a.traffic;
+    if (a.stage === 'live') out.push(`  ramp: ${t.rampPercent}% since ${t.rampChangedAt}`);
+    if (t.killed) out.push(`  KILLED: every record on the old shape (${describeKilled(t.killed)}); \`midair advance ${a.name} ${a.stage}\` resumes`);
+    const sets = Object.entries(t.canary);
+    if (sets.length) out.push(`  canary sets: ${sets.map(([name, n]) => `${name}: ${formatCount(n)}`).join(', ')}`);
+    for (const i of t.instances) {
+      out.push(`  instance ${i.service} ${i.id}: ${i.stage}${i.stage === 'live' ? ` ${i.rampPercent}%` : ''}, last seen ${i.lastSeen}${i.oldUsedAt ? `, old shape used ${i.oldUsedAt}` : ''}`);
+    }
+    if (t.window.old.calls + t.window.new.calls + t.window.compares.compares + t.window.aa.compares > 0 || t.instances.length) out.push(...formatWindow(t.window));
+    out.push(`  next: ${NEXT_STEP[a.stage].replaceAll('<migration>', a.name)}`);
   }
   if (s.migrations.length) {
     out.push('history:');

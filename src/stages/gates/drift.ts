@@ -4,7 +4,7 @@ import { MidairRefusal } from '../../errors.js';
 import { MARKER_COLUMN, type Plan } from '../../migration/plan.js';
 import type { Migration } from '../../migration/types.js';
 import { claimedTables } from '../../migration/claims.js';
-import type { Gate } from '../gate.js';
+import { passed, refused, type Gate } from '../gate.js';
 
 /** The existing tables a migration changes, by their names before it started (claims hold both names of a renamed table). */
 function touchedTables(definition: Migration, plan: Plan, before: Catalog): CatalogTable[] {
@@ -70,19 +70,21 @@ async function validIndexNames(db: Queryable, schema: string): Promise<Set<strin
 /** Refuses to complete or roll back a migration whose tables someone else changed since start. */
 export function driftGate(moving: 'complete' | 'rollback'): Gate {
   return {
+    name: 'drift',
     forceable: true,
     async check({ db, record, plan }) {
       const live = await readCatalog(db, record.schema);
       // The live catalog leaves partial and expression indexes out; the migration may build those.
       const validIndexes = moving === 'complete' ? await validIndexNames(db, record.schema) : null;
       const differences = catalogDrift(record.definition, plan, record.catalog, live, validIndexes);
-      if (differences.length === 0) return null;
-      return new MidairRefusal(
+      if (differences.length === 0) return passed({ differences: 0 });
+      const refusal = new MidairRefusal(
         'drift',
         `the tables of migration "${record.name}" changed since it started, so ${moving} could break or lose them:\n  ${differences.join('\n  ')}`,
         `undo the change, or run \`midair ${moving} --force --reason "<why>"\` to ${moving} anyway (recorded in the audit log)`,
         { drift: differences },
       );
+      return refused(refusal, { differences: differences.length });
     },
   };
 }

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { action } from '../action.js';
+import { addForce, forceOf } from '../force.js';
+import { formatAdvance } from '../format/traffic.js';
+import { withMidair } from '../session.js';
+import { addVerb } from '../verb.js';
+
+export function registerAdvance(program: Command): void {
+  addForce(
+    addVerb(program, 'advance <migration> <stage>', 'move a migration forward (shadow, live, rampdown, complete) through the gates of the move; to the stage it is in: resume after the kill switch')
+      .option('--percent <n>', 'the ramp of a move to live: the share of records (0-100) on the new shape (default 0)'),
+    'move',
+  ).action(
+    action(async ({ args, options, command }) => {
+      const force = forceOf(command);
+      const { percent } = command.opts<{ percent?: string }>();
+      const result = await withMidair('advance', options, (midair) => midair.advance(args[0]!, args[1]!, { percent, force }));
+      return { data: { ...result }, text: formatAdvance(result) };
+    }),
+  );
+}
