@@ -1,14 +1,20 @@
 import { readCatalog } from './catalog/read.js';
+import { ApplicationClient, type ApplicationOptions } from './client/applicationClient.js';
+import type { MigrationClient } from './client/migrationClient.js';
+import type { MigrationSpec } from './client/spec.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
-import { resolveConfig, type ResolvedConfig } from './config/load.js';
+import { loadConfig, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
+import { connectOnFirstUse } from './db/connectOnFirstUse.js';
+import { describeUrl } from './db/postgres.js';
 import type { Executor } from './db/executor.js';
 import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
 import { compileRecord } from './lifecycle/compileRecord.js';
 import { compileChecked } from './lifecycle/serverChecks.js';
 import { silentReporter, type Context, type Reporter } from './lifecycle/context.js';
+import { migrateRows, type MigrateRowsOptions, type MigrateRowsResult } from './lifecycle/migrateRows.js';
 import { rollbackMigration, type RollbackOptions, type RollbackResult } from './lifecycle/rollback.js';
 import { startMigration, type StartResult } from './lifecycle/start.js';
 import { latestSearchPath, readStatus, type StatusResult } from './lifecycle/status.js';
@@ -31,8 +37,12 @@ import type { Force } from './stages/machine.js';
 import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
 
-export interface CreateMidairOptions extends MidairConfig {
-  /** Resolved settings (the CLI passes these); otherwise the fields above are resolved from cwd. */
+export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
+  /**
+   * Resolved settings (the CLI passes these). Otherwise, with `service`, settings are resolved as
+   * the CLI resolves them (midair.config.ts in cwd, DATABASE_URL, else the embedded database) with
+   * the fields above winning; without it, from the fields above and cwd.
+   */
   resolved?: ResolvedConfig;
   /** An open database handle to use instead of connecting. */
   executor?: Executor;
@@ -46,12 +56,28 @@ export type MigrationRef = Migration | string;
 /** The library's entry point: one handle on one database's migrations. */
 export class Midair {
   private installed = false;
+  private application: ApplicationClient | null = null;
 
   constructor(
     readonly db: Executor,
     readonly config: ResolvedConfig,
     private readonly reporter: Reporter,
+    private readonly applicationOptions: ApplicationOptions = {},
   ) {}
+
+  /**
+   * The application's handle on one migration: reads and writes routed by its stage, ramp, canary
+   * sets and kill switch, with shadow comparisons and evidence (docs/client.md). Needs `service`.
+   */
+  migration<Input, Value = unknown, Written = unknown>(name: string, spec: MigrationSpec<Input, Value, Written>): MigrationClient<Input, Value, Written> {
+    this.application ??= ApplicationClient.open(this.config, this.db, this.applicationOptions);
+    return this.application.migration(name, spec);
+  }
+
+  /** Writes the application client's evidence now, comparisons under way included (it is written every second anyway). */
+  async flushEvidence(): Promise<void> {
+    await this.application?.flush();
+  }
 
   private async context(): Promise<Context> {
     if (!this.installed) {
@@ -119,6 +145,15 @@ export class Midair {
     const ctx = await this.context();
     const record = await this.active(ctx, 'verify', name);
     return runVerify(ctx, record, compileRecord(record));
+  }
+
+  /**
+   * Moves the rows named (by `keys` of a one-column key, or a `where` condition) of a migration
+   * (default: the only active one) to the new shape now, e.g. a canary set of a lazy migration.
+   */
+  async migrateRows(options: MigrateRowsOptions & { migration?: string }): Promise<MigrateRowsResult> {
+    const { migration, ...rest } = options;
+    return migrateRows(await this.context(), migration, rest);
   }
 
   /** Refuses without a clean, current verification or when the tables drifted, unless `force: { reason }`. */
@@ -194,14 +229,36 @@ export class Midair {
     return latestSearchPath(ctx.db, ctx.settings.schema);
   }
 
+  /** Flushes the application client's last evidence, then closes every connection. */
   async close(): Promise<void> {
+    await this.application?.close();
     await this.db.close();
   }
 }
 
+/** Settings as the CLI resolves them from cwd, with the options given explicitly winning. */
+async function resolveAsTheCli(config: MidairConfig): Promise<ResolvedConfig> {
+  const fromCli = await loadConfig({ database: config.database });
+  const explicit = resolveConfig(config, { baseDir: process.cwd(), env: {} });
+  return {
+    ...fromCli,
+    ...(config.migrationsDir !== undefined && { migrationsDir: explicit.migrationsDir }),
+    ...(config.schema !== undefined && { schema: explicit.schema }),
+    ...(config.lockTimeoutMs !== undefined && { lockTimeoutMs: explicit.lockTimeoutMs }),
+    ...(config.lockRetries !== undefined && { lockRetries: explicit.lockRetries }),
+    ...(config.embeddedDir !== undefined && { embeddedDir: explicit.embeddedDir }),
+    ...(config.backfill?.batchSize !== undefined && { batchSize: explicit.batchSize }),
+    ...(config.backfill?.targetBatchMs !== undefined && { targetBatchMs: explicit.targetBatchMs }),
+    traffic: { ...fromCli.traffic, ...config.traffic },
+  };
+}
+
 export async function createMidair(options: CreateMidairOptions = {}): Promise<Midair> {
-  const { resolved, executor, reporter, applicationName, ...config } = options;
-  const settings = resolved ?? resolveConfig(config, { baseDir: process.cwd() });
-  const db = executor ?? (await connect({ database: settings.database, embeddedDir: settings.embeddedDir, applicationName }));
-  return new Midair(db, settings, reporter ?? silentReporter);
+  const { resolved, executor, reporter, applicationName, service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush, ...config } = options;
+  const application: ApplicationOptions = { service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
+  const settings = resolved ?? (service ? await resolveAsTheCli(config) : resolveConfig(config, { baseDir: process.cwd() }));
+  const open = () => connect({ database: settings.database, embeddedDir: settings.embeddedDir, applicationName });
+  // An application's handle on a server opens Midair's operator connections only if it runs operator commands.
+  const db = executor ?? (service && settings.database ? connectOnFirstUse('postgres', describeUrl(settings.database), open) : await open());
+  return new Midair(db, settings, reporter ?? silentReporter, application);
 }

@@ -5,6 +5,7 @@ import type { Context } from '../lifecycle/context.js';
 import { MARKER_COLUMN, filledColumns, type Plan, type TableSync } from '../migration/plan.js';
 import type { MigrationRecord } from '../state/store.js';
 import { KeyRange } from './keyRange.js';
+import { snapshotLazyProgress } from './lazyProgress.js';
 import { releaseAll } from './leases.js';
 import { Throttle, defaultThrottle, type ThrottleOptions } from './throttle.js';
 import { executorConnection, runWorker, sessionConnection, type TableJob } from './worker.js';
@@ -93,6 +94,7 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
       table: sync.table,
       range,
       assignments,
+      recordMoves: Boolean(record.definition.lazy),
       lockTimeoutMs: settings.lockTimeoutMs,
       targetBatchMs: settings.targetBatchMs,
       leaseSeconds: options.leaseSeconds ?? 30,
@@ -132,6 +134,7 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
     );
     results.push({ table: sync.table, rows, seconds: (Date.now() - tableStarted) / 1000 });
   }
+  if (record.definition.lazy) await snapshotLazyProgress(db, record, plan);
   const seconds = (Date.now() - started) / 1000;
   const rows = results.reduce((sum, r) => sum + r.rows, 0);
   return { migration: record.name, strategy: 'update', workers, tables: results, rows, seconds, rowsPerSecond: seconds > 0 ? rows / seconds : 0 };

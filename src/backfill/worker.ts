@@ -4,6 +4,7 @@ import { MidairError } from '../errors.js';
 import type { Assignment } from '../migration/plan.js';
 import { MARKER_COLUMN } from '../migration/plan.js';
 import type { Key, KeyRange } from './keyRange.js';
+import { recordingMoves } from './lazyProgress.js';
 import { claim, countDone, endLease, release, type Lease, type LeaseOwner } from './leases.js';
 import type { Throttle } from './throttle.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +22,8 @@ export interface TableJob {
   table: string;
   range: KeyRange;
   assignments: Assignment[];
+  /** A lazy migration's: each batch records how many rows it moved (lazyProgress.ts). */
+  recordMoves: boolean;
   lockTimeoutMs: number;
   targetBatchMs: number;
   leaseSeconds: number;
@@ -93,6 +96,11 @@ async function explainFailure(db: Queryable, job: TableJob, lease: Lease, error:
   throw error;
 }
 
+/** What a backfill UPDATE sets: the new columns from up(old row), and the marker of a row whose old values are authoritative. */
+export function backfillSet(assignments: Assignment[]): string {
+  return [...assignments.map((a) => `${ident(a.column)} = (${a.expression})`), `${ident(MARKER_COLUMN)} = 'o'`].join(', ');
+}
+
 /**
  * One worker: claims a range, fills it in one set-wise UPDATE that commits together with the end
  * of its lease, adapts the next range to the target time per batch, and paces itself by the
@@ -104,7 +112,7 @@ async function explainFailure(db: Queryable, job: TableJob, lease: Lease, error:
 export async function runWorker(conn: WorkerConnection, db: Queryable, job: TableJob, worker: string, firstBatch: number): Promise<void> {
   const owner: LeaseOwner = { worker, backendPid: conn.backendPid, leaseSeconds: job.leaseSeconds };
   const scope = { migrationId: job.migrationId, table: job.table };
-  const set = [...job.assignments.map((a) => `${ident(a.column)} = (${a.expression})`), `${ident(MARKER_COLUMN)} = 'o'`].join(', ');
+  const set = backfillSet(job.assignments);
   let batch = firstBatch;
   let lastBatchMs = 0;
   for (;;) {
@@ -125,7 +133,13 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
           // Ending the lease first locks it, so a worker taking it over waits or skips it.
           if (!(await endLease(tx, lease, worker))) return { owned: false, rowsDone: 0 };
           const where = job.range.condition(lease.lo, lease.hi);
-          await tx.query(`UPDATE ${job.range.table} SET ${set} WHERE ${where.sql} AND ${ident(MARKER_COLUMN)} IS NULL`, where.params);
+          const update = `UPDATE ${job.range.table} SET ${set} WHERE ${where.sql} AND ${ident(MARKER_COLUMN)} IS NULL`;
+          if (job.recordMoves) {
+            const recorded = recordingMoves(`${update} RETURNING 1`, where.params, job.migrationId, job.table, 'backfill');
+            await tx.query(recorded.sql, recorded.params);
+          } else {
+            await tx.query(update, where.params);
+          }
           return { owned: true, rowsDone: await countDone(tx, scope, lease) };
         });
       } catch (error) {

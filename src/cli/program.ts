@@ -11,6 +11,7 @@ import { registerInit } from './commands/init.js';
 import { registerKill } from './commands/kill.js';
 import { registerLatest } from './commands/latest.js';
 import { registerMismatches } from './commands/mismatches.js';
+import { registerMigrateRows } from './commands/migrateRows.js';
 import { registerNew } from './commands/new.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRamp } from './commands/ramp.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerKill(program);
   registerGates(program);
   registerMismatches(program);
+  registerMigrateRows(program);
   registerComplete(program);
   registerRollback(program);
   registerLatest(program);

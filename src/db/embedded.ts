@@ -1,10 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Executor, Queryable } from './executor.js';
+import type { Executor, Queryable, ResultQueryable } from './executor.js';
 import { holdDirectoryLock } from './directoryLock.js';
 
+/** The embedded database's handle: an Executor, plus what the application client needs of PGlite. */
+export interface EmbeddedExecutor extends Executor {
+  readonly kind: 'embedded';
+  /** Calls onPayload with each notification on `channel` (PGlite delivers its own session's); resolves to the unlisten. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Like transaction, but its queries answer row counts too (application code expects them). */
+  resultTransaction<T>(fn: (tx: ResultQueryable) => Promise<T>): Promise<T>;
+}
+
+export function isEmbeddedExecutor(db: Executor): db is EmbeddedExecutor {
+  return db.kind === 'embedded' && 'resultTransaction' in db && 'listen' in db;
+}
+
 /** The embedded PostgreSQL (PGlite), kept in a folder. One connection, one process at a time. */
-export async function connectEmbedded(dataDir: string): Promise<Executor> {
+export async function connectEmbedded(dataDir: string): Promise<EmbeddedExecutor> {
   mkdirSync(dataDir, { recursive: true });
   const release = holdDirectoryLock(dataDir);
   let db: PGlite;
@@ -38,6 +51,22 @@ export async function connectEmbedded(dataDir: string): Promise<Executor> {
     exec: (sql) => exclusive(() => base.exec(sql)),
     session: (fn) => exclusive(() => fn(base)),
     transaction: (fn) => exclusive(() => db.transaction((tx) => fn(wrap(tx)))),
+    resultTransaction: (fn) =>
+      exclusive(() =>
+        db.transaction((tx) =>
+          fn({
+            async query(sql, params) {
+              const result = await tx.query(sql, params ?? []);
+              // PGlite counts changed rows only; node-postgres counts the rows a SELECT returns too.
+              return { rows: result.rows as never[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+            },
+          }),
+        ),
+      ),
+    async listen(channel, onPayload) {
+      const unlisten = await exclusive(() => db.listen(channel, onPayload));
+      return () => exclusive(() => unlisten());
+    },
     async close() {
       await queue;
       await db.close();

@@ -5,14 +5,29 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** A query's rows and how many rows it returned or changed (null where the driver does not say), as node-postgres answers. */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number | null;
+}
+
+/** A handle whose queries answer rows and row counts: what application code gets from the client. */
+export interface ResultQueryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
 export type DatabaseKind = 'postgres' | 'embedded';
 
-export interface Executor extends Queryable {
+/** A handle that can also run a transaction. */
+export interface Transactional extends Queryable {
+  /** Runs fn inside BEGIN/COMMIT on one connection; rolls back if fn throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+export interface Executor extends Transactional {
   readonly kind: DatabaseKind;
   /** Human description without credentials, e.g. "postgres 127.0.0.1:5432/app". */
   readonly description: string;
-  /** Runs fn inside BEGIN/COMMIT on one connection; rolls back if fn throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A dedicated session (one connection) for session-level state such as advisory locks. */
   session<T>(fn: (session: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;

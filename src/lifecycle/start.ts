@@ -1,3 +1,4 @@
+import { snapshotLazyProgress } from '../backfill/lazyProgress.js';
 import { readCatalog } from '../catalog/read.js';
 import { MidairRefusal } from '../errors.js';
 import type { LoadedMigration } from '../migration/load.js';
@@ -49,6 +50,8 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       if (plan.expandOnline.length) ctx.report.step(`building ${plan.expandOnline.length} index(es) concurrently`);
       await runOnline(db, plan.expandOnline, settings, 'start (index builds)', settings.schema);
       await move(db, record, plan, 'expanded', { bounds: settings.traffic });
+      // A lazy migration's first progress snapshot: what its rows moved naturally is counted from here.
+      if (record.definition.lazy) await snapshotLazyProgress(db, record, plan);
     }
     for (const w of plan.warnings) ctx.report.warn(w);
     return { migration: m.name, stage: 'expanded', versionSchema: record.versionSchema, resumed, warnings: plan.warnings };

@@ -1,4 +1,6 @@
+import { lazyProgress, type LazyTableProgress } from '../backfill/lazyProgress.js';
 import type { Queryable } from '../db/executor.js';
+import { compileRecord } from './compileRecord.js';
 import { readEvidence, type Evidence } from '../stages/evidence.js';
 import type { TrafficBounds } from '../stages/gate.js';
 import { activeMigrations, history, lastCompleted, type Killed, type MigrationRecord, type Stage } from '../state/store.js';
@@ -37,6 +39,8 @@ export interface ActiveStatus {
   backfill: { table: string; rowsDone: number; rowsTotal: number; done: boolean; updatedAt: string }[];
   lastVerification: null | { at: string; rowsChecked: number; mismatches: number; unsynced: number };
   traffic: TrafficStatus;
+  /** A lazy migration's rows moved to the new shape, per table (null for a migration that is not lazy). */
+  lazy: LazyTableProgress[] | null;
 }
 
 export interface StatusResult {
@@ -96,6 +100,7 @@ async function activeStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBo
     stageChangedAt: m.stageChangedAt,
     versionSchema: m.versionSchema,
     backfill: backfill.map((b) => ({ ...b, rowsDone: Number(b.rowsDone), rowsTotal: Number(b.rowsTotal) })),
+    lazy: m.definition.lazy ? await lazyProgress(db, m, compileRecord(m)) : null,
     lastVerification: verification
       ? { at: verification.at, rowsChecked: Number(verification.rowsChecked), mismatches: Number(verification.mismatches), unsynced: Number(verification.unsynced) }
       : null,

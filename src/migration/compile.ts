@@ -14,8 +14,9 @@ import { renameTable } from '../operations/renameTable.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
 import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
-import type { Assignment, NewOnlyColumn, Plan, TableSync } from './plan.js';
-import { createVersionSchema, dropVersionSchema } from './versionSchema.js';
+import type { Assignment, LazyView, NewOnlyColumn, Plan, TableSync, ViewTable } from './plan.js';
+import { createVersionSchema, dropVersionSchema, viewOptions } from './versionSchema.js';
+import { lazyViewContract, lazyViewRollback } from './lazyView.js';
 import { droppedAtContract, type Dropped } from './dropped.js';
 import { syncMachinery } from './syncMachinery.js';
 import type { Migration, Operation } from './types.js';
@@ -72,6 +73,41 @@ function markVolatile(catalog: Catalog, sync: TableSync, warnings: string[]): vo
   for (const a of sync.down) mark(a, 'down', a.column);
 }
 
+/**
+ * A lazy migration shows rows not migrated yet through `up`, evaluated at each read: a value that
+ * changes between evaluations would change between reads, so such columns are refused.
+ */
+function refuseUnstableUpcasts(sync: TableSync): void {
+  for (const a of sync.fill) {
+    throw new MidairError(
+      `${a.source}: a lazy migration cannot give existing rows of "${sync.table}" the volatile default ${a.expression}: a row not migrated yet would show another value at every read`,
+      'use a constant default, or an "up" whose value depends only on the row; or drop `lazy: true` and backfill before the new shape is used',
+    );
+  }
+  for (const a of sync.up.filter((u) => u.volatile)) {
+    throw new MidairError(
+      `${a.source}: a lazy migration cannot upcast with the volatile "up" ${a.expression} (${a.volatile!.join(', ')}): a row not migrated yet would show another value at every read`,
+      'make "up" depend only on the row, or drop `lazy: true` and backfill before the new shape is used',
+    );
+  }
+}
+
+/** How a lazy migration's view upcasts and writes one table, or nothing when none of its columns needs `up`. */
+function lazyViewOf(catalog: Catalog, plan: Plan, view: ViewTable): LazyView | undefined {
+  const sync = plan.sync.find((s) => s.table === view.physical);
+  if (!sync || sync.up.length === 0) return undefined;
+  const before = catalog.tables.find((t) => t.name === view.physical);
+  const missing = sync.key.filter((k) => !view.columns.some((c) => c.physical === k));
+  if (missing.length) {
+    throw new MidairError(`a lazy migration writes "${view.name}" by its key, but the new shape has no column ${missing.map((k) => `"${k}"`).join(', ')} of it`, 'keep the key columns in the new shape, or drop `lazy: true`');
+  }
+  return {
+    key: sync.key,
+    upcast: sync.up.map((a) => ({ column: a.column, expression: a.expression })),
+    identity: view.columns.some((c) => before?.columns.find((b) => b.name === c.physical)?.identity),
+  };
+}
+
 export interface Compiled {
   plan: Plan;
   preconditions: Precondition[];
@@ -103,6 +139,7 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
     sync.newScope = table ? c.scopeOf(table.columns) : [];
     sync.newOnly = (table?.columns ?? []).filter((col) => col.added).map(newOnlyColumn);
     markVolatile(catalog, sync, plan.warnings);
+    if (migration.lazy) refuseUnstableUpcasts(sync);
     const { install, remove, dropMarker } = syncMachinery(catalog.schema, migration.name, versionSchema, sync);
     plan.expand.push(...install);
     plan.contract.unshift(...remove);
@@ -116,9 +153,19 @@ export function compile(migration: Migration, catalog: Catalog): Compiled {
   const shown = (t: TableShape) => claimed.includes(EVERY_TABLE) || claimed.includes(t.name) || claimed.includes(t.physical);
   plan.views = c.tables.filter(shown).map((t) => ({ name: t.name, physical: t.physical, columns: c.scopeOf(t.columns) }));
   plan.hidden = catalog.tables.filter((t) => !c.tables.some((n) => n.name === t.name)).map((t) => t.name);
-  plan.expand.push(...createVersionSchema(plan, supportsSecurityInvoker(catalog)));
+  const securityInvoker = supportsSecurityInvoker(catalog);
+  const lazyViews: ViewTable[] = [];
+  if (migration.lazy) {
+    for (const view of plan.views) {
+      view.lazy = lazyViewOf(catalog, plan, view);
+      if (view.lazy) lazyViews.push(view);
+    }
+  }
+  plan.expand.push(...createVersionSchema(plan, securityInvoker));
   // Rollback drops the views first: they depend on the columns and tables that undo drops.
-  plan.rollback.unshift(...dropVersionSchema(plan));
+  plan.rollback.unshift(...dropVersionSchema(plan), ...lazyViews.map((v) => lazyViewRollback(migration.name, v)));
+  // Contract first turns lazy views plain: they read the old columns and the marker that it drops.
+  plan.contract.unshift(...lazyViews.flatMap((v) => lazyViewContract(catalog.schema, versionSchema, migration.name, v, viewOptions(securityInvoker))));
 
   // Contract: after drops, physical names become the new shape's names.
   for (const table of c.tables) {

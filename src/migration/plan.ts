@@ -72,6 +72,22 @@ export interface ViewTable {
   name: string;
   physical: string;
   columns: ScopeColumn[];
+  /** In a lazy migration, for a table whose rows need `up`: how the view upcasts and writes them (lazyView.ts). */
+  lazy?: LazyView;
+}
+
+/**
+ * A lazy migration's view of one table: rows not migrated yet (marker NULL) are upcast on read, so
+ * the new shape is right before any backfill. Its upcast columns are expressions, which PostgreSQL
+ * cannot write through, so an INSTEAD OF trigger writes the table by its key instead.
+ */
+export interface LazyView {
+  /** Physical key columns: the trigger finds the row to update or delete by them. */
+  key: string[];
+  /** Per physical column that `up` computes for an unmigrated row: that expression (over the old shape). */
+  upcast: { column: string; expression: string }[];
+  /** The table has identity columns: inserts through the view give their values (from the view's defaults). */
+  identity: boolean;
 }
 
 export interface Plan {

@@ -1,5 +1,11 @@
 import { ident, literal, qualified } from '../db/sql.js';
+import { lazyViewSteps, selectList } from './lazyView.js';
 import type { Plan, Step, ViewTable } from './plan.js';
+
+/** The views' options: they run with the caller's rights where the server can (see createVersionSchema). */
+export function viewOptions(securityInvoker: boolean): string {
+  return securityInvoker ? ' WITH (security_invoker = true)' : '';
+}
 
 /**
  * One view per table of the new shape, each column under its new name. A plain view reads its
@@ -10,10 +16,9 @@ import type { Plan, Step, ViewTable } from './plan.js';
 export function createVersionSchema(plan: Plan, securityInvoker: boolean): Step[] {
   const { schema, versionSchema, views } = plan;
   const steps: Step[] = [{ sql: `CREATE SCHEMA ${ident(versionSchema)}`, lock: 'none' }];
-  const options = securityInvoker ? ' WITH (security_invoker = true)' : '';
   for (const view of views) {
-    const columns = view.columns.map((col) => (col.name === col.physical ? ident(col.name) : `${ident(col.physical)} AS ${ident(col.name)}`));
-    steps.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(view.name)}${options} AS SELECT ${columns.join(', ')} FROM ${qualified(schema, view.physical)}`, lock: 'ACCESS SHARE' });
+    steps.push({ sql: `CREATE VIEW ${ident(versionSchema)}.${ident(view.name)}${viewOptions(securityInvoker)} AS SELECT ${selectList(view)} FROM ${qualified(schema, view.physical)}`, lock: 'ACCESS SHARE' });
+    if (view.lazy) steps.push(...lazyViewSteps(schema, versionSchema, plan.migration, view));
   }
   // The new release reaches unchanged tables through the base schema, next in its search_path; a
   // table the new shape no longer has would show through there, so a view of the same name hides

@@ -46,7 +46,7 @@ export interface Evidence {
  * `compare` count comparisons, under side `new` when old was compared with new, and under side
  * `old` in A/A mode, when old was compared with itself.
  */
-const COMPARED_WITH: Record<'real' | 'aa', Side> = { real: 'new', aa: 'old' };
+export const COMPARED_WITH: Record<'real' | 'aa', Side> = { real: 'new', aa: 'old' };
 
 export interface EvidenceSpan {
   /** The last N seconds (by bucket start, on the database's clock); omit for everything. */

@@ -1,4 +1,4 @@
-import type { Executor } from '../db/executor.js';
+import type { Transactional } from '../db/executor.js';
 import { actor, type Killed } from '../state/store.js';
 import { describeRate, readEvidence, type Evidence } from './evidence.js';
 import type { TrafficBounds } from './gate.js';
@@ -56,7 +56,7 @@ function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled
  * migration is live with its kill switch released. Safe to call from every instance at once: the
  * switch is pulled once, and the others get `pulled: false`.
  */
-export async function enforceGuards(db: Executor, migrationId: number, bounds: TrafficBounds): Promise<GuardBreach | null> {
+export async function enforceGuards(db: Transactional, migrationId: number, bounds: TrafficBounds): Promise<GuardBreach | null> {
   const [m] = await db.query<{ name: string; stage: Stage; killed: Killed | null }>('SELECT name, stage, killed FROM midair.migrations WHERE id = $1', [migrationId]);
   if (!m || m.stage !== 'live' || m.killed) return null;
   const evidence = await readEvidence(db, migrationId, { windowSeconds: bounds.windowSeconds, stage: 'live' });

@@ -156,6 +156,19 @@ const UPGRADES: string[] = [
     PRIMARY KEY (migration_id, table_name, at)
   );
   `,
+  // v4: lazy migrations: the rows Midair itself moved (backfill, migrate-rows), each batch committed
+  // with its count, so that status can tell them from the rows the application's writes moved.
+  `
+  CREATE TABLE midair.lazy_moves (
+    migration_id bigint NOT NULL REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    at timestamptz NOT NULL DEFAULT now(),
+    table_name text NOT NULL,
+    rows bigint NOT NULL,
+    -- 'backfill' or 'migrate-rows'
+    source text NOT NULL
+  );
+  CREATE INDEX lazy_moves_by_table ON midair.lazy_moves (migration_id, table_name, at);
+  `,
 ];
 
 // Any fixed 64-bit number; shared by every Midair process on the database.

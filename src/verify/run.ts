@@ -67,7 +67,16 @@ function checksOf(sync: TableSync): Check[] {
       return { column: target.name, direction, differs: `(${applies} AND ${actual} IS NULL AND ${due})`, actual, expected: 'NULL', volatile: a.volatile };
     }
     const expected = direction === 'up' ? `(${a.expression})` : `(SELECT (${a.expression}) FROM (SELECT ${newRow}) AS n)`;
-    return { column: target.name, direction, differs: `(${applies} AND ${actual} IS DISTINCT FROM ${expected})`, actual, expected };
+    const synced = direction === 'down' ? upHolds(a) : null;
+    return { column: target.name, direction, differs: `(${applies} AND ${actual} IS DISTINCT FROM ${expected}${synced ? ` AND NOT (${synced})` : ''})`, actual, expected };
+  };
+  // A row the new release wrote last, whose old columns an old-release update changed since: the
+  // trigger derived the new columns those feed from them (up), and left the rest. Such an old
+  // column agrees with the new shape when every new column its `down` reads is up(old row).
+  const upHolds = (a: Assignment): string | null => {
+    const sources = columnsNamed(sync.newScope, [a.expression]).map((c) => sync.up.find((u) => u.column === c.physical));
+    if (sources.length === 0 || sources.some((u) => !u || u.volatile)) return null;
+    return sources.map((u) => `o.${ident(u!.column)} IS NOT DISTINCT FROM (${u!.expression})`).join(' AND ');
   };
   return [...sync.up.map((a) => check(a, 'up')), ...sync.down.map((a) => check(a, 'down'))];
 }

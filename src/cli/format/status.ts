@@ -2,6 +2,7 @@ import type { StatusResult } from '../../lifecycle/status.js';
 import { NEXT_STEP } from '../../stages/stage.js';
 import { formatCount } from './duration.js';
 import { describeKilled, formatWindow } from './traffic.js';
+import { formatLazyProgress } from './lazy.js';
 
 export function formatStatus(s: StatusResult, database: string): string {
   const out = [`database: ${database}`, `schema: ${s.schema}`, `latest search_path: ${s.latestSearchPath}`];
@@ -11,7 +12,8 @@ export function formatStatus(s: StatusResult, database: string): string {
     for (const b of a.backfill) {
       out.push(`  backfill ${b.table}: ${formatCount(b.rowsDone)}/${formatCount(b.rowsTotal)} rows${b.done ? ', done' : ''} (updated ${b.updatedAt})`);
     }
-    if (a.backfill.length === 0) out.push('  backfill: not run yet');
+    if (a.backfill.length === 0) out.push(a.lazy ? '  backfill: not run yet (lazy: rows move when written)' : '  backfill: not run yet');
+    if (a.lazy) out.push(...formatLazyProgress(a.lazy));
     const v = a.lastVerification;
     out.push(v ? `  last verify: ${v.at}: ${formatCount(v.rowsChecked)} rows, ${formatCount(v.mismatches)} mismatches, ${formatCount(v.unsynced)} not backfilled` : '  last verify: never');
     const t = a.traffic;

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ResolvedConfig } from '../config/load.js';
+import { isEmbeddedExecutor } from '../db/embedded.js';
+import type { Executor } from '../db/executor.js';
+import { MidairError } from '../errors.js';
+import { enforceGuards } from '../stages/guards.js';
+import { embeddedTransport } from './embeddedTransport.js';
+import { Evidence } from './evidence.js';
+import { EvidenceFlusher, type AfterFlush } from './flusher.js';
+import { MigrationClient } from './migrationClient.js';
+import { postgresTransport } from './postgresTransport.js';
+import { DEFAULT_POLL, RoutingWatcher, type PollIntervals } from './routingWatcher.js';
+import type { ClientLogger, MigrationSpec } from './spec.js';
+import type { ClientTransport } from './transport.js';
+
+/** createMidair's options for the application side (docs/client.md). */
+export interface ApplicationOptions {
+  /** The service this process is an instance of, e.g. "accounts-api": required for midair.migration(). */
+  service?: string;
+  /** Default `<service>-<hostname>-<pid>-<random>`. */
+  instanceId?: string;
+  /** Where control-schema trouble is reported, once per outage. Default console.warn. */
+  logger?: ClientLogger;
+  /** Connections of the application's pool. Default 10. */
+  poolSize?: number;
+  /** A direct URL for the LISTEN connection when the database URL goes through PgBouncer in transaction mode. */
+  listenUrl?: string;
+  /** How often evidence is written. Default 1000 ms. */
+  flushIntervalMs?: number;
+  /** How often routing is read when no notification came. Default 5 s while listening, 300 ms while not. */
+  pollIntervals?: Partial<PollIntervals>;
+  /** Called after each flush for each migration routed, after the guards. */
+  afterFlush?: AfterFlush[];
+}
+
+const DEFAULT_POOL_SIZE = 10;
+
+/**
+ * The application side of one Midair handle: a connection pool of its own, the routing watcher,
+ * the evidence in memory and its flusher, shared by the handle's migration clients.
+ */
+export class ApplicationClient {
+  readonly instanceId: string;
+  private readonly watcher: RoutingWatcher;
+  private readonly evidence = new Evidence();
+  private readonly flusher: EvidenceFlusher;
+  private readonly names = new Set<string>();
+  private readonly inBackground = new Set<Promise<void>>();
+  private readonly maxInBackground: number;
+
+  private constructor(
+    private readonly transport: ClientTransport,
+    private readonly settings: ResolvedConfig,
+    private readonly logger: ClientLogger,
+    service: string,
+    options: ApplicationOptions,
+  ) {
+    this.instanceId = options.instanceId ?? `${service}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.watcher = new RoutingWatcher(transport, logger, { ...DEFAULT_POLL, ...options.pollIntervals });
+    // Comparisons hold a connection a little longer than the read they compare: never more than the pool has.
+    this.maxInBackground = options.poolSize ?? DEFAULT_POOL_SIZE;
+    // Every instance judges the guards on the evidence it just wrote: a breach pulls the kill switch
+    // without any operator process running (pulled once however many instances see it).
+    const guards: AfterFlush = async (migrationId) => {
+      const breach = await enforceGuards(transport.control, migrationId, settings.traffic);
+      if (breach?.pulled) logger.warn(`midair: ${breach.reason}: pulled the kill switch, every record goes to the old shape`);
+    };
+    const afterFlush = [guards, ...(options.afterFlush ?? [])];
+    this.flusher = new EvidenceFlusher(transport.control, this.evidence, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, afterFlush, logger);
+    this.flusher.start();
+  }
+
+  /**
+   * On a server: a plain pool of the application's own (Midair's operator pool sets session options
+   * PgBouncer rejects). On the embedded database: Midair's one connection, shared.
+   */
+  static open(settings: ResolvedConfig, db: Executor, options: ApplicationOptions): ApplicationClient {
+    const service = options.service;
+    if (!service) {
+      throw new MidairError('midair.migration() needs the name of the service routing traffic', 'pass it when you create the handle: createMidair({ service: "accounts-api" })');
+    }
+    const logger = options.logger ?? { warn: (message: string) => console.warn(message) };
+    let transport: ClientTransport;
+    if (settings.database) {
+      transport = postgresTransport({ url: settings.database, listenUrl: options.listenUrl, applicationName: service, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE });
+    } else if (isEmbeddedExecutor(db)) {
+      transport = embeddedTransport(db);
+    } else {
+      throw new MidairError('the application client needs a database URL, or the embedded database opened by createMidair', 'leave out the `executor` option, or give `database`');
+    }
+    return new ApplicationClient(transport, settings, logger, service, options);
+  }
+
+  migration<Input, Value = unknown, Written = unknown>(name: string, spec: MigrationSpec<Input, Value, Written>): MigrationClient<Input, Value, Written> {
+    if (this.names.has(name)) {
+      throw new MidairError(`midair.migration("${name}") was called twice on one handle`, 'create the migration client once and share it');
+    }
+    if (spec.shadowSample !== undefined && !(spec.shadowSample >= 0 && spec.shadowSample <= 1)) {
+      throw new MidairError(`migration "${name}": shadowSample ${spec.shadowSample} is not a share between 0 and 1`, 'e.g. shadowSample: 0.1 compares one read in ten');
+    }
+    const client = new MigrationClient(name, spec, {
+      transport: this.transport,
+      watcher: this.watcher,
+      evidence: this.evidence,
+      logger: this.logger,
+      schema: this.settings.schema,
+      shadowSample: this.settings.traffic.shadowSample,
+      hasRoomInBackground: () => this.inBackground.size < this.maxInBackground,
+      background: (work) => this.background(work),
+    });
+    this.names.add(name);
+    this.watcher.watch(name);
+    return client;
+  }
+
+  /** Waits for the comparisons under way, then writes the evidence now (it is written every flush interval anyway). */
+  async flush(): Promise<void> {
+    await Promise.all(this.inBackground);
+    await this.flusher.flush();
+  }
+
+  /** Waits for the comparisons under way, writes the last evidence, and closes the connections. */
+  async close(): Promise<void> {
+    await Promise.all(this.inBackground);
+    await this.watcher.close();
+    await this.flusher.close();
+    await this.transport.close();
+  }
+
+  private background(work: Promise<void>): void {
+    const running: Promise<void> = work
+      .catch((error: unknown) => this.logger.warn(`midair: a comparison failed: ${(error as Error).message}`))
+      .finally(() => this.inBackground.delete(running));
+    this.inBackground.add(running);
+  }
+}

@@ -1,0 +1,81 @@
+import type { Queryable } from '../db/executor.js';
+import { appliedPercent } from './decision.js';
+import type { Evidence } from './evidence.js';
+import { addMetrics, insertMismatches, upsertInstances } from './evidenceStore.js';
+import type { RoutingWatcher } from './routingWatcher.js';
+import type { ClientLogger } from './spec.js';
+
+/**
+ * Called after each flush with the id of every migration the instance routes: where guards that
+ * judge the fresh evidence plug in: the guards (src/stages/guards.ts), then createMidair's `afterFlush`.
+ */
+export type AfterFlush = (migrationId: number) => Promise<void> | void;
+
+/**
+ * Writes an instance's evidence to the control schema in the background, every `intervalMs`
+ * (an unref'd timer: it never keeps the process alive), and once more on close. Evidence it
+ * cannot write is kept and written with the next flush that can.
+ */
+export class EvidenceFlusher {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private failing = false;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly evidence: Evidence,
+    private readonly watcher: RoutingWatcher,
+    private readonly instance: { id: string; service: string },
+    private readonly intervalMs: number,
+    private readonly afterFlush: readonly AfterFlush[],
+    private readonly logger: ClientLogger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Flushes now (after the flush under way, if any). */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.write().finally(() => (this.running = null));
+    await this.running;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    const states = this.watcher.states();
+    const batch = this.evidence.take();
+    try {
+      // What was written stays written: only what is left is put back on a failure below.
+      await addMetrics(this.db, this.instance.id, batch.counters);
+      batch.counters = [];
+      await insertMismatches(this.db, this.instance.id, batch.mismatches);
+      batch.mismatches = [];
+      await upsertInstances(this.db, this.instance, states.map((s) => ({
+        migrationId: s.migrationId, stage: s.stage, rampPercent: appliedPercent(s), oldUsedAt: batch.oldUsedAt.get(s.migrationId) ?? null,
+      })));
+      if (this.failing) this.logger.warn('midair: evidence is written to the control schema again');
+      this.failing = false;
+    } catch (error) {
+      this.evidence.restore(batch);
+      if (!this.failing) this.logger.warn(`midair: cannot write evidence to the control schema (${(error as Error).message}); keeping it in memory until it can`);
+      this.failing = true;
+      return;
+    }
+    for (const state of states) {
+      for (const hook of this.afterFlush) {
+        try {
+          await hook(state.migrationId);
+        } catch (error) {
+          this.logger.warn(`midair: afterFlush of migration "${state.migration}" failed: ${(error as Error).message}`);
+        }
+      }
+    }
+  }
+}
