@@ -7,7 +7,7 @@ import { withInterrupt } from '../workload/interrupt.js';
 import { progressView } from './progress.js';
 import { runDemo } from './run.js';
 
-export const DEMO_DEFAULTS = { rows: 100_000, clients: 8, instances: 3, duration: 10 };
+export const DEMO_DEFAULTS = { rows: 25_000, clients: 8, instances: 3, duration: 10 };
 
 export function registerDemoCommand(program: Command): void {
   addVerb(program, 'demo', 'run a sample migration through its whole life cycle under simulated live traffic and report what users saw')
