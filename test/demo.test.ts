@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, describe, expect, test } from 'vitest';
+import { BUCKET_SECONDS } from '../src/client/evidence.js';
 import { runDemo, type DemoReport } from '../src/demo/run.js';
+import { runTrafficBounds } from '../src/workload/trafficBounds.js';
 import { SERVER_URL, tempDir } from './support/databases.js';
 import { jsonOf, runCli, spawnCli } from './support/runCli.js';
 
@@ -131,6 +133,14 @@ describe('midair demo', () => {
     expect(report.writes.lost).toBeGreaterThan(0);
     expect(report.writes.samples.some((w) => w.field === 'first_name' && w.actual === 'Overwritten')).toBe(true);
     expect(report.writes.samples.every((w) => w.field === 'first_name' || w.actual === '(missing)')).toBe(true);
+  });
+});
+
+describe('the traffic bounds of a run', () => {
+  test.each([0.25, 1.25, 17, 60])('soaking %ss per stage, the ramp window still holds the step before the kill when live resumes', (soak) => {
+    // Killed instances compare nothing, so resuming is judged on the compares of the step before the
+    // kill: the window must reach back over the kill's soak and that step, in whole client buckets.
+    expect(runTrafficBounds(soak).windowSeconds).toBeGreaterThanOrEqual(2 * soak + BUCKET_SECONDS);
   });
 });
 
