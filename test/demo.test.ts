@@ -1,14 +1,20 @@
 import pg from 'pg';
 import { afterAll, describe, expect, test } from 'vitest';
+import { BUCKET_SECONDS } from '../src/client/evidence.js';
 import { runDemo, type DemoReport } from '../src/demo/run.js';
+import { runTrafficBounds } from '../src/workload/trafficBounds.js';
 import { SERVER_URL, tempDir } from './support/databases.js';
 import { jsonOf, runCli, spawnCli } from './support/runCli.js';
 
-const SMALL = { rows: 2000, clients: 4, durationSeconds: 1.5 };
+const SMALL = { rows: 2000, clients: 4, instances: 3, durationSeconds: 2 };
+
+const STAGES = ['setup', 'start', 'backfill', 'verify', 'shadow', 'live 10%', 'live 50%', 'kill switch', 'live 50% again', 'live 100%', 'rampdown', 'verify again', 'complete', 'after complete', 'check'];
 
 function expectClean(report: DemoReport): void {
   expect(report.requests.failures).toEqual([]);
   expect(report.writes.samples).toEqual([]);
+  expect(report.compares.first).toEqual([]);
+  expect(report.verification.samples).toEqual([]);
   expect(report.failure).toBeNull();
   expect(report.ok).toBe(true);
   expect(report.requests.failed).toBe(0);
@@ -19,20 +25,30 @@ function expectClean(report: DemoReport): void {
   expect(report.writes.acknowledged).toBeGreaterThan(0);
   expect(report.backfill.rows).toBeGreaterThan(0);
   expect(report.verification.rowsChecked).toBeGreaterThanOrEqual(SMALL.rows);
-  expect(report.stages.map((s) => s.stage)).toEqual(['setup', 'switch 0%', 'start', 'backfill', 'verify', 'switch 10%', 'switch 50%', 'switch 100%', 'complete', 'after complete', 'check']);
-  // Both releases really ran: old-release clients before the switch, new-release ones after.
+  expect(report.stages.map((s) => s.stage)).toEqual(STAGES);
+  // The client's compares ran (shadow needs 50 before live) and found the shapes equal.
+  expect(report.compares.total).toBeGreaterThanOrEqual(50);
+  expect(report.compares).toMatchObject({ mismatches: 0, errors: 0 });
+  // The issue's requirement: the kill switch reaches every instance within a second of its commit.
+  expect(report.killSwitch!.instances).toHaveLength(SMALL.instances);
+  expect(report.killSwitch!.maxMs).not.toBeNull();
+  expect(report.killSwitch!.maxMs!).toBeLessThan(1000);
+  // The client's routing decided which shape served: old only before shadow, both while live, new only from rampdown.
   const stage = (name: string) => report.stages.find((s) => s.stage === name)!;
-  expect(stage('switch 0%').requests).toBeGreaterThan(0);
-  expect(stage('switch 100%').newClients).toBe(SMALL.clients);
-  expect(stage('after complete').requests).toBeGreaterThan(0);
+  expect(stage('start').sides.old.requests).toBeGreaterThan(0);
+  expect(stage('shadow').sides.new.requests).toBe(0);
+  expect(stage('live 50%').sides.old.requests).toBeGreaterThan(0);
+  expect(stage('live 50%').sides.new.requests).toBeGreaterThan(0);
+  expect(stage('rampdown').sides.old.requests).toBe(0);
+  expect(stage('rampdown').sides.new.requests).toBeGreaterThan(0);
+  expect(stage('after complete').sides.new.requests).toBeGreaterThan(0);
 }
 
-async function demoDatabases(): Promise<string[]> {
+async function databaseExists(name: string): Promise<boolean> {
   const admin = new pg.Client(SERVER_URL);
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'midair_demo_%'`);
-    return rows.map((r) => r.datname);
+    return (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
   } finally {
     await admin.end();
   }
@@ -48,15 +64,14 @@ describe('midair demo', () => {
   });
 
   test('runs on a server with real connections, in a database of its own that it drops', async () => {
-    const before = await demoDatabases();
     const seen: string[] = [];
     const report = await runDemo({
       ...SMALL,
       database: SERVER_URL,
       afterStage: async (stage, db) => {
-        if (stage !== 'switch 50%') return;
-        // Several client sessions at once, each with its own backend.
-        const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'midair demo client' AND datname = current_database()`);
+        if (stage !== 'live 50%') return;
+        // Every instance's Midair client has a pool of its own, with a session per concurrent request at least.
+        const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'demo-shop' AND datname = current_database()`);
         seen.push(row!.n);
         const [name] = await db.query<{ db: string }>('SELECT current_database() AS db');
         seen.push(name!.db);
@@ -65,9 +80,10 @@ describe('midair demo', () => {
     expectClean(report);
     expect(report.database).toBe('postgres');
     expect(report.locks.measured).toBe(true);
-    expect(Number(seen[0])).toBe(SMALL.clients);
+    expect(Number(seen[0])).toBeGreaterThanOrEqual(SMALL.clients);
     expect(seen[1]).toMatch(/^midair_demo_/);
-    expect(await demoDatabases()).toEqual(before);
+    // Only this run's database: other demo runs on the shared server have databases of their own.
+    expect(await databaseExists(seen[1]!)).toBe(false);
   });
 
   test('a broken sync is reported: verify finds the mismatches, the migration is rolled back', async () => {
@@ -86,6 +102,24 @@ describe('midair demo', () => {
     expect(report.writes.checked).toBe(false);
   });
 
+  test('a difference between the shapes shows up in the client\'s compares with its keys, and the gate to live holds', async () => {
+    const report = await runDemo({
+      ...SMALL,
+      database: SERVER_URL,
+      afterStage: async (stage, db) => {
+        // After verify, behind Midair's back: every fifth user's new last_name no longer follows from name.
+        if (stage === 'verify') await db.exec(`ALTER TABLE users DISABLE TRIGGER ALL; UPDATE users SET last_name = 'Broken' WHERE id % 5 = 0; ALTER TABLE users ENABLE TRIGGER ALL`);
+      },
+    });
+    expect(report.ok).toBe(false);
+    expect(report.compares.mismatches).toBeGreaterThan(0);
+    expect(report.compares.first.length).toBeGreaterThan(0);
+    for (const m of report.compares.first) expect(m).toMatchObject({ key: expect.stringMatching(/^users:\d*[05]$/), stage: 'shadow' });
+    expect(report.failure).toMatchObject({ stage: 'shadow', rolledBack: true });
+    expect(report.failure!.message).toMatch(/mismatch/);
+    expect(report.killSwitch).toBeNull();
+  });
+
   test('a write lost after complete is found by the ledger', async () => {
     const report = await runDemo({
       ...SMALL,
@@ -102,22 +136,33 @@ describe('midair demo', () => {
   });
 });
 
+describe('the traffic bounds of a run', () => {
+  test.each([0.25, 1.25, 17, 60])('soaking %ss per stage, the ramp window still holds the step before the kill when live resumes', (soak) => {
+    // Killed instances compare nothing, so resuming is judged on the compares of the step before the
+    // kill: the window must reach back over the kill's soak and that step, in whole client buckets.
+    expect(runTrafficBounds(soak).windowSeconds).toBeGreaterThanOrEqual(2 * soak + BUCKET_SECONDS);
+  });
+});
+
 describe('midair demo (command line)', () => {
   const cwd = tempDir('demo-cli');
   afterAll(() => cwd.remove());
 
   test('--json prints one report object; the text report names the verdict', async () => {
-    const json = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '1', '--json']);
+    const json = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--instances', '2', '--duration', '2', '--json']);
     expect(json.code).toBe(0);
     const report = jsonOf<DemoReport>(json);
-    expect(report).toMatchObject({ ok: true, database: 'postgres', rows: 1000, requests: { failed: 0 }, writes: { lost: 0 }, verification: { mismatches: 0 } });
-    for (const key of ['requests', 'writes', 'verification', 'backfill', 'locks', 'latency', 'stages']) expect(report).toHaveProperty(key);
-    expect(json.stderr).toMatch(/switch 50%/);
+    expect(report).toMatchObject({ ok: true, database: 'postgres', rows: 1000, instances: 2, requests: { failed: 0 }, writes: { lost: 0 }, verification: { mismatches: 0 }, compares: { mismatches: 0 } });
+    for (const key of ['requests', 'writes', 'verification', 'compares', 'killSwitch', 'backfill', 'locks', 'latency', 'stages']) expect(report).toHaveProperty(key);
+    expect(json.stderr).toMatch(/live 50%/);
 
-    const text = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '1']);
+    const text = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '2']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^midair demo: OK/);
     expect(text.stdout).toMatch(/writes +\d[\d,]* acknowledged, 0 lost/);
+    expect(text.stdout).toMatch(/compares +\d[\d,]* reads of both shapes compared, 0 mismatches/);
+    expect(text.stdout).toMatch(/kill switch +reached all 3 instances in \d/);
+    expect(text.stdout).toMatch(/\nlive 50% again +\S+ +50% new /);
   });
 
   test.each([
@@ -139,12 +184,14 @@ describe('midair demo (command line)', () => {
     await new Promise<void>((resolve) => {
       run.child.stderr!.on('data', (chunk) => {
         stderr += chunk;
-        if (/switch 10%/.test(stderr)) resolve();
+        if (/live 10%/.test(stderr)) resolve();
       });
+      // A run that ends before live 10% fails the assertions below instead of hanging the test.
+      run.child.on('close', () => resolve());
     });
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/error: interrupted during switch 10%: stopped the simulated application; rolled the migration back/);
+    expect(result.stderr).toMatch(/error: interrupted during live 10%: stopped the simulated application; rolled the migration back/);
   });
 });

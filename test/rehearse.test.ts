@@ -30,7 +30,7 @@ const SCHEMA = `
   INSERT INTO orders (user_id, total) SELECT g, g * 3 FROM generate_series(1, 300) g;
 `;
 
-const FAST = ['--clients', '4', '--duration', '1.5'];
+const FAST = ['--clients', '4', '--instances', '3', '--duration', '2'];
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client(url);
@@ -92,6 +92,18 @@ describe('midair rehearse', () => {
     expect(report.writes.acknowledged).toBeGreaterThan(0);
     expect(report.backfill.rows).toBeGreaterThanOrEqual(3500);
     expect(report.locks.measured).toBe(true);
+    expect(report.stages.map((s) => s.stage)).toEqual(['copy', 'start', 'backfill', 'verify', 'shadow', 'live 10%', 'live 50%', 'kill switch', 'live 50% again', 'live 100%', 'rampdown', 'verify again', 'complete', 'after complete', 'check']);
+    // Every request went through the Midair client of one of 3 instances; its compares found the shapes equal.
+    expect(report.instances).toBe(3);
+    expect(report.compares.total).toBeGreaterThanOrEqual(50);
+    expect(report.compares).toMatchObject({ mismatches: 0, errors: 0, first: [] });
+    const live = report.stages.find((s) => s.stage === 'live 50%')!;
+    expect(live.sides.old.requests).toBeGreaterThan(0);
+    expect(live.sides.new.requests).toBeGreaterThan(0);
+    // The issue's requirement: the kill switch reaches every instance within a second of its commit.
+    expect(report.killSwitch!.instances).toHaveLength(3);
+    expect(report.killSwitch!.maxMs).not.toBeNull();
+    expect(report.killSwitch!.maxMs!).toBeLessThan(1000);
     expect(await databaseExists(report.copy.name)).toBe(false);
     expect(await snapshot(db.url)).toEqual(original);
   });
@@ -133,7 +145,7 @@ describe('midair rehearse', () => {
     const result = await runCli(project.path, ['rehearse', 'same_email', '--database', db.url, ...FAST]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^midair rehearse same_email: NOT OK/);
-    // Old-release writes during start already give two rows the same new email: the unique index build fails.
+    // Writes through the old shape during start already give two rows the same new email: the unique index build fails.
     expect(result.stdout).toMatch(/(start|backfill) failed: .*(is duplicated|duplicate key)/);
     expect(result.stdout).toMatch(/the migration was rolled back/);
     expect(await snapshot(db.url)).toEqual(original);

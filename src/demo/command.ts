@@ -7,21 +7,23 @@ import { withInterrupt } from '../workload/interrupt.js';
 import { progressView } from './progress.js';
 import { runDemo } from './run.js';
 
-export const DEMO_DEFAULTS = { rows: 100_000, clients: 8, duration: 10 };
+export const DEMO_DEFAULTS = { rows: 25_000, clients: 8, instances: 3, duration: 10 };
 
 export function registerDemoCommand(program: Command): void {
   addVerb(program, 'demo', 'run a sample migration through its whole life cycle under simulated live traffic and report what users saw')
     .option('--database <url>', 'run on this PostgreSQL server, in a database of its own that is dropped afterwards (default: a fresh embedded database)')
     .option('--rows <n>', `users in the sample table; products get a tenth (default ${DEMO_DEFAULTS.rows})`)
-    .option('--clients <n>', `simulated application clients (default ${DEMO_DEFAULTS.clients})`)
-    .option('--duration <seconds>', `seconds of traffic at the steps 0/10/50/100% and after complete, in total (default ${DEMO_DEFAULTS.duration})`)
+    .option('--clients <n>', `concurrent requests of the simulated application (default ${DEMO_DEFAULTS.clients})`)
+    .option('--instances <n>', `application instances, each with a Midair client of its own, that the requests share (default ${DEMO_DEFAULTS.instances})`)
+    .option('--duration <seconds>', `seconds of traffic in shadow, at each ramp step, under the kill switch, in rampdown and after complete, in total (default ${DEMO_DEFAULTS.duration})`)
     .action(
       action(async ({ options, command }) => {
-        const o = command.opts<{ rows?: string; clients?: string; duration?: string }>();
+        const o = command.opts<{ rows?: string; clients?: string; instances?: string; duration?: string }>();
         const rows = positiveInteger('--rows', o.rows, DEMO_DEFAULTS.rows);
         const clients = positiveInteger('--clients', o.clients, DEMO_DEFAULTS.clients);
+        const instances = positiveInteger('--instances', o.instances, DEMO_DEFAULTS.instances);
         const durationSeconds = positiveNumber('--duration', o.duration, DEMO_DEFAULTS.duration);
-        const report = await withInterrupt((signal) => runDemo({ database: options.database ?? null, rows, clients, durationSeconds, view: progressView, signal }));
+        const report = await withInterrupt((signal) => runDemo({ database: options.database ?? null, rows, clients, instances, durationSeconds, view: progressView, signal }));
         const text = formatReport(report, {
           title: 'midair demo',
           lines: [

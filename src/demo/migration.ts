@@ -17,3 +17,9 @@ export const demoMigration = defineMigration({
 export function placeholderEmail(id: string): string {
   return `user${id}@unknown.invalid`;
 }
+
+/** The new shape's name fields for an old `name`, split the way the migration's `up` splits it. */
+export function splitName(name: string): { first_name: string; last_name: string | null } {
+  const space = name.indexOf(' ');
+  return space < 0 ? { first_name: name, last_name: null } : { first_name: name.slice(0, space), last_name: name.slice(space + 1) || null };
+}

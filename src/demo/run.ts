@@ -1,22 +1,24 @@
 import { resolveConfig } from '../config/load.js';
+import { isEmbeddedExecutor } from '../db/embedded.js';
 import type { Queryable } from '../db/executor.js';
 import { MidairError } from '../errors.js';
 import { createMidair } from '../midair.js';
+import { AppInstances } from '../workload/appInstances.js';
 import { buildReport } from '../workload/buildReport.js';
-import type { SearchPaths } from '../workload/connection.js';
-import { embeddedConnector } from '../workload/embeddedConnector.js';
+import { readCompareEvidence } from '../workload/compareEvidence.js';
 import { Fleet } from '../workload/fleet.js';
 import { KeyPool } from '../workload/keyPool.js';
 import { Ledger } from '../workload/ledger.js';
-import { runLifecycle, TRAFFIC_STEPS, type TrafficOptions } from '../workload/lifecycle.js';
+import { runLifecycle, SOAKED_STAGES, type TrafficOptions } from '../workload/lifecycle.js';
 import { liveReporter, silentView } from '../workload/liveView.js';
 import { LockMonitor } from '../workload/lockMonitor.js';
 import type { RunReport } from '../workload/report.js';
-import { serverConnector } from '../workload/serverConnector.js';
 import { RequestStats } from '../workload/stats.js';
 import { Timeline } from '../workload/timeline.js';
+import { withRunTrafficBounds } from '../workload/trafficBounds.js';
 import { yieldingExecutor } from '../workload/yieldingExecutor.js';
 import { DemoApp } from './app.js';
+import { demoClientSpec } from './clientSpec.js';
 import { demoMigration } from './migration.js';
 import { embeddedSandbox, serverSandbox, type Sandbox } from './sandbox.js';
 import { createDemoSchema, DEMO_TABLES, productCount } from './schema.js';
@@ -34,7 +36,8 @@ export interface DemoReport extends RunReport {
   where: string;
 }
 
-const CLIENT_APPLICATION = 'midair demo client';
+/** The service the demo's application instances belong to; their pools' application_name too. */
+export const DEMO_SERVICE = 'demo-shop';
 
 async function keysOf(db: Queryable, table: string): Promise<KeyPool> {
   const rows = await db.query<{ id: string }>(`SELECT id::text AS id FROM ${table}`);
@@ -42,9 +45,10 @@ async function keysOf(db: Queryable, table: string): Promise<KeyPool> {
 }
 
 /**
- * The demo: a sample schema filled with `rows` users, a simulated application of old- and
- * new-release clients, and the demo migration run through its whole life cycle under that load,
- * in a database of its own that is removed afterwards. Returns what users would have seen.
+ * The demo: a sample schema filled with `rows` users, a simulated application whose instances
+ * send every request through the Midair client, and the demo migration run through its whole
+ * life cycle under that load (shadow, the ramp, the kill switch, rampdown, complete), in a
+ * database of its own that is removed afterwards. Returns what users would have seen.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const startedAt = Date.now();
@@ -61,6 +65,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     throw error;
   }
   let monitor: LockMonitor | null = null;
+  let instances: { close(): Promise<void> } | null = null;
   try {
     const products = productCount(options.rows);
     timeline.begin('setup');
@@ -69,44 +74,63 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await createDemoSchema(sandbox.db, options.rows);
     if (options.signal?.aborted) throw new MidairError('interrupted during setup; nothing was migrated');
     const app = new DemoApp(await keysOf(sandbox.db, 'users'), await keysOf(sandbox.db, 'products'), ledger);
-    const settings = { ...resolveConfig({}, { baseDir: process.cwd(), env: {} }), database: sandbox.url, databaseSource: sandbox.url ? ('flag' as const) : ('embedded' as const) };
-    const executor = sandbox.url ? sandbox.db : yieldingExecutor(sandbox.db);
-    const midair = await createMidair({ resolved: settings, executor, reporter: liveReporter(view, options.signal) });
-    const paths: SearchPaths = { old: 'public', new: null };
-    const connect = sandbox.url ? serverConnector(sandbox.url, paths, CLIENT_APPLICATION) : embeddedConnector(sandbox.db, paths);
-    monitor = sandbox.url ? await LockMonitor.open(sandbox.url, CLIENT_APPLICATION, () => timeline.current) : null;
-    const fleet = new Fleet({ clients: options.clients, connect, workload: app, stats, stage: () => timeline.current });
+    const soakSeconds = options.durationSeconds / SOAKED_STAGES.length;
+    const configured = resolveConfig({}, { baseDir: process.cwd(), env: {} });
+    const settings = withRunTrafficBounds({ ...configured, database: sandbox.url, databaseSource: sandbox.url ? ('flag' as const) : ('embedded' as const) }, soakSeconds);
+    const embedded = sandbox.url ? null : sandbox.db;
+    if (embedded && !isEmbeddedExecutor(embedded)) throw new Error('the embedded sandbox is not an embedded database');
+    const midair = await createMidair({ resolved: settings, executor: embedded ? yieldingExecutor(embedded) : sandbox.db, reporter: liveReporter(view, options.signal) });
+    const opened = await AppInstances.open({
+      count: options.instances,
+      service: DEMO_SERVICE,
+      requestsPerInstance: Math.ceil(options.clients / options.instances),
+      spec: demoClientSpec,
+      settings,
+      embedded,
+      view,
+    });
+    instances = opened;
+    monitor = sandbox.url ? await LockMonitor.open(sandbox.url, DEMO_SERVICE, () => timeline.current) : null;
+    const fleet = new Fleet({ clients: options.clients, instances: opened.list, workload: app, stats, stage: () => timeline.current });
     const result = await runLifecycle({
       midair,
       migration: demoMigration,
       fleet,
-      clients: options.clients,
-      paths,
+      instances: opened.list,
+      sampleRecord: () => app.sampleRecord(),
       timeline,
       ledger,
       finalTables: DEMO_TABLES,
       schema: 'public',
-      soakSeconds: options.durationSeconds / (TRAFFIC_STEPS.length + 1),
+      soakSeconds,
       monitor,
       view,
       signal: options.signal,
+      onStarted: async () => opened.routeThroughClient(demoMigration.name),
       afterStage: options.afterStage,
     });
+    // Closing writes the instances' last evidence: the compares are complete only after it.
+    await opened.close();
+    instances = null;
+    const compares = await readCompareEvidence(midair, demoMigration.name);
     const report = buildReport({
       migration: demoMigration.name,
       database: sandbox.db.kind,
       rows: options.rows,
       clients: options.clients,
+      instances: options.instances,
       startedAt,
       acknowledged: ledger.acknowledged,
       stats,
       timeline,
       result,
+      compares,
       monitor,
       notes: [],
     });
     return { ...report, tables: { users: options.rows, products }, where: sandbox.description };
   } finally {
+    await instances?.close().catch(() => {});
     await monitor?.stop();
     view.note('removing the demo database');
     await sandbox.dispose();

@@ -9,19 +9,21 @@ import { withInterrupt } from '../workload/interrupt.js';
 import { positiveInteger, positiveNumber } from '../workload/knobs.js';
 import { runRehearsal } from './run.js';
 
-export const REHEARSE_DEFAULTS = { clients: 8, duration: 10, rows: 10_000 };
+export const REHEARSE_DEFAULTS = { clients: 8, instances: 3, duration: 10, rows: 10_000 };
 
 export function registerRehearseCommand(program: Command): void {
   addVerb(program, 'rehearse <migration>', 'run a migration end to end in a copy of the database under simulated traffic of both releases, and report what users would have seen')
     .option('--database <url>', 'the database to rehearse on; it is copied on its server and never written to (default: DATABASE_URL or the config file)')
-    .option('--clients <n>', `simulated application clients (default ${REHEARSE_DEFAULTS.clients})`)
-    .option('--duration <seconds>', `seconds of traffic at the steps 0/10/50/100% and after complete, in total (default ${REHEARSE_DEFAULTS.duration})`)
+    .option('--clients <n>', `concurrent requests of the simulated application (default ${REHEARSE_DEFAULTS.clients})`)
+    .option('--instances <n>', `application instances, each with a Midair client of its own, that the requests share (default ${REHEARSE_DEFAULTS.instances})`)
+    .option('--duration <seconds>', `seconds of traffic in shadow, at each ramp step, under the kill switch, in rampdown and after complete, in total (default ${REHEARSE_DEFAULTS.duration})`)
     .option('--rows <n>', `rows per table when the copy has to be a sample (default ${REHEARSE_DEFAULTS.rows})`)
     .option('--keep', 'keep the copy afterwards instead of dropping it')
     .action(
       action(async ({ args, options, command }) => {
-        const o = command.opts<{ clients?: string; duration?: string; rows?: string; keep?: boolean }>();
+        const o = command.opts<{ clients?: string; instances?: string; duration?: string; rows?: string; keep?: boolean }>();
         const clients = positiveInteger('--clients', o.clients, REHEARSE_DEFAULTS.clients);
+        const instances = positiveInteger('--instances', o.instances, REHEARSE_DEFAULTS.instances);
         const durationSeconds = positiveNumber('--duration', o.duration, REHEARSE_DEFAULTS.duration);
         const sampleRows = positiveInteger('--rows', o.rows, REHEARSE_DEFAULTS.rows);
         const settings = await resolveSettings(options);
@@ -29,7 +31,7 @@ export function registerRehearseCommand(program: Command): void {
           throw new MidairError('rehearse needs a PostgreSQL server: it copies the database there with CREATE DATABASE', 'give --database <url> (or set DATABASE_URL); the embedded database cannot be copied this way');
         }
         const report = await withInterrupt((signal) =>
-          runRehearsal({ database: settings.database!, migration: args[0]!, settings, clients, durationSeconds, sampleRows, keep: Boolean(o.keep), view: progressView, signal }),
+          runRehearsal({ database: settings.database!, migration: args[0]!, settings, clients, instances, durationSeconds, sampleRows, keep: Boolean(o.keep), view: progressView, signal }),
         );
         const copy = report.copy.method === 'template' ? `a full copy (CREATE DATABASE ... TEMPLATE), "${report.copy.name}"` : `the schema and a sample, "${report.copy.name}" (not a full copy: ${report.copy.reason})`;
         const text = formatReport(report, {

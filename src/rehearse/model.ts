@@ -12,7 +12,7 @@ interface ShapeColumn {
   type: string;
 }
 
-/** One table as one release sees it: the name it queries and the columns it knows. */
+/** One table as one shape shows it: the name a query uses and the columns it knows. */
 interface Shape {
   table: string;
   columns: ShapeColumn[];
@@ -20,11 +20,14 @@ interface Shape {
 }
 
 /**
- * The statements one release runs against one table. Writes return the row's key and, per field of
- * the final shape, the text value the write must leave there; `null` means the release cannot do
- * this kind of write here without inventing data (see `notes`).
+ * The statements one shape runs against one table. Reads return `v`, the compared fields of the
+ * final shape as text (the old shape computes them with the migration's `up`), so the client's
+ * compare of the two shapes is meaningful. Writes return the row's key and, per field of the final
+ * shape, the text value the write must leave there; `null` means this shape cannot do this kind of
+ * write here without inventing data (see `notes`).
  */
-export interface ReleaseStatements {
+export interface ShapeStatements {
+  /** $1.. the row's key. */
   read: string;
   /** $1.. the row's key, then the key of the row whose values it copies (when `copiesFrom`). */
   update: { sql: string; copiesFrom: boolean } | null;
@@ -39,8 +42,10 @@ export interface RehearsalTable {
   /** Name in the final shape. */
   name: string;
   ledger: LedgerTable;
-  old: ReleaseStatements;
-  new: ReleaseStatements;
+  old: ShapeStatements;
+  new: ShapeStatements;
+  /** Final-shape names of the fields both shapes' reads return. */
+  compared: string[];
   notes: string[];
 }
 
@@ -72,7 +77,7 @@ const keyText = (key: ShapeColumn[]) => `ARRAY[${key.map((k) => `${ident(k.name)
  * column of the other shape) keep their own value instead, and inserts make them unique with a
  * suffix (text only). `expected` gives, per final field, its expected value over the written row.
  */
-function statements(shape: Shape, facts: Map<string, ColumnFacts>, sensitive: Set<string>, expected: { field: string; sql: string }[], notes: string[], release: string): ReleaseStatements {
+function statements(shape: Shape, facts: Map<string, ColumnFacts>, sensitive: Set<string>, expected: { field: string; sql: string }[], readValues: string[], notes: string[], side: string): ShapeStatements {
   const table = ident(shape.table);
   const k = shape.key.length;
   const keyNames = new Set(shape.key.map((c) => c.name));
@@ -83,7 +88,7 @@ function statements(shape: Shape, facts: Map<string, ColumnFacts>, sensitive: Se
   const returning = `RETURNING ${list(shape.columns)}`;
   const result = `SELECT ${keyText(shape.key)} AS key, ARRAY[${expected.map((e) => e.sql).join(', ')}]::text[] AS v FROM w`;
 
-  let update: ReleaseStatements['update'] = null;
+  let update: ShapeStatements['update'] = null;
   if (writable.length) {
     const set = [
       ...(varied.length ? [`(${list(varied)}) = (SELECT ${list(varied, 's.')} FROM ${table} AS s WHERE ${keyWhere(shape.key, k + 1, 's.')})`] : []),
@@ -92,11 +97,11 @@ function statements(shape: Shape, facts: Map<string, ColumnFacts>, sensitive: Se
     update = { sql: `WITH w AS (UPDATE ${table} SET ${set.join(', ')} WHERE ${keyWhere(shape.key, 1)} ${returning}) ${result}`, copiesFrom: varied.length > 0 };
   }
 
-  let insert: ReleaseStatements['insert'] = null;
+  let insert: ShapeStatements['insert'] = null;
   const keyWithoutDefault = shape.key.find((c) => !facts.get(c.physical)?.hasDefault);
   const notText = fixed.find((c) => !TEXT_TYPES.test(c.type));
-  if (keyWithoutDefault) notes.push(`${release} release: no inserts into "${shape.table}": key column "${keyWithoutDefault.name}" has no default to give a new row its key`);
-  else if (notText) notes.push(`${release} release: no inserts into "${shape.table}": unique column "${notText.name}" (${notText.type}) would need a new value the rehearsal cannot invent`);
+  if (keyWithoutDefault) notes.push(`${side} shape: no inserts into "${shape.table}": key column "${keyWithoutDefault.name}" has no default to give a new row its key`);
+  else if (notText) notes.push(`${side} shape: no inserts into "${shape.table}": unique column "${notText.name}" (${notText.type}) would need a new value the rehearsal cannot invent`);
   else if (writable.length) {
     const values = writable.map((c) => (sensitive.has(c.name) ? `s.${ident(c.name)} || $${k + 1}` : `s.${ident(c.name)}`));
     insert = {
@@ -105,7 +110,7 @@ function statements(shape: Shape, facts: Map<string, ColumnFacts>, sensitive: Se
     };
   }
   return {
-    read: `SELECT ${list(shape.columns)} FROM ${table} WHERE ${keyWhere(shape.key, 1)}`,
+    read: `SELECT ARRAY[${readValues.join(', ')}]::text[] AS v FROM ${table} WHERE ${keyWhere(shape.key, 1)}`,
     update,
     insert,
     delete: `DELETE FROM ${table} WHERE ${keyWhere(shape.key, 1)} RETURNING ${keyText(shape.key)} AS key`,
@@ -114,7 +119,7 @@ function statements(shape: Shape, facts: Map<string, ColumnFacts>, sensitive: Se
 }
 
 /**
- * The rehearsal's statements for one table, for both releases. Before start (`newShapeBuilt`
+ * The rehearsal's statements for one table, for both shapes. Before start (`newShapeBuilt`
  * false) the unique indexes of the new shape do not exist yet, so every column an `up` reads is
  * treated as feeding one (kept as it is, no clones); afterwards the catalog says which do.
  */
@@ -144,21 +149,24 @@ export function rehearsalTable(t: { before: CatalogTable; view: ViewTable; sync:
     ...newShape.columns.filter(unique).map((c) => c.name),
     ...down.filter((a) => sensitiveOld.has(a.column)).flatMap((a) => named(a.expression, newShape.columns.map((c) => c.name))),
   ]);
-  // An old-release write leaves up(row) in a new column and its own value in a column both shapes share.
+  // A write through the old shape leaves up(row) in a new column and its own value in a column both shapes share.
   const expectedOld = newShape.columns.flatMap((c) => {
     const a = up.find((x) => x.column === c.physical);
     if (a) return [{ field: c.name, sql: `((${a.expression})::${c.type})::text` }];
     return oldNames.includes(c.physical) ? [{ field: c.name, sql: `${ident(c.physical)}::text` }] : [];
   });
   const expectedNew = newShape.columns.map((c) => ({ field: c.name, sql: `${ident(c.name)}::text` }));
+  // Reads compare what the old shape determines: the new shape's fields that `up` computes or that both shapes share.
+  const compared = expectedOld.map((e) => e.field);
   const notes: string[] = [];
-  const old = statements(oldShape, facts, sensitiveOld, expectedOld, notes, 'old');
+  const old = statements(oldShape, facts, sensitiveOld, expectedOld, expectedOld.map((e) => e.sql), notes, 'old');
   return {
     name: view.name,
     ledger: { name: view.name, key: newShape.key.map((c) => ({ name: c.name, type: c.type })) },
     // Before start, a clone could duplicate a value a new unique index is about to require unique.
     old: newShapeBuilt || up.length === 0 ? old : { ...old, insert: null },
-    new: statements(newShape, facts, sensitiveNew, expectedNew, notes, 'new'),
+    new: statements(newShape, facts, sensitiveNew, expectedNew, compared.map((f) => `${ident(f)}::text`), notes, 'new'),
+    compared,
     notes,
   };
 }

@@ -5,17 +5,18 @@ import { MidairError } from '../errors.js';
 import { createMidair } from '../midair.js';
 import { resolveMigration } from '../migration/load.js';
 import { buildReport } from '../workload/buildReport.js';
-import type { SearchPaths } from '../workload/connection.js';
+import { AppInstances } from '../workload/appInstances.js';
+import { readCompareEvidence } from '../workload/compareEvidence.js';
 import { Fleet } from '../workload/fleet.js';
 import { KeyPool } from '../workload/keyPool.js';
 import { Ledger } from '../workload/ledger.js';
-import { runLifecycle, TRAFFIC_STEPS, type TrafficOptions } from '../workload/lifecycle.js';
+import { runLifecycle, SOAKED_STAGES, type TrafficOptions } from '../workload/lifecycle.js';
 import { liveReporter, silentView } from '../workload/liveView.js';
 import { LockMonitor } from '../workload/lockMonitor.js';
 import type { RunReport } from '../workload/report.js';
-import { serverConnector } from '../workload/serverConnector.js';
 import { RequestStats } from '../workload/stats.js';
 import { Timeline } from '../workload/timeline.js';
+import { withRunTrafficBounds } from '../workload/trafficBounds.js';
 import { readColumnFacts } from './columns.js';
 import { copyDatabase } from './copy.js';
 import { sampleKeys } from './keys.js';
@@ -43,12 +44,14 @@ export interface RehearsalReport extends RunReport {
   tables: string[];
 }
 
-const CLIENT_APPLICATION = 'midair rehearse client';
+/** The service the rehearsal's application instances belong to; their pools' application_name too. */
+export const REHEARSE_SERVICE = 'midair-rehearsal';
 
 /**
- * A rehearsal: the migration run through its whole life cycle in a copy of the database, under a
- * workload of old- and new-release clients derived from the tables it touches. The copy is
- * dropped afterwards unless `keep`.
+ * A rehearsal: the migration run through its whole life cycle in a copy of the database (shadow,
+ * the ramp, the kill switch, rampdown, complete), under a simulated application derived from the
+ * tables it touches whose requests go through the Midair client. The copy is dropped afterwards
+ * unless `keep`.
  */
 export async function runRehearsal(options: RehearseOptions): Promise<RehearsalReport> {
   const { settings } = options;
@@ -66,8 +69,11 @@ export async function runRehearsal(options: RehearseOptions): Promise<RehearsalR
     const copy = await copyDatabase(options.database, { schema, sampleRows: options.sampleRows });
     try {
       view.note(copy.reason ? `copied the schema and a sample (not a full copy: ${copy.reason})` : `copied the whole database as "${copy.name}"`);
-      const midair = await createMidair({ resolved: { ...settings, database: copy.url, databaseSource: 'flag' }, reporter: liveReporter(view, options.signal), applicationName: 'midair rehearse' });
+      const soakSeconds = options.durationSeconds / SOAKED_STAGES.length;
+      const copySettings = withRunTrafficBounds({ ...settings, database: copy.url, databaseSource: 'flag' }, soakSeconds);
+      const midair = await createMidair({ resolved: copySettings, reporter: liveReporter(view, options.signal), applicationName: 'midair rehearse' });
       let monitor: LockMonitor | null = null;
+      let instances: { close(): Promise<void> } | null = null;
       try {
         const catalog = await readCatalog(midair.db, schema);
         const plan = await midair.plan(loaded.migration);
@@ -87,32 +93,60 @@ export async function runRehearsal(options: RehearseOptions): Promise<RehearsalR
         }
         const workload = new RehearsalWorkload(before, keys, ledger);
         let after = before;
-        const paths: SearchPaths = { old: schema, new: null };
-        monitor = await LockMonitor.open(copy.url, CLIENT_APPLICATION, () => timeline.current);
-        const fleet = new Fleet({ clients: options.clients, connect: serverConnector(copy.url, paths, CLIENT_APPLICATION), workload, stats, stage: () => timeline.current });
+        const opened = await AppInstances.open({
+          count: options.instances,
+          service: REHEARSE_SERVICE,
+          requestsPerInstance: Math.ceil(options.clients / options.instances),
+          spec: workload.spec(),
+          settings: copySettings,
+          embedded: null,
+          view,
+        });
+        instances = opened;
+        monitor = await LockMonitor.open(copy.url, REHEARSE_SERVICE, () => timeline.current);
+        const fleet = new Fleet({ clients: options.clients, instances: opened.list, workload, stats, stage: () => timeline.current });
         const result = await runLifecycle({
           midair,
           // The definition loaded once, above: the file is not imported again half-way through.
           migration: loaded.migration,
           fleet,
-          clients: options.clients,
-          paths,
+          instances: opened.list,
+          sampleRecord: () => workload.sampleRecord(),
           timeline,
           ledger,
           finalTables: before.map((t) => t.ledger),
           schema,
-          soakSeconds: options.durationSeconds / (TRAFFIC_STEPS.length + 1),
+          soakSeconds,
           monitor,
           view,
           signal: options.signal,
           onStarted: async () => {
             after = await tablesFor(true);
             workload.setTables(after);
+            opened.routeThroughClient(loaded.migration.name);
           },
           afterStage: options.afterStage,
         });
+        // Closing writes the instances' last evidence: the compares are complete only after it.
+        await opened.close();
+        instances = null;
+        const compares = await readCompareEvidence(midair, loaded.migration.name);
         const notes = [...new Set([...copy.notes, ...after.flatMap((t) => t.notes)])];
-        const report = buildReport({ migration: loaded.migration.name, database: 'postgres', rows, clients: options.clients, startedAt, acknowledged: ledger.acknowledged, stats, timeline, result, monitor, notes });
+        const report = buildReport({
+          migration: loaded.migration.name,
+          database: 'postgres',
+          rows,
+          clients: options.clients,
+          instances: options.instances,
+          startedAt,
+          acknowledged: ledger.acknowledged,
+          stats,
+          timeline,
+          result,
+          compares,
+          monitor,
+          notes,
+        });
         return {
           ...report,
           original: describeUrl(options.database),
@@ -120,6 +154,7 @@ export async function runRehearsal(options: RehearseOptions): Promise<RehearsalR
           tables: touched.map((t) => t.view.name),
         };
       } finally {
+        await instances?.close().catch(() => {});
         await monitor?.stop();
         await midair.close();
       }

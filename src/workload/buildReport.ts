@@ -1,4 +1,5 @@
 import type { DatabaseKind } from '../db/executor.js';
+import type { CompareEvidence } from './compareEvidence.js';
 import type { LifecycleResult } from './lifecycle.js';
 import { LOCK_SAMPLE_MS, type LockMonitor } from './lockMonitor.js';
 import { isOk, type RunReport, type StageReport } from './report.js';
@@ -10,12 +11,14 @@ export interface ReportInput {
   database: DatabaseKind;
   rows: number;
   clients: number;
+  instances: number;
   startedAt: number;
   /** Acknowledged writes, for a run whose ledger could not be checked. */
   acknowledged: number;
   stats: RequestStats;
   timeline: Timeline;
   result: LifecycleResult;
+  compares: CompareEvidence;
   monitor: LockMonitor | null;
   notes: string[];
 }
@@ -27,7 +30,7 @@ export function buildReport(input: ReportInput): RunReport {
   const stages: StageReport[] = input.timeline.list().map((span) => ({
     ...span,
     seconds: round(span.seconds, 3),
-    newClients: result.newClients.get(span.stage) ?? 0,
+    routing: result.routing.get(span.stage) ?? '-',
     ...stats.stage(span.stage),
     maxLockWaitMs: round(monitor?.maxWaitIn(span.stage) ?? 0),
   }));
@@ -40,6 +43,7 @@ export function buildReport(input: ReportInput): RunReport {
     database: input.database,
     rows: input.rows,
     clients: input.clients,
+    instances: input.instances,
     seconds: round((Date.now() - input.startedAt) / 1000, 1),
     requests: { total: stats.total, failed: stats.failed, perSecond: Math.round(trafficSeconds > 0 ? stats.total / trafficSeconds : 0), failures: stats.failureSamples() },
     writes: result.ledger
@@ -48,6 +52,8 @@ export function buildReport(input: ReportInput): RunReport {
     verification: result.verification
       ? { rowsChecked: result.verification.rowsChecked, mismatches: result.verification.mismatches, unsynced: result.verification.unsynced, samples: result.verification.samples }
       : { rowsChecked: 0, mismatches: 0, unsynced: 0, samples: [] },
+    compares: input.compares,
+    killSwitch: result.killSwitch,
     backfill: result.backfill
       ? { rows: result.backfill.rows, seconds: round(result.backfill.seconds, 3), rowsPerSecond: Math.round(result.backfill.rowsPerSecond) }
       : { rows: 0, seconds: 0, rowsPerSecond: 0 },

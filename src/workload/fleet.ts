@@ -1,67 +1,61 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { ClientConnection, Connector } from './connection.js';
 import type { RequestStats } from './stats.js';
-import type { Release, Workload } from './types.js';
+import type { RecordRouter, RequestTrace, Workload } from './types.js';
 
-export interface FleetOptions {
+/** An application instance as the fleet uses it; its router changes once (from the old shape alone to the Midair client). */
+export interface RoutedInstance<I> {
+  router: RecordRouter<I>;
+}
+
+export interface FleetOptions<I> {
+  /** Concurrent request loops. */
   clients: number;
-  connect: Connector;
-  workload: Workload;
+  /** The application instances; client i sends its requests through instance i mod their count. */
+  instances: RoutedInstance<I>[];
+  workload: Workload<I>;
   stats: RequestStats;
-  /** The stage requests are counted against. */
+  /** The stage a request is counted against, read when it starts. */
   stage: () => string;
 }
 
 /**
- * The simulated application: `clients` loops, each sending one request after another. The share of
- * clients on the new release moves in steps; a client switches between two requests, as an
- * instance of a rolling deploy does.
+ * The simulated application: `clients` loops, each sending one request after another through the
+ * Midair client of the instance it belongs to. Which shape serves a request is the client's
+ * routing decision for that record, not a property of the loop.
  */
-export class Fleet {
-  private connections: ClientConnection[] = [];
+export class Fleet<I> {
   private loops: Promise<void>[] = [];
   private stopping = false;
-  private newClients = 0;
 
-  constructor(private readonly options: FleetOptions) {}
+  constructor(private readonly options: FleetOptions<I>) {}
 
-  get newClientCount(): number {
-    return this.newClients;
+  start(): void {
+    const { clients, instances } = this.options;
+    this.loops = Array.from({ length: clients }, (_, i) => this.run(instances[i % instances.length]!));
   }
 
-  /** The first ceil(clients * percent / 100) clients run the new release. */
-  setNewShare(percent: number): void {
-    this.newClients = Math.ceil((this.options.clients * percent) / 100);
-  }
-
-  async start(): Promise<void> {
-    // One by one, so that stop() closes the ones opened when a later one fails.
-    for (let i = 0; i < this.options.clients; i++) this.connections.push(await this.options.connect());
-    this.loops = this.connections.map((connection, i) => this.run(i, connection));
-  }
-
-  /** Lets every in-flight request finish, then closes the connections. */
+  /** Lets every in-flight request finish. */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.loops);
-    await Promise.all(this.connections.map((c) => c.close()));
     this.loops = [];
-    this.connections = [];
   }
 
-  private async run(index: number, connection: ClientConnection): Promise<void> {
+  private async run(instance: RoutedInstance<I>): Promise<void> {
     const { workload, stats, stage } = this.options;
     while (!this.stopping) {
-      const release: Release = index < this.newClients ? 'new' : 'old';
+      const trace: RequestTrace = { side: null };
+      // A request counts to the stage it was routed in, not the one it ended in.
+      const during = stage();
       const started = performance.now();
       try {
-        await workload.request(release, await connection.session(release));
-        stats.record(stage(), release, performance.now() - started);
+        await workload.request(instance.router, trace);
+        if (trace.side) stats.record(during, trace.side, performance.now() - started);
       } catch (error) {
-        stats.record(stage(), release, performance.now() - started, error);
+        stats.record(during, trace.side ?? 'old', performance.now() - started, error);
         await sleep(5); // a broken connection must not turn into a busy loop
       }
-      // The embedded database answers without yielding; timers (progress, stage clocks) need a turn.
+      // The embedded database answers without yielding; timers (progress, stage clocks, the client's flush) need a turn.
       await yieldToEventLoop();
     }
   }

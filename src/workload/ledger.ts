@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/executor.js';
 import { ident, qualified } from '../db/sql.js';
-import type { Release } from './types.js';
+import type { Side } from './types.js';
 
 /** A table in its final shape, as the check reads it. */
 export interface LedgerTable {
@@ -16,7 +16,8 @@ export interface LostWrite {
   field: string | null;
   expected: string | null;
   actual: string | null;
-  release: Release;
+  /** The shape the write went through. */
+  side: Side;
   stage: string;
 }
 
@@ -45,12 +46,12 @@ const MAX_SAMPLES = 10;
 
 /**
  * Every acknowledged write and the value it must leave in the final tables, per row and field, in
- * the names of the final shape (an old-release write of `name` expects `first_name`/`last_name`).
+ * the names of the final shape (a write of `name` through the old shape expects `first_name`/`last_name`).
  * After complete, `check` reads each row back: a differing field, a missing row or a deleted row that
  * is still there is a lost write. Values are compared as PostgreSQL's text output.
  */
 export class Ledger {
-  private readonly writes: { release: Release; stage: string }[] = [];
+  private readonly writes: { side: Side; stage: string }[] = [];
   private readonly rows = new Map<string, Map<string, RowState>>();
 
   constructor(private readonly stage: () => string) {}
@@ -68,22 +69,22 @@ export class Ledger {
     return row;
   }
 
-  private note(release: Release): number {
-    this.writes.push({ release, stage: this.stage() });
+  private note(side: Side): number {
+    this.writes.push({ side, stage: this.stage() });
     return this.writes.length - 1;
   }
 
   /** An acknowledged insert or update: `fields` are final-shape column names and their expected text. */
-  write(table: string, key: string[], fields: Record<string, string | null>, release: Release): void {
-    const write = this.note(release);
+  write(table: string, key: string[], fields: Record<string, string | null>, side: Side): void {
+    const write = this.note(side);
     const row = this.row(table, key);
     row.deletedBy = null;
     for (const [field, value] of Object.entries(fields)) row.fields.set(field, { value, write });
   }
 
-  delete(table: string, key: string[], release: Release): void {
+  delete(table: string, key: string[], side: Side): void {
     const row = this.row(table, key);
-    row.deletedBy = this.note(release);
+    row.deletedBy = this.note(side);
     row.fields.clear();
   }
 
@@ -98,7 +99,7 @@ export class Ledger {
     let rowsChecked = 0;
     // Samples are kept per table, so the losses of each table show, not only of the first one read.
     const sampled = new Map<string, number>();
-    const lose = (write: number, sample: Omit<LostWrite, 'release' | 'stage'>) => {
+    const lose = (write: number, sample: Omit<LostWrite, 'side' | 'stage'>) => {
       lostWrites.add(write);
       const n = sampled.get(sample.table) ?? 0;
       if (n < MAX_SAMPLES) {
