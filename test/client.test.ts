@@ -482,7 +482,7 @@ describe('the application client in one process (real PostgreSQL)', () => {
 
   it('metrics flushed twice into one bucket add up, latency histograms too', async () => {
     const [{ id }] = (await db.query<{ id: number }>('SELECT id::int AS id FROM midair.migrations')).rows as [{ id: number }];
-    const counter = (calls: number, latency: Histogram) => ({ migrationId: id, bucketStart: 1_700_000_000, stage: 'shadow', side: 'new' as const, kind: 'read' as const, calls, errors: 1, mismatches: 0, latency });
+    const counter = (calls: number, latency: Histogram) => ({ migrationId: id, bucketStart: 1_700_000_000, stage: 'shadow', rampPercent: 0, side: 'new' as const, kind: 'read' as const, calls, errors: 1, mismatches: 0, latency });
     const control = { query: async (sql: string, params?: unknown[]) => (await db.query(sql, params)).rows, exec: async () => {} };
     await addMetrics(control, 'merge-test', [counter(3, { 10: 2, 11: 1 })]);
     await addMetrics(control, 'merge-test', [counter(2, { 11: 1, 40: 1 })]);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, test } from 'vitest';
-import { BUCKET_SECONDS } from '../src/client/evidence.js';
+import { BUCKET_SECONDS } from '../src/stages/evidence.js';
 import { runDemo, type DemoReport } from '../src/demo/run.js';
 import { runTrafficBounds } from '../src/workload/trafficBounds.js';
 import { SERVER_URL, tempDir } from './support/databases.js';

@@ -54,6 +54,11 @@ describe('moving traffic: stages, gates, ramp and the kill switch (real PostgreS
     await toLive(10);
     expect(await midair.ramp('price_cents', 50)).toMatchObject({ fromPercent: 10, rampPercent: 50, changed: true });
     await soakedFor(db, id, 601);
+    // Each step is judged on its own evidence: 10%'s compares do not open the step from 50%.
+    expect((await failure(midair.ramp('price_cents', 100), MidairRefusal)).message).toMatch(/at 50% hold 0 compares/);
+    await reportMetrics(db, id, [compares('live', 200, 0, { rampPercent: 10 })]);
+    expect((await failure(midair.ramp('price_cents', 100), MidairRefusal)).message).toMatch(/at 50% hold 0 compares/);
+    await reportMetrics(db, id, [compares('live', 200)]);
     await midair.ramp('price_cents', 100);
     await soakedFor(db, id, 601);
     expect(await midair.advance('price_cents', 'rampdown')).toMatchObject({ from: 'live', stage: 'rampdown', rampPercent: 100 });
@@ -170,7 +175,7 @@ describe('moving traffic: stages, gates, ramp and the kill switch (real PostgreS
     expect(await midair.advance('price_cents', 'complete')).toMatchObject({ stage: 'complete' });
   });
 
-  it('the kill switch: ramp to 0 with who and why, notified; holds until advance to the current stage, which resumes through the ramp gates', async () => {
+  it('the kill switch: ramp to 0 with who and why, notified; holds until advance to the current stage, which resumes up to the percentage it was pulled at', async () => {
     await toLive(40);
     const client = new pg.Client(fixture.url);
     await client.connect();
@@ -191,11 +196,11 @@ describe('moving traffic: stages, gates, ramp and the kill switch (real PostgreS
 
       const ramp = await failure(midair.ramp('price_cents', 10), MidairRefusal);
       expect(ramp.reason).toBe('killed');
-      expect(ramp.hint).toBe('`midair advance price_cents live --percent 10` resumes at 10% through the ramp gates');
-      // Resuming at a percentage is a step up from 0: it must soak at 0 first.
-      expect((await failure(midair.advance('price_cents', 'live', { percent: 10 }), MidairRefusal)).reason).toBe('soak');
+      expect(ramp.hint).toBe('`midair advance price_cents live --percent 10` resumes at 10% (up to the percentage the switch was pulled at), then ramp');
+      // Killed instances compare nothing: an operator's kill resumes up to where it was pulled, no higher.
+      const above = await failure(midair.advance('price_cents', 'live', { percent: 50 }), MidairRefusal);
+      expect(above.message).toBe('migration "price_cents" was killed at 40%: resuming may go back up to that, not to 50%');
       expect((await failure(midair.advance('price_cents', 'rampdown'), MidairRefusal)).message).toBe('migration "price_cents" is at 0%, and rampdown needs 100%');
-      await soakedFor(db, id, 601);
       expect(await midair.advance('price_cents', 'live', { percent: 10 })).toMatchObject({ from: 'live', stage: 'live', rampPercent: 10, released: { reason: 'orders look wrong' } });
       expect(await migration()).toMatchObject({ stage: 'live', ramp: 10, killed: null });
       expect((await auditRows()).at(-1)).toMatchObject({ action: 'resume', details: { rampPercent: 10, released: { reason: 'orders look wrong' } } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
-import type { Midair } from '../src/index.js';
+import { MidairRefusal, type Midair } from '../src/index.js';
 import { enforceGuards } from '../src/stages/guards.js';
 import { pullKillSwitch } from '../src/stages/killSwitch.js';
 import { compares, openTrafficDatabase, reportMetrics, soakedFor, TEST_BOUNDS } from './support/trafficEvidence.js';
@@ -77,6 +77,24 @@ describe('guards pull the kill switch of a live migration on a breach (real Post
     expect(breach).toMatchObject({ guard: 'new p99 latency', pulled: true });
     expect(breach!.numbers.ratio).toBeGreaterThan(15);
     expect(breach!.reason).toMatch(/^guard "new p99 latency": the new shape's p99 \(.+ ms\) is .+x the old shape's \(.+ ms\) over the last 60s, more than 2x \(traffic.maxP99Ratio\)$/);
+  });
+
+  it('after a guard pulled the switch, resuming needs --force --reason, and the evidence that pulled it is not judged again', async () => {
+    // A bucket of the step that started before the operator came to resume (a moment later in this test).
+    await soakedFor(db, id, 601);
+    await reportMetrics(db, id, [compares('live', 100, 50, { secondsAgo: 10 })]);
+    expect(await enforceGuards(db, id, TEST_BOUNDS)).toMatchObject({ guard: 'mismatch rate', pulled: true });
+    const refusal = await midair.advance('price_cents', 'live', { percent: 30 }).then(() => null, (error: MidairRefusal) => error);
+    expect(refusal).toBeInstanceOf(MidairRefusal);
+    expect(refusal!.reason).toBe('killed');
+    expect(refusal!.message).toMatch(/^the guard "mismatch rate" pulled the kill switch of migration "price_cents"/);
+    expect(refusal!.hint).toMatch(/--force --reason/);
+    await midair.advance('price_cents', 'live', { percent: 30, force: { reason: 'fixed the mapping' } });
+    expect(await migration()).toMatchObject({ stage: 'live', ramp: 30, killed: null });
+    // The bad compares are still in the window, but they belong to the step before the resume.
+    expect(await enforceGuards(db, id, TEST_BOUNDS)).toBeNull();
+    await reportMetrics(db, id, [compares('live', 100, 50)]);
+    expect(await enforceGuards(db, id, TEST_BOUNDS)).toMatchObject({ guard: 'mismatch rate', pulled: true });
   });
 
   it('two instances judging at once pull the switch once', async () => {

@@ -1,12 +1,10 @@
-import { COMPARED_WITH } from '../stages/evidence.js';
+import { BUCKET_SECONDS, COMPARED_WITH } from '../stages/evidence.js';
 import type { RoutingState } from '../stages/routing.js';
+import { appliedPercent } from './decision.js';
 import { merge, record, type Histogram } from './histogram.js';
 import type { Side } from './route.js';
 
 export type CallKind = 'read' | 'write' | 'compare';
-
-/** Metrics are kept per bucket of this many seconds: short enough for guards, few rows per instance. */
-export const BUCKET_SECONDS = 5;
 
 /** Mismatches stored per migration and instance: the first ones are the ones worth reading. */
 export const MISMATCH_CAP = 100;
@@ -16,6 +14,8 @@ export interface Counter {
   /** Epoch seconds of the bucket's start. */
   bucketStart: number;
   stage: string;
+  /** The share of records this instance routed to the new shape (appliedPercent). */
+  rampPercent: number;
   side: Side;
   kind: CallKind;
   calls: number;
@@ -54,26 +54,28 @@ export class Evidence {
   private oldUsedAt = new Map<number, number>();
   /** Mismatches kept per migration so far (stored or waiting), against MISMATCH_CAP. */
   private readonly mismatchesKept = new Map<number, number>();
-  /** Per migration id: the stage this instance applies and since when (epoch seconds; 0 for the first one seen). */
-  private readonly stageSince = new Map<number, { stage: string; at: number }>();
+  /** Per migration id: the step (stage and applied percentage) this instance routes by, and since when (epoch seconds; 0 for the first one seen). */
+  private readonly stepSince = new Map<number, { step: string; at: number }>();
 
   /**
-   * The counter of the current bucket. A stage change starts a new bucket at once (its start is the
-   * change's time, not on the 5 s grid), so a bucket's counts always belong to one stage: the
-   * compares counted in shadow never merge into live's.
+   * The counter of the current bucket. A change of stage, ramp or kill switch starts a new bucket at
+   * once (its start is the change's time, not on the 5 s grid), so a bucket's counts always belong
+   * to one step: the compares counted in shadow never merge into live's, nor 10%'s into 50%'s.
    */
   private counter(state: RoutingState, side: Side, kind: CallKind): Counter {
     const now = Date.now() / 1000;
-    let since = this.stageSince.get(state.migrationId);
-    if (!since || since.stage !== state.stage) {
-      since = { stage: state.stage, at: since ? now : 0 };
-      this.stageSince.set(state.migrationId, since);
+    const rampPercent = appliedPercent(state);
+    const step = `${state.stage}|${rampPercent}`;
+    let since = this.stepSince.get(state.migrationId);
+    if (!since || since.step !== step) {
+      since = { step, at: since ? now : 0 };
+      this.stepSince.set(state.migrationId, since);
     }
     const bucketStart = Math.max(Math.floor(now / BUCKET_SECONDS) * BUCKET_SECONDS, since.at);
     const id = `${state.migrationId}|${bucketStart}|${side}|${kind}`;
     let c = this.counters.get(id);
     if (!c) {
-      c = { migrationId: state.migrationId, bucketStart, stage: state.stage, side, kind, calls: 0, errors: 0, mismatches: 0, latency: {} };
+      c = { migrationId: state.migrationId, bucketStart, stage: state.stage, rampPercent, side, kind, calls: 0, errors: 0, mismatches: 0, latency: {} };
       this.counters.set(id, c);
     }
     return c;

@@ -9,9 +9,9 @@ import type { Counter, RecordedMismatch } from './evidence.js';
 export async function addMetrics(db: Queryable, instanceId: string, counters: Counter[]): Promise<void> {
   if (counters.length === 0) return;
   await db.query(
-    `INSERT INTO midair.client_metrics AS m (migration_id, instance_id, bucket_start, stage, side, kind, calls, errors, mismatches, latency)
-     SELECT r.migration_id, $1, to_timestamp(r.bucket_start), r.stage, r.side, r.kind, r.calls, r.errors, r.mismatches, r.latency
-       FROM jsonb_to_recordset($2::jsonb) AS r(migration_id bigint, bucket_start double precision, stage text, side text, kind text,
+    `INSERT INTO midair.client_metrics AS m (migration_id, instance_id, bucket_start, stage, ramp_percent, side, kind, calls, errors, mismatches, latency)
+     SELECT r.migration_id, $1, to_timestamp(r.bucket_start), r.stage, r.ramp_percent, r.side, r.kind, r.calls, r.errors, r.mismatches, r.latency
+       FROM jsonb_to_recordset($2::jsonb) AS r(migration_id bigint, bucket_start double precision, stage text, ramp_percent numeric, side text, kind text,
                                               calls bigint, errors bigint, mismatches bigint, latency jsonb)
      ON CONFLICT (migration_id, instance_id, bucket_start, side, kind) DO UPDATE SET
        calls = m.calls + EXCLUDED.calls,
@@ -24,7 +24,7 @@ export async function addMetrics(db: Queryable, instanceId: string, counters: Co
     [
       instanceId,
       JSON.stringify(counters.map((c) => ({
-        migration_id: c.migrationId, bucket_start: c.bucketStart, stage: c.stage, side: c.side, kind: c.kind,
+        migration_id: c.migrationId, bucket_start: c.bucketStart, stage: c.stage, ramp_percent: c.rampPercent, side: c.side, kind: c.kind,
         calls: c.calls, errors: c.errors, mismatches: c.mismatches, latency: c.latency,
       }))),
     ],

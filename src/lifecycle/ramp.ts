@@ -28,7 +28,8 @@ export async function rampMigration(ctx: Context, name: string, percentValue: un
   return withOperatorLock(db, 'ramp', name, async () => {
     const record = await activeTarget(db, settings.schema, name);
     if (record.stage !== 'live') throw new MidairRefusal('stage', `migration "${name}" is ${record.stage}; its ramp applies while live`, NEXT_STEP[record.stage]);
-    const killedHint = `\`midair advance ${name} live --percent ${percent}\` resumes at ${percent}% through the ramp gates`;
+    const resumeAt = Math.min(percent, record.killed?.fromPercent ?? 0);
+    const killedHint = `\`midair advance ${name} live --percent ${resumeAt}\` resumes at ${resumeAt}% (up to the percentage the switch was pulled at), then ramp`;
     if (record.killed) throw new MidairRefusal('killed', `the kill switch of migration "${name}" holds (pulled by ${record.killed.by} at ${record.killed.at}: ${record.killed.reason})`, killedHint);
     const fromPercent = record.rampPercent;
     if (percent === fromPercent) return { migration: name, fromPercent, rampPercent: percent, changed: false, forced: null };

@@ -48,11 +48,24 @@ export interface Evidence {
  */
 export const COMPARED_WITH: Record<'real' | 'aa', Side> = { real: 'new', aa: 'old' };
 
+/** The client keeps its counters in buckets of this many seconds (a step change starts a new one at once). */
+export const BUCKET_SECONDS = 5;
+
 export interface EvidenceSpan {
-  /** The last N seconds (by bucket start, on the database's clock); omit for everything. */
+  /** The last N seconds: buckets that overlap them (on the database's clock); omit for everything. */
   windowSeconds?: number;
   stage?: Stage;
+  /** Only what instances reported while routing this share of records to the new shape. */
+  rampPercent?: number;
+  /**
+   * Only buckets started since this time (the current step's start, ramp_changed_at), less a
+   * little for the instances' clocks: a step is judged on its own evidence.
+   */
+  since?: string;
 }
+
+/** How far an instance's clock may run behind the database's for its buckets still to count since a step began. */
+const CLOCK_SLACK_SECONDS = 2;
 
 function rate(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
@@ -60,8 +73,12 @@ function rate(part: number, whole: number): number | null {
 
 /** Aggregates a migration's client metrics over a span: per side, compares, latency percentiles, instances. */
 export async function readEvidence(db: Queryable, migrationId: number, span: EvidenceSpan = {}): Promise<Evidence> {
-  const params: unknown[] = [migrationId, span.windowSeconds ?? null, span.stage ?? null];
-  const where = `migration_id = $1 AND ($2::float8 IS NULL OR bucket_start > now() - make_interval(secs => $2::float8)) AND ($3::text IS NULL OR stage = $3::text)`;
+  const params: unknown[] = [migrationId, span.windowSeconds ?? null, span.stage ?? null, span.rampPercent ?? null, span.since ?? null];
+  const where = `migration_id = $1
+    AND ($2::float8 IS NULL OR bucket_start > now() - make_interval(secs => $2::float8 + ${BUCKET_SECONDS}))
+    AND ($3::text IS NULL OR stage = $3::text)
+    AND ($4::numeric IS NULL OR ramp_percent = $4::numeric)
+    AND ($5::timestamptz IS NULL OR bucket_start >= $5::timestamptz - make_interval(secs => ${CLOCK_SLACK_SECONDS}))`;
   const totals = await db.query<{ side: Side; kind: 'read' | 'write' | 'compare'; calls: string; errors: string; mismatches: string }>(
     `SELECT side, kind, sum(calls) AS calls, sum(errors) AS errors, sum(mismatches) AS mismatches
        FROM midair.client_metrics WHERE ${where} GROUP BY side, kind`,

@@ -57,9 +57,13 @@ function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled
  * switch is pulled once, and the others get `pulled: false`.
  */
 export async function enforceGuards(db: Transactional, migrationId: number, bounds: TrafficBounds): Promise<GuardBreach | null> {
-  const [m] = await db.query<{ name: string; stage: Stage; killed: Killed | null }>('SELECT name, stage, killed FROM midair.migrations WHERE id = $1', [migrationId]);
+  const [m] = await db.query<{ name: string; stage: Stage; killed: Killed | null; rampPercent: number; rampChangedAt: string }>(
+    'SELECT name, stage, killed, ramp_percent::float8 AS "rampPercent", ramp_changed_at::text AS "rampChangedAt" FROM midair.migrations WHERE id = $1',
+    [migrationId],
+  );
   if (!m || m.stage !== 'live' || m.killed) return null;
-  const evidence = await readEvidence(db, migrationId, { windowSeconds: bounds.windowSeconds, stage: 'live' });
+  // The current step's evidence only: what made a guard pull the switch before a resume is not judged again.
+  const evidence = await readEvidence(db, migrationId, { windowSeconds: bounds.windowSeconds, stage: 'live', rampPercent: m.rampPercent, since: m.rampChangedAt });
   const breach = breachOf(evidence, bounds);
   if (!breach) return null;
   const pulled = await db.transaction((tx) =>

@@ -26,7 +26,7 @@ export async function pullKillSwitch(
   const [row] = await tx.query<{ killed: Killed; stage: Stage; fromPercent: number }>(
     `WITH before AS (SELECT id, ramp_percent FROM midair.migrations WHERE id = $1 FOR UPDATE)
      UPDATE midair.migrations m
-        SET killed = jsonb_strip_nulls(jsonb_build_object('by', $2::text, 'reason', $3::text, 'at', now(), 'auto', $4::text)),
+        SET killed = jsonb_strip_nulls(jsonb_build_object('by', $2::text, 'reason', $3::text, 'at', now(), 'auto', $4::text, 'fromPercent', before.ramp_percent::float8)),
             ramp_percent = 0, ramp_changed_at = now()
        FROM before
       WHERE m.id = before.id AND m.killed IS NULL AND m.stage = ANY($5::text[])

@@ -10,6 +10,7 @@ import { fullRampGate } from './gates/fullRamp.js';
 import { notKilledGate } from './gates/notKilled.js';
 import { oldUnusedGate } from './gates/oldUnused.js';
 import { rampWindowGate } from './gates/rampWindow.js';
+import { resumeGate } from './gates/resume.js';
 import { shadowComparesGate } from './gates/shadowCompares.js';
 import { soakGate } from './gates/soak.js';
 import { syncedGate } from './gates/synced.js';
@@ -26,7 +27,7 @@ export interface Transition {
   gates: Gate[];
 }
 
-/** The gates of a step up of the ramp (`midair ramp`, and resuming live at a percentage after a kill). */
+/** The gates of a step up of the ramp (`midair ramp`). */
 export const RAMP_GATES: readonly Gate[] = [soakGate('step up'), rampWindowGate];
 
 const COMPLETE_GATES: Gate[] = [syncedGate, verifiedGate, driftGate('complete')];
@@ -43,7 +44,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'live', to: 'rampdown', action: 'rampdown', gates: [fullRampGate, soakGate('always')] },
   { from: 'rampdown', to: 'complete', action: 'complete', gates: [notKilledGate, oldUnusedGate, ...COMPLETE_GATES] },
   { from: 'shadow', to: 'shadow', action: 'resume', gates: [] },
-  { from: 'live', to: 'live', action: 'resume', gates: RAMP_GATES as Gate[] },
+  { from: 'live', to: 'live', action: 'resume', gates: [resumeGate] },
   // Every record goes back to the new shape at once: the operator's call, as rampdown gathers no compares.
   { from: 'rampdown', to: 'rampdown', action: 'resume', gates: [] },
   { from: 'expanding', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },

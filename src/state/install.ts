@@ -169,6 +169,11 @@ const UPGRADES: string[] = [
   );
   CREATE INDEX lazy_moves_by_table ON midair.lazy_moves (migration_id, table_name, at);
   `,
+  // Evidence per ramp step: each metrics row says at which percentage its instance routed, so a
+  // step is judged on its own evidence, not on the step before it or on time spent killed.
+  `
+  ALTER TABLE midair.client_metrics ADD COLUMN ramp_percent numeric(5, 2);
+  `,
 ];
 
 // Any fixed 64-bit number; shared by every Midair process on the database.

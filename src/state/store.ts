@@ -33,6 +33,8 @@ export interface Killed {
   reason: string;
   at: string;
   auto?: string;
+  /** The ramp percentage it was pulled at: resuming may go back up to it. */
+  fromPercent?: number;
 }
 
 const COLUMNS = `id::int AS id, name, schema, version_schema AS "versionSchema", stage, definition, catalog, checksum, file,

@@ -1,4 +1,4 @@
-import { BUCKET_SECONDS } from '../client/evidence.js';
+import { BUCKET_SECONDS } from '../stages/evidence.js';
 import type { TrafficConfig } from '../config/define.js';
 import type { ResolvedConfig } from '../config/load.js';
 
@@ -7,9 +7,7 @@ import type { ResolvedConfig } from '../config/load.js';
  * the minutes and thousands of compares production's defaults ask for: at least 50 compares in
  * shadow, a soak of up to a second per step, and the old shape unused for up to a second before
  * complete. The window of evidence is at least 15 seconds (three of the client's 5-second metric
- * buckets: a window of one bucket can hold nothing yet), and longer with longer soaks: killed
- * instances compare nothing, so resuming live after the kill is judged on the compares of the step
- * before it, which the window must reach back to over the kill's soak. The rate bounds
+ * buckets), and spans a step's soak with longer durations. The rate bounds
  * (mismatches, errors) stay as configured: they judge the run as they would judge production. The
  * p99 ratio guard gets more room: a short window of a few hundred requests on a shared machine has
  * a noisy p99.

@@ -16,6 +16,8 @@ export interface MetricRow {
   stage: string;
   /** Every call took this long (the latency histogram has one bucket). */
   latencyMs?: number;
+  /** The ramp percentage the instance routed by (default: the migration's current one). */
+  rampPercent?: number;
   /** The bucket started this long ago (default 1). */
   secondsAgo?: number;
   instance?: string;
@@ -26,9 +28,9 @@ export async function reportMetrics(db: Queryable, migrationId: number, rows: Me
   for (const r of rows) {
     const latency = r.latencyMs === undefined || r.kind === 'compare' ? {} : { [String(bucketIndex(r.latencyMs))]: r.calls };
     await db.query(
-      `INSERT INTO midair.client_metrics (migration_id, instance_id, bucket_start, stage, side, kind, calls, errors, mismatches, latency)
-       VALUES ($1, $2, now() - make_interval(secs => $3::float8), $4, $5, $6, $7, $8, $9, $10)`,
-      [migrationId, r.instance ?? 'app-1', r.secondsAgo ?? 1, r.stage, r.side, r.kind, r.calls, r.errors ?? 0, r.mismatches ?? 0, JSON.stringify(latency)],
+      `INSERT INTO midair.client_metrics (migration_id, instance_id, bucket_start, stage, ramp_percent, side, kind, calls, errors, mismatches, latency)
+       VALUES ($1, $2, now() - make_interval(secs => $3::float8), $4, coalesce($11, (SELECT ramp_percent FROM midair.migrations WHERE id = $1)), $5, $6, $7, $8, $9, $10)`,
+      [migrationId, r.instance ?? 'app-1', r.secondsAgo ?? 1, r.stage, r.side, r.kind, r.calls, r.errors ?? 0, r.mismatches ?? 0, JSON.stringify(latency), r.rampPercent ?? null],
     );
   }
 }

@@ -3,7 +3,7 @@ import { describeRate, readEvidence } from '../evidence.js';
 import { passed, refused, type Gate } from '../gate.js';
 
 /**
- * A step up of the ramp needs a clean last window at the current step: enough compares to judge,
+ * A step up of the ramp needs a clean last window of the current step: enough compares to judge,
  * a mismatch rate and a new-shape error rate within bounds. Ramping down is always allowed.
  */
 export const rampWindowGate: Gate = {
@@ -11,7 +11,8 @@ export const rampWindowGate: Gate = {
   forceable: true,
   async check({ db, record, bounds, percent }) {
     if (percent <= record.rampPercent) return passed({ stepUp: false });
-    const evidence = await readEvidence(db, record.id, { windowSeconds: bounds.windowSeconds, stage: record.stage });
+    // The current step's own evidence: not the step before it, nor time spent killed.
+    const evidence = await readEvidence(db, record.id, { windowSeconds: bounds.windowSeconds, stage: record.stage, rampPercent: record.rampPercent, since: record.rampChangedAt });
     const { compares } = evidence;
     const numbers = {
       windowSeconds: bounds.windowSeconds,
