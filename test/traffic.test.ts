@@ -200,7 +200,7 @@ describe('moving traffic: stages, gates, ramp and the kill switch (real PostgreS
       // Killed instances compare nothing: an operator's kill resumes up to where it was pulled, no higher.
       const above = await failure(midair.advance('price_cents', 'live', { percent: 50 }), MidairRefusal);
       expect(above.message).toBe('migration "price_cents" was killed at 40%: resuming may go back up to that, not to 50%');
-      expect((await failure(midair.advance('price_cents', 'rampdown'), MidairRefusal)).message).toBe('migration "price_cents" is at 0%, and rampdown needs 100%');
+      expect((await failure(midair.advance('price_cents', 'rampdown'), MidairRefusal)).message).toBe('migration "price_cents" is at 0% (its kill switch holds: orders look wrong), and rampdown needs 100%');
       expect(await midair.advance('price_cents', 'live', { percent: 10 })).toMatchObject({ from: 'live', stage: 'live', rampPercent: 10, released: { reason: 'orders look wrong' } });
       expect(await migration()).toMatchObject({ stage: 'live', ramp: 10, killed: null });
       expect((await auditRows()).at(-1)).toMatchObject({ action: 'resume', details: { rampPercent: 10, released: { reason: 'orders look wrong' } } });

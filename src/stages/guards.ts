@@ -16,6 +16,9 @@ export interface GuardBreach {
   pulled: boolean;
 }
 
+/** The p99 of fewer calls is about their slowest one: one call held up by the machine would pull the switch. */
+const P99_MIN_CALLS = 100;
+
 /** The first guard the window's evidence breaches, judged only with enough calls (traffic.minWindowCalls). */
 function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled'> | null {
   const enough = bounds.minWindowCalls;
@@ -36,7 +39,8 @@ function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled
       numbers: { newCalls: e.new.calls, newErrors: e.new.errors, newErrorRate: errorRate, maxErrorRate: bounds.maxErrorRate, windowSeconds: bounds.windowSeconds },
     };
   }
-  if (e.new.calls >= enough && e.old.calls >= enough && e.new.p99 !== null && e.old.p99 !== null) {
+  const p99Calls = Math.max(enough, P99_MIN_CALLS);
+  if (e.new.calls >= p99Calls && e.old.calls >= p99Calls && e.new.p99 !== null && e.old.p99 !== null) {
     const ratio = e.new.p99 / e.old.p99;
     if (ratio > bounds.maxP99Ratio) {
       return {

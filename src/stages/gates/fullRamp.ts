@@ -11,6 +11,7 @@ export const fullRampGate: Gate = {
   async check({ record }) {
     const numbers = { percent: record.rampPercent };
     if (record.rampPercent === 100) return passed(numbers);
-    return refused(new MidairRefusal('stage', `migration "${record.name}" is at ${record.rampPercent}%, and rampdown needs 100%`, `ramp up with \`midair ramp ${record.name} <percent>\` to 100 first`, numbers), numbers);
+    const killed = record.killed ? ` (its kill switch holds: ${record.killed.reason})` : '';
+    return refused(new MidairRefusal('stage', `migration "${record.name}" is at ${record.rampPercent}%${killed}, and rampdown needs 100%`, `ramp up with \`midair ramp ${record.name} <percent>\` to 100 first`, numbers), numbers);
   },
 };
