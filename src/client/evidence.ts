@@ -54,7 +54,7 @@ export class Evidence {
   private oldUsedAt = new Map<number, number>();
   /** Mismatches kept per migration so far (stored or waiting), against MISMATCH_CAP. */
   private readonly mismatchesKept = new Map<number, number>();
-  /** Per migration id: the step (stage and applied percentage) this instance routes by, and since when (epoch seconds; 0 for the first one seen). */
+  /** Per migration id: the step (stage and applied percentage) this instance routes by, and since when it counts it (epoch seconds). */
   private readonly stepSince = new Map<number, { step: string; at: number }>();
 
   /**
@@ -67,8 +67,10 @@ export class Evidence {
     const rampPercent = appliedPercent(state);
     const step = `${state.stage}|${rampPercent}`;
     let since = this.stepSince.get(state.migrationId);
+    // A step's first bucket starts when the instance starts counting it, never on the grid before:
+    // gates judge a step by the buckets started since it began (ramp_changed_at).
     if (!since || since.step !== step) {
-      since = { step, at: since ? now : 0 };
+      since = { step, at: now };
       this.stepSince.set(state.migrationId, since);
     }
     const bucketStart = Math.max(Math.floor(now / BUCKET_SECONDS) * BUCKET_SECONDS, since.at);
