@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/executor.js';
-import { latestByName, type Killed } from '../state/store.js';
+import type { Killed } from '../state/store.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -28,20 +28,18 @@ export interface RoutingState {
   lazy: boolean;
 }
 
-/** The routing of a migration by name, or null when the control schema never heard of it. */
+/**
+ * The routing of a migration by name, or null when the control schema never heard of it. Every
+ * instance reads it on each notification and poll: only the routing columns, never the stored
+ * definition and catalog.
+ */
 export async function readRouting(db: Queryable, migration: string): Promise<RoutingState | null> {
-  const record = await latestByName(db, migration);
-  if (!record) return null;
-  const keys = await db.query<{ key: string }>('SELECT DISTINCT key FROM midair.canary_keys WHERE migration_id = $1', [record.id]);
-  return {
-    migration: record.name,
-    migrationId: record.id,
-    stage: record.stage,
-    rampPercent: record.rampPercent,
-    killed: record.killed,
-    canary: new Set(keys.map((k) => k.key)),
-    schema: record.schema,
-    versionSchema: record.versionSchema,
-    lazy: record.definition.lazy === true,
-  };
+  const [row] = await db.query<Omit<RoutingState, 'canary'> & { canary: string[] }>(
+    `SELECT m.name AS migration, m.id::int AS "migrationId", m.stage, m.ramp_percent::float8 AS "rampPercent", m.killed,
+            m.schema, m.version_schema AS "versionSchema", coalesce((m.definition->>'lazy')::boolean, false) AS lazy,
+            ARRAY(SELECT DISTINCT key FROM midair.canary_keys WHERE migration_id = m.id) AS canary
+       FROM midair.migrations m WHERE m.name = $1 ORDER BY m.id DESC LIMIT 1`,
+    [migration],
+  );
+  return row ? { ...row, canary: new Set(row.canary) } : null;
 }
