@@ -63,6 +63,9 @@ export class ApplicationClient {
     // Every instance judges the guards on the evidence it just wrote: a breach pulls the kill switch
     // without any operator process running (pulled once however many instances see it).
     const guards: AfterFlush = async (migrationId) => {
+      // Guards judge live migrations only: no query at all for the others.
+      const state = this.watcher.states().find((s) => s.migrationId === migrationId);
+      if (state?.stage !== 'live' || state.killed) return;
       const breach = await enforceGuards(transport.control, migrationId, settings.traffic);
       if (breach?.pulled) logger.warn(`midair: ${breach.reason}: pulled the kill switch, every record goes to the old shape`);
     };
