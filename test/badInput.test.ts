@@ -24,6 +24,35 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     await expect(fixture.midair.plan(migration)).rejects.toThrow(/operation 2 \(addColumn\): table "nope" does not exist/);
   });
 
+  it('a table in another schema is named with that schema, and the hint points to the schema setting', async () => {
+    await fixture.target.db.exec('CREATE SCHEMA shop; CREATE TABLE shop.orders (id serial PRIMARY KEY, total integer)');
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'other_schema', operations: [op.addColumn({ table: 'orders', column: { name: 'note', type: 'text' } })] }),
+      /^migration "other_schema": operation 1 \(addColumn\): table "orders" does not exist in schema "public", but in schema "shop"$/,
+    );
+    expect(error.hint).toBe(`Midair changes the tables of one schema, set by \`schema\` in midair.config.ts ("public" now): set schema: 'shop' there to migrate "orders"`);
+  });
+
+  it('a misspelt type names the operation, the field and the type, and suggests the closest type name', async () => {
+    // The same type with a typo looks like a type change without down: the type must be checked first.
+    for (const [operation, field] of [
+      [op.alterColumn({ table: 'users', column: 'age', type: 'integr', nullable: false, up: 'coalesce(age, 0)' }), 'type'],
+      [op.addColumn({ table: 'users', column: { name: 'score', type: 'integr' } }), 'column\\.type'],
+      [op.createTable({ name: 'scores', columns: [{ name: 'id', type: 'integr' }] }), 'columns\\.0\\.type'],
+    ] as const) {
+      const error = await rejectedAtStart(
+        defineMigration({ name: 'typo_type', operations: [operation] }),
+        new RegExp(`^migration "typo_type": operation 1 \\(${operation.kind}\\): ${field}: "integr" is not a type of this database$`),
+      );
+      expect(error.hint).toMatch(/^did you mean "integer"\? /);
+    }
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'typo_type', operations: [op.alterColumn({ table: 'users', column: 'email', type: 'varchr(20)', up: 'email', down: 'email' })] }),
+      /operation 1 \(alterColumn\): type: "varchr\(20\)" is not a type of this database/,
+    );
+    expect(error.hint).toMatch(/^did you mean "varchar\(20\)"\? /);
+  });
+
   it('an index name that exists already is refused, so rollback can never drop the user\'s index', async () => {
     await fixture.target.db.exec('CREATE INDEX users_age_idx ON users (age)');
     await rejectedAtStart(

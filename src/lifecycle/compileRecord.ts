@@ -10,7 +10,7 @@ export function compileLoaded(loaded: LoadedMigration, catalog: Catalog): Compil
   try {
     return compile(loaded.migration, catalog);
   } catch (error) {
-    if (error instanceof MidairError) throw new MidairError(`${loaded.file ?? `migration "${loaded.migration.name}"`}: ${error.message}`, error.hint);
+    if (error instanceof MidairError) throw new MidairError(`${loaded.file ?? `migration "${loaded.migration.name}"`}: ${error.message}`, error.hint, error.details);
     throw error;
   }
 }

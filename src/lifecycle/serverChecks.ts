@@ -13,6 +13,8 @@ import { operationLabel, type Precondition, type Probe } from '../migration/comp
 import type { LoadedMigration } from '../migration/load.js';
 import { filledColumns, type Assignment, type Plan, type TableSync } from '../migration/plan.js';
 import type { Migration } from '../migration/types.js';
+import { closest } from '../migration/closest.js';
+import { SHORT_TYPE_NAMES } from '../migration/typeNames.js';
 import { compileLoaded } from './compileRecord.js';
 import type { Context } from './context.js';
 
@@ -31,11 +33,12 @@ const SAMPLE_ROWS = 1000;
 export async function compileChecked(ctx: Context, loaded: LoadedMigration, catalog: Catalog): Promise<Compiled & { catalog: Catalog }> {
   const source = loaded.file ?? `migration "${loaded.migration.name}"`;
   await refuseClaimed(ctx.db, catalog.schema, loaded.migration.name, claimedTables(loaded.migration));
-  const first = compileLoaded(loaded, catalog);
+  // Types first: compiling reads them ("integr" for an integer column looks like a type change).
+  await rolledBack(ctx, (tx) => checkTypes(tx, loaded.migration, source));
+  const first = await compileOrPlace(ctx, loaded, catalog);
   const previous = (await lastCompleted(ctx.db, catalog.schema))?.versionSchema ?? null;
   await refuseDependents(ctx.db, catalog.schema, first.dropped, previous, source);
   const volatile = await rolledBack(ctx, async (tx) => {
-    await checkTypes(tx, loaded.migration, source);
     // Declarations first: a precondition evaluates a check or predicate over the existing rows.
     await checkDeclarations(tx, loaded.migration, first.plan, source);
     await checkPreconditions(tx, first.preconditions, source);
@@ -55,6 +58,28 @@ export async function compileChecked(ctx: Context, loaded: LoadedMigration, cata
   await runProbes(ctx, first.probes, source);
   const checked = { ...catalog, volatile, staleTriggerBodies: await staleTriggerBodies(ctx.db, catalog, first.plan.views) };
   return { ...compileLoaded(loaded, checked), catalog: checked };
+}
+
+/** Compiles; a table missing from the schema but found in another is named with that schema. */
+async function compileOrPlace(ctx: Context, loaded: LoadedMigration, catalog: Catalog): Promise<Compiled> {
+  try {
+    return compileLoaded(loaded, catalog);
+  } catch (error) {
+    const table = error instanceof MidairError ? error.details?.missingTable : undefined;
+    if (typeof table !== 'string') throw error;
+    const schemas = await ctx.db.query<{ schema: string }>(
+      `SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND n.nspname <> $2 AND n.nspname !~ '^(pg_|midair$|information_schema$)'
+        ORDER BY n.nspname`,
+      [table, catalog.schema],
+    );
+    if (schemas.length === 0) throw error;
+    const names = schemas.map((s) => `"${s.schema}"`).join(', ');
+    throw new MidairError(
+      `${(error as MidairError).message}, but in schema ${names}`,
+      `Midair changes the tables of one schema, set by \`schema\` in midair.config.ts ("${catalog.schema}" now): set schema: '${schemas[0]!.schema}' there to migrate "${table}"`,
+    );
+  }
 }
 
 class RolledBack<T> {
@@ -102,9 +127,24 @@ async function checkTypes(tx: Queryable, migration: Migration, source: string): 
       known = (await tx.query<{ oid: string | null }>('SELECT to_regtype($1)::oid AS oid', [n.type]))[0]?.oid != null;
     });
     if (failed || !known) {
-      throw new MidairError(`${source}: ${n.where}: ${n.field}: "${n.type}" is not a type of this database`, 'check the spelling, the schema of a user-defined type, and that its extension is installed');
+      const meant = await closestType(tx, n.type);
+      throw new MidairError(
+        `${source}: ${n.where}: ${n.field}: "${n.type}" is not a type of this database`,
+        `${meant ? `did you mean "${meant}"? ` : ''}check the spelling, the schema of a user-defined type, and that its extension is installed`,
+      );
     }
   }
+}
+
+/** The type name a misspelt one most likely meant, with its modifier and brackets kept: "varchr(20)" -> "varchar(20)". */
+async function closestType(tx: Queryable, type: string): Promise<string | null> {
+  const base = type.replace(/\(.*?\)|\[\]/g, '').trim();
+  const known = await tx.query<{ name: string }>(
+    `SELECT DISTINCT name FROM pg_type t, LATERAL (VALUES (t.typname::text), (format_type(t.oid, NULL))) AS n (name)
+      WHERE pg_type_is_visible(t.oid) AND t.typname !~ '^_' AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')`,
+  );
+  const meant = closest(base, [...known.map((k) => k.name), ...SHORT_TYPE_NAMES]);
+  return meant && type.replace(base, meant);
 }
 
 const EXAMPLES = 5;

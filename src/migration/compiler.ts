@@ -103,8 +103,8 @@ export class Compiler {
     return operationLabel(this.current.index, this.current.kind);
   }
 
-  fail(message: string, hint?: string): never {
-    throw new MidairError(`${this.where}: ${message}`, hint);
+  fail(message: string, hint?: string, details?: Record<string, unknown>): never {
+    throw new MidairError(`${this.where}: ${message}`, hint, details);
   }
 
   q(physicalTable: string): string {
@@ -115,7 +115,8 @@ export class Compiler {
     const table = this.tables.find((t) => t.name === name);
     if (!table) {
       const known = this.tables.map((t) => t.name).join(', ') || 'none';
-      this.fail(`${field} "${name}" does not exist in schema "${this.schema}"`, `tables in the new shape: ${known}`);
+      // The server checks can tell whether it is in another schema (MissingTable details).
+      this.fail(`${field} "${name}" does not exist in schema "${this.schema}"`, `tables in the new shape: ${known}`, { missingTable: name });
     }
     return table;
   }

@@ -16,6 +16,9 @@ const ALIASES: Record<string, string> = {
   time: 'time without time zone',
 };
 
+/** The short spellings the parser knows although pg_type has no such name (e.g. "int", "decimal"). */
+export const SHORT_TYPE_NAMES: readonly string[] = Object.keys(ALIASES);
+
 /** "int" and "integer", "varchar(20)" and "character varying(20)" name one type. */
 export function canonicalType(type: string): string {
   const t = type.trim().toLowerCase().replace(/\s+/g, ' ').replace(/\s*\(\s*/g, '(').replace(/\s*,\s*/g, ',').replace(/\s*\)/g, ')');
