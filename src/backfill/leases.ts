@@ -84,7 +84,8 @@ export async function claim(tx: Queryable, scope: Scope, range: KeyRange, owner:
     [scope.migrationId, scope.table],
   );
   if (outstanding && outstanding.n > 0) return { kind: 'wait', reason: null };
-  await tx.query('UPDATE midair.backfill_checkpoints SET done = true, updated_at = now() WHERE migration_id = $1 AND table_name = $2', [scope.migrationId, scope.table]);
+  // Done, the count of rows walked is the total (rows deleted since it was counted are gone).
+  await tx.query('UPDATE midair.backfill_checkpoints SET done = true, rows_total = rows_done, updated_at = now() WHERE migration_id = $1 AND table_name = $2', [scope.migrationId, scope.table]);
   return { kind: 'done' };
 }
 
@@ -99,12 +100,13 @@ export async function endLease(tx: Queryable, lease: Lease, worker: string): Pro
 }
 
 /**
- * Adds a finished lease's rows to the table's progress. It locks the checkpoint row that every claim
+ * Adds a finished lease's rows to the table's progress, raising the total when rows written since it
+ * was counted take the done count above it (nobody is shown 2,500 of 2,000 rows). It locks the checkpoint row that every claim
  * needs, so it comes last in its transaction: held through a whole batch, it would serialize the workers.
  */
 export async function countDone(tx: Queryable, scope: Scope, lease: Lease): Promise<number> {
   const [row] = await tx.query<{ rows_done: string }>(
-    `UPDATE midair.backfill_checkpoints SET rows_done = rows_done + $3, updated_at = now()
+    `UPDATE midair.backfill_checkpoints SET rows_done = rows_done + $3, rows_total = greatest(rows_total, rows_done + $3), updated_at = now()
       WHERE migration_id = $1 AND table_name = $2 RETURNING rows_done`,
     [scope.migrationId, scope.table, lease.rows],
   );

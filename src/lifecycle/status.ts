@@ -1,6 +1,9 @@
+import { searchPathOf } from '../migration/versionSchema.js';
 import { lazyProgress, type LazyTableProgress } from '../backfill/lazyProgress.js';
 import type { Queryable } from '../db/executor.js';
 import { compileRecord } from './compileRecord.js';
+import { filledColumns } from '../migration/plan.js';
+import { nextStep } from '../stages/nextStep.js';
 import { readEvidence, type Evidence } from '../stages/evidence.js';
 import type { TrafficBounds } from '../stages/gate.js';
 import { activeMigrations, history, lastCompleted, type Killed, type MigrationRecord, type Stage } from '../state/store.js';
@@ -41,6 +44,8 @@ export interface ActiveStatus {
   traffic: TrafficStatus;
   /** A lazy migration's rows moved to the new shape, per table (null for a migration that is not lazy). */
   lazy: LazyTableProgress[] | null;
+  /** The command that moves it on from here (or what to wait for). */
+  next: string;
 }
 
 export interface StatusResult {
@@ -61,8 +66,7 @@ export interface StatusResult {
 export async function latestSearchPath(db: Queryable, schema: string): Promise<string> {
   const active = (await activeMigrations(db, schema)).filter((m) => m.stage !== 'rolling_back');
   const versionSchemas = active.length ? active.reverse().map((m) => m.versionSchema) : [(await lastCompleted(db, schema))?.versionSchema].filter((s): s is string => Boolean(s));
-  // No space after the commas, so the value survives PGOPTIONS, which splits on spaces.
-  return [...versionSchemas, schema].join(',');
+  return searchPathOf(versionSchemas, schema);
 }
 
 async function trafficStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBounds): Promise<TrafficStatus> {
@@ -88,11 +92,33 @@ async function activeStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBo
        FROM midair.backfill_checkpoints WHERE migration_id = $1 ORDER BY table_name`,
     [m.id],
   );
-  const [verification] = await db.query<{ at: string; rowsChecked: string; mismatches: string; unsynced: string }>(
-    `SELECT at::text AS at, rows_checked AS "rowsChecked", mismatches, unsynced FROM midair.verifications
-      WHERE migration_id = $1 ORDER BY id DESC LIMIT 1`,
+  const [verification] = await db.query<{ at: string; rowsChecked: string; mismatches: string; unsynced: string; stale: boolean }>(
+    `SELECT at::text AS at, rows_checked AS "rowsChecked", mismatches, unsynced,
+            at < coalesce((SELECT max(updated_at) FROM midair.backfill_checkpoints WHERE migration_id = $1), at) AS stale
+       FROM midair.verifications WHERE migration_id = $1 ORDER BY id DESC LIMIT 1`,
     [m.id],
   );
+  const plan = compileRecord(m);
+  const traffic = await trafficStatus(db, m, bounds);
+  const next = nextStep({
+    name: m.name,
+    stage: m.stage,
+    lazy: m.definition.lazy === true,
+    backfill: { tables: plan.sync.filter((s) => filledColumns(s).length > 0).length, begun: backfill.length, done: backfill.filter((b) => b.done).length },
+    verification: !plan.sync.some((s) => s.up.length > 0 || s.down.length > 0)
+      ? 'not needed'
+      : !verification
+        ? 'none'
+        : Number(verification.mismatches) + Number(verification.unsynced) > 0
+          ? 'differences'
+          : verification.stale
+            ? 'stale'
+            : 'clean',
+    rampPercent: m.rampPercent,
+    killed: m.killed !== null,
+    compares: traffic.window.compares.compares,
+    minCompares: bounds.minShadowCompares,
+  });
   return {
     name: m.name,
     stage: m.stage,
@@ -100,11 +126,12 @@ async function activeStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBo
     stageChangedAt: m.stageChangedAt,
     versionSchema: m.versionSchema,
     backfill: backfill.map((b) => ({ ...b, rowsDone: Number(b.rowsDone), rowsTotal: Number(b.rowsTotal) })),
-    lazy: m.definition.lazy ? await lazyProgress(db, m, compileRecord(m)) : null,
+    lazy: m.definition.lazy ? await lazyProgress(db, m, plan) : null,
     lastVerification: verification
       ? { at: verification.at, rowsChecked: Number(verification.rowsChecked), mismatches: Number(verification.mismatches), unsynced: Number(verification.unsynced) }
       : null,
-    traffic: await trafficStatus(db, m, bounds),
+    traffic,
+    next,
   };
 }
 

@@ -1,5 +1,4 @@
 import type { StatusResult } from '../../lifecycle/status.js';
-import { NEXT_STEP } from '../../stages/stage.js';
 import { formatCount } from './duration.js';
 import { describeKilled, formatWindow } from './traffic.js';
 import { formatLazyProgress } from './lazy.js';
@@ -8,7 +7,7 @@ export function formatStatus(s: StatusResult, database: string): string {
   const out = [`database: ${database}`, `schema: ${s.schema}`, `latest search_path: ${s.latestSearchPath}`];
   if (s.active.length === 0) out.push('active migration: none');
   for (const a of s.active) {
-    out.push(`active migration: ${a.name} (${a.stage} since ${a.stageChangedAt}; started ${a.startedAt})`, `  version schema: ${a.versionSchema}`);
+    out.push(`active migration: ${a.name} (${a.stage} since ${a.stageChangedAt}; started ${a.startedAt})`, `  version schema: ${a.versionSchema} (part of the latest search_path above, which clients set whole)`);
     for (const b of a.backfill) {
       out.push(`  backfill ${b.table}: ${formatCount(b.rowsDone)}/${formatCount(b.rowsTotal)} rows${b.done ? ', done' : ''} (updated ${b.updatedAt})`);
     }
@@ -25,7 +24,7 @@ export function formatStatus(s: StatusResult, database: string): string {
       out.push(`  instance ${i.service} ${i.id}: ${i.stage}${i.stage === 'live' ? ` ${i.rampPercent}%` : ''}, last seen ${i.lastSeen}${i.oldUsedAt ? `, old shape used ${i.oldUsedAt}` : ''}`);
     }
     if (t.window.old.calls + t.window.new.calls + t.window.compares.compares + t.window.aa.compares > 0 || t.instances.length) out.push(...formatWindow(t.window));
-    out.push(`  next: ${NEXT_STEP[a.stage].replaceAll('<migration>', a.name)}`);
+    out.push(`  next: ${a.next}`);
   }
   if (s.migrations.length) {
     out.push('history:');
