@@ -69,6 +69,7 @@ export function explainDatabaseError(error: unknown, context: string): unknown {
   }
   if (code === '28P01' || code === '28000') return new MidairError(`${context}: the database refused the login (${e.message})`, 'check the user and password in the connection URL');
   if (code === '3D000') return new MidairError(`${context}: ${e.message}`, 'create the database or fix its name in the connection URL');
-  if (code === '42501') return new MidairError(`${context}: missing privilege: ${e.message}`, 'run as the table owner or a role that may alter these tables and create schemas');
+  // explainMissingPrivilege (db/privileges.ts) names the role and the GRANT from privilegeError.
+  if (code === '42501') return new MidairError(`${context}: missing privilege: ${e.message}`, 'run as the table owner or a role that may alter these tables and create schemas', { privilegeError: e.message });
   return error;
 }

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { loadConfig, type ResolvedConfig } from '../config/load.js';
+import { explainMissingPrivilege } from '../db/privileges.js';
 import { createMidair, type Midair } from '../midair.js';
 import { cliReporter } from './reporter.js';
 import type { GlobalOptions } from './options.js';
@@ -19,6 +20,8 @@ export async function withMidair<T>(verb: string, options: GlobalOptions, fn: (m
   const midair = await createMidair({ resolved: settings, reporter: cliReporter(options.json), applicationName: `midair ${verb} (pid ${process.pid})` });
   try {
     return await fn(midair, settings);
+  } catch (error) {
+    throw await explainMissingPrivilege(midair.db, error, settings.schema);
   } finally {
     await midair.close();
   }

@@ -57,11 +57,16 @@ const configSchema = z.strictObject({
 const CONFIG_FILES = ['midair.config.ts', 'midair.config.mts', 'midair.config.js', 'midair.config.mjs'];
 
 async function importConfig(file: string): Promise<unknown> {
+  let value: unknown;
   try {
-    return await importDefault(file);
+    value = await importDefault(file);
   } catch (error) {
     throw new MidairError(`${file}: the config file does not load: ${(error as Error).message.split('\n')[0]}`, 'fix it; it must `export default defineConfig({...})`');
   }
+  if (value === undefined) {
+    throw new MidairError(`${file}: the config file has no default export`, "Midair reads the default export: write `export default defineConfig({ schema: 'public' })`, not `export const ... =`");
+  }
+  return value;
 }
 
 /** Checks a config object; `source` is named in messages. */

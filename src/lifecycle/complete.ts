@@ -8,6 +8,7 @@ import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
 import { refreshTriggerFunctions, warnStale } from './refreshTriggerFunctions.js';
 import { runOnline, runTransaction } from './runSteps.js';
+import { latestSearchPath } from './status.js';
 
 export interface CompleteOptions {
   /** Complete although verification or the drift check refuses; the reason goes to the audit log. */
@@ -18,6 +19,8 @@ export interface CompleteResult {
   migration: string;
   stage: 'complete';
   versionSchema: string;
+  /** What new-release clients keep setting, as `midair latest` prints it. */
+  searchPath: string;
   droppedVersionSchema: string | null;
 }
 
@@ -47,7 +50,7 @@ export async function completeMigration(ctx: Context, name?: string, options: Co
     if (record.stage === 'complete') {
       // A re-run after a crash between contract and its follow-up validation finishes that.
       await runOnline(db, plan.contractOnline, settings, 'complete (validation)', settings.schema);
-      return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, droppedVersionSchema: null };
+      return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, searchPath: await latestSearchPath(db, settings.schema), droppedVersionSchema: null };
     }
     // Refused before anything runs, validation included.
     const passage = await gate(db, record, plan, 'complete', { force: options.force, bounds: settings.traffic });
@@ -74,6 +77,6 @@ export async function completeMigration(ctx: Context, name?: string, options: Co
     });
     warnStale(ctx, stale);
     await runOnline(db, plan.contractOnline, settings, 'complete (validation)', settings.schema);
-    return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, droppedVersionSchema: dropPrevious?.versionSchema ?? null };
+    return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, searchPath: await latestSearchPath(db, settings.schema), droppedVersionSchema: dropPrevious?.versionSchema ?? null };
   });
 }

@@ -12,11 +12,14 @@ import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
 import { compileChecked } from './serverChecks.js';
 import { runOnline, runTransaction } from './runSteps.js';
+import { latestSearchPath } from './status.js';
 
 export interface StartResult {
   migration: string;
   stage: 'expanded';
   versionSchema: string;
+  /** What new-release clients set now, as `midair latest` prints it. */
+  searchPath: string;
   /** True when the migration had been started already (a re-run finishes or confirms it). */
   resumed: boolean;
   warnings: string[];
@@ -54,6 +57,6 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       if (record.definition.lazy) await snapshotLazyProgress(db, record, plan);
     }
     for (const w of plan.warnings) ctx.report.warn(w);
-    return { migration: m.name, stage: 'expanded', versionSchema: record.versionSchema, resumed, warnings: plan.warnings };
+    return { migration: m.name, stage: 'expanded', versionSchema: record.versionSchema, searchPath: await latestSearchPath(db, settings.schema), resumed, warnings: plan.warnings };
   });
 }

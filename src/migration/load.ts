@@ -33,7 +33,9 @@ export async function loadMigrationFile(file: string): Promise<LoadedMigration> 
     const message = (error as Error).message?.split('\n').slice(0, 3).join(' ') ?? String(error);
     throw new MidairError(`${file}: the migration file does not load: ${message}`, 'fix the error in the file (it must compile and `export default defineMigration({...})`)');
   }
-  if (value === undefined) throw new MidairError(`${file}: the file has no default export`, 'end it with `export default defineMigration({...})`');
+  if (value === undefined) {
+    throw new MidairError(`${file}: the migration file has no default export`, "Midair reads the default export: write `export default defineMigration({ name: '...', operations: [...] })`, not `export const ... =`");
+  }
   const migration = validateMigration(value, file);
   return { migration, file: path, checksum: checksumOf(migration) };
 }
@@ -55,9 +57,15 @@ export async function resolveMigration(ref: string, migrationsDir: string): Prom
   // "split_name" finds 20250131093000_split_name.ts (as `midair new` names files) without loading the others.
   const byFile = files.find((f) => stem(f) === ref || basename(f) === ref) ?? files.find((f) => stem(f).replace(/^\d+_/, '') === ref);
   if (byFile) return loadMigrationFile(byFile);
+  // Another file's mistake is not this command's: a file that does not load is only listed.
+  const known: string[] = [];
   for (const file of files) {
-    const loaded = await loadMigrationFile(file);
-    if (loaded.migration.name === ref) return loaded;
+    const loaded = await loadMigrationFile(file).catch(() => null);
+    if (loaded?.migration.name === ref) return loaded;
+    known.push(loaded ? `${loaded.migration.name} (${basename(file)})` : `${basename(file)} (does not load: \`midair plan ${basename(file)}\` says why)`);
   }
-  throw new MidairError(`no migration "${ref}" in ${migrationsDir}`, files.length ? `migrations there: ${files.map((f) => basename(f)).join(', ')}` : 'create one with `midair new <name>`');
+  throw new MidairError(
+    `no migration named "${ref}" in ${migrationsDir}`,
+    files.length ? `give a file path or one of the migrations there: ${known.join(', ')}` : 'create one with `midair new <name>`',
+  );
 }

@@ -2,6 +2,15 @@ import { ident, literal, qualified } from '../db/sql.js';
 import { lazyViewSteps, selectList } from './lazyView.js';
 import type { Plan, Step, ViewTable } from './plan.js';
 
+/**
+ * The search_path of the new release, the one value every message and `midair latest` print: the
+ * version schemas, then the base schema, so its other tables, functions and types keep resolving.
+ * No space after the commas, so the value survives PGOPTIONS, which splits on spaces.
+ */
+export function searchPathOf(versionSchemas: string[], schema: string): string {
+  return [...versionSchemas, schema].join(',');
+}
+
 /** The views' options: they run with the caller's rights where the server can (see createVersionSchema). */
 export function viewOptions(securityInvoker: boolean): string {
   return securityInvoker ? ' WITH (security_invoker = true)' : '';

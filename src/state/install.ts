@@ -179,8 +179,17 @@ const UPGRADES: string[] = [
 // Any fixed 64-bit number; shared by every Midair process on the database.
 const INSTALL_LOCK = 7_305_114_201;
 
-/** Creates or upgrades the `midair` control schema; safe to call from many processes at once. */
+/**
+ * Creates or upgrades the `midair` control schema; safe to call from many processes at once. A
+ * control schema that is up to date is only read: a role that may not create schemas (CREATE on
+ * the database) can work in one that another role installed.
+ */
 export async function installControlSchema(db: Executor): Promise<{ from: number; to: number }> {
+  const [installed] = await db.query<{ yes: boolean }>(`SELECT to_regclass('midair.schema_version') IS NOT NULL AS yes`);
+  if (installed?.yes) {
+    const [current] = await db.query<{ version: number }>('SELECT version FROM midair.schema_version');
+    if (current?.version === UPGRADES.length) return { from: UPGRADES.length, to: UPGRADES.length };
+  }
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [INSTALL_LOCK]);
     await tx.exec(`CREATE SCHEMA IF NOT EXISTS midair;

@@ -11,7 +11,7 @@ export function registerComplete(program: Command): void {
         const force = forceOf(command);
         const result = await withMidair('complete', options, (midair) => midair.complete(args[0], { force }));
         const dropped = result.droppedVersionSchema ? `; dropped the previous version schema "${result.droppedVersionSchema}"` : '';
-        const text = `completed "${result.migration}"${dropped}\nclients keep search_path "${result.versionSchema}"`;
+        const text = `completed "${result.migration}"${dropped}\nclients keep search_path "${result.searchPath}"`;
         return { data: { ...result }, text };
       }),
     );

@@ -10,7 +10,7 @@ export function registerStart(program: Command): void {
         const result = await withMidair('start', options, (midair) => midair.start(args[0]!));
         const text = [
           `${result.resumed ? 'already started' : 'started'} "${result.migration}": stage ${result.stage}`,
-          `new-release clients use search_path "${result.versionSchema}" (midair latest --search-path); old-release clients need no change`,
+          `new-release clients use search_path "${result.searchPath}" (\`midair latest --search-path\`); old-release clients need no change`,
           'next: `midair backfill`, then `midair verify`',
         ].join('\n');
         return { data: { ...result }, text };

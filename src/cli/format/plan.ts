@@ -1,3 +1,4 @@
+import { searchPathOf } from '../../migration/versionSchema.js';
 import { filledColumns, type Plan, type Step } from '../../migration/plan.js';
 
 /** The phases in the order they run, with the verb that runs them and how. */
@@ -18,7 +19,7 @@ function formatStep(step: Step, n: number): string {
 }
 
 export function formatPlan(plan: Plan): string {
-  const out = [`plan for "${plan.migration}" on schema "${plan.schema}"; new-release clients use search_path "${plan.versionSchema}"`];
+  const out = [`plan for "${plan.migration}" on schema "${plan.schema}"; new-release clients use search_path "${searchPathOf([plan.versionSchema], plan.schema)}"`];
   for (const sync of plan.sync) {
     const up = filledColumns(sync).map((a) => a.column);
     const down = sync.down.map((a) => a.column);
