@@ -71,7 +71,7 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       defineMigration({ name: 'bad_column', operations: [op.renameColumn({ table: 'users', from: 'nmae', to: 'full_name' })] }),
       /operation 1 \(renameColumn\): from: table "users" has no column "nmae"/,
     );
-    expect(error.hint).toBe('its columns: id, name, email, age');
+    expect(error.hint).toBe('did you mean "name"? its columns: id, name, email, age');
     await rejectedAtStart(
       defineMigration({ name: 'bad_column2', operations: [op.alterColumn({ table: 'users', column: 'mail', nullable: false, up: `'x'` })] }),
       /operation 1 \(alterColumn\): column: table "users" has no column "mail"/,

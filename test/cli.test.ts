@@ -173,7 +173,7 @@ describe('the midair CLI on a PostgreSQL server', () => {
     const unknownTable = await cli('start', 'typo.ts');
     expectCleanFailure(unknownTable);
     expect(unknownTable.stderr).toMatch(/operation 1 \(addColumn\): table "userz" does not exist/);
-    expect(unknownTable.stderr).toMatch(/^hint: tables in the new shape: users$/m);
+    expect(unknownTable.stderr).toMatch(/^hint: did you mean "users"\? tables in the new shape: users$/m);
 
     const unreachable = await runCli(dir.path, ['status', '--database', 'postgres://postgres@127.0.0.1:1/nowhere']);
     expectCleanFailure(unreachable);

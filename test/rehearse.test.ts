@@ -154,7 +154,7 @@ describe('midair rehearse', () => {
   test('bad input: one clear line and a non-zero exit', async () => {
     const cases: [string[], RegExp][] = [
       [['rehearse', 'split'], /rehearse needs a PostgreSQL server/],
-      [['rehearse', 'nope', '--database', db.url], /no migration "nope"/],
+      [['rehearse', 'nope', '--database', db.url], /no migration named "nope"/],
       [['rehearse', 'split', '--database', db.url, '--clients', '0'], /--clients must be a whole number above 0/],
       [['rehearse', 'split', '--database', 'postgres://postgres@127.0.0.1:1/app'], /cannot reach the database/],
     ];

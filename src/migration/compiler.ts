@@ -1,6 +1,7 @@
 import type { Catalog, CatalogTable } from '../catalog/read.js';
 import { qualified, shortName } from '../db/sql.js';
 import { MidairError } from '../errors.js';
+import { closest } from './closest.js';
 import type { Operation } from './types.js';
 import type { Plan, ScopeColumn, Step, TableSync } from './plan.js';
 
@@ -27,6 +28,12 @@ export interface TableShape {
   key: string[];
   /** The table before the migration; absent for tables this migration creates. */
   before?: CatalogTable;
+}
+
+/** 'did you mean "name"? ' for a misspelt name close to one of `names`, else nothing. */
+function didYouMean(name: string, names: string[]): string {
+  const meant = closest(name, names);
+  return meant ? `did you mean "${meant}"? ` : '';
 }
 
 /** How messages name an operation: "operation 2 (addColumn)". */
@@ -114,9 +121,9 @@ export class Compiler {
   table(name: string, field = 'table'): TableShape {
     const table = this.tables.find((t) => t.name === name);
     if (!table) {
-      const known = this.tables.map((t) => t.name).join(', ') || 'none';
-      // The server checks can tell whether it is in another schema (MissingTable details).
-      this.fail(`${field} "${name}" does not exist in schema "${this.schema}"`, `tables in the new shape: ${known}`, { missingTable: name });
+      const names = this.tables.map((t) => t.name);
+      // The server checks can tell whether it is in another schema (the missingTable detail).
+      this.fail(`${field} "${name}" does not exist in schema "${this.schema}"`, `${didYouMean(name, names)}tables in the new shape: ${names.join(', ') || 'none'}`, { missingTable: name });
     }
     return table;
   }
@@ -124,7 +131,8 @@ export class Compiler {
   column(table: TableShape, name: string, field = 'column'): ColumnShape {
     const column = table.columns.find((c) => c.name === name);
     if (!column) {
-      this.fail(`${field}: table "${table.name}" has no column "${name}"`, `its columns: ${table.columns.map((c) => c.name).join(', ')}`);
+      const names = table.columns.map((c) => c.name);
+      this.fail(`${field}: table "${table.name}" has no column "${name}"`, `${didYouMean(name, names)}its columns: ${names.join(', ')}`);
     }
     return column;
   }
