@@ -223,6 +223,11 @@ export class Midair {
     return readStatus(ctx.db, ctx.settings.schema, ctx.settings.traffic);
   }
 
+  /** What moves an active migration on from where it is now (`next:` of status), or null when it is over. */
+  async nextStep(name: string): Promise<string | null> {
+    return (await this.status()).active.find((a) => a.name === name)?.next ?? null;
+  }
+
   /** The search_path new-release clients set: the active migrations' version schemas, then the base schema. */
   async latestSearchPath(): Promise<string> {
     const ctx = await this.context();

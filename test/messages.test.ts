@@ -80,6 +80,7 @@ describe('messages that lead to the fix (CLI, real PostgreSQL)', () => {
     const latest = expectSuccess(await cli('latest', '--search-path'), 'latest').stdout.trim();
     expect(latest).toBe('public_add_nick,public');
     expect(start.stdout).toContain(`new-release clients use search_path "${latest}"`);
+    expect(start.stdout).toContain('next: `midair backfill add_nick`'); // status's next step, not a fixed line
     expect(expectSuccess(await cli('status'), 'status').stdout).toContain(`latest search_path: ${latest}`);
     const midair = await createMidair({ database: db.url });
     try {

@@ -14,8 +14,11 @@ export function registerAdvance(program: Command): void {
     action(async ({ args, options, command }) => {
       const force = forceOf(command);
       const { percent } = command.opts<{ percent?: string }>();
-      const result = await withMidair('advance', options, (midair) => midair.advance(args[0]!, args[1]!, { percent, force }));
-      return { data: { ...result }, text: formatAdvance(result) };
+      const { result, next } = await withMidair('advance', options, async (midair) => {
+        const result = await midair.advance(args[0]!, args[1]!, { percent, force });
+        return { result, next: await midair.nextStep(result.migration) };
+      });
+      return { data: { ...result }, text: formatAdvance(result, next) };
     }),
   );
 }

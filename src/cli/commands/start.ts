@@ -7,11 +7,14 @@ export function registerStart(program: Command): void {
   addVerb(program, 'start <migration>', 'expand: add the new shape beside the old one and keep both in sync (resumes a start that was interrupted)')
     .action(
       action(async ({ args, options }) => {
-        const result = await withMidair('start', options, (midair) => midair.start(args[0]!));
+        const { result, next } = await withMidair('start', options, async (midair) => {
+          const result = await midair.start(args[0]!);
+          return { result, next: await midair.nextStep(result.migration) };
+        });
         const text = [
           `${result.resumed ? 'already started' : 'started'} "${result.migration}": stage ${result.stage}`,
           `new-release clients use search_path "${result.searchPath}" (\`midair latest --search-path\`); old-release clients need no change`,
-          'next: `midair backfill`, then `midair verify`',
+          `next: ${next}`,
         ].join('\n');
         return { data: { ...result }, text };
       }),

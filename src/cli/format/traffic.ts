@@ -13,11 +13,11 @@ export function describeKilled(k: Killed): string {
   return `${k.auto ? `guard "${k.auto}"` : k.by} at ${k.at}: ${k.reason}`;
 }
 
-export function formatAdvance(r: AdvanceResult): string {
+export function formatAdvance(r: AdvanceResult, next: string | null): string {
   const out = [r.from === r.stage ? `resumed "${r.migration}" (${r.stage})` : `moved "${r.migration}" from ${r.from} to ${r.stage}`];
   if (r.stage === 'live') out.push(`ramp: ${r.rampPercent}% of records (and the canary sets) on the new shape`);
   if (r.released) out.push(`released the kill switch (${describeKilled(r.released)})`);
-  out.push(`next: ${NEXT_STEP[r.stage].replaceAll('<migration>', r.migration)}`);
+  if (next) out.push(`next: ${next}`);
   return out.join('\n');
 }
 
