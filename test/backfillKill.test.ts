@@ -4,14 +4,14 @@ import { createMidair, type Midair } from '../src/index.js';
 import { createUsers, splitName } from './support/backfillFixture.js';
 import { spawnBackfill } from './support/backfillProcess.js';
 import { freshDatabase } from './support/databases.js';
+import { killWhen } from './support/killMidWork.js';
 
 // kill -9 of a backfill process at random points while it works: the next process takes over
 // the ranges the dead one held, and the backfill ends exactly as if nothing had happened.
 
-const ROWS = 500_000;
+const ROWS = 200_000;
 const KILLS = 5;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const BATCH = 2000;
 
 describe('backfill killed with SIGKILL, again and again', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -36,35 +36,25 @@ describe('backfill killed with SIGKILL, again and again', () => {
   });
 
   it('resumes after every kill, does no range twice and verifies clean', async () => {
-    const kills: { afterRows: number; delayMs: number; leasesLeft: number }[] = [];
+    const kills: { afterRows: number; past: number; leasesLeft: number }[] = [];
     for (let k = 0; k < KILLS; k++) {
       const before = await rowsDone();
       if (before > ROWS / 2) break; // the rest is for the last process, which must resume the kills' ranges
-      const run = spawnBackfill(db.url, { workers: 2, batchSize: 2000, targetBatchMs: 100 });
-      let exited = false;
-      void run.done.then(() => (exited = true));
-      // Kill only once this process has moved the checkpoint: mid-run, not while it starts up.
-      while (!exited && (await rowsDone()) <= before) await sleep(5);
-      const delayMs = Math.floor(Math.random() * 200);
-      await sleep(delayMs);
-      if (exited) {
-        // It finished the table first (a fast machine): fine, unless it failed.
-        const finished = await run.done;
-        expect(finished.code, finished.stderr).toBe(0);
-        break;
-      }
-      run.child.kill('SIGKILL');
-      const { signal } = await run.done;
-      expect(signal).toBe('SIGKILL');
+      const run = spawnBackfill(db.url, { workers: 2, batchSize: BATCH, targetBatchMs: 100 });
+      // Kill once this process has moved the checkpoint by a random number of batches: mid-run,
+      // not while it starts up, and at a different point of a range each time.
+      const past = before + BATCH * Math.floor(Math.random() * 4);
+      const killed = await killWhen(run, async () => (await rowsDone()) > past);
+      expect(killed.result, 'the killed process reported no result').toBeNull();
       const leases = await one<{ n: string }>('SELECT count(*) AS n FROM midair.backfill_leases');
-      kills.push({ afterRows: await rowsDone(), delayMs, leasesLeft: Number(leases.n) });
+      kills.push({ afterRows: await rowsDone(), past, leasesLeft: Number(leases.n) });
+      expect(kills.at(-1)!.afterRows, 'rows the kill left undone').toBeLessThan(ROWS);
     }
     // A kill between two batches would prove nothing: at least one must have left a range half done.
     expect(kills.length).toBeGreaterThanOrEqual(3);
     expect(kills.some((k) => k.leasesLeft > 0), JSON.stringify(kills)).toBe(true);
-    expect(kills.at(-1)!.afterRows).toBeLessThan(ROWS);
 
-    const last = await spawnBackfill(db.url, { workers: 2, batchSize: 2000, targetBatchMs: 100 }).done;
+    const last = await spawnBackfill(db.url, { workers: 2, batchSize: BATCH, targetBatchMs: 100 }).done;
     expect(last.code, last.stderr).toBe(0);
     expect(last.result!.rows).toBeGreaterThan(0);
 

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
 import { freshDatabase, tempDir } from './support/databases.js';
 import { makeProject } from './support/project.js';
 import { expectSuccess, jsonOf, runCli, type CliResult } from './support/runCli.js';
@@ -18,6 +19,11 @@ export default defineMigration({
   ],
 });
 `;
+
+const FIRST_NAME = defineMigration({
+  name: 'first_name',
+  operations: [op.addColumn({ table: 'users', column: { name: 'first_name', type: 'text' }, up: "split_part(name, ' ', 1)" })],
+});
 
 const ADD_NICKNAME = `import { defineMigration, op } from 'midair';
 
@@ -47,13 +53,14 @@ function expectCleanFailure(result: CliResult, code: 1 | 2 = 1): void {
   expect(result.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
 }
 
+// Each test has a database and a project folder of its own: none relies on another's files or rows.
 describe('the midair CLI on a PostgreSQL server', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let dir: ReturnType<typeof tempDir>;
   let client: pg.Client;
   const cli = (...args: string[]) => runCli(dir.path, [...args, '--database', db.url]);
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     db = await freshDatabase('cli');
     dir = tempDir('cli');
     makeProject(dir.path);
@@ -63,11 +70,21 @@ describe('the midair CLI on a PostgreSQL server', () => {
       INSERT INTO users (name, email) SELECT 'First' || g || ' Last' || g, 'u' || g || '@example.com' FROM generate_series(1, 2000) g`);
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await client?.end();
     await db?.drop();
     dir?.remove();
   });
+
+  /** Runs `steps` with a Midair handle in this process: the state a project has from earlier commands, made fast. */
+  async function inProcess(steps: (midair: Midair) => Promise<unknown>): Promise<void> {
+    const midair = await createMidair({ database: db.url });
+    try {
+      await steps(midair);
+    } finally {
+      await midair.close();
+    }
+  }
 
   test('init, new, plan, start, status, backfill, verify, complete and latest: the whole life cycle', async () => {
     const init = expectSuccess(await cli('init'), 'init');
@@ -149,6 +166,15 @@ describe('the midair CLI on a PostgreSQL server', () => {
   });
 
   test('rollback removes the new shape and keeps the old one', async () => {
+    // An earlier migration, complete: rollback must bring back its version schema as the latest.
+    await inProcess(async (midair) => {
+      await midair.init();
+      await midair.start(FIRST_NAME);
+      await midair.backfill();
+      await midair.verify();
+      await midair.complete();
+    });
+    mkdirSync(join(dir.path, 'migrations'));
     writeFileSync(join(dir.path, 'migrations', '20990101000000_add_nickname.ts'), ADD_NICKNAME);
     expectSuccess(await cli('start', 'add_nickname'), 'start');
     expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_add_nickname,public\n');
@@ -158,11 +184,13 @@ describe('the midair CLI on a PostgreSQL server', () => {
     const nickname = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname'`);
     expect(nickname.rowCount).toBe(0);
     expect((await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'public_add_nickname'`)).rowCount).toBe(0);
-    expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_split_name,public\n');
+    expect(expectSuccess(await cli('latest', '--search-path'), 'latest').stdout).toBe('public_first_name,public\n');
     expect(expectSuccess(await cli('status'), 'status').stdout).toMatch(/add_nickname {2}rolled_back/);
   });
 
   test('failures are one line and a hint, and exit 1 (2 when refused)', async () => {
+    await inProcess((midair) => midair.init());
+    mkdirSync(join(dir.path, 'migrations'));
     const broken = join('migrations', '20990102000000_broken.ts');
     writeFileSync(join(dir.path, broken), DOES_NOT_COMPILE);
     const notCompiling = await cli('plan', broken);

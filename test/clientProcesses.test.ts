@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMidair, type Midair } from '../src/index.js';
 import { createUsers, fromOld, splitName } from './support/backfillFixture.js';
 import { spawnClientApp, type AppliedRouting, type ClientProcess } from './support/clientProcess.js';
@@ -47,6 +47,19 @@ describe('application instances in processes of their own route one migration al
     await Promise.all(apps.map((app) => app.applied((r) => r.stage === 'expanded', 0)));
   });
 
+  // Each test starts from the same routing (expanded, 0%, no kill switch, no canary) and empty
+  // metrics, whatever the tests before it left: each one stands alone, in any order.
+  beforeEach(async () => {
+    await db.query('DELETE FROM midair.canary_keys');
+    const before = Date.now();
+    await changeRouting(database.url, 'split', { stage: 'expanded', percent: 0, killed: null });
+    const baseline = (r: AppliedRouting) => r.stage === 'expanded' && r.rampPercent === 0 && !r.killed && r.canary.length === 0;
+    // An instance already there applies nothing new: only the others are waited for.
+    await Promise.all(apps.map((app) => (baseline(app.routings.at(-1)!) ? null : app.applied(baseline, before))));
+    await Promise.all(apps.map((app) => app.call('flush')));
+    await db.query('TRUNCATE midair.client_metrics, midair.client_mismatches');
+  });
+
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
     await db?.end();
@@ -77,13 +90,12 @@ describe('application instances in processes of their own route one migration al
   });
 
   it('canary records go to the new shape at 0%', async () => {
-    await changeEverywhere({ percent: 0, canary: ['42', '4242'] }, (r) => r.rampPercent === 0 && r.canary.length === 2);
+    await changeEverywhere({ stage: 'live', canary: ['42', '4242'] }, (r) => r.stage === 'live' && r.rampPercent === 0 && r.canary.length === 2);
     for (const keys of await Promise.all(apps.map(routedNew))) expect(keys).toEqual([42, 4242]);
-    await db.query('DELETE FROM midair.canary_keys');
   });
 
   it('the kill switch sends every record of every instance back to the old shape within a second', async () => {
-    await changeEverywhere({ percent: 50 }, (r) => r.rampPercent === 50 && r.canary.length === 0);
+    await changeEverywhere({ stage: 'live', percent: 50 }, (r) => r.stage === 'live' && r.rampPercent === 50);
     const killed = await changeEverywhere({ killed: { by: 'test', reason: 'kill switch drill' } }, (r) => r.killed);
     for (const ms of killed) expect(ms).toBeLessThan(1000);
     for (const keys of await Promise.all(apps.map(routedNew))) expect(keys).toEqual([]);
@@ -92,7 +104,7 @@ describe('application instances in processes of their own route one migration al
   });
 
   it('a row whose new shape was tampered with shows up in the mismatch log with its key, from every instance', async () => {
-    await changeEverywhere({ stage: 'shadow', percent: 0 }, (r) => r.stage === 'shadow');
+    await changeEverywhere({ stage: 'shadow' }, (r) => r.stage === 'shadow');
     await db.query(`SET session_replication_role = replica; UPDATE users SET first_name = 'Tampered' WHERE id = 7; SET session_replication_role = origin`);
     for (const app of apps) {
       for (let id = 1; id <= 20; id++) expect(await app.call('read', { id })).toBe((await db.query('SELECT name FROM users WHERE id = $1', [id])).rows[0].name);
@@ -124,8 +136,7 @@ describe('application instances in processes of their own route one migration al
   });
 
   it('no acknowledged write is lost through shadow, ramp, kill, ramp, rampdown under load', async () => {
-    await changeEverywhere({ stage: 'shadow', percent: 0 }, (r) => r.stage === 'shadow');
-    await db.query('TRUNCATE midair.client_metrics');
+    await changeEverywhere({ stage: 'shadow' }, (r) => r.stage === 'shadow');
     // Each instance writes ids of its own, one write at a time per id, so the last acknowledged one must be in the row.
     await Promise.all(apps.map((app, i) => app.call('startWrites', { ids: Array.from({ length: 100 }, (_, k) => 1 + i * 100 + k), lanes: 4, tag: `w${i}x` })));
     const soak = async () => {

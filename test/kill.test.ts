@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { catalogSnapshot } from './support/snapshot.js';
-import { freshDatabase, tempDir } from './support/databases.js';
+import { copyOfDatabase, freshDatabase, tempDir, type TestDatabase } from './support/databases.js';
+import { killWhen } from './support/killMidWork.js';
 import { makeProject } from './support/project.js';
 import { expectSuccess, jsonOf, runCli, spawnCli, type CliProcess } from './support/runCli.js';
 
@@ -26,8 +27,11 @@ export default defineMigration({
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomBetween = (lo: number, hi: number) => Math.round(lo + Math.random() * (hi - lo));
 
+// Every test works on a copy of one template database (items, the control schema installed), so
+// each test stands alone and none waits for the 200k rows to be written again.
 describe('kill -9 during a migration', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let template: TestDatabase;
+  let db: TestDatabase;
   let dir: ReturnType<typeof tempDir>;
   let client: pg.Client;
   let original: string[];
@@ -44,50 +48,53 @@ describe('kill -9 during a migration', () => {
   const stage = async () => (await one<{ stage: string }>(`SELECT stage FROM midair.migrations WHERE name = $1 ORDER BY id DESC LIMIT 1`, [NAME]))?.stage ?? null;
   // Every row of the old shape, so that no kill can lose or change one unnoticed.
   const hashOf = async (column: string) => (await one<{ h: string }>(`SELECT md5(string_agg(id || ':' || name || ':' || ${column}, ',' ORDER BY id)) AS h FROM items`))!.h;
+  const progress = async () => (await one<{ rows_done: string; done: boolean }>(`SELECT rows_done, done FROM midair.backfill_checkpoints`)) ?? null;
+  const rowsDone = async () => Number((await progress())?.rows_done ?? 0);
+  const sessionsOf = async (pid: number) =>
+    Number((await one<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE $1`, [`midair % (pid ${pid})`]))!.n);
 
   /** Sessions of a killed process live on until the server notices; the operator lock goes with them. */
   async function waitForSessionsOf(pid: number): Promise<void> {
-    for (let i = 0; i < 600; i++) {
-      const row = await one<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE $1`, [`midair % (pid ${pid})`]);
-      if (Number(row!.n) === 0) return;
+    for (let i = 0; i < 2400; i++) {
+      if ((await sessionsOf(pid)) === 0) return;
       await sleep(25);
     }
     throw new Error(`the sessions of killed process ${pid} did not end`);
   }
 
-  /** SIGKILLs the process once `when` holds (polled every few ms); false if it finished first. */
-  async function killWhen(run: CliProcess, when: () => Promise<boolean>): Promise<boolean> {
-    let exited = false;
-    void run.done.then(() => (exited = true));
-    while (!exited) {
-      if (await when().catch(() => false)) break;
-      await sleep(3);
-    }
-    const killed = !exited && run.child.kill('SIGKILL');
-    const result = await run.done;
-    if (killed) expect(result.signal).toBe('SIGKILL');
-    else expectSuccess(result, 'a command that finished before the kill');
+  /** SIGKILLs the process once `when` holds, asserts it died by the kill, and waits for its sessions to end. */
+  async function kill(run: CliProcess, when: () => Promise<boolean>): Promise<void> {
+    await killWhen(run, when);
     await waitForSessionsOf(run.child.pid!);
-    return killed;
   }
 
-  async function killAfter(run: CliProcess, ms: number): Promise<void> {
-    await Promise.race([sleep(ms), run.done]);
-    run.child.kill('SIGKILL');
-    const result = await run.done;
-    if (result.signal !== 'SIGKILL') expectSuccess(result, 'a command that finished before the kill');
-    await waitForSessionsOf(run.child.pid!);
+  /** A moment `ms` after the process's first session connected: a kill at a random point of its work. */
+  function connectedFor(run: CliProcess, ms: number): () => Promise<boolean> {
+    let connectedAt: number | null = null;
+    return async () => {
+      if (connectedAt === null && (await sessionsOf(run.child.pid!)) > 0) connectedAt = Date.now();
+      return connectedAt !== null && Date.now() - connectedAt >= ms;
+    };
   }
 
   /** True while a session of the process waits for a table lock held by the "application". */
   const waitingForLock = (run: CliProcess) => async () =>
     Boolean(await one(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE $1 AND wait_event_type = 'Lock'`, [`midair % (pid ${run.child.pid})`]));
 
-  /** An application transaction holding `lock` on items until released. */
+  /** An application transaction holding `lock` on items until released: the command cannot get past it. */
   async function holdLock(lock: string): Promise<() => Promise<void>> {
+    return openTransaction(`LOCK TABLE items IN ${lock} MODE`);
+  }
+
+  /** An application transaction holding a snapshot until released: a concurrent index build cannot finish before it ends. */
+  async function holdSnapshot(): Promise<() => Promise<void>> {
+    return openTransaction('SELECT 1');
+  }
+
+  async function openTransaction(sql: string): Promise<() => Promise<void>> {
     const app = new pg.Client(db.url);
     await app.connect();
-    await app.query(`BEGIN; LOCK TABLE items IN ${lock} MODE`);
+    await app.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; ${sql}`);
     return async () => {
       await app.query('COMMIT');
       await app.end();
@@ -110,7 +117,8 @@ describe('kill -9 during a migration', () => {
   }
 
   beforeAll(async () => {
-    db = await freshDatabase('kill');
+    template = await freshDatabase('kill_template');
+    db = template;
     dir = tempDir('kill');
     // Small, short batches: the backfill of 200k rows takes long enough to be killed half-way.
     makeProject(dir.path, {
@@ -130,18 +138,29 @@ describe('kill -9 during a migration', () => {
     expanded = await snapshot();
     expectSuccess(await cli('rollback'), 'rollback');
     await expectOriginal();
+    await client.end();
+  });
+
+  beforeEach(async () => {
+    db = await copyOfDatabase(template, 'kill');
+    client = new pg.Client(db.url);
+    await client.connect();
+  });
+
+  afterEach(async () => {
+    await client?.end();
+    await db?.drop();
   });
 
   afterAll(async () => {
-    await client?.end();
-    await db?.drop();
+    await template?.drop();
     dir?.remove();
   });
 
   test('start and rollback: killed half-way, run again, they finish and the shape is right', async () => {
     // Between the expand transaction and the end of the concurrent index build.
     const building = spawnMidair('start', NAME);
-    expect(await killWhen(building, async () => (await stage()) === 'expanding')).toBe(true);
+    await kill(building, async () => (await stage()) === 'expanding');
     expect(await stage()).toBe('expanding');
     expectSuccess(await cli('start', NAME), 'start after kill');
     await expectExpanded();
@@ -149,7 +168,7 @@ describe('kill -9 during a migration', () => {
     // While the index drop waits for an application transaction.
     let release = await holdLock('ACCESS SHARE');
     const dropping = spawnMidair('rollback', NAME);
-    expect(await killWhen(dropping, waitingForLock(dropping))).toBe(true);
+    await kill(dropping, waitingForLock(dropping));
     await release();
     expect(await stage()).toBe('rolling_back');
     expectSuccess(await cli('rollback', NAME), 'rollback after kill');
@@ -158,20 +177,29 @@ describe('kill -9 during a migration', () => {
     // While the expand transaction waits for its lock.
     release = await holdLock('ACCESS SHARE');
     const expanding = spawnMidair('start', NAME);
-    expect(await killWhen(expanding, waitingForLock(expanding))).toBe(true);
+    await kill(expanding, waitingForLock(expanding));
     await release();
     expectSuccess(await cli('start', NAME), 'start after kill');
     await expectExpanded();
     expectSuccess(await cli('rollback', NAME), 'rollback');
 
-    // Anywhere at all: a run takes about a second, most of it node's startup and loading the files.
+    // Anywhere at all once connected: an open snapshot keeps start's index build, and a lock on items
+    // keeps rollback, from finishing, so each kill lands mid-work whatever the delay.
     for (let i = 0; i < 3; i++) {
-      const startDelay = randomBetween(100, 900);
-      await killAfter(spawnMidair('start', NAME), startDelay);
+      const startDelay = randomBetween(0, 1000);
+      release = await holdSnapshot();
+      const starting = spawnMidair('start', NAME);
+      await kill(starting, connectedFor(starting, startDelay));
+      await release();
+      expect(await stage(), `start killed ${startDelay} ms after it connected`).not.toBe('expanded');
       expectSuccess(await cli('start', NAME), `start after a kill at ${startDelay} ms`);
       await expectExpanded();
-      const rollbackDelay = randomBetween(100, 600);
-      await killAfter(spawnMidair('rollback', NAME), rollbackDelay);
+      const rollbackDelay = randomBetween(0, 600);
+      release = await holdLock('ACCESS SHARE');
+      const rolling = spawnMidair('rollback', NAME);
+      await kill(rolling, connectedFor(rolling, rollbackDelay));
+      await release();
+      expect(await stage(), `rollback killed ${rollbackDelay} ms after it connected`).not.toBe('rolled_back');
       expectSuccess(await cli('rollback', NAME), `rollback after a kill at ${rollbackDelay} ms`);
       await expectOriginal();
     }
@@ -179,16 +207,20 @@ describe('kill -9 during a migration', () => {
 
   test('backfill: killed half-way, run again, it resumes from its checkpoint and every row is right', async () => {
     expectSuccess(await cli('start', NAME), 'start');
-    const progress = async () => (await one<{ rows_done: string; done: boolean }>(`SELECT rows_done, done FROM midair.backfill_checkpoints`)) ?? null;
-    const first = spawnMidair('backfill');
-    expect(await killWhen(first, async () => Number((await progress())?.rows_done ?? 0) > 0)).toBe(true);
-    const afterKill = (await progress())!;
-    expect(afterKill.done).toBe(false);
-    for (let i = 0; i < 2; i++) await killAfter(spawnMidair('backfill'), randomBetween(300, 900));
+    // Each kill comes once the process has moved the checkpoint: mid-run, not while it starts up.
+    let killedAt = 0;
+    for (let i = 0; i < 3; i++) {
+      const before = killedAt;
+      await kill(spawnMidair('backfill', '--json'), async () => (await rowsDone()) > before);
+      const afterKill = (await progress())!;
+      expect(afterKill.done, `kill ${i + 1}`).toBe(false);
+      killedAt = Number(afterKill.rows_done);
+      expect(killedAt, `kill ${i + 1} left rows to do`).toBeLessThan(ROWS);
+    }
 
     const rerun = jsonOf<{ rows: number }>(expectSuccess(await cli('backfill', '--json'), 'backfill after kills'));
     expect(rerun.rows).toBeGreaterThan(0);
-    expect(rerun.rows).toBeLessThan(ROWS - Number(afterKill.rows_done) + 1); // resumed, not started over
+    expect(rerun.rows).toBeLessThanOrEqual(ROWS - killedAt); // resumed, not started over
     expect((await progress())!.done).toBe(true);
     await expectVerifyClean('backfill was killed and run again');
     const rows = await one<{ n: string; wrong: string }>(
@@ -199,11 +231,13 @@ describe('kill -9 during a migration', () => {
   });
 
   test('complete: killed half-way, run again, it finishes and the final shape is right', async () => {
-    expect(await stage()).toBe('expanded');
+    expectSuccess(await cli('start', NAME), 'start');
+    expectSuccess(await cli('backfill'), 'backfill');
+    await expectVerifyClean('backfill');
     // While validating the new constraints online.
     let release = await holdLock('SHARE UPDATE EXCLUSIVE');
     const validating = spawnMidair('complete', NAME);
-    expect(await killWhen(validating, waitingForLock(validating))).toBe(true);
+    await kill(validating, waitingForLock(validating));
     await release();
     expect(await stage()).toBe('expanded');
     await expectVerifyClean('complete was killed while validating');
@@ -211,16 +245,20 @@ describe('kill -9 during a migration', () => {
     // While the contract transaction waits for its lock.
     release = await holdLock('ACCESS SHARE');
     const contracting = spawnMidair('complete', NAME);
-    expect(await killWhen(contracting, waitingForLock(contracting))).toBe(true);
+    await kill(contracting, waitingForLock(contracting));
     await release();
     expect(await stage()).toBe('expanded');
     await expectVerifyClean('complete was killed in its contract transaction');
 
-    // Anywhere, until one of the kills comes too late.
-    for (let i = 0; i < 3 && (await stage()) === 'expanded'; i++) {
-      const delay = randomBetween(300, 1300);
-      await killAfter(spawnMidair('complete', NAME), delay);
-      if ((await stage()) === 'expanded') await expectVerifyClean(`complete was killed at ${delay} ms`);
+    // Anywhere at all once connected: a lock on items keeps the contract transaction from committing.
+    for (let i = 0; i < 3; i++) {
+      const delay = randomBetween(0, 1000);
+      release = await holdLock('ACCESS SHARE');
+      const completing = spawnMidair('complete', NAME);
+      await kill(completing, connectedFor(completing, delay));
+      await release();
+      expect(await stage(), `complete killed ${delay} ms after it connected`).toBe('expanded');
+      await expectVerifyClean(`complete was killed ${delay} ms after it connected`);
     }
     expect(jsonOf(expectSuccess(await cli('complete', NAME, '--json'), 'complete after kills'))).toMatchObject({ ok: true, stage: 'complete' });
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/load.js';
 import { createMidair, defineMigration, MidairError, op, type Midair } from '../src/index.js';
 import { freshDatabase } from './support/databases.js';
@@ -51,7 +51,8 @@ describe('two operators running conflicting commands at once (real PostgreSQL)',
 
   const busy = /another midair command is running on migration "qty_int": "operator-a"/;
 
-  beforeAll(async () => {
+  // Each test has a database of its own.
+  beforeEach(async () => {
     database = await freshDatabase('operators');
     admin = new pg.Client(database.url);
     await admin.connect();
@@ -61,7 +62,7 @@ describe('two operators running conflicting commands at once (real PostgreSQL)',
     b = await operator('operator-b');
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await a?.close();
     await b?.close();
     await admin?.end();
@@ -93,6 +94,7 @@ describe('two operators running conflicting commands at once (real PostgreSQL)',
   });
 
   it('a second complete while a complete runs gets a clear MidairError, and the first finishes cleanly', async () => {
+    await a.start(migration);
     await a.backfill();
     expect(await a.verify()).toMatchObject({ mismatches: 0, unsynced: 0 });
     const release = await blockTable();

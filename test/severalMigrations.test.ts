@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
 import { freshDatabase } from './support/databases.js';
@@ -59,7 +59,8 @@ describe('several migrations at once (real PostgreSQL)', () => {
     return c;
   }
 
-  beforeAll(async () => {
+  // Each test has a database of its own.
+  beforeEach(async () => {
     database = await freshDatabase('several');
     const setup = await client();
     await setup.query(`
@@ -67,6 +68,7 @@ describe('several migrations at once (real PostgreSQL)', () => {
       CREATE TABLE orders (id int PRIMARY KEY, price text);
       INSERT INTO users SELECT i, (i % 100)::text FROM generate_series(1, 5000) i;
       INSERT INTO orders SELECT i, (i % 50)::text FROM generate_series(1, 5000) i;`);
+    ledger.clear();
     for (let i = 1; i <= 5000; i++) {
       ledger.set(`users:${i}`, i % 100);
       ledger.set(`orders:${i}`, (i % 50) * 100);
@@ -74,9 +76,9 @@ describe('several migrations at once (real PostgreSQL)', () => {
     midair = await createMidair({ database: database.url });
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await midair?.close();
-    await Promise.all(clients.map((c) => c.end()));
+    await Promise.all(clients.splice(0).map((c) => c.end()));
     await database?.drop();
   });
 
@@ -134,7 +136,12 @@ describe('several migrations at once (real PostgreSQL)', () => {
   });
 
   it('drops the previous version schema at the next complete, also when an earlier Midair gave it a view of every table', async () => {
-    // Midair before several migrations at once made a view of every table in a version schema.
+    // A migration completed before: its version schema stays until the next complete. Midair before
+    // several migrations at once made a view of every table in a version schema.
+    await midair.start(prices);
+    await midair.backfill({ migration: 'prices' });
+    await midair.verify('prices');
+    await midair.complete('prices');
     const setup = await client();
     await setup.query(`CREATE VIEW public_prices.users AS SELECT * FROM public.users`);
     const memo = defineMigration({ name: 'memo', operations: [op.addColumn({ table: 'users', column: { name: 'memo', type: 'text' } })] });

@@ -8,7 +8,9 @@ import { freshDatabase } from './support/databases.js';
  * trigger that changes the row, and new-release writes that name the version schema's views
  * directly instead of setting the search_path. verify is the judge after every scenario.
  */
-describe('sync trigger on real schemas (real PostgreSQL)', () => {
+// One life cycle, in order (never shuffled): each scenario writes rows of its own, and the last
+// step completes the migration and reads what the scenarios before it wrote.
+describe('sync trigger on real schemas (real PostgreSQL)', { shuffle: false }, () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let oldRelease: pg.Client;
   let newRelease: pg.Client;

@@ -12,13 +12,25 @@ function urlFor(database: string): string {
   return url.toString();
 }
 
-/** A new, empty database on the test server, dropped by the returned function. */
-export async function freshDatabase(label: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
-  const name = `midair_t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Math.floor(Math.random() * 1e6)}`.slice(0, 63);
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}
+
+/** A name no other test file or process uses (databases are the server's, shared by every worker). */
+function uniqueName(label: string): string {
+  return `midair_t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Math.floor(Math.random() * 1e6)}`.slice(0, 63);
+}
+
+async function createDatabase(name: string, template: string | null): Promise<TestDatabase> {
   const admin = new pg.Client(SERVER_URL);
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
+  } finally {
+    await admin.end();
+  }
   return {
     url: urlFor(name),
     name,
@@ -29,6 +41,20 @@ export async function freshDatabase(label: string): Promise<{ url: string; name:
       await c.end();
     },
   };
+}
+
+/** A new, empty database on the test server, dropped by the returned function. */
+export function freshDatabase(label: string): Promise<TestDatabase> {
+  return createDatabase(uniqueName(label), null);
+}
+
+/**
+ * A copy of `template` (tables, rows, control schema), dropped by the returned function: a fixture
+ * built once per file gives each test a database of its own in a fraction of the time it took to
+ * build. Nothing may be connected to the template while it is copied.
+ */
+export function copyOfDatabase(template: TestDatabase, label: string): Promise<TestDatabase> {
+  return createDatabase(uniqueName(label), template.name);
 }
 
 /** Drops a login role a test made (roles are the server's, not a database's: name them by process). */
