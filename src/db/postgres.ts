@@ -76,27 +76,21 @@ export async function connectPostgres(url: string, options: { applicationName: s
   const client = await pool.connect();
   client.release();
   const base = wrap(pool);
+  const withClient = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.release();
+    }
+  };
   return {
     kind: 'postgres',
     description: describeUrl(url),
     query: base.query,
     exec: base.exec,
-    async session(fn) {
-      const c = await pool.connect();
-      try {
-        return await fn(wrap(c));
-      } finally {
-        c.release();
-      }
-    },
-    async statementSession(fn) {
-      const c = await pool.connect();
-      try {
-        return await fn(runStatement(c));
-      } finally {
-        c.release();
-      }
-    },
+    session: (fn) => withClient((c) => fn(wrap(c))),
+    statementSession: (fn) => withClient((c) => fn(runStatement(c))),
     transaction: (fn) => inTransaction(pool, (c) => fn(wrap(c))),
     async close() {
       await pool.end();
