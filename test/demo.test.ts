@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, test } from 'vitest';
 import { BUCKET_SECONDS } from '../src/stages/evidence.js';
 import { runDemo, type DemoReport } from '../src/demo/run.js';
+import type { LiveView } from '../src/workload/liveView.js';
 import { runTrafficBounds } from '../src/workload/trafficBounds.js';
 import { SERVER_URL, tempDir } from './support/databases.js';
 import { jsonOf, runCli, spawnCli } from './support/runCli.js';
@@ -55,9 +56,22 @@ async function databaseExists(name: string): Promise<boolean> {
 }
 
 describe('midair demo', () => {
-  test('runs the whole life cycle on the embedded database with nothing failed or lost', async () => {
-    const report = await runDemo(SMALL);
+  test('runs the whole life cycle on the embedded database with nothing failed or lost, saying each step of the setup as it begins', async () => {
+    const said: string[] = [];
+    const recording: LiveView = { stage: (name) => said.push(`stage ${name}`), note: (m) => said.push(m), progress: (d) => said.push(`progress ${d}`), backfill() {}, close() {} };
+    const report = await runDemo({ ...SMALL, view: () => recording });
     expectClean(report);
+    // Progress from the first second: what the setup is doing, the users counted as they are created.
+    expect(said.slice(0, said.indexOf('stage start'))).toEqual([
+      'opening a fresh embedded database (PGlite): creating its files takes a few seconds',
+      expect.stringMatching(/^database: embedded \(PGlite\) in /),
+      'stage setup',
+      'creating the tables users and products',
+      'creating 2,000 users',
+      'progress 2,000/2,000 users',
+      'creating 200 products',
+      'starting 3 instances of the application demo-shop, each with a Midair client, for 4 request loops',
+    ]);
     expect(report.database).toBe('embedded');
     expect(report.locks).toMatchObject({ maxWaitMs: 0, measured: false });
     expect(report.notes.join(' ')).toMatch(/PGlite .* cannot show lock contention/);
@@ -155,6 +169,17 @@ describe('midair demo (command line)', () => {
     expect(report).toMatchObject({ ok: true, database: 'postgres', rows: 1000, instances: 2, requests: { failed: 0 }, writes: { lost: 0 }, verification: { mismatches: 0 }, compares: { mismatches: 0 } });
     for (const key of ['requests', 'writes', 'verification', 'compares', 'killSwitch', 'backfill', 'locks', 'latency', 'stages']) expect(report).toHaveProperty(key);
     expect(json.stderr).toMatch(/live 50%/);
+    // The progress goes to stderr, one line per step when it is not a terminal (no counts redrawn).
+    const steps = json.stderr.split('\n').map((l) => l.replace(/^\[[^\]]*\] /, ''));
+    expect(steps.slice(0, 6)).toEqual([
+      'creating a database of its own on the server',
+      expect.stringMatching(/^database: postgres /),
+      'setup: 1,000 users, 100 products',
+      'creating the tables users and products',
+      'creating 1,000 users',
+      'creating 100 products',
+    ]);
+    expect(json.stderr).not.toMatch(/1,000\/1,000 users/);
 
     const text = await runCli(cwd.path, ['demo', '--database', SERVER_URL, '--rows', '1000', '--clients', '3', '--duration', '2']);
     expect(text.code).toBe(0);

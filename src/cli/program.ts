@@ -16,6 +16,7 @@ import { registerNew } from './commands/new.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRamp } from './commands/ramp.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerSql } from './commands/sql.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerComplete(program);
   registerRollback(program);
   registerLatest(program);
+  registerSql(program);
   registerDemoCommand(program);
   registerRehearseCommand(program);
   return program;

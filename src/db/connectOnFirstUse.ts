@@ -19,6 +19,7 @@ export function connectOnFirstUse(kind: DatabaseKind, description: string, open:
     exec: async (sql) => (await db()).exec(sql),
     transaction: async (fn) => (await db()).transaction(fn),
     session: async (fn) => (await db()).session(fn),
+    statementSession: async (fn) => (await db()).statementSession(fn),
     async close() {
       if (opened) await (await opened).close();
     },

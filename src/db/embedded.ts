@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import type { Executor, Queryable, ResultQueryable } from './executor.js';
+import { setFlagsFromString } from 'node:v8';
+import { PGlite, type Results } from '@electric-sql/pglite';
+import type { Executor, Queryable, ResultQueryable, RunStatement } from './executor.js';
 import { holdDirectoryLock } from './directoryLock.js';
 
 /** The embedded database's handle: an Executor, plus what the application client needs of PGlite. */
@@ -16,13 +17,30 @@ export function isEmbeddedExecutor(db: Executor): db is EmbeddedExecutor {
   return db.kind === 'embedded' && 'resultTransaction' in db && 'listen' in db;
 }
 
+let compiling = 0;
+
+/**
+ * Runs fn with PGlite's WebAssembly compiled by V8's baseline compiler only. By default V8 also
+ * recompiles PostgreSQL's hot functions with its optimizing compiler on background threads: on 2
+ * cores that took more CPU than a command's queries gained, and the process waited for it before it
+ * could exit. A module keeps the compiler it was compiled with; the flag is set only meanwhile.
+ */
+async function withBaselineWasm<T>(fn: () => Promise<T>): Promise<T> {
+  if (compiling++ === 0) setFlagsFromString('--liftoff-only');
+  try {
+    return await fn();
+  } finally {
+    if (--compiling === 0) setFlagsFromString('--no-liftoff-only');
+  }
+}
+
 /** The embedded PostgreSQL (PGlite), kept in a folder. One connection, one process at a time. */
 export async function connectEmbedded(dataDir: string): Promise<EmbeddedExecutor> {
   mkdirSync(dataDir, { recursive: true });
   const release = holdDirectoryLock(dataDir);
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir);
+    db = await withBaselineWasm(() => PGlite.create(dataDir));
   } catch (error) {
     release();
     throw error;
@@ -37,6 +55,11 @@ export async function connectEmbedded(dataDir: string): Promise<EmbeddedExecutor
     },
   });
   const base = wrap(db);
+  const runStatement: RunStatement = async (sql) => {
+    // PGlite answers the command tag's parts too, though its types do not say so.
+    const result = (await db.query<unknown[]>(sql, [], { rowMode: 'array' })) as Results<unknown[]> & { command?: string; rowCount?: number };
+    return { command: result.command ?? '', rowCount: result.rowCount ?? null, columns: result.fields.map((f) => f.name), rows: result.rows };
+  };
   // PGlite has one session; a queue keeps a transaction's statements from interleaving with others.
   let queue: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -50,6 +73,7 @@ export async function connectEmbedded(dataDir: string): Promise<EmbeddedExecutor
     query: (sql, params) => exclusive(() => base.query(sql, params)),
     exec: (sql) => exclusive(() => base.exec(sql)),
     session: (fn) => exclusive(() => fn(base)),
+    statementSession: (fn) => exclusive(() => fn(runStatement)),
     transaction: (fn) => exclusive(() => db.transaction((tx) => fn(wrap(tx)))),
     resultTransaction: (fn) =>
       exclusive(() =>

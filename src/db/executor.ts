@@ -16,6 +16,20 @@ export interface ResultQueryable {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
 }
 
+/** A statement's whole answer: its command tag's parts and its rows, values in column order. */
+export interface StatementResult {
+  /** The command tag's first word: SELECT, INSERT, CREATE... */
+  command: string;
+  /** The tag's row count (rows returned, inserted, updated...), null when the tag has none. */
+  rowCount: number | null;
+  /** Empty for a statement that returns no rows. */
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** Runs one statement with no parameters and answers all of it. */
+export type RunStatement = (sql: string) => Promise<StatementResult>;
+
 export type DatabaseKind = 'postgres' | 'embedded';
 
 /** A handle that can also run a transaction. */
@@ -30,5 +44,7 @@ export interface Executor extends Transactional {
   readonly description: string;
   /** A dedicated session (one connection) for session-level state such as advisory locks. */
   session<T>(fn: (session: Queryable) => Promise<T>): Promise<T>;
+  /** A dedicated session whose statements answer their tag, columns and rows, as `midair sql` prints them. */
+  statementSession<T>(fn: (run: RunStatement) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

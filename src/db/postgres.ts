@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Executor, Queryable } from './executor.js';
+import type { Executor, Queryable, RunStatement } from './executor.js';
 
 // Return bigint/numeric as strings (node-postgres default) but int8 counts as numbers are
 // converted where they are read; dates stay as strings so values round-trip exactly.
@@ -19,6 +19,13 @@ function wrap(client: pg.ClientBase | pg.Pool): Queryable {
     async exec(sql) {
       await client.query(sql);
     },
+  };
+}
+
+function runStatement(client: pg.ClientBase): RunStatement {
+  return async (sql) => {
+    const result = await client.query({ text: sql, types, rowMode: 'array' });
+    return { command: result.command, rowCount: result.rowCount, columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
   };
 }
 
@@ -69,19 +76,21 @@ export async function connectPostgres(url: string, options: { applicationName: s
   const client = await pool.connect();
   client.release();
   const base = wrap(pool);
+  const withClient = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.release();
+    }
+  };
   return {
     kind: 'postgres',
     description: describeUrl(url),
     query: base.query,
     exec: base.exec,
-    async session(fn) {
-      const c = await pool.connect();
-      try {
-        return await fn(wrap(c));
-      } finally {
-        c.release();
-      }
-    },
+    session: (fn) => withClient((c) => fn(wrap(c))),
+    statementSession: (fn) => withClient((c) => fn(runStatement(c))),
     transaction: (fn) => inTransaction(pool, (c) => fn(wrap(c))),
     async close() {
       await pool.end();

@@ -33,7 +33,8 @@ function backfillText(p: BackfillProgress): string {
 /**
  * Live progress on stderr: on a terminal one status line redrawn in place (stage, backfill bar
  * with ETA, requests per second, failures so far) with notices printed above it; elsewhere plain
- * lines (each stage, notices, backfill at most once a second, traffic every two seconds).
+ * lines (each stage, notices, backfill at most once a second, traffic every two seconds) and no
+ * step's progress.
  */
 export function progressView(stats: RequestStats, stream: NodeJS.WriteStream = process.stderr): LiveView {
   const started = Date.now();
@@ -77,6 +78,10 @@ export function progressView(stats: RequestStats, stream: NodeJS.WriteStream = p
     },
     note(message) {
       line(message);
+      if (tty) redraw();
+    },
+    progress(text) {
+      detail = text;
       if (tty) redraw();
     },
     backfill(p) {

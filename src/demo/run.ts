@@ -56,7 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const stats = new RequestStats();
   const view = options.view?.(stats) ?? silentView;
   const ledger = new Ledger(() => timeline.current);
-  view.note(options.database ? 'creating a database of its own on the server' : 'opening a fresh embedded database (PGlite)');
+  view.note(options.database ? 'creating a database of its own on the server' : 'opening a fresh embedded database (PGlite): creating its files takes a few seconds');
   let sandbox: Sandbox;
   try {
     sandbox = options.database ? await serverSandbox(options.database) : await embeddedSandbox();
@@ -71,7 +71,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     timeline.begin('setup');
     view.note(`database: ${sandbox.description}`);
     view.stage('setup', `${options.rows.toLocaleString('en-US')} users, ${products.toLocaleString('en-US')} products`);
-    await createDemoSchema(sandbox.db, options.rows);
+    await createDemoSchema(sandbox.db, options.rows, view);
     if (options.signal?.aborted) throw new MidairError('interrupted during setup; nothing was migrated');
     const app = new DemoApp(await keysOf(sandbox.db, 'users'), await keysOf(sandbox.db, 'products'), ledger);
     const soakSeconds = options.durationSeconds / SOAKED_STAGES.length;
@@ -80,6 +80,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const embedded = sandbox.url ? null : sandbox.db;
     if (embedded && !isEmbeddedExecutor(embedded)) throw new Error('the embedded sandbox is not an embedded database');
     const midair = await createMidair({ resolved: settings, executor: embedded ? yieldingExecutor(embedded) : sandbox.db, reporter: liveReporter(view, options.signal) });
+    view.note(`starting ${options.instances} instances of the application ${DEMO_SERVICE}, each with a Midair client, for ${options.clients} request loops`);
     const opened = await AppInstances.open({
       count: options.instances,
       service: DEMO_SERVICE,

@@ -1,4 +1,4 @@
-import type { Executor } from '../db/executor.js';
+import type { Executor, Queryable } from '../db/executor.js';
 
 /** Bump by appending to UPGRADES; each entry takes the control schema from version i to i+1. */
 const UPGRADES: string[] = [
@@ -179,26 +179,36 @@ const UPGRADES: string[] = [
 // Any fixed 64-bit number; shared by every Midair process on the database.
 const INSTALL_LOCK = 7_305_114_201;
 
+/** The control schema's version, 0 when it is not installed. */
+async function installedVersion(db: Queryable): Promise<number> {
+  const [found] = await db.query<{ exists: boolean }>(`SELECT to_regclass('midair.schema_version') IS NOT NULL AS exists`);
+  if (!found?.exists) return 0;
+  const rows = await db.query<{ version: number }>('SELECT version FROM midair.schema_version');
+  return rows[0]?.version ?? 0;
+}
+
+function refuseNewer(version: number): void {
+  if (version > UPGRADES.length) {
+    throw new Error(`the midair control schema is at version ${version}, newer than this Midair (${UPGRADES.length}): upgrade Midair`);
+  }
+}
+
 /**
- * Creates or upgrades the `midair` control schema; safe to call from many processes at once. A
- * control schema that is up to date is only read: a role that may not create schemas (CREATE on
- * the database) can work in one that another role installed.
+ * Creates or upgrades the `midair` control schema; safe to call from many processes at once. An
+ * up-to-date schema, the usual case of every command, is only read: no DDL, no lock, no commit,
+ * so a role that may not create schemas can work in one that another role installed.
  */
 export async function installControlSchema(db: Executor): Promise<{ from: number; to: number }> {
-  const [installed] = await db.query<{ yes: boolean }>(`SELECT to_regclass('midair.schema_version') IS NOT NULL AS yes`);
-  if (installed?.yes) {
-    const [current] = await db.query<{ version: number }>('SELECT version FROM midair.schema_version');
-    if (current?.version === UPGRADES.length) return { from: UPGRADES.length, to: UPGRADES.length };
-  }
+  const current = await installedVersion(db);
+  refuseNewer(current);
+  if (current === UPGRADES.length) return { from: current, to: current };
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [INSTALL_LOCK]);
     await tx.exec(`CREATE SCHEMA IF NOT EXISTS midair;
       CREATE TABLE IF NOT EXISTS midair.schema_version (version integer NOT NULL)`);
     const rows = await tx.query<{ version: number }>('SELECT version FROM midair.schema_version');
     const from = rows[0]?.version ?? 0;
-    if (from > UPGRADES.length) {
-      throw new Error(`the midair control schema is at version ${from}, newer than this Midair (${UPGRADES.length}): upgrade Midair`);
-    }
+    refuseNewer(from);
     for (let v = from; v < UPGRADES.length; v++) await tx.exec(UPGRADES[v]!);
     if (rows.length === 0) await tx.query('INSERT INTO midair.schema_version VALUES ($1)', [UPGRADES.length]);
     else await tx.query('UPDATE midair.schema_version SET version = $1', [UPGRADES.length]);

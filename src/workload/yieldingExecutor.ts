@@ -27,6 +27,10 @@ export function yieldingExecutor(db: Executor): Executor {
       await yieldToEventLoop();
       return db.session(fn);
     },
+    async statementSession(fn) {
+      await yieldToEventLoop();
+      return db.statementSession(fn);
+    },
     close: () => db.close(),
   };
 }

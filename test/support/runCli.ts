@@ -22,9 +22,10 @@ function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-/** Starts `node dist/cli/main.js ...args` in `cwd` as a real process. */
-export function spawnCli(cwd: string, args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node dist/cli/main.js ...args` in `cwd` as a real process, `input` on its stdin if given. */
+export function spawnCli(cwd: string, args: string[], env: Record<string, string> = {}, input?: string): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cliEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (input !== undefined) child.stdin!.end(input);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -36,8 +37,8 @@ export function spawnCli(cwd: string, args: string[], env: Record<string, string
   return { child, done };
 }
 
-export function runCli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return spawnCli(cwd, args, env).done;
+export function runCli(cwd: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+  return spawnCli(cwd, args, env, input).done;
 }
 
 /** The one JSON object a --json run prints on stdout. */
