@@ -116,7 +116,7 @@ async function activeStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBo
     backfill: { tables: plan.sync.filter((s) => filledColumns(s).length > 0).length, begun: backfill.length, done: backfill.filter((b) => b.done).length },
     verification: verificationState(plan, verification),
     rampPercent: m.rampPercent,
-    killed: m.killed !== null,
+    killed: m.killed && { fromPercent: m.killed.fromPercent ?? 0, guard: m.killed.auto ?? null },
     compares: traffic.window.compares.compares,
     minCompares: bounds.minShadowCompares,
   });
