@@ -1,8 +1,8 @@
-import { searchPathOf } from '../migration/versionSchema.js';
 import { lazyProgress, type LazyTableProgress } from '../backfill/lazyProgress.js';
 import type { Queryable } from '../db/executor.js';
 import { compileRecord } from './compileRecord.js';
 import { filledColumns, type Plan } from '../migration/plan.js';
+import { searchPathOf } from '../migration/versionSchema.js';
 import { nothingToVerify } from '../stages/gates/verified.js';
 import { nextStep, type NextStepInput } from '../stages/nextStep.js';
 import { readEvidence, type Evidence } from '../stages/evidence.js';
