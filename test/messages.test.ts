@@ -119,6 +119,7 @@ describe('messages that lead to the fix (CLI, real PostgreSQL)', () => {
       expect(start.error).toBe(`start: missing privilege: must be owner of table users (as role "${role}")`);
       expect(start.hint).toBe(`Midair alters the tables a migration changes (columns, triggers, constraints), which PostgreSQL allows only their owner: run Midair as "postgres", the owner of "users", or GRANT "postgres" TO "${role}"`);
     } finally {
+      rmSync(join(dir.path, 'migrations/003_shout.ts'), { force: true }); // the other tests list the folder
       await admin.query(`DROP OWNED BY "${role}"`);
       await dropRole(role);
     }

@@ -50,6 +50,11 @@ describe('midair status: counts that add up and the next step for where the migr
     expect(formatStatus(await midair.status(), 'db')).toContain('backfill users: 2,500/2,500 rows, done');
 
     expect((await active()).next).toBe('`midair verify split`');
+    // A row written behind the triggers' back: verify finds it, and next says to fix it first.
+    await db.query(`ALTER TABLE users DISABLE TRIGGER USER; UPDATE users SET first_name = 'Wrong' WHERE id = 7; ALTER TABLE users ENABLE TRIGGER USER`);
+    await midair.verify('split');
+    expect((await active()).next).toBe('fix the rows the last verify found (`midair verify split` lists them), then `midair verify split` again');
+    await db.query(`UPDATE users SET name = name WHERE id = 7`);
     await midair.verify('split');
     expect((await active()).next).toMatch(/^`midair advance split shadow` /);
 
@@ -57,6 +62,9 @@ describe('midair status: counts that add up and the next step for where the migr
     expect((await active()).next).toBe('let the application clients compare reads (0 of the 10 compares going live needs), then `midair advance split live --percent 10`');
     await midair.advance('split', 'live', { percent: 10, force: { reason: 'no application in this test' } });
     expect((await active()).next).toBe('`midair ramp split 25` (now 10%)');
+    await midair.kill('split', { reason: 'a test pulls it' });
+    expect((await active()).next).toBe('`midair advance split live --percent 10` releases the kill switch (or `midair rollback split`)');
+    await midair.advance('split', 'live', { percent: 10 });
     await midair.ramp('split', 100, { force: { reason: 'no application in this test' } });
     expect((await active()).next).toBe('`midair advance split rampdown`');
     await midair.advance('split', 'rampdown', { force: { reason: 'no soak in a test' } });

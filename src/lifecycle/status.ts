@@ -1,9 +1,10 @@
-import { searchPathOf } from '../migration/versionSchema.js';
 import { lazyProgress, type LazyTableProgress } from '../backfill/lazyProgress.js';
 import type { Queryable } from '../db/executor.js';
 import { compileRecord } from './compileRecord.js';
-import { filledColumns } from '../migration/plan.js';
-import { nextStep } from '../stages/nextStep.js';
+import { filledColumns, type Plan } from '../migration/plan.js';
+import { searchPathOf } from '../migration/versionSchema.js';
+import { nothingToVerify } from '../stages/gates/verified.js';
+import { nextStep, type NextStepInput } from '../stages/nextStep.js';
 import { readEvidence, type Evidence } from '../stages/evidence.js';
 import type { TrafficBounds } from '../stages/gate.js';
 import { activeMigrations, history, lastCompleted, type Killed, type MigrationRecord, type Stage } from '../state/store.js';
@@ -86,6 +87,14 @@ async function trafficStatus(db: Queryable, m: MigrationRecord, bounds: TrafficB
   };
 }
 
+/** Where verification stands for the next step: the verified gate's view, read from status's own query. */
+function verificationState(plan: Plan, last: { mismatches: string; unsynced: string; stale: boolean } | undefined): NextStepInput['verification'] {
+  if (nothingToVerify(plan)) return 'not needed';
+  if (!last) return 'none';
+  if (Number(last.mismatches) + Number(last.unsynced) > 0) return 'differences';
+  return last.stale ? 'stale' : 'clean';
+}
+
 async function activeStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBounds): Promise<ActiveStatus> {
   const backfill = await db.query<{ table: string; rowsDone: string; rowsTotal: string; done: boolean; updatedAt: string }>(
     `SELECT table_name AS table, rows_done AS "rowsDone", rows_total AS "rowsTotal", done, updated_at::text AS "updatedAt"
@@ -105,17 +114,9 @@ async function activeStatus(db: Queryable, m: MigrationRecord, bounds: TrafficBo
     stage: m.stage,
     lazy: m.definition.lazy === true,
     backfill: { tables: plan.sync.filter((s) => filledColumns(s).length > 0).length, begun: backfill.length, done: backfill.filter((b) => b.done).length },
-    verification: !plan.sync.some((s) => s.up.length > 0 || s.down.length > 0)
-      ? 'not needed'
-      : !verification
-        ? 'none'
-        : Number(verification.mismatches) + Number(verification.unsynced) > 0
-          ? 'differences'
-          : verification.stale
-            ? 'stale'
-            : 'clean',
+    verification: verificationState(plan, verification),
     rampPercent: m.rampPercent,
-    killed: m.killed !== null,
+    killed: m.killed && { fromPercent: m.killed.fromPercent ?? 0, guard: m.killed.auto ?? null },
     compares: traffic.window.compares.compares,
     minCompares: bounds.minShadowCompares,
   });

@@ -10,7 +10,8 @@ export interface NextStepInput {
   /** The last verification: none yet, older than the last backfill progress, found differences, clean; or nothing to verify. */
   verification: 'none' | 'stale' | 'differences' | 'clean' | 'not needed';
   rampPercent: number;
-  killed: boolean;
+  /** The kill switch, if pulled: the percentage it was pulled at, and the guard that pulled it (null: a person). */
+  killed: { fromPercent: number; guard: string | null } | null;
   /** Shadow compares so far, and how many going live needs (traffic.minShadowCompares). */
   compares: number;
   minCompares: number;
@@ -43,7 +44,8 @@ export function nextStep(s: NextStepInput): string {
       if (s.compares < s.minCompares) return `let the application clients compare reads (${s.compares} of the ${s.minCompares} compares going live needs), then \`midair advance ${m} live --percent 10\``;
       return `\`midair advance ${m} live --percent 10\``;
     case 'live':
-      if (s.killed) return `\`midair advance ${m} live --percent ${s.rampPercent}\` releases the kill switch (or \`midair rollback ${m}\`)`;
+      if (s.killed?.guard) return `find out why the guard "${s.killed.guard}" pulled the kill switch (\`midair mismatches ${m}\`), then \`midair advance ${m} live --percent ${s.killed.fromPercent} --force --reason "<what was fixed>"\``;
+      if (s.killed) return `\`midair advance ${m} live --percent ${s.killed.fromPercent}\` releases the kill switch (or \`midair rollback ${m}\`)`;
       if (s.rampPercent < 100) return `\`midair ramp ${m} ${RAMP_STEPS.find((p) => p > s.rampPercent)}\` (now ${s.rampPercent}%)`;
       return `\`midair advance ${m} rampdown\``;
     case 'rampdown':

@@ -1,5 +1,5 @@
-import { searchPathOf } from '../../migration/versionSchema.js';
 import { filledColumns, type Plan, type Step } from '../../migration/plan.js';
+import { searchPathOf } from '../../migration/versionSchema.js';
 
 /** The phases in the order they run, with the verb that runs them and how. */
 const PHASES: { key: keyof Pick<Plan, 'expand' | 'expandOnline' | 'validate' | 'contract' | 'contractOnline' | 'rollbackOnline' | 'rollback'>; title: string }[] = [

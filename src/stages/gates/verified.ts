@@ -1,7 +1,13 @@
 import { MidairRefusal } from '../../errors.js';
+import type { Plan } from '../../migration/plan.js';
 import { passed, refused, type Gate } from '../gate.js';
 
 const HINT = 'run `midair verify` (after `midair backfill`), then move on; or add `--force --reason "<why>"` to move on anyway (recorded in the audit log)';
+
+/** Nothing computes one shape from the other (e.g. only new tables): there is nothing to verify. */
+export function nothingToVerify(plan: Plan): boolean {
+  return !plan.sync.some((s) => s.up.length > 0 || s.down.length > 0);
+}
 
 /**
  * Going live and complete need a verification that is clean and newer than the last change to the
@@ -14,8 +20,7 @@ export const verifiedGate: Gate = {
   name: 'verified',
   forceable: true,
   async check({ db, record, plan }) {
-    // Nothing computes one shape from the other (e.g. only new tables): there is nothing to verify.
-    if (!plan.sync.some((s) => s.up.length > 0 || s.down.length > 0)) return passed({ nothingToVerify: true });
+    if (nothingToVerify(plan)) return passed({ nothingToVerify: true });
     const [row] = await db.query<{ at: string | null; mismatches: string | null; unsynced: string | null; changed: string; stale: boolean | null }>(
       `SELECT v.at::text AS at, v.mismatches, v.unsynced, c.changed::text AS changed, v.at < c.changed AS stale
          FROM (SELECT greatest(
