@@ -1,6 +1,7 @@
 import type { Catalog, VolatileExpression } from '../catalog/read.js';
 import { KeyRange, type Key } from '../backfill/keyRange.js';
 import type { Queryable } from '../db/executor.js';
+import { rolledBack } from '../db/rolledBack.js';
 import { ident, qualified } from '../db/sql.js';
 import { MidairError, MidairRefusal } from '../errors.js';
 import { refuseDependents } from '../catalog/dependents.js';
@@ -34,7 +35,7 @@ export async function compileChecked(ctx: Context, loaded: LoadedMigration, cata
   const first = compileLoaded(loaded, catalog);
   const previous = (await lastCompleted(ctx.db, catalog.schema))?.versionSchema ?? null;
   await refuseDependents(ctx.db, catalog.schema, first.dropped, previous, source);
-  const volatile = await rolledBack(ctx, async (tx) => {
+  const volatile = await rolledBack(ctx.db, async (tx) => {
     await checkTypes(tx, loaded.migration, source);
     // Declarations first: a precondition evaluates a check or predicate over the existing rows.
     await checkDeclarations(tx, loaded.migration, first.plan, source);
@@ -55,22 +56,6 @@ export async function compileChecked(ctx: Context, loaded: LoadedMigration, cata
   await runProbes(ctx, first.probes, source);
   const checked = { ...catalog, volatile, staleTriggerBodies: await staleTriggerBodies(ctx.db, catalog, first.plan.views) };
   return { ...compileLoaded(loaded, checked), catalog: checked };
-}
-
-class RolledBack<T> {
-  constructor(readonly value: T) {}
-}
-
-async function rolledBack<T>(ctx: Context, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  try {
-    await ctx.db.transaction(async (tx) => {
-      throw new RolledBack(await fn(tx));
-    });
-  } catch (outcome) {
-    if (outcome instanceof RolledBack) return outcome.value as T;
-    throw outcome;
-  }
-  throw new Error('unreachable: the check transaction always rolls back');
 }
 
 /** Runs fn under a savepoint; a failure leaves the transaction usable and is returned. */
@@ -127,7 +112,7 @@ async function checkPreconditions(tx: Queryable, preconditions: Precondition[], 
 /** Statements that must work on the server (an index copy, a converted default), each tried in a transaction rolled back. */
 async function runProbes(ctx: Context, probes: Probe[], source: string): Promise<void> {
   for (const p of probes) {
-    const failure = await rolledBack(ctx, async (tx) => {
+    const failure = await rolledBack(ctx.db, async (tx) => {
       for (const statement of p.statements) await tx.exec(statement);
     }).then(
       () => null,

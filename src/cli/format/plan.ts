@@ -1,15 +1,4 @@
-import { filledColumns, type Plan, type Step } from '../../migration/plan.js';
-
-/** The phases in the order they run, with the verb that runs them and how. */
-const PHASES: { key: keyof Pick<Plan, 'expand' | 'expandOnline' | 'validate' | 'contract' | 'contractOnline' | 'rollbackOnline' | 'rollback'>; title: string }[] = [
-  { key: 'expand', title: 'start: expand, one transaction (catalog only)' },
-  { key: 'expandOnline', title: 'start: online, one statement at a time' },
-  { key: 'validate', title: 'complete: online checks before contract' },
-  { key: 'contract', title: 'complete: contract, one transaction (catalog only)' },
-  { key: 'contractOnline', title: 'complete: online, after contract' },
-  { key: 'rollbackOnline', title: 'rollback: online, one statement at a time' },
-  { key: 'rollback', title: 'rollback: one transaction (catalog only)' },
-];
+import { PHASES, filledColumns, type Plan, type Step } from '../../migration/plan.js';
 
 function formatStep(step: Step, n: number): string {
   const [first = '', ...rest] = step.sql.trim().split('\n');
