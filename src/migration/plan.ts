@@ -10,8 +10,8 @@ export interface Step {
   index?: string;
   /** An index the step creates that must not be dropped when invalid (a partitioned table's, valid once attached). */
   builds?: string;
-  /** Work that grows with a table (physical name): `plan` estimates how long the lock is held. Absent: catalog only. */
-  scans?: { table: string; work: 'index build' | 'validation' };
+  /** Work that grows with a table (physical name; an index build's columns): `plan` estimates how long the lock is held. Absent: catalog only. */
+  scans?: { table: string; work: 'index build' | 'validation'; columns?: string[] };
   /** Raw SQL (op.sql): Midair cannot tell what it locks or for how long. */
   raw?: true;
 }
