@@ -47,6 +47,8 @@ export interface EstimateOptions {
   sample?: boolean;
   batchSize: number;
   targetBatchMs: number;
+  /** A never-analysed table larger than this is not counted (its rows are unknown). Default COUNT_LIMIT_BYTES. */
+  countLimitBytes?: number;
 }
 
 // Sizes from PostgreSQL's storage and WAL formats (bytes), for the estimate without a sample.
@@ -163,7 +165,7 @@ export async function estimatePlan(db: Executor, plan: Plan, tables: CatalogTabl
   const steps = PHASES.flatMap((p) => plan[p.key].map((step, i) => ({ phase: p.key, i, step })));
   const names = [...new Set([...backfilled.map((s) => s.table), ...steps.flatMap(({ step }) => (step.scans ? [step.scans.table] : []))])];
   const stats = new Map<string, TableStatistics>();
-  for (const name of names) stats.set(name, await readTableStatistics(db, plan.schema, name));
+  for (const name of names) stats.set(name, await readTableStatistics(db, plan.schema, name, options.countLimitBytes));
   const notes: string[] = [];
   for (const s of stats.values()) {
     if (s.rowsFrom === 'count') notes.push(`"${s.table}" has never been analysed: its rows were counted (${s.rows}) and row widths are guessed; run ANALYZE ${plan.schema}.${s.table} for a better estimate`);

@@ -35,7 +35,7 @@ export async function readServerFacts(db: Queryable): Promise<ServerFacts> {
 }
 
 /** Reads a table's statistics; counts its rows when it was never analysed and is small enough. */
-export async function readTableStatistics(db: Queryable, schema: string, table: string): Promise<TableStatistics> {
+export async function readTableStatistics(db: Queryable, schema: string, table: string, countLimitBytes = COUNT_LIMIT_BYTES): Promise<TableStatistics> {
   const [row] = await db.query<{ analysed: boolean; reltuples: number; heap: number; indexes: number; total: number; fillfactor: number; widths: Record<string, number> | null }>(
     `WITH t AS (SELECT to_regclass($1) AS oid),
           leaves AS (SELECT c.oid FROM t JOIN pg_class c ON c.oid = t.oid WHERE c.relkind <> 'p'
@@ -62,7 +62,7 @@ export async function readTableStatistics(db: Queryable, schema: string, table: 
     widths: new Map(Object.entries(row!.widths ?? {})),
   };
   if (row!.analysed) return { ...stats, rows: row!.reltuples, rowsFrom: 'statistics' };
-  if (stats.heapBytes > COUNT_LIMIT_BYTES) return { ...stats, rows: null, rowsFrom: 'unknown' };
+  if (stats.heapBytes > countLimitBytes) return { ...stats, rows: null, rowsFrom: 'unknown' };
   const [count] = await db.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${qualified(schema, table)}`);
   return { ...stats, rows: count!.n, rowsFrom: 'count' };
 }
