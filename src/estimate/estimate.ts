@@ -74,14 +74,17 @@ function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-/** The columns of each index the migration builds on a table before its backfill runs. */
-function builtIndexes(plan: Plan, sync: TableSync): string[][] {
-  return plan.expandOnline.flatMap((s) => (s.scans?.work === 'index build' && s.scans.table === sync.table && s.scans.columns?.length ? [s.scans.columns] : []));
+/** The columns of each index the migration builds on a table (on each partition of a partitioned one) before its backfill runs. */
+function builtIndexes(plan: Plan, sync: TableSync, before: CatalogTable | undefined): string[][] {
+  const tables = new Set([sync.table, ...(before?.partitions?.map((p) => p.name) ?? [])]);
+  const columns = plan.expandOnline.flatMap((s) => (s.scans?.work === 'index build' && tables.has(s.scans.table) && s.scans.columns?.length ? [s.scans.columns] : []));
+  // A row is in one partition: it gets one entry per index, not one per partition's copy of it.
+  return [...new Map(columns.map((c) => [c.join('\u0000'), c])).values()];
 }
 
 /** The indexes a backfilled row gets new entries in (unless it stays on its page): the table's and the migration's. */
 function indexesOf(plan: Plan, table: CatalogTable | undefined, sync: TableSync): string[][] {
-  return [...(table?.indexes.map((i) => i.uses ?? i.columns) ?? []), ...builtIndexes(plan, sync)];
+  return [...(table?.indexes.map((i) => i.uses ?? i.columns) ?? []), ...builtIndexes(plan, sync, table)];
 }
 
 function widthOf(stats: TableStatistics, column: string): number {
@@ -136,18 +139,21 @@ function backfillSeconds(rows: number, sample: TableSample, options: EstimateOpt
 }
 
 /**
- * A concurrent index build scans the table twice (build, then validate) and sorts; a validation
- * scans it once. Everything else a plan runs is catalog only: its lock is held for milliseconds,
- * once it has it (it waits at most lock_timeout per try).
+ * A concurrent index build scans the table twice (build, then validate) and sorts its rows; a
+ * validation scans it once. Everything else a plan runs is catalog only: its lock is held for
+ * milliseconds, once it has it (it waits at most lock_timeout per try).
  */
-function stepEstimate(phase: StepEstimate['phase'], index: number, step: Step, stats: Map<string, TableStatistics>, samples: Map<string, TableSample>): StepEstimate {
+function stepEstimate(phase: StepEstimate['phase'], index: number, step: Step, stats: Map<string, TableStatistics>, samples: Map<string, TableSample>, facts: ServerFacts): StepEstimate {
   const base = { phase, step: index + 1, lock: step.lock };
   if (step.raw) return { ...base, held: 'unknown', seconds: null, rows: null };
   if (!step.scans) return { ...base, held: 'brief', seconds: null, rows: null };
-  const rows = stats.get(step.scans.table)?.rows ?? null;
+  const table = stats.get(step.scans.table);
+  const rows = table?.rows ?? null;
   const sample = samples.get(step.scans.table);
-  const perRow = sample && (step.scans.work === 'index build' ? 2 * sample.scanMsPerRow + sample.indexBuildMsPerRow : sample.scanMsPerRow);
-  return { ...base, held: 'scan', rows, seconds: rows !== null && perRow !== undefined ? (rows * perRow) / 1000 : null };
+  if (!table || rows === null || !sample) return { ...base, held: 'scan', rows, seconds: null };
+  const scanMs = (table.heapBytes / facts.blockSize) * sample.scanMsPerPage;
+  const ms = step.scans.work === 'index build' ? 2 * scanMs + rows * sample.indexBuildMsPerRow : scanMs;
+  return { ...base, held: 'scan', rows, seconds: ms / 1000 };
 }
 
 function describeSkip(table: string, outcome: SampleOutcome): string | null {
@@ -186,7 +192,7 @@ export async function estimatePlan(db: Executor, plan: Plan, tables: CatalogTabl
     backfills: backfilled.map((sync) =>
       backfillEstimate(plan, sync, tables.find((t) => t.name === sync.table), stats.get(sync.table)!, samples.get(sync.table) ?? null, facts, options),
     ),
-    steps: steps.map(({ phase, i, step }) => stepEstimate(phase, i, step, stats, samples)),
+    steps: steps.map(({ phase, i, step }) => stepEstimate(phase, i, step, stats, samples, facts)),
     notes,
     statistics: Object.fromEntries([...stats].map(([name, { widths: _, ...s }]) => [name, { ...s, sample: samples.get(name) ?? null }])),
   };
@@ -200,6 +206,6 @@ function sampledBackfill(plan: Plan, sync: TableSync, tables: CatalogTable[]): S
     key: sync.key.map((name) => ({ name, type: before.columns.find((c) => c.name === name)!.type })),
     assignments,
     types: new Map(assignments.map((a) => [a.column, typeOf(a.column)])),
-    indexes: builtIndexes(plan, sync),
+    indexes: builtIndexes(plan, sync, before),
   };
 }

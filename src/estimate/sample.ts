@@ -17,8 +17,8 @@ export interface TableSample {
   walBytesPerRow: number;
   /** Average bytes the backfill adds to a row: its new columns' values and the marker. */
   addedBytesPerRow: number;
-  /** Server time per row of reading the table itself (what a validation does). */
-  scanMsPerRow: number;
+  /** Server time per page of reading the table itself (what a validation does; a scan's cost is in its pages). */
+  scanMsPerPage: number;
   /** Server time per row of building a b-tree on the copy (sorting and writing it). */
   indexBuildMsPerRow: number;
   /** A trivial statement's round trip: what each of a batch's bookkeeping statements costs at least. */
@@ -44,12 +44,12 @@ const MAX_SAMPLE_BATCH = 2000;
 const SAMPLE_STATEMENT_TIMEOUT_MS = 5000;
 
 interface Explained {
-  Plan: { 'WAL Bytes'?: number; Plans?: { 'Actual Rows': number }[] };
+  Plan: { 'WAL Bytes'?: number; 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number; Plans?: { 'Actual Rows': number }[] };
   'Execution Time': number;
 }
 
 async function explain(tx: Queryable, sql: string, params: unknown[]): Promise<Explained> {
-  const [row] = await tx.query<{ 'QUERY PLAN': Explained[] | string }>(`EXPLAIN (ANALYZE, WAL, TIMING OFF, FORMAT JSON) ${sql}`, params);
+  const [row] = await tx.query<{ 'QUERY PLAN': Explained[] | string }>(`EXPLAIN (ANALYZE, WAL, BUFFERS, TIMING OFF, FORMAT JSON) ${sql}`, params);
   const plan = row!['QUERY PLAN'];
   return (typeof plan === 'string' ? JSON.parse(plan) : plan)[0] as Explained;
 }
@@ -106,7 +106,7 @@ export async function sampleTable(db: Transactional, schema: string, table: stri
       const buildMs = Math.max(0, (await timed(() => tx.exec(`CREATE INDEX ON ${copy} (${ident(first!.name)})`))) - roundTripMs);
       return {
         ...figures,
-        scanMsPerRow: n > 0 ? scan['Execution Time'] / n : 0,
+        scanMsPerPage: scan['Execution Time'] / Math.max(1, (scan.Plan['Shared Hit Blocks'] ?? 0) + (scan.Plan['Shared Read Blocks'] ?? 0)),
         indexBuildMsPerRow: n > 0 ? buildMs / n : 0,
         roundTripMs,
       };

@@ -39,7 +39,7 @@ export async function readTableStatistics(db: Queryable, schema: string, table: 
   const [row] = await db.query<{ analysed: boolean; reltuples: number; heap: number; indexes: number; total: number; fillfactor: number; widths: Record<string, number> | null }>(
     `WITH t AS (SELECT to_regclass($1) AS oid),
           leaves AS (SELECT c.oid FROM t JOIN pg_class c ON c.oid = t.oid WHERE c.relkind <> 'p'
-                     UNION ALL SELECT p.relid FROM t, pg_partition_tree(t.oid) p WHERE p.isleaf),
+                     UNION SELECT p.relid FROM t, pg_partition_tree(t.oid) p WHERE p.isleaf),
           rel AS (SELECT c.*, n.nspname FROM leaves JOIN pg_class c ON c.oid = leaves.oid JOIN pg_namespace n ON n.oid = c.relnamespace)
      SELECT bool_and(reltuples >= 0) AS analysed,
             sum(greatest(reltuples, 0))::float8 AS reltuples,

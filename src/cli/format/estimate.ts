@@ -13,12 +13,16 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${Math.round(n)} bytes` : `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[unit]}`;
 }
 
+function about(seconds: number): string {
+  return seconds < 0.05 ? 'under 0.1s' : `~${formatSeconds(seconds)}`;
+}
+
 const ROWS_FROM = { statistics: 'from the statistics', count: 'counted', unknown: 'unknown' } as const;
 
 function formatBackfill(b: BackfillEstimate): string[] {
   const rows = b.rows === null ? 'rows unknown' : `${formatCount(b.rows)} rows (${ROWS_FROM[b.rowsFrom]})`;
   const out = [`  backfill "${b.table}": ${rows}, table and indexes ${formatBytes(b.tableBytes)}`];
-  out.push(`    time    ${b.seconds === null ? 'unknown (not sampled)' : `~${formatSeconds(b.seconds)} at the configured batch size, on an idle server (the throttle slows it under load)`}`);
+  out.push(`    time    ${b.seconds === null ? 'unknown (not sampled)' : `${about(b.seconds)} at the configured batch size, on an idle server (the throttle slows it under load)`}`);
   if (b.walBytes) {
     const images = b.walBytes.pageImagesUpTo > 0 ? `, + up to ${formatBytes(b.walBytes.pageImagesUpTo)} of full-page images (each page's first change after a checkpoint)` : '';
     out.push(`    WAL     ~${formatBytes(b.walBytes.rows)} of row changes${images}`);
@@ -36,9 +40,9 @@ function formatBackfill(b: BackfillEstimate): string[] {
 export function formatHeld(step: StepEstimate, transaction: boolean): string | null {
   if (step.lock.startsWith('none')) return null;
   if (step.held === 'unknown') return 'held: unknown (raw SQL)';
-  if (step.held === 'brief') return `held: milliseconds (catalog only${transaction ? ', to the end of the transaction' : ''})`;
+  if (step.held === 'brief') return transaction ? 'held: until the transaction commits (milliseconds)' : 'held: milliseconds';
   const rows = step.rows === null ? 'a table of unknown size' : `${formatCount(step.rows)} rows`;
-  return `held: ${step.seconds === null ? 'grows with the table' : `~${formatSeconds(step.seconds)}`} (scans ${rows})`;
+  return `held: ${step.seconds === null ? 'grows with the table' : about(step.seconds)} (scans ${rows})`;
 }
 
 export function formatEstimate(estimate: PlanEstimate): string[] {
