@@ -44,7 +44,7 @@ function within(actual: number, expected: number, factor: number): void {
 
 function walTotal(estimate: PlanEstimate): number {
   const wal = estimate.backfills[0]!.walBytes!;
-  return wal.rows + wal.pageImagesUpTo;
+  return wal.rows + wal.pageImages;
 }
 
 describe('postgres: plan estimates', () => {

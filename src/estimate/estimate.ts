@@ -14,7 +14,7 @@ export interface BackfillEstimate {
   /** At the configured batch size and the default throttle on an idle server; null without a sample. */
   seconds: number | null;
   /** WAL of the row changes, and of full-page images: each page's first change after a checkpoint writes the whole page. */
-  walBytes: { rows: number; pageImagesUpTo: number } | null;
+  walBytes: { rows: number; pageImages: number } | null;
   /** What the table and its indexes grow by until vacuum makes the old row versions' space reusable. */
   growth: { heapBytes: number; heapPages: number; indexBytesUpTo: number; samePageShare: number } | null;
 }
@@ -125,7 +125,7 @@ function backfillEstimate(plan: Plan, sync: TableSync, before: CatalogTable | un
     seconds,
     walBytes: {
       rows: sample?.rows ? rows * sample.walBytesPerRow : modelWal,
-      pageImagesUpTo: facts.fullPageWrites ? (pages + indexPages) * facts.blockSize : 0,
+      pageImages: facts.fullPageWrites ? (pages + indexPages) * facts.blockSize : 0,
     },
     growth: { heapBytes: heapPages * facts.blockSize, heapPages, indexBytesUpTo: stats.indexBytes * (1 - samePageShare), samePageShare: samePageShare },
   };

@@ -66,6 +66,20 @@ async function roundTrip(tx: Queryable): Promise<number> {
   return runs.sort((a, b) => a - b)[2]!;
 }
 
+/**
+ * What building a b-tree over the copy's rows costs beyond building one over none of them (the
+ * catalog work of any CREATE INDEX, which a large build does not repeat): the faster of two tries
+ * of each, so a moment of load on the server weighs less.
+ */
+async function indexBuildMs(tx: Queryable, copy: string): Promise<number> {
+  const [first] = await tx.query<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum LIMIT 1', [copy]);
+  const build = async (where: string) => {
+    const once = () => timed(() => tx.exec(`CREATE INDEX ON ${copy} (${ident(first!.name)})${where}`));
+    return Math.min(await once(), await once());
+  };
+  return Math.max(0, (await build('')) - (await build(' WHERE false')));
+}
+
 /** Why a table's sample would leave a trace: a sequence advances even in a transaction rolled back. */
 export function sampleHazard(assignments: Assignment[]): string | null {
   const advancing = assignments.find((a) => /\b(nextval|setval)\s*\(/i.test(a.expression));
@@ -102,12 +116,10 @@ export async function sampleTable(db: Transactional, schema: string, table: stri
       const n = copied!.n;
       const figures = { rows: 0, batches: 0, msPerRow: 0, walBytesPerRow: 0, addedBytesPerRow: 0 };
       if (backfill && n > 0) Object.assign(figures, await sampleBackfill(tx, copy, table, batch, backfill));
-      const [first] = await tx.query<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum LIMIT 1', [copy]);
-      const buildMs = Math.max(0, (await timed(() => tx.exec(`CREATE INDEX ON ${copy} (${ident(first!.name)})`))) - roundTripMs);
       return {
         ...figures,
         scanMsPerPage: scan['Execution Time'] / Math.max(1, (scan.Plan['Shared Hit Blocks'] ?? 0) + (scan.Plan['Shared Read Blocks'] ?? 0)),
-        indexBuildMsPerRow: n > 0 ? buildMs / n : 0,
+        indexBuildMsPerRow: n > 0 ? (await indexBuildMs(tx, copy)) / n : 0,
         roundTripMs,
       };
     });

@@ -24,7 +24,7 @@ function formatBackfill(b: BackfillEstimate): string[] {
   const out = [`  backfill "${b.table}": ${rows}, table and indexes ${formatBytes(b.tableBytes)}`];
   out.push(`    time    ${b.seconds === null ? 'unknown (not sampled)' : `${about(b.seconds)} at the configured batch size, on an idle server (the throttle slows it under load)`}`);
   if (b.walBytes) {
-    const images = b.walBytes.pageImagesUpTo > 0 ? `, + up to ${formatBytes(b.walBytes.pageImagesUpTo)} of full-page images (each page's first change after a checkpoint)` : '';
+    const images = b.walBytes.pageImages > 0 ? `, + about ${formatBytes(b.walBytes.pageImages)} of full-page images (each page's first change after a checkpoint writes it whole)` : '';
     out.push(`    WAL     ~${formatBytes(b.walBytes.rows)} of row changes${images}`);
   }
   if (b.growth) {
