@@ -145,6 +145,14 @@ describe('postgres: plan estimates', () => {
     expect(estimate.backfills[0]!.walBytes!.rows).toBeGreaterThan(0);
   }, 120_000);
 
+  it('an `up` that fails on a row the checks before start did not try: the sample says so, the rest is estimated', async () => {
+    await target.db.exec(`${load('failing', 3000)} ANALYZE failing;`);
+    const { estimate } = await target.midair().estimate(addGiven('failing', '(100 / (id - 2500))::text'));
+    expect(estimate.sampled).toBe(false);
+    expect(estimate.notes).toContainEqual(expect.stringMatching(/^"failing": not sampled: the sample failed: division by zero; its times are unknown and its WAL comes from statistics/));
+    expect(estimate.backfills[0]).toMatchObject({ rows: 3000, seconds: null, walBytes: { rows: expect.any(Number) } });
+  }, 120_000);
+
   it('a table never analysed is counted, with a note to run ANALYZE; one too large to count has unknown rows', async () => {
     await target.db.exec(load('fresh', 2000));
     const migration = addGiven('fresh');

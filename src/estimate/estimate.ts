@@ -127,7 +127,7 @@ function backfillEstimate(plan: Plan, sync: TableSync, before: CatalogTable | un
       rows: sample?.rows ? rows * sample.walBytesPerRow : modelWal,
       pageImages: facts.fullPageWrites ? (pages + indexPages) * facts.blockSize : 0,
     },
-    growth: { heapBytes: heapPages * facts.blockSize, heapPages, indexBytesUpTo: stats.indexBytes * (1 - samePageShare), samePageShare: samePageShare },
+    growth: { heapBytes: heapPages * facts.blockSize, heapPages, indexBytesUpTo: stats.indexBytes * (1 - samePageShare), samePageShare },
   };
 }
 

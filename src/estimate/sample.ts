@@ -98,7 +98,8 @@ export async function sampleTable(db: Transactional, schema: string, table: stri
   const hazard = backfill && sampleHazard(backfill.assignments);
   if (hazard) return { skipped: hazard };
   const source = qualified(schema, table);
-  const copy = qualified('midair', `plan_sample_${Math.random().toString(36).slice(2, 10)}`);
+  const name = `plan_sample_${Math.random().toString(36).slice(2, 10)}`;
+  const copy = qualified('midair', name);
   const batch = Math.max(1, Math.min(MAX_SAMPLE_BATCH, batchSize));
   try {
     const sample = await rolledBack(db, async (tx) => {
@@ -115,7 +116,7 @@ export async function sampleTable(db: Transactional, schema: string, table: stri
       const [copied] = await tx.query<{ n: number }>(`WITH c AS (INSERT INTO ${copy} SELECT * FROM ${source} LIMIT $1 RETURNING 1) SELECT count(*)::float8 AS n FROM c`, [rows]);
       const n = copied!.n;
       const figures = { rows: 0, batches: 0, msPerRow: 0, walBytesPerRow: 0, addedBytesPerRow: 0 };
-      if (backfill && n > 0) Object.assign(figures, await sampleBackfill(tx, copy, table, batch, backfill));
+      if (backfill && n > 0) Object.assign(figures, await sampleBackfill(tx, { copy, fn: qualified('midair', `${name}_fn`) }, table, batch, backfill));
       return {
         ...figures,
         scanMsPerPage: scan['Execution Time'] / Math.max(1, (scan.Plan['Shared Hit Blocks'] ?? 0) + (scan.Plan['Shared Read Blocks'] ?? 0)),
@@ -130,14 +131,13 @@ export async function sampleTable(db: Transactional, schema: string, table: stri
 }
 
 /** The backfill's batches on the copy: the same SET, by key range, as the workers run them. */
-async function sampleBackfill(tx: Queryable, copy: string, table: string, batch: number, backfill: SampledBackfill) {
+async function sampleBackfill(tx: Queryable, { copy, fn }: { copy: string; fn: string }, table: string, batch: number, backfill: SampledBackfill) {
   for (const column of [...backfill.assignments.map((a) => a.column), MARKER_COLUMN]) {
     const type = column === MARKER_COLUMN ? '"char"' : backfill.types.get(column)!;
     await tx.exec(`ALTER TABLE ${copy} ADD COLUMN IF NOT EXISTS ${ident(column)} ${type}`);
   }
   for (const columns of backfill.indexes) await tx.exec(`CREATE INDEX ON ${copy} (${columns.map(ident).join(', ')})`);
   // The sync trigger is in place while the real backfill runs: standing aside, it still locks each row first.
-  const fn = `${copy.slice(0, -1)}_fn"`;
   await tx.exec(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$`);
   await tx.exec(`CREATE TRIGGER sync BEFORE UPDATE ON ${copy} FOR EACH ROW WHEN (${SKIP_DURING_BACKFILL}) EXECUTE FUNCTION ${fn}(); SET LOCAL midair.backfill = 'on'`);
   const range = new KeyRange(copy, backfill.key);

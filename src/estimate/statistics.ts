@@ -21,17 +21,14 @@ export interface TableStatistics {
 export interface ServerFacts {
   blockSize: number;
   fullPageWrites: boolean;
-  walCompression: boolean;
 }
 
 /** A never-analysed table up to this size is counted (a scan of at most this much); a larger one is not. */
 export const COUNT_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export async function readServerFacts(db: Queryable): Promise<ServerFacts> {
-  const [row] = await db.query<{ block_size: string; fpw: string; compression: string }>(
-    `SELECT current_setting('block_size') AS block_size, current_setting('full_page_writes') AS fpw, current_setting('wal_compression') AS compression`,
-  );
-  return { blockSize: Number(row!.block_size), fullPageWrites: row!.fpw === 'on', walCompression: row!.compression !== 'off' };
+  const [row] = await db.query<{ block_size: string; fpw: string }>(`SELECT current_setting('block_size') AS block_size, current_setting('full_page_writes') AS fpw`);
+  return { blockSize: Number(row!.block_size), fullPageWrites: row!.fpw === 'on' };
 }
 
 /** Reads a table's statistics; counts its rows when it was never analysed and is small enough. */
