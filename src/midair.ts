@@ -1,4 +1,5 @@
-import { readCatalog } from './catalog/read.js';
+import { readCatalog, type Catalog } from './catalog/read.js';
+import { estimatePlan, type PlanEstimate } from './estimate/estimate.js';
 import { ApplicationClient, type ApplicationOptions } from './client/applicationClient.js';
 import type { MigrationClient } from './client/migrationClient.js';
 import type { MigrationSpec } from './client/spec.js';
@@ -107,11 +108,26 @@ export class Midair {
 
   /** What a migration will do: against the stored state if it is active, else the live catalog. */
   async plan(ref: MigrationRef): Promise<Plan> {
+    return (await this.planned(ref)).plan;
+  }
+
+  /**
+   * The plan and what it will cost: rows, backfill time, WAL, table growth, how long each lock is
+   * held; from the tables' statistics and, unless `sample: false`, a quick sample of the server's
+   * speed on a copy of a few rows, rolled back (docs/cli.md, "Reading the estimate").
+   */
+  async estimate(ref: MigrationRef, options: { sample?: boolean } = {}): Promise<{ plan: Plan; estimate: PlanEstimate }> {
+    const { plan, catalog } = await this.planned(ref);
+    const { batchSize, targetBatchMs } = this.config;
+    return { plan, estimate: await estimatePlan(this.db, plan, catalog.tables, { sample: options.sample, batchSize, targetBatchMs }) };
+  }
+
+  private async planned(ref: MigrationRef): Promise<{ plan: Plan; catalog: Catalog }> {
     const loaded = await this.load(ref);
     const ctx = await this.context();
     const active = (await activeMigrations(ctx.db, ctx.settings.schema)).find((m) => m.name === loaded.migration.name);
-    if (active) return compileRecord(active);
-    return (await compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema))).plan;
+    if (active) return { plan: compileRecord(active), catalog: active.catalog };
+    return compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema));
   }
 
   async start(ref: MigrationRef): Promise<StartResult> {

@@ -1,6 +1,7 @@
 import type { Catalog, VolatileExpression } from '../catalog/read.js';
 import { KeyRange, type Key } from '../backfill/keyRange.js';
 import type { Queryable } from '../db/executor.js';
+import { rolledBack } from '../db/rolledBack.js';
 import { ident, qualified } from '../db/sql.js';
 import { MidairError, MidairRefusal } from '../errors.js';
 import { refuseDependents } from '../catalog/dependents.js';
@@ -34,11 +35,11 @@ export async function compileChecked(ctx: Context, loaded: LoadedMigration, cata
   const source = loaded.file ?? `migration "${loaded.migration.name}"`;
   await refuseClaimed(ctx.db, catalog.schema, loaded.migration.name, claimedTables(loaded.migration));
   // Types first: compiling reads them ("integr" for an integer column looks like a type change).
-  await rolledBack(ctx, (tx) => checkTypes(tx, loaded.migration, source));
+  await rolledBack(ctx.db, (tx) => checkTypes(tx, loaded.migration, source));
   const first = await compileOrPlace(ctx, loaded, catalog);
   const previous = (await lastCompleted(ctx.db, catalog.schema))?.versionSchema ?? null;
   await refuseDependents(ctx.db, catalog.schema, first.dropped, previous, source);
-  const volatile = await rolledBack(ctx, async (tx) => {
+  const volatile = await rolledBack(ctx.db, async (tx) => {
     // Declarations first: a precondition evaluates a check or predicate over the existing rows.
     await checkDeclarations(tx, loaded.migration, first.plan, source);
     await checkPreconditions(tx, first.preconditions, source);
@@ -80,22 +81,6 @@ async function compileOrPlace(ctx: Context, loaded: LoadedMigration, catalog: Ca
       `Midair changes the tables of one schema, set by \`schema\` in midair.config.ts ("${catalog.schema}" now): set schema: '${schemas[0]!.schema}' there to migrate "${table}"`,
     );
   }
-}
-
-class RolledBack<T> {
-  constructor(readonly value: T) {}
-}
-
-async function rolledBack<T>(ctx: Context, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  try {
-    await ctx.db.transaction(async (tx) => {
-      throw new RolledBack(await fn(tx));
-    });
-  } catch (outcome) {
-    if (outcome instanceof RolledBack) return outcome.value as T;
-    throw outcome;
-  }
-  throw new Error('unreachable: the check transaction always rolls back');
 }
 
 /** Runs fn under a savepoint; a failure leaves the transaction usable and is returned. */
@@ -167,7 +152,7 @@ async function checkPreconditions(tx: Queryable, preconditions: Precondition[], 
 /** Statements that must work on the server (an index copy, a converted default), each tried in a transaction rolled back. */
 async function runProbes(ctx: Context, probes: Probe[], source: string): Promise<void> {
   for (const p of probes) {
-    const failure = await rolledBack(ctx, async (tx) => {
+    const failure = await rolledBack(ctx.db, async (tx) => {
       for (const statement of p.statements) await tx.exec(statement);
     }).then(
       () => null,

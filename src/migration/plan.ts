@@ -10,7 +10,22 @@ export interface Step {
   index?: string;
   /** An index the step creates that must not be dropped when invalid (a partitioned table's, valid once attached). */
   builds?: string;
+  /** Work that grows with a table (physical name; an index build's columns): `plan` estimates how long the lock is held. Absent: catalog only. */
+  scans?: { table: string; work: 'index build' | 'validation'; columns?: string[] };
+  /** Raw SQL (op.sql): Midair cannot tell what it locks or for how long. */
+  raw?: true;
 }
+
+/** The phases of a plan in the order they run: the verb that runs each, and whether it is one transaction. */
+export const PHASES: { key: keyof Pick<Plan, 'expand' | 'expandOnline' | 'validate' | 'contract' | 'contractOnline' | 'rollbackOnline' | 'rollback'>; title: string; transaction: boolean }[] = [
+  { key: 'expand', title: 'start: expand, one transaction (catalog only)', transaction: true },
+  { key: 'expandOnline', title: 'start: online, one statement at a time', transaction: false },
+  { key: 'validate', title: 'complete: online checks before contract', transaction: false },
+  { key: 'contract', title: 'complete: contract, one transaction (catalog only)', transaction: true },
+  { key: 'contractOnline', title: 'complete: online, after contract', transaction: false },
+  { key: 'rollbackOnline', title: 'rollback: online, one statement at a time', transaction: false },
+  { key: 'rollback', title: 'rollback: one transaction (catalog only)', transaction: true },
+];
 
 /** A column value computed by an SQL expression evaluated in the other shape's scope. */
 export interface Assignment {

@@ -30,7 +30,7 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     // The expression may name columns this migration adds: checked up front only when there are none.
     if (existedBefore(table, table.columns)) rowsBreaking(c, table, `NOT (${o.check})`, `the check "${o.name}"`, 'fix those rows first, or give "column" and "up" to rewrite the values');
     c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} CHECK (${o.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    c.plan.validate.push(validateStep(t, o.name));
+    c.plan.validate.push(validateStep(c, table, o.name));
     c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
     c.plan.warnings.push(`${c.where}: the check "${o.name}" applies to old-release writes from start on; give "column" and "up" to keep them unconstrained until complete`);
   }
@@ -60,7 +60,7 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
       sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} FOREIGN KEY (${columns.join(', ')}) REFERENCES ${c.q(target.physical)} (${targetColumns.join(', ')})${onDelete} NOT VALID`,
       lock: 'SHARE ROW EXCLUSIVE on both tables, catalog only',
     });
-    c.plan.validate.push(validateStep(t, o.name));
+    c.plan.validate.push(validateStep(c, table, o.name));
     c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   }
 }

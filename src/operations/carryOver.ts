@@ -104,7 +104,7 @@ function carryConstraint(c: Compiler, table: TableShape, constraint: CatalogCons
     lock: constraint.kind === 'foreignKey' ? 'SHARE ROW EXCLUSIVE on both tables, catalog only' : 'ACCESS EXCLUSIVE, catalog only',
   });
   // A constraint the user left NOT VALID stays so: its old rows were never checked.
-  if (constraint.validated) c.plan.validate.push(validateStep(t, copy));
+  if (constraint.validated) c.plan.validate.push(validateStep(c, table, copy));
   c.plan.contract.push({ sql: `ALTER TABLE ${t} RENAME CONSTRAINT ${ident(copy)} TO ${ident(constraint.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
 }
 

@@ -23,7 +23,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
     // Not "<table>_<column>_not_null": PostgreSQL 18 gives that name to the NOT NULL constraint of the old column.
     const name = shortName(table.name, column.name, 'not_null_check');
     c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${col} IS NOT NULL) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    c.plan.validate.push(validateStep(t, name));
+    c.plan.validate.push(validateStep(c, table, name));
     c.plan.contract.push(
       { sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, lock: 'ACCESS EXCLUSIVE, no scan (proved by the validated check)' },
       { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
@@ -38,7 +38,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
     const name = names.check ?? shortName(table.name, column.name, 'check');
     if (column.physical === column.name) {
       c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-      c.plan.validate.push(validateStep(t, name));
+      c.plan.validate.push(validateStep(c, table, name));
     } else {
       // The expression names columns by their final names, which exist only after contract. Until
       // then a function whose parameters carry those names evaluates it over the physical columns,
@@ -50,7 +50,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
         { sql: `CREATE FUNCTION ${fn}(${scope.map((s) => `${ident(s.name)} ${s.type}`).join(', ')}) RETURNS boolean LANGUAGE sql AS $midair$ SELECT (${want.check}) $midair$`, lock: 'none' },
         { sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${fn}(${scope.map((s) => ident(s.physical)).join(', ')})) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' },
       );
-      c.plan.validate.push(validateStep(t, name));
+      c.plan.validate.push(validateStep(c, table, name));
       c.plan.contract.push(
         { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
         { sql: `DROP FUNCTION ${fn}`, lock: 'none' },
@@ -61,7 +61,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
         { sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
       );
       c.afterRename.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-      c.plan.contractOnline.push({ sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on, no violation left: proved before contract)' });
+      c.plan.contractOnline.push({ ...validateStep(c, table, name), lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on, no violation left: proved before contract)' });
     }
   }
   if (want.references) {
@@ -74,13 +74,17 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
       sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${col}) REFERENCES ${c.q(target.physical)} (${ident(targetColumn.physical)})${onDelete} NOT VALID`,
       lock: `SHARE ROW EXCLUSIVE on ${literal(table.name)} and ${literal(target.name)}, catalog only`,
     });
-    c.plan.validate.push(validateStep(t, name));
+    c.plan.validate.push(validateStep(c, table, name));
   }
 }
 
 /** Validates a constraint added NOT VALID, online: it scans the table while reads and writes go on. */
-export function validateStep(t: string, name: string): Step {
-  return { sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(name)}`, lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' };
+export function validateStep(c: Compiler, table: TableShape, name: string): Step {
+  return {
+    sql: `ALTER TABLE ${c.q(table.physical)} VALIDATE CONSTRAINT ${ident(name)}`,
+    lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)',
+    scans: { table: table.physical, work: 'validation' },
+  };
 }
 
 /** A default is applied in ADD COLUMN only when it is a constant: a volatile one would rewrite the table. */
