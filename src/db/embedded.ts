@@ -12,10 +12,6 @@ export interface EmbeddedExecutor extends Executor {
   resultTransaction<T>(fn: (tx: ResultQueryable) => Promise<T>): Promise<T>;
 }
 
-export function isEmbeddedExecutor(db: Executor): db is EmbeddedExecutor {
-  return db.kind === 'embedded' && 'resultTransaction' in db && 'listen' in db;
-}
-
 /** The embedded PostgreSQL (PGlite), kept in a folder. One connection, one process at a time. */
 export async function connectEmbedded(dataDir: string): Promise<EmbeddedExecutor> {
   mkdirSync(dataDir, { recursive: true });

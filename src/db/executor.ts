@@ -1,3 +1,5 @@
+import type { EmbeddedExecutor } from './embedded.js';
+
 /** One connection-like handle on a database, whichever driver is behind it. */
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
@@ -31,4 +33,9 @@ export interface Executor extends Transactional {
   /** A dedicated session (one connection) for session-level state such as advisory locks. */
   session<T>(fn: (session: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Whether a handle is the embedded database's; here, not in embedded.ts, so that asking loads no PGlite. */
+export function isEmbeddedExecutor(db: Executor): db is EmbeddedExecutor {
+  return db.kind === 'embedded' && 'resultTransaction' in db && 'listen' in db;
 }
