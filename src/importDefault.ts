@@ -8,6 +8,7 @@ const TYPESCRIPT = ['.ts', '.mts', '.cts'];
 
 /** This package's entry, found as a user file finds 'midair' (under the tests, src/ runs and the entry is dist/index.js). */
 const ENTRY = createRequire(import.meta.url).resolve('midair');
+const ENTRY_URL = pathToFileURL(ENTRY);
 
 let plainImporter: Promise<Importer> | undefined;
 let typescriptImporter: Promise<Importer> | undefined;
@@ -19,7 +20,7 @@ let requireResolvesMidair = false;
  * CommonJS), by wrapping the CommonJS resolver, for which Node 20 has no public hook.
  */
 function resolveMidairHere(): void {
-  register(new URL('./resolveMidair.js', pathToFileURL(ENTRY)));
+  register(new URL('./resolveMidair.js', ENTRY_URL));
   if (requireResolvesMidair) return;
   requireResolvesMidair = true;
   const resolver = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
@@ -29,8 +30,17 @@ function resolveMidairHere(): void {
   };
 }
 
+/**
+ * Every user file imports the library, so it is loaded first, natively: once module hooks are
+ * registered, every import goes through them, in a thread of their own, which is much slower.
+ */
+async function loadLibraryBeforeHooks(): Promise<void> {
+  await import(ENTRY_URL.href);
+}
+
 /** Node's own import(), with 'midair' resolved to this package. */
 async function plainImport(): Promise<Importer> {
+  await loadLibraryBeforeHooks();
   resolveMidairHere();
   return (url) => import(url);
 }
@@ -42,6 +52,7 @@ async function plainImport(): Promise<Importer> {
  * copy of the library.
  */
 async function typescriptImport(): Promise<Importer> {
+  await loadLibraryBeforeHooks();
   const { register: registerTsx } = await import('tsx/esm/api');
   const tsx = registerTsx({ namespace: 'midair-user-files' });
   resolveMidairHere();
