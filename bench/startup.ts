@@ -3,7 +3,8 @@
  * how long a `midair` command takes from spawn to exit, for verbs that need no database and for
  * verbs on a server and on the embedded database, each the median of n runs, against bare
  * `node -e 0` measured in the same runs (the commands take turns, so a busy machine's drift falls
- * on all of them alike). The commands run in project folders made by `midair init`, whose
+ * on all of them alike). Each is given in wall-clock time and in CPU time (all threads), which a
+ * busy machine inflates less. The commands run in project folders made by `midair init`, whose
  * midair.config.ts imports 'midair' (installed as `npm install midair` would: a link in
  * node_modules). `--cli` measures another build, e.g. the one before a change.
  * Not a test: it prints figures and differences measured in the same run.
@@ -43,17 +44,28 @@ interface Command {
   cleanUp?: (run: number) => void;
 }
 
-/** Seconds from spawn to exit of one process; a failing command stops the bench with its output. */
-function timed(command: Command, run: number): Promise<number> {
+const CPU_TIME = fileURLToPath(new URL('./reportCpuTime.cjs', import.meta.url));
+
+interface Timing {
+  /** From spawn to exit. */
+  wallSeconds: number;
+  /** User and system time of all the process's threads. */
+  cpuSeconds: number;
+}
+
+/** One run of a command; a failing command stops the bench with its output. */
+function timed(command: Command, run: number): Promise<Timing> {
   return new Promise((done, fail) => {
     const started = performance.now();
-    const child = spawn(process.execPath, command.argv(run), { cwd: command.cwd, env: command.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', CPU_TIME, ...command.argv(run)], { cwd: command.cwd, env: command.env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let cpuMicroseconds = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    child.stdio[3]!.on('data', (chunk) => (cpuMicroseconds += chunk));
     child.on('error', fail);
     child.on('close', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      if (code === 0) done(seconds);
+      const wallSeconds = (performance.now() - started) / 1000;
+      if (code === 0) done({ wallSeconds, cpuSeconds: Number(cpuMicroseconds) / 1e6 });
       else fail(new Error(`${command.label} exited with ${code}:\n${stderr}`));
     });
   });
@@ -111,29 +123,37 @@ export default defineMigration({
     { label: 'midair status (server)', argv: () => [CLI, 'status'], cwd: server, env: onServer },
     { label: 'midair status (embedded)', argv: () => [CLI, 'status'], cwd: embedded, env: withoutDatabase },
   ];
-  const seconds = new Map(commands.map((c) => [c.label, [] as number[]]));
+  const timings = new Map(commands.map((c) => [c.label, [] as Timing[]]));
   for (let run = 1; run <= RUNS; run++) {
     for (const command of commands) {
-      seconds.get(command.label)!.push(await timed(command, run));
+      timings.get(command.label)!.push(await timed(command, run));
       command.cleanUp?.(run);
     }
     say(`run ${run}/${RUNS} done`);
   }
 
-  const bare = median(seconds.get('node -e 0')!);
+  const medians = (label: string) => {
+    const runs = timings.get(label)!;
+    return { wall: median(runs.map((t) => t.wallSeconds)), cpu: median(runs.map((t) => t.cpuSeconds)) };
+  };
+  const bare = medians('node -e 0');
   const rows = commands.map((c) => {
-    const m = median(seconds.get(c.label)!);
-    return { command: c.label, medianSeconds: m, aboveBareSeconds: m - bare, ratioToBare: m / bare };
+    const m = medians(c.label);
+    return {
+      command: c.label,
+      wall: { medianSeconds: m.wall, aboveBareSeconds: m.wall - bare.wall, ratioToBare: m.wall / bare.wall },
+      cpu: { medianSeconds: m.cpu, aboveBareSeconds: m.cpu - bare.cpu, ratioToBare: m.cpu / bare.cpu },
+    };
   });
   if (values.json) {
     process.stdout.write(JSON.stringify({ cli: CLI, runs: RUNS, targets: TARGETS, commands: rows }) + '\n');
   } else {
     console.log(`midair start-up: ${CLI}, median of ${RUNS} runs, bare node measured in the same runs`);
     console.log(`targets: verbs needing no database under +${TARGETS.noDatabaseAboveBare} s above bare node; status on a server under ${TARGETS.serverStatus} s`);
-    console.log(`${'command'.padEnd(34)} ${'median'.padStart(8)} ${'above bare'.padStart(11)} ${'ratio'.padStart(7)}`);
-    for (const r of rows) {
-      console.log(`${r.command.padEnd(34)} ${r.medianSeconds.toFixed(3).padStart(7)}s ${`${r.aboveBareSeconds >= 0 ? '+' : ''}${r.aboveBareSeconds.toFixed(3)}s`.padStart(11)} ${`${r.ratioToBare.toFixed(2)}x`.padStart(7)}`);
-    }
+    const cells = (f: { medianSeconds: number; aboveBareSeconds: number; ratioToBare: number }) =>
+      `${f.medianSeconds.toFixed(3).padStart(7)}s ${`${f.aboveBareSeconds >= 0 ? '+' : ''}${f.aboveBareSeconds.toFixed(3)}s`.padStart(9)} ${`${f.ratioToBare.toFixed(2)}x`.padStart(7)}`;
+    console.log(`${''.padEnd(34)} ${'wall-clock: median, above bare, ratio'.padEnd(34)} ${'CPU time: median, above bare, ratio'}`);
+    for (const r of rows) console.log(`${r.command.padEnd(34)} ${cells(r.wall)}     ${cells(r.cpu)}`);
   }
 } finally {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

@@ -2,27 +2,24 @@ import Module, { createRequire, register } from 'node:module';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-type Importer = (url: string) => Promise<unknown>;
+/** Loads a user's file and returns what it exports. */
+type Loader = (path: string) => unknown;
 
 const TYPESCRIPT = ['.ts', '.mts', '.cts'];
 
 /** This package's entry, found as a user file finds 'midair' (under the tests, src/ runs and the entry is dist/index.js). */
 const ENTRY = createRequire(import.meta.url).resolve('midair');
-const ENTRY_URL = pathToFileURL(ENTRY);
 
-let plainImporter: Promise<Importer> | undefined;
-let typescriptImporter: Promise<Importer> | undefined;
-let requireResolvesMidair = false;
+let typescriptLoader: Promise<Loader> | undefined;
+let javascriptLoader: Promise<Loader> | undefined;
 
 /**
- * Makes 'midair' in user files this package: in imports, by the hook in resolveMidair.ts beside
- * the entry; in require() (tsx compiles a .ts file outside a "type": "module" package to
- * CommonJS), by wrapping the CommonJS resolver, for which Node 20 has no public hook.
+ * `require('midair')` in user files is this package (a CommonJS user file, and every TypeScript
+ * one, see below): the CommonJS resolver is wrapped, as Node 20 has no public hook for it. Each
+ * loader wraps it once, the TypeScript one after tsx's own wrapper, so that it runs first: tsx never
+ * tags 'midair' with its namespace, which would load a second copy of the library.
  */
-function resolveMidairHere(): void {
-  register(new URL('./resolveMidair.js', ENTRY_URL));
-  if (requireResolvesMidair) return;
-  requireResolvesMidair = true;
+function resolveMidairInRequire(): void {
   const resolver = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const resolveFilename = resolver._resolveFilename;
   resolver._resolveFilename = function (request, ...rest) {
@@ -31,42 +28,37 @@ function resolveMidairHere(): void {
 }
 
 /**
- * Every user file imports the library, so it is loaded first, natively: once module hooks are
- * registered, every import goes through them, in a thread of their own, which is much slower.
+ * TypeScript, with tsx loaded only now: it compiles the file to CommonJS in this thread and
+ * require()s it (the ES modules it imports, the library among them, are required as ES modules).
+ * tsx's import() would start Node's module-hook thread, which costs about as much as starting Node.
+ * Its namespace keeps it to the user's files.
  */
-async function loadLibraryBeforeHooks(): Promise<void> {
-  await import(ENTRY_URL.href);
-}
-
-/** Node's own import(), with 'midair' resolved to this package. */
-async function plainImport(): Promise<Importer> {
-  await loadLibraryBeforeHooks();
-  resolveMidairHere();
-  return (url) => import(url);
-}
-
-/**
- * tsx's loader, loaded only now, in a namespace of its own so that it leaves Midair's own modules
- * alone. The 'midair' hook is registered after it, so it runs first (the last hooks registered run
- * first): tsx never sees 'midair' and never tags it with its namespace, which would load a second
- * copy of the library.
- */
-async function typescriptImport(): Promise<Importer> {
-  await loadLibraryBeforeHooks();
-  const { register: registerTsx } = await import('tsx/esm/api');
+async function loadTypescript(): Promise<Loader> {
+  const { register: registerTsx } = await import('tsx/cjs/api');
   const tsx = registerTsx({ namespace: 'midair-user-files' });
-  resolveMidairHere();
-  return (url) => tsx.import(url, import.meta.url);
+  resolveMidairInRequire();
+  return (path) => tsx.require(path, import.meta.url);
 }
 
 /**
- * The default export of a user's .ts or .js file: TypeScript compiled on the fly by tsx, JavaScript
- * imported as it is. Each file is loaded once per process. A file that tsx treats as CommonJS comes
- * back wrapped in a second `default`, which is unwrapped here.
+ * JavaScript, imported as it is, with `import ... from 'midair'` resolved by the hook in
+ * resolveMidair.ts beside the entry. The library (which every user file imports) is loaded first,
+ * natively: once a hook is registered, every import goes through it, in a thread of its own.
+ */
+async function loadJavascript(): Promise<Loader> {
+  await import(pathToFileURL(ENTRY).href);
+  register(new URL('./resolveMidair.js', pathToFileURL(ENTRY)));
+  resolveMidairInRequire();
+  return (path) => import(pathToFileURL(path).href);
+}
+
+/**
+ * The default export of a user's .ts or .js file. Each file is loaded once per process. A CommonJS
+ * module compiled from an ES module comes with its default export one level down, unwrapped here.
  */
 export async function importDefault(path: string): Promise<unknown> {
-  const importer = TYPESCRIPT.includes(extname(path)) ? (typescriptImporter ??= typescriptImport()) : (plainImporter ??= plainImport());
-  const module = (await (await importer)(pathToFileURL(path).href)) as { default?: unknown };
+  const load = TYPESCRIPT.includes(extname(path)) ? (typescriptLoader ??= loadTypescript()) : (javascriptLoader ??= loadJavascript());
+  const module = (await (await load)(path)) as { default?: unknown };
   const value = module.default;
   return value && typeof value === 'object' && 'default' in value ? (value as { default: unknown }).default : value;
 }
