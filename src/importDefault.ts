@@ -8,7 +8,9 @@ type Loader = (path: string) => unknown;
 const TYPESCRIPT = ['.ts', '.mts', '.cts'];
 
 /** This package's entry, found as a user file finds 'midair' (under the tests, src/ runs and the entry is dist/index.js). */
-const ENTRY = createRequire(import.meta.url).resolve('midair');
+function entry(): string {
+  return createRequire(import.meta.url).resolve('midair');
+}
 
 let typescriptLoader: Promise<Loader> | undefined;
 let javascriptLoader: Promise<Loader> | undefined;
@@ -19,11 +21,11 @@ let javascriptLoader: Promise<Loader> | undefined;
  * loader wraps it once, the TypeScript one after tsx's own wrapper, so that it runs first: tsx never
  * tags 'midair' with its namespace, which would load a second copy of the library.
  */
-function resolveMidairInRequire(): void {
+function resolveMidairInRequire(path: string): void {
   const resolver = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const resolveFilename = resolver._resolveFilename;
   resolver._resolveFilename = function (request, ...rest) {
-    return request === 'midair' ? ENTRY : resolveFilename.call(this, request, ...rest);
+    return request === 'midair' ? path : resolveFilename.call(this, request, ...rest);
   };
 }
 
@@ -36,7 +38,7 @@ function resolveMidairInRequire(): void {
 async function loadTypescript(): Promise<Loader> {
   const { register: registerTsx } = await import('tsx/cjs/api');
   const tsx = registerTsx({ namespace: 'midair-user-files' });
-  resolveMidairInRequire();
+  resolveMidairInRequire(entry());
   return (path) => tsx.require(path, import.meta.url);
 }
 
@@ -46,9 +48,10 @@ async function loadTypescript(): Promise<Loader> {
  * natively: once a hook is registered, every import goes through it, in a thread of its own.
  */
 async function loadJavascript(): Promise<Loader> {
-  await import(pathToFileURL(ENTRY).href);
-  register(new URL('./resolveMidair.js', pathToFileURL(ENTRY)));
-  resolveMidairInRequire();
+  const url = pathToFileURL(entry());
+  await import(url.href);
+  register(new URL('./resolveMidair.js', url));
+  resolveMidairInRequire(entry());
   return (path) => import(pathToFileURL(path).href);
 }
 

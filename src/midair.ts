@@ -266,7 +266,7 @@ async function openOnFirstUse(url: string, open: () => Promise<Executor>): Promi
 
 export async function createMidair(options: CreateMidairOptions = {}): Promise<Midair> {
   const { resolved, executor, reporter, applicationName, service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush, ...config } = options;
-  const application: ApplicationOptions = { service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
+  const application: ApplicationOptions = { instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
   const settings = resolved ?? (service ? await resolveAsTheCli(config) : resolveConfig(config, { baseDir: process.cwd() }));
   const open = () => connect({ database: settings.database, embeddedDir: settings.embeddedDir, applicationName });
   if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter);
