@@ -48,10 +48,10 @@ async function loadTypescript(): Promise<Loader> {
  * natively: once a hook is registered, every import goes through it, in a thread of its own.
  */
 async function loadJavascript(): Promise<Loader> {
-  const url = pathToFileURL(entry());
-  await import(url.href);
-  register(new URL('./resolveMidair.js', url));
-  resolveMidairInRequire(entry());
+  const library = entry();
+  await import(pathToFileURL(library).href);
+  register(new URL('./resolveMidair.js', pathToFileURL(library)));
+  resolveMidairInRequire(library);
   return (path) => import(pathToFileURL(path).href);
 }
 
