@@ -1,6 +1,6 @@
 import { readCatalog, type Catalog } from './catalog/read.js';
 import { estimatePlan, type PlanEstimate } from './estimate/estimate.js';
-import { ApplicationClient, type ApplicationOptions } from './client/applicationClient.js';
+import type { ApplicationClient, ApplicationOptions } from './client/applicationClient.js';
 import type { MigrationClient } from './client/migrationClient.js';
 import type { MigrationSpec } from './client/spec.js';
 import { setPaused } from './backfill/control.js';
@@ -9,8 +9,8 @@ import { loadConfig, resolveConfig, type ResolvedConfig } from './config/load.js
 import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
 import { connectOnFirstUse } from './db/connectOnFirstUse.js';
-import { describeUrl } from './db/postgres.js';
 import type { Executor } from './db/executor.js';
+import { MidairError } from './errors.js';
 import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
 import { compileRecord } from './lifecycle/compileRecord.js';
 import { compileChecked } from './lifecycle/serverChecks.js';
@@ -63,7 +63,8 @@ export class Midair {
     readonly db: Executor,
     readonly config: ResolvedConfig,
     private readonly reporter: Reporter,
-    private readonly applicationOptions: ApplicationOptions = {},
+    /** Opens the application side; createMidair gives it for a `service`, and loads its code only then. */
+    private readonly openApplication: () => ApplicationClient = needsService,
   ) {}
 
   /**
@@ -71,7 +72,7 @@ export class Midair {
    * sets and kill switch, with shadow comparisons and evidence (docs/client.md). Needs `service`.
    */
   migration<Input, Value = unknown, Written = unknown>(name: string, spec: MigrationSpec<Input, Value, Written>): MigrationClient<Input, Value, Written> {
-    this.application ??= ApplicationClient.open(this.config, this.db, this.applicationOptions);
+    this.application ??= this.openApplication();
     return this.application.migration(name, spec);
   }
 
@@ -257,6 +258,10 @@ export class Midair {
   }
 }
 
+function needsService(): never {
+  throw new MidairError('midair.migration() needs the name of the service routing traffic', 'pass it when you create the handle: createMidair({ service: "accounts-api" })');
+}
+
 /** Settings as the CLI resolves them from cwd, with the options given explicitly winning. */
 async function resolveAsTheCli(config: MidairConfig): Promise<ResolvedConfig> {
   const fromCli = await loadConfig({ database: config.database });
@@ -274,12 +279,20 @@ async function resolveAsTheCli(config: MidairConfig): Promise<ResolvedConfig> {
   };
 }
 
+/** An application's handle on a server opens Midair's operator connections only if it runs operator commands. */
+async function openOnFirstUse(url: string, open: () => Promise<Executor>): Promise<Executor> {
+  const { describeUrl } = await import('./db/postgres.js');
+  return connectOnFirstUse('postgres', describeUrl(url), open);
+}
+
 export async function createMidair(options: CreateMidairOptions = {}): Promise<Midair> {
   const { resolved, executor, reporter, applicationName, service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush, ...config } = options;
-  const application: ApplicationOptions = { service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
+  const application: ApplicationOptions = { instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
   const settings = resolved ?? (service ? await resolveAsTheCli(config) : resolveConfig(config, { baseDir: process.cwd() }));
   const open = () => connect({ database: settings.database, embeddedDir: settings.embeddedDir, applicationName });
-  // An application's handle on a server opens Midair's operator connections only if it runs operator commands.
-  const db = executor ?? (service && settings.database ? connectOnFirstUse('postgres', describeUrl(settings.database), open) : await open());
-  return new Midair(db, settings, reporter ?? silentReporter, application);
+  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter);
+  const db = executor ?? (settings.database ? await openOnFirstUse(settings.database, open) : await open());
+  // The application side (routing, evidence, a pool of its own) is code only a service loads.
+  const { ApplicationClient } = await import('./client/applicationClient.js');
+  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }));
 }

@@ -1,16 +1,21 @@
 import { relative } from 'node:path';
-import { loadConfig, type ResolvedConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/load.js';
 import { explainMissingPrivilege } from '../db/privileges.js';
-import { createMidair, type Midair } from '../midair.js';
-import { cliReporter } from './reporter.js';
+import type { Midair } from '../midair.js';
 import type { GlobalOptions } from './options.js';
 
-export function resolveSettings(options: GlobalOptions): Promise<ResolvedConfig> {
+// The library is imported when a verb runs, not when the program is built (`midair --version`
+// loads none of it); withMidair imports it before the config file, whose loading registers module
+// hooks that every later import goes through.
+
+export async function resolveSettings(options: GlobalOptions): Promise<ResolvedConfig> {
+  const { loadConfig } = await import('../config/load.js');
   return loadConfig({ configFile: options.config, database: options.database });
 }
 
 /** Opens Midair for one verb (saying so when it is the embedded database) and closes it after. */
 export async function withMidair<T>(verb: string, options: GlobalOptions, fn: (midair: Midair, settings: ResolvedConfig) => Promise<T>): Promise<T> {
+  const [{ createMidair }, { cliReporter }] = await Promise.all([import('../midair.js'), import('./reporter.js')]);
   const settings = await resolveSettings(options);
   if (settings.database === null) {
     const dir = relative(process.cwd(), settings.embeddedDir) || '.';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ResolvedConfig } from '../config/load.js';
-import { isEmbeddedExecutor } from '../db/embedded.js';
-import type { Executor } from '../db/executor.js';
+import { isEmbeddedExecutor, type Executor } from '../db/executor.js';
 import { MidairError } from '../errors.js';
 import { enforceGuards } from '../stages/guards.js';
 import { embeddedTransport } from './embeddedTransport.js';
@@ -78,11 +77,8 @@ export class ApplicationClient {
    * On a server: a plain pool of the application's own (Midair's operator pool sets session options
    * PgBouncer rejects). On the embedded database: Midair's one connection, shared.
    */
-  static open(settings: ResolvedConfig, db: Executor, options: ApplicationOptions): ApplicationClient {
+  static open(settings: ResolvedConfig, db: Executor, options: ApplicationOptions & { service: string }): ApplicationClient {
     const service = options.service;
-    if (!service) {
-      throw new MidairError('midair.migration() needs the name of the service routing traffic', 'pass it when you create the handle: createMidair({ service: "accounts-api" })');
-    }
     const logger = options.logger ?? { warn: (message: string) => console.warn(message) };
     let transport: ClientTransport;
     if (settings.database) {

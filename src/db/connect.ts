@@ -1,12 +1,17 @@
 import { MidairError, explainDatabaseError } from '../errors.js';
-import { connectEmbedded } from './embedded.js';
 import type { Executor } from './executor.js';
-import { connectPostgres } from './postgres.js';
 
-/** A server when a URL is given, else the embedded database in `embeddedDir`. */
+/**
+ * A server when a URL is given, else the embedded database in `embeddedDir`. Each driver is
+ * imported only when it is used: PGlite is heavy, and a server needs none of it.
+ */
 export async function connect(options: { database: string | null; embeddedDir: string; applicationName?: string; poolSize?: number }): Promise<Executor> {
   try {
-    if (options.database) return await connectPostgres(options.database, { applicationName: options.applicationName ?? 'midair', poolSize: options.poolSize });
+    if (options.database) {
+      const { connectPostgres } = await import('./postgres.js');
+      return await connectPostgres(options.database, { applicationName: options.applicationName ?? 'midair', poolSize: options.poolSize });
+    }
+    const { connectEmbedded } = await import('./embedded.js');
     return await connectEmbedded(options.embeddedDir);
   } catch (error) {
     const explained = explainDatabaseError(error, options.database ? 'connecting to the database' : 'opening the embedded database');

@@ -13,10 +13,6 @@ export interface EmbeddedExecutor extends Executor {
   resultTransaction<T>(fn: (tx: ResultQueryable) => Promise<T>): Promise<T>;
 }
 
-export function isEmbeddedExecutor(db: Executor): db is EmbeddedExecutor {
-  return db.kind === 'embedded' && 'resultTransaction' in db && 'listen' in db;
-}
-
 let compiling = 0;
 
 /**

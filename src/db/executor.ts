@@ -1,3 +1,5 @@
+import type { EmbeddedExecutor } from './embedded.js';
+
 /** One connection-like handle on a database, whichever driver is behind it. */
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
@@ -47,4 +49,9 @@ export interface Executor extends Transactional {
   /** A dedicated session whose statements answer their tag, columns and rows, as `midair sql` prints them. */
   statementSession<T>(fn: (run: RunStatement) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Whether a handle is the embedded database's; here, not in embedded.ts, so that asking loads no PGlite. */
+export function isEmbeddedExecutor(db: Executor): db is EmbeddedExecutor {
+  return db.kind === 'embedded' && 'resultTransaction' in db && 'listen' in db;
 }

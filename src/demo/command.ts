@@ -5,7 +5,6 @@ import { formatReport, plural } from '../workload/formatReport.js';
 import { positiveInteger, positiveNumber } from '../workload/knobs.js';
 import { withInterrupt } from '../workload/interrupt.js';
 import { progressView } from './progress.js';
-import { runDemo } from './run.js';
 
 export const DEMO_DEFAULTS = { rows: 25_000, clients: 8, instances: 3, duration: 10 };
 
@@ -23,6 +22,8 @@ export function registerDemoCommand(program: Command): void {
         const clients = positiveInteger('--clients', o.clients, DEMO_DEFAULTS.clients);
         const instances = positiveInteger('--instances', o.instances, DEMO_DEFAULTS.instances);
         const durationSeconds = positiveNumber('--duration', o.duration, DEMO_DEFAULTS.duration);
+        // The demo's code (the whole library, a workload, the drivers) is loaded when it runs, not by every verb.
+        const { runDemo } = await import('./run.js');
         const report = await withInterrupt((signal) => runDemo({ database: options.database ?? null, rows, clients, instances, durationSeconds, view: progressView, signal }));
         const text = formatReport(report, {
           title: 'midair demo',

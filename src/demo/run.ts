@@ -1,6 +1,5 @@
 import { resolveConfig } from '../config/load.js';
-import { isEmbeddedExecutor } from '../db/embedded.js';
-import type { Queryable } from '../db/executor.js';
+import { isEmbeddedExecutor, type Queryable } from '../db/executor.js';
 import { MidairError } from '../errors.js';
 import { createMidair } from '../midair.js';
 import { AppInstances } from '../workload/appInstances.js';

@@ -7,7 +7,6 @@ import { MidairError } from '../errors.js';
 import { formatReport } from '../workload/formatReport.js';
 import { withInterrupt } from '../workload/interrupt.js';
 import { positiveInteger, positiveNumber } from '../workload/knobs.js';
-import { runRehearsal } from './run.js';
 
 export const REHEARSE_DEFAULTS = { clients: 8, instances: 3, duration: 10, rows: 10_000 };
 
@@ -30,6 +29,8 @@ export function registerRehearseCommand(program: Command): void {
         if (!settings.database) {
           throw new MidairError('rehearse needs a PostgreSQL server: it copies the database there with CREATE DATABASE', 'give --database <url> (or set DATABASE_URL); the embedded database cannot be copied this way');
         }
+        // The rehearsal's code is loaded when it runs, not by every verb.
+        const { runRehearsal } = await import('./run.js');
         const report = await withInterrupt((signal) =>
           runRehearsal({ database: settings.database!, migration: args[0]!, settings, clients, instances, durationSeconds, sampleRows, keep: Boolean(o.keep), view: progressView, signal }),
         );
