@@ -20,7 +20,7 @@ const PART_BLOCKS = 4096;
 /** The table's size in blocks; of its largest partition for a partitioned table (each has its own block numbers). */
 export async function blocksOf(db: Queryable, table: string): Promise<number> {
   const [row] = await db.query<{ blocks: number }>(
-    `SELECT (coalesce(max(pg_relation_size(relid)), 0) / current_setting('block_size')::int)::int AS blocks FROM pg_partition_tree($1::regclass)`,
+    `SELECT (greatest(pg_relation_size($1::regclass), (SELECT max(pg_relation_size(relid)) FROM pg_partition_tree($1::regclass))) / current_setting('block_size')::int)::int AS blocks`,
     [table],
   );
   return row?.blocks ?? 0;
