@@ -140,7 +140,7 @@ export class Midair {
     await setPaused(ctx.db, record, paused);
   }
 
-  /** Verifies a migration (default: the only active one), with `options.workers` connections (default 2 on a server). */
+  /** Verifies a migration (default: the only active one), with `options.workers` connections (see VerifyOptions). */
   async verify(name?: string, options: VerifyOptions = {}): Promise<VerifyResult> {
     const ctx = await this.context();
     const record = await this.active(ctx, 'verify', name);

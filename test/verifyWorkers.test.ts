@@ -9,14 +9,14 @@ import { openTarget, type Target } from './support/targets.js';
 
 describe('block ranges', () => {
   it('cover every block once, from an open start to an open end, at least one part per worker where there are blocks', () => {
-    for (const blocks of [0, 1, 2, 3, 7, 4096, 10_000, 100_000]) {
+    for (const blocks of [0, 1, 2, 3, 7, 1024, 1025, 10_000, 100_000]) {
       for (const workers of [1, 2, 3, 8]) {
         const parts = blockRanges(blocks, workers);
         expect(parts[0]!.from).toBeNull();
         expect(parts.at(-1)!.to).toBeNull();
         parts.slice(1).forEach((p, i) => expect(p.from).toBe(parts[i]!.to));
         parts.slice(1, -1).forEach((p) => expect(p.to!).toBeGreaterThan(p.from!));
-        expect(parts.length).toBe(Math.max(1, Math.min(blocks, Math.max(workers, Math.ceil(blocks / 4096)))));
+        expect(parts.length).toBe(Math.max(1, Math.min(blocks, Math.max(workers, Math.ceil(blocks / 1024)))));
       }
     }
   });

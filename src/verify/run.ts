@@ -37,11 +37,19 @@ export interface VerifyResult {
 }
 
 export interface VerifyOptions {
-  /** Connections that scan parts of each table at once. Default 2 on a server; always 1 on the embedded database (one connection). */
+  /**
+   * Connections that scan parts of each table at once. Default: as many processes as the server
+   * gives one parallel scan (1 + max_parallel_workers_per_gather, 3 by default); always 1 on the
+   * embedded database (one connection).
+   */
   workers?: number;
 }
 
-const DEFAULT_WORKERS = 2;
+/** Verify uses what the server's settings allow one query: no more of its CPUs than a plain scan would. */
+async function defaultWorkers(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ n: number }>(`SELECT 1 + current_setting('max_parallel_workers_per_gather')::int AS n`);
+  return Math.min(64, row?.n ?? 1);
+}
 const SAMPLES = 20;
 /** Rows per key range when a failing expression is looked for (see rangeThatFails). */
 const SEARCH_ROWS = 20_000;
@@ -125,7 +133,7 @@ async function checkPart(db: Queryable, part: Part, wanted: () => boolean): Prom
  */
 export async function runVerify(ctx: Context, record: MigrationRecord, plan: Plan, options: VerifyOptions = {}): Promise<VerifyResult> {
   const started = Date.now();
-  const workers = ctx.db.kind === 'embedded' ? 1 : Math.max(1, Math.floor(options.workers ?? DEFAULT_WORKERS));
+  const workers = ctx.db.kind === 'embedded' ? 1 : Math.max(1, Math.floor(options.workers ?? (await defaultWorkers(ctx.db))));
   const tables = plan.sync.map((sync) => tableCheckOf(plan, record, sync)).filter((t) => t.checks.length > 0);
   const { at, results } = await withSharedSnapshot(ctx.db, workers, async (connections, at) => {
     const parts: Part[] = [];

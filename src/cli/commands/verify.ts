@@ -7,7 +7,7 @@ import { addVerb } from '../verb.js';
 
 export function registerVerify(program: Command): void {
   addVerb(program, 'verify [migration]', 'check a migration (default: the only active one) row by row: that the new shape equals up(old) and the old equals down(new); exit code 1 on any mismatch')
-    .option('--workers <n>', 'connections that scan parts of each table at once (default 2; the embedded database uses 1)')
+    .option('--workers <n>', 'connections that scan parts of each table at once (default: 1 + the server\'s max_parallel_workers_per_gather; the embedded database uses 1)')
     .action(
       action(async ({ args, options, command }) => {
         const flags = command.opts<{ workers?: string }>();
