@@ -12,16 +12,26 @@ export interface Check {
   volatile?: string[];
 }
 
+/** A table's checks, and the join that gives their `down` expressions the new shape's names. */
+export interface TableChecks {
+  checks: Check[];
+  /** SQL after `FROM <table> AS o`: empty, or a LATERAL sub-select of the down expressions. */
+  lateral: string;
+}
+
 /**
  * Each check compares a stored value with the expression that should have produced it, for the
  * rows whose values came from the other side. A volatile expression gives another value when
  * evaluated again, so its column is checked only for a value where one is due: always when the
  * column is NOT NULL, else when every column the expression reads has one.
  */
-export function checksOf(sync: TableSync): Check[] {
+export function checksOf(sync: TableSync): TableChecks {
   const source = `o.${ident(MARKER_COLUMN)}`;
-  // down sees the new shape: a sub-select renames the physical columns to the new names.
+  // down sees the new shape: a LATERAL sub-select renames the physical columns to the new names.
+  // PostgreSQL flattens it into the scan (a scalar sub-select per row would keep it from a parallel
+  // scan), and evaluates each expression only where the row's check reaches it.
   const newRow = sync.newScope.map((c) => `o.${ident(c.physical)} AS ${ident(c.name)}`).join(', ');
+  const downs: string[] = [];
   const check = (a: Assignment, direction: 'up' | 'down'): Check => {
     const [from, to] = direction === 'up' ? [sync.oldScope, sync.newScope] : [sync.newScope, sync.oldScope];
     const target = to.find((c) => c.physical === a.column) ?? { name: a.column, nullable: true };
@@ -32,7 +42,11 @@ export function checksOf(sync: TableSync): Check[] {
       const due = target.nullable ? present.join(' AND ') || 'true' : 'true';
       return { column: target.name, direction, differs: `(${applies} AND ${actual} IS NULL AND ${due})`, actual, expected: 'NULL', volatile: a.volatile };
     }
-    const expected = direction === 'up' ? `(${a.expression})` : `(SELECT (${a.expression}) FROM (SELECT ${newRow}) AS n)`;
+    let expected = `(${a.expression})`;
+    if (direction === 'down') {
+      expected = `d.${ident(`_midair_down_${downs.length}`)}`;
+      downs.push(`(${a.expression}) AS ${ident(`_midair_down_${downs.length}`)}`);
+    }
     const synced = direction === 'down' ? upHolds(a) : null;
     return { column: target.name, direction, differs: `(${applies} AND ${actual} IS DISTINCT FROM ${expected}${synced ? ` AND NOT (${synced})` : ''})`, actual, expected };
   };
@@ -44,7 +58,9 @@ export function checksOf(sync: TableSync): Check[] {
     if (sources.length === 0 || sources.some((u) => !u || u.volatile)) return null;
     return sources.map((u) => `o.${ident(u!.column)} IS NOT DISTINCT FROM (${u!.expression})`).join(' AND ');
   };
-  return [...sync.up.map((a) => check(a, 'up')), ...sync.down.map((a) => check(a, 'down'))];
+  const checks = [...sync.up.map((a) => check(a, 'up')), ...sync.down.map((a) => check(a, 'down'))];
+  const lateral = downs.length ? `CROSS JOIN LATERAL (SELECT ${downs.join(', ')} FROM (SELECT ${newRow}) AS n) AS d` : '';
+  return { checks, lateral };
 }
 
 /** What verify cannot check for a volatile expression, in words. */
