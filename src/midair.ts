@@ -28,7 +28,7 @@ import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigrations, type Killed, type MigrationRecord, type Stage } from './state/store.js';
 import { activeTarget } from './stages/target.js';
-import { runVerify, type VerifyResult } from './verify/run.js';
+import { runVerify, type VerifyOptions, type VerifyResult } from './verify/run.js';
 import { advanceMigration, type AdvanceOptions, type AdvanceResult } from './lifecycle/advance.js';
 import { changeCanary, listCanary, type CanaryChangeResult, type CanaryListResult } from './lifecycle/canary.js';
 import { killMigration, type KillResult } from './lifecycle/kill.js';
@@ -157,11 +157,11 @@ export class Midair {
     await setPaused(ctx.db, record, paused);
   }
 
-  /** Verifies a migration (default: the only active one). */
-  async verify(name?: string): Promise<VerifyResult> {
+  /** Verifies a migration (default: the only active one), with `options.workers` connections (see VerifyOptions). */
+  async verify(name?: string, options: VerifyOptions = {}): Promise<VerifyResult> {
     const ctx = await this.context();
     const record = await this.active(ctx, 'verify', name);
-    return runVerify(ctx, record, compileRecord(record));
+    return runVerify(ctx, record, compileRecord(record), options);
   }
 
   /**

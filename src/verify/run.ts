@@ -1,10 +1,12 @@
 import { ident } from '../db/sql.js';
+import type { Queryable } from '../db/executor.js';
 import { MidairError } from '../errors.js';
 import type { Context } from '../lifecycle/context.js';
-import { MARKER_COLUMN, columnsNamed, filledColumns, type Assignment, type Plan, type TableSync } from '../migration/plan.js';
+import { MARKER_COLUMN, filledColumns, type Plan, type TableSync } from '../migration/plan.js';
 import type { MigrationRecord } from '../state/store.js';
 import { keyRangeOf } from '../backfill/run.js';
-import type { Key } from '../backfill/keyRange.js';
+import type { Key, KeyRange } from '../backfill/keyRange.js';
+import { checksOf, uncheckedOf, type Check } from './checks.js';
 
 export interface Mismatch {
   table: string;
@@ -32,123 +34,152 @@ export interface VerifyResult {
   seconds: number;
 }
 
-const CHUNK = 20_000;
+export interface VerifyOptions {
+  /**
+   * Processes that scan each table at once, through PostgreSQL's parallel query: 1 + the parallel
+   * workers it may start (max_parallel_workers_per_gather). Default: the server's own setting, as
+   * for any query (3 on a default server); always 1 on the embedded database (one process).
+   */
+  workers?: number;
+}
+
 const SAMPLES = 20;
+/** Rows per key range when a failing expression is looked for (see failureOf). */
+const SEARCH_ROWS = 20_000;
 
-interface Check {
-  column: string;
-  direction: 'up' | 'down';
-  /** SQL: the row's values differ from what the expression says. */
+/** One table's checks, as SQL over `FROM <table> AS o <lateral>`. */
+interface TableCheck {
+  sync: TableSync;
+  range: KeyRange;
+  checks: Check[];
+  from: string;
+  /** SQL: the row differs in any check. */
   differs: string;
-  actual: string;
-  /** SQL of the expected value for samples. */
-  expected: string;
-  volatile?: string[];
+  /** SQL: the row is not backfilled yet; 'false' where the migration backfills nothing. */
+  unsynced: string;
 }
 
-/**
- * Each check compares a stored value with the expression that should have produced it, for the
- * rows whose values came from the other side. A volatile expression gives another value when
- * evaluated again, so its column is checked only for a value where one is due: always when the
- * column is NOT NULL, else when every column the expression reads has one.
- */
-function checksOf(sync: TableSync): Check[] {
-  const source = `o.${ident(MARKER_COLUMN)}`;
-  // down sees the new shape: a sub-select renames the physical columns to the new names.
-  const newRow = sync.newScope.map((c) => `o.${ident(c.physical)} AS ${ident(c.name)}`).join(', ');
-  const check = (a: Assignment, direction: 'up' | 'down'): Check => {
-    const [from, to] = direction === 'up' ? [sync.oldScope, sync.newScope] : [sync.newScope, sync.oldScope];
-    const target = to.find((c) => c.physical === a.column) ?? { name: a.column, nullable: true };
-    const applies = direction === 'up' ? `${source} IS DISTINCT FROM 'n'` : `${source} = 'n'`;
-    const actual = `o.${ident(a.column)}`;
-    if (a.volatile) {
-      const present = columnsNamed(from, [a.expression]).map((c) => `o.${ident(c.physical)} IS NOT NULL`);
-      const due = target.nullable ? present.join(' AND ') || 'true' : 'true';
-      return { column: target.name, direction, differs: `(${applies} AND ${actual} IS NULL AND ${due})`, actual, expected: 'NULL', volatile: a.volatile };
-    }
-    const expected = direction === 'up' ? `(${a.expression})` : `(SELECT (${a.expression}) FROM (SELECT ${newRow}) AS n)`;
-    const synced = direction === 'down' ? upHolds(a) : null;
-    return { column: target.name, direction, differs: `(${applies} AND ${actual} IS DISTINCT FROM ${expected}${synced ? ` AND NOT (${synced})` : ''})`, actual, expected };
-  };
-  // A row the new release wrote last, whose old columns an old-release update changed since: the
-  // trigger derived the new columns those feed from them (up), and left the rest. Such an old
-  // column agrees with the new shape when every new column its `down` reads is up(old row).
-  const upHolds = (a: Assignment): string | null => {
-    const sources = columnsNamed(sync.newScope, [a.expression]).map((c) => sync.up.find((u) => u.column === c.physical));
-    if (sources.length === 0 || sources.some((u) => !u || u.volatile)) return null;
-    return sources.map((u) => `o.${ident(u!.column)} IS NOT DISTINCT FROM (${u!.expression})`).join(' AND ');
-  };
-  return [...sync.up.map((a) => check(a, 'up')), ...sync.down.map((a) => check(a, 'down'))];
+interface TableResult {
+  rows: number;
+  unsynced: number;
+  mismatches: number;
+  samples: Mismatch[];
 }
 
-/** What verify cannot check for a volatile expression, in words. */
-function uncheckedOf(sync: TableSync, checks: Check[]): string[] {
-  return checks
-    .filter((c) => c.volatile)
-    .map((c) => `"${sync.table}"."${c.column}": "${c.direction}" is volatile (${c.volatile!.join(', ')}): its values cannot be recomputed; checked only that a value is there where one is due (constraints are validated by complete)`);
+/** A table whose scan failed: an expression that fails on one of its rows. */
+class TableFailure extends Error {
+  constructor(
+    readonly table: TableCheck,
+    readonly error: Error,
+  ) {
+    super(error.message);
+  }
+}
+
+function tableCheckOf(plan: Plan, record: MigrationRecord, sync: TableSync): TableCheck {
+  const { checks, lateral } = checksOf(sync);
+  const range = keyRangeOf(plan, record, sync);
+  return {
+    sync,
+    range,
+    checks,
+    from: `${range.table} AS o ${lateral}`,
+    differs: checks.map((c) => c.differs).join(' OR '),
+    unsynced: filledColumns(sync).length > 0 ? `o.${ident(MARKER_COLUMN)} IS NULL` : 'false',
+  };
+}
+
+/** The one scan of a table: counts of rows, unsynced rows and mismatches, and nothing per row. */
+function countQuery(table: TableCheck): string {
+  return `SELECT count(*)::float8 AS n, count(*) FILTER (WHERE ${table.unsynced})::float8 AS u, count(*) FILTER (WHERE ${table.differs})::float8 AS m FROM ${table.from}`;
+}
+
+/** Counts a table; only a table with mismatches is read again, for its first few in key order. */
+async function checkTable(db: Queryable, table: TableCheck, samples: number): Promise<TableResult> {
+  const [counts] = await db.query<{ n: number; u: number; m: number }>(countQuery(table));
+  const result: TableResult = { rows: counts!.n, unsynced: counts!.u, mismatches: counts!.m, samples: [] };
+  if (result.mismatches === 0 || samples <= 0) return result;
+  const columns = table.checks.map((c, i) => `${c.actual}::text AS a${i}, ${c.expected}::text AS e${i}, ${c.differs} AS d${i}`);
+  const rows = await db.query<Record<string, string | boolean | null> & { key: Key }>(
+    `SELECT ${table.range.asText} AS key, ${columns.join(', ')} FROM ${table.from}
+      WHERE ${table.differs} ORDER BY ${table.range.columns.map((c) => `o.${ident(c.name)}`).join(', ')} LIMIT ${samples}`,
+  );
+  for (const row of rows) {
+    table.checks.forEach((c, i) => {
+      if (!row[`d${i}`]) return;
+      const mismatch: Mismatch = { table: table.sync.table, key: table.range.format(row.key), column: c.column, direction: c.direction, actual: row[`a${i}`] as string | null, expected: row[`e${i}`] as string | null };
+      result.samples.push(c.volatile ? { ...mismatch, volatile: c.volatile } : mismatch);
+    });
+  }
+  return result;
 }
 
 /**
  * Proves, row by row, that the new representation is up(old) and the old is down(new), with one
- * aggregate query per key range: a table is read once, however many rows differ.
+ * aggregate query per table, which PostgreSQL may run as a parallel scan: a table is read once,
+ * however many rows differ, and every table in one snapshot.
  */
-export async function runVerify(ctx: Context, record: MigrationRecord, plan: Plan): Promise<VerifyResult> {
+export async function runVerify(ctx: Context, record: MigrationRecord, plan: Plan, options: VerifyOptions = {}): Promise<VerifyResult> {
   const started = Date.now();
-  // Recorded as the verification's time: a change after this moment may be missed by it.
-  const [begun] = await ctx.db.query<{ at: string }>('SELECT now()::text AS at');
-  let rowsChecked = 0;
-  let mismatches = 0;
-  let unsynced = 0;
-  const samples: Mismatch[] = [];
-  const unchecked: string[] = [];
-  for (const sync of plan.sync) {
-    const checks = checksOf(sync);
-    if (checks.length === 0) continue;
-    unchecked.push(...uncheckedOf(sync, checks));
-    const range = keyRangeOf(plan, record, sync);
-    const backfilled = filledColumns(sync).length > 0;
-    const differ = checks.map((c) => c.differs);
-    const anyDiffer = differ.join(' OR ');
-    const sample = `jsonb_build_object('key', to_jsonb(${range.asText}), ${checks.map((c, i) => `'a${i}', ${c.actual}::text, 'e${i}', ${c.expected}::text, 'd${i}', ${differ[i]}`).join(', ')})`;
-    let lo: Key | null = null;
-    for (;;) {
-      const hi = await range.boundary(ctx.db, lo, CHUNK);
-      const where = range.condition(lo, hi);
-      // One scan per range counts rows, unsynced rows and mismatches, and keeps the first few.
-      const [chunk] = await ctx.db
-        .query<{ n: string; u: string; m: string; samples: (Record<string, string | boolean | null> & { key: Key })[] }>(
-          `SELECT count(*) AS n, ${backfilled ? `count(*) FILTER (WHERE ${ident(MARKER_COLUMN)} IS NULL)` : '0'} AS u,
-                  count(*) FILTER (WHERE ${anyDiffer}) AS m,
-                  coalesce(to_jsonb((array_agg(${sample}) FILTER (WHERE ${anyDiffer}))[1:${SAMPLES}]), '[]') AS samples
-             FROM ${range.table} AS o WHERE ${where.sql}`,
-          where.params,
-        )
-        .catch((error: Error) => {
-          const span = `${lo ? `after ${range.format(lo)}` : 'from the start'}${hi ? ` up to ${range.format(hi)}` : ''}`;
-          throw new MidairError(
-            `verify of "${sync.table}" stopped: an up or down expression fails on a row ${span}: ${error.message}`,
-            'the same row would fail an application write through the other shape: fix the expression (roll back, edit, start again) or the row',
-          );
-        });
-      rowsChecked += Number(chunk?.n ?? 0);
-      unsynced += Number(chunk?.u ?? 0);
-      mismatches += Number(chunk?.m ?? 0);
-      for (const row of chunk?.samples ?? []) {
-        checks.forEach((c, i) => {
-          if (samples.length < SAMPLES && row[`d${i}`]) {
-            const mismatch: Mismatch = { table: sync.table, key: range.format(row.key), column: c.column, direction: c.direction, actual: row[`a${i}`] as string | null, expected: row[`e${i}`] as string | null };
-            samples.push(c.volatile ? { ...mismatch, volatile: c.volatile } : mismatch);
-          }
-        });
+  const tables = plan.sync.map((sync) => tableCheckOf(plan, record, sync)).filter((t) => t.checks.length > 0);
+  const parallel = ctx.db.kind === 'embedded' ? 0 : options.workers === undefined ? null : Math.max(0, Math.floor(options.workers) - 1);
+  // JIT compilation of these expressions costs more than it saves on one scan.
+  const settings = ['SET TRANSACTION ISOLATION LEVEL REPEATABLE READ', 'SET LOCAL jit = off', ...(parallel === null ? [] : [`SET LOCAL max_parallel_workers_per_gather = ${parallel}`])];
+  const { at, results } = await ctx.db
+    .transaction(async (tx) => {
+      await tx.exec(settings.join('; '));
+      const [time] = await tx.query<{ at: string }>('SELECT now()::text AS at');
+      const results: TableResult[] = [];
+      for (const table of tables) {
+        const wanted = SAMPLES - results.reduce((sum, r) => sum + r.samples.length, 0);
+        results.push(await checkTable(tx, table, wanted).catch((error: Error) => Promise.reject(new TableFailure(table, error))));
       }
-      if (!hi) break;
-      lo = hi;
-    }
-  }
-  const result = { migration: record.name, rowsChecked, mismatches, unsynced, samples, unchecked, seconds: (Date.now() - started) / 1000 };
+      return { at: time!.at, results };
+    })
+    .catch(async (error: unknown) => {
+      throw error instanceof TableFailure ? await failureOf(ctx.db, error) : error;
+    });
+  const result: VerifyResult = {
+    migration: record.name,
+    rowsChecked: results.reduce((sum, r) => sum + r.rows, 0),
+    mismatches: results.reduce((sum, r) => sum + r.mismatches, 0),
+    unsynced: results.reduce((sum, r) => sum + r.unsynced, 0),
+    samples: results.flatMap((r) => r.samples).slice(0, SAMPLES),
+    unchecked: tables.flatMap((t) => uncheckedOf(t.sync, t.checks)),
+    seconds: (Date.now() - started) / 1000,
+  };
+  // Recorded at the snapshot's time: a change after this moment may be missed by the verification.
   await ctx.db.query(
     'INSERT INTO midair.verifications (migration_id, at, rows_checked, mismatches, unsynced, samples) VALUES ($1, $2, $3, $4, $5, $6)',
-    [record.id, begun!.at, rowsChecked, mismatches, unsynced, JSON.stringify(samples)],
+    [record.id, at, result.rowsChecked, result.mismatches, result.unsynced, JSON.stringify(result.samples)],
   );
   return result;
+}
+
+/**
+ * The message for an expression that fails on some row: the scan tells no key, so the table is
+ * walked again in key ranges until one fails, and the message names that range.
+ */
+async function failureOf(db: Queryable, failure: TableFailure): Promise<MidairError> {
+  const { range, differs, from } = failure.table;
+  let lo: Key | null = null;
+  let span = '';
+  for (;;) {
+    const hi = await range.boundary(db, lo, SEARCH_ROWS);
+    const where = range.condition(lo, hi);
+    const fails = await db.query(`SELECT count(*) FILTER (WHERE ${differs}) FROM ${from} WHERE ${where.sql}`, where.params).then(
+      () => false,
+      () => true,
+    );
+    if (fails) {
+      span = ` ${lo ? `after ${range.format(lo)}` : 'from the start'}${hi ? ` up to ${range.format(hi)}` : ''}`;
+      break;
+    }
+    if (!hi) break;
+    lo = hi;
+  }
+  return new MidairError(
+    `verify of "${failure.table.sync.table}" stopped: an up or down expression fails on a row${span}: ${failure.error.message}`,
+    'the same row would fail an application write through the other shape: fix the expression (roll back, edit, start again) or the row',
+  );
 }

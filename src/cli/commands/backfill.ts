@@ -3,6 +3,7 @@ import type { ThrottleOptions } from '../../backfill/throttle.js';
 import { MidairError } from '../../errors.js';
 import { action } from '../action.js';
 import { formatCount, formatSeconds } from '../format/duration.js';
+import { numberFlag } from '../numberFlag.js';
 import { withMidair } from '../session.js';
 import { addVerb } from '../verb.js';
 
@@ -14,13 +15,7 @@ interface BackfillFlags {
   maxProbeRatio?: string;
 }
 
-function number(flag: string, value: string, min: number, max: number, integer: boolean): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new MidairError(`${flag} ${value}: not ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`, `see \`midair backfill --help\``);
-  }
-  return n;
-}
+const number = (flag: string, value: string, min: number, max: number, integer: boolean) => numberFlag('backfill', flag, value, min, max, integer);
 
 /** Only the throttles the user named; the rest keep their defaults (docs/backfill.md). */
 function throttleOf(flags: BackfillFlags): Partial<ThrottleOptions> {
