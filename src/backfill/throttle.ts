@@ -58,7 +58,7 @@ async function replicationLagMs(db: Queryable): Promise<number> {
  * application feels is measured by the probes and turned into a pace by `Pace`.
  */
 export class Throttle {
-  readonly pacing: Pace;
+  private readonly pacing: Pace;
   private readonly started = Date.now();
   private rows = 0;
 
