@@ -1,8 +1,10 @@
 /**
- * `npm run bench:backfill -- [--database <url>] [--rows <n>] [--repeat <n>] [--json]`: Midair's
- * backfill against one plain UPDATE (the physical limit) and against row-lock batches through the
- * sync trigger (the method of existing tools), each on a fresh copy of the same table, alone and
- * under an application workload; then what the sync trigger costs the application's writes.
+ * `npm run bench:backfill -- [--database <url>] [--rows <n>] [--repeat <n>] [--application-only] [--json]`:
+ * Midair's backfill against one plain UPDATE (the physical limit) and against row-lock batches
+ * through the sync trigger (the method of existing tools), each on a fresh copy of the same table,
+ * alone and under an application workload; then what the sync trigger costs the application's
+ * writes; and what the application feels (its p99 against its idle p99) during Midair's backfill
+ * with its default throttles and unthrottled. --application-only runs that last comparison only.
  * Not a test: it prints figures and ratios measured in the same run.
  */
 import { resolveConfig } from '../src/config/load.js';
@@ -38,7 +40,8 @@ try {
   const probe = await ProbeWorkload.open(database.url, options.rows);
   const bench: Bench = { db, url: database.url, rows: options.rows, probe, say };
 
-  const methods: Method[] = [singleUpdate(db), rowLockBatches(db, midair), midairBackfill(midair, log, 1, false), midairBackfill(midair, log, 2, false)];
+  // With --application-only: Midair unthrottled and with its default throttles, under load only.
+  const methods: Method[] = options.applicationOnly ? [] : [singleUpdate(db), rowLockBatches(db, midair), midairBackfill(midair, log, 1, false), midairBackfill(midair, log, 2, false)];
   const alone = new Map<string, Awaited<ReturnType<typeof runAlone>>>();
   // Rounds of all methods in turn rather than one method's runs back to back: drift of a shared
   // machine then falls on every method alike.
@@ -50,12 +53,16 @@ try {
     }
   }
 
-  const w = await writeOverhead(bench, midairBackfill(midair, log, 1, false));
-  const writes: WriteOverhead = { updatesPerSecondMigrationActive: w.active, updatesPerSecondNoMigration: w.none };
-  say(`single-row updates/s: ${w.none.toFixed(0)} with no migration, ${w.active.toFixed(0)} with the migration active`);
+  let writes: WriteOverhead | null = null;
+  if (!options.applicationOnly) {
+    const w = await writeOverhead(bench, midairBackfill(midair, log, 1, false));
+    writes = { updatesPerSecondMigrationActive: w.active, updatesPerSecondNoMigration: w.none };
+    say(`single-row updates/s: ${w.none.toFixed(0)} with no migration, ${w.active.toFixed(0)} with the migration active`);
+  }
 
   const results: MethodResult[] = [];
-  for (const method of [...methods, midairBackfill(midair, log, 1, true)]) {
+  const underLoad = options.applicationOnly ? [midairBackfill(midair, log, 1, false)] : methods;
+  for (const method of [...underLoad, midairBackfill(midair, log, 1, true)]) {
     const loaded = await runUnderLoad(bench, method);
     const a = alone.get(method.key);
     results.push({
@@ -72,6 +79,8 @@ try {
         probeIdleP99Ms: loaded.idle.p99Ms,
         probeP99Ms: loaded.loaded.p99Ms,
         probeP99VsIdle: loaded.loaded.p99Ms / loaded.idle.p99Ms,
+        readP99Ms: { idle: loaded.idle.readP99Ms, during: loaded.loaded.readP99Ms },
+        writeP99Ms: { idle: loaded.idle.writeP99Ms, during: loaded.loaded.writeP99Ms },
         probeOps: loaded.loaded.ops,
       },
       notes: [a?.note, loaded.note && `under load: ${loaded.note}`].filter((n): n is string => !!n),
@@ -89,13 +98,15 @@ try {
     server: `PostgreSQL ${info[0]!.version}`,
     repeat: options.repeat,
     methods: results,
-    throttledKeeps: throttled.underLoad.rowsPerSecond / one.rowsPerSecond!,
+    throttledKeeps: throttled.underLoad.rowsPerSecond / one.underLoad.rowsPerSecond,
     writeOverhead: writes,
     ratios: {
-      vsSingleUpdate: one.rowsPerSecond! / byKey('singleUpdate').rowsPerSecond!,
-      vsRowLockBatches: one.rowsPerSecond! / byKey('rowLockBatches').rowsPerSecond!,
       probeP99VsIdle: throttled.underLoad.probeP99VsIdle,
-      writeOverhead: writes.updatesPerSecondMigrationActive / writes.updatesPerSecondNoMigration,
+      ...(writes && {
+        vsSingleUpdate: one.rowsPerSecond! / byKey('singleUpdate').rowsPerSecond!,
+        vsRowLockBatches: one.rowsPerSecond! / byKey('rowLockBatches').rowsPerSecond!,
+        writeOverhead: writes.updatesPerSecondMigrationActive / writes.updatesPerSecondNoMigration,
+      }),
     },
     targets: TARGETS,
   };

@@ -5,6 +5,9 @@ export interface ProbeStats {
   ops: number;
   p50Ms: number;
   p99Ms: number;
+  /** The p99 of the point reads alone, and of the committed single-row updates alone. */
+  readP99Ms: number;
+  writeP99Ms: number;
 }
 
 const CONNECTIONS = 4;
@@ -20,18 +23,33 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-export function statsOf(latencies: number[]): ProbeStats {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return { ops: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
+const sorted = (latencies: number[]) => [...latencies].sort((a, b) => a - b);
+
+export function statsOf(samples: ProbeSamples): ProbeStats {
+  const all = sorted([...samples.reads, ...samples.writes]);
+  return {
+    ops: all.length,
+    p50Ms: percentile(all, 0.5),
+    p99Ms: percentile(all, 0.99),
+    readP99Ms: percentile(sorted(samples.reads), 0.99),
+    writeP99Ms: percentile(sorted(samples.writes), 0.99),
+  };
 }
 
-async function loop(client: pg.Client, rows: number, latencies: number[], running: () => boolean): Promise<void> {
+/** Latencies in ms of the workload's operations, by kind. */
+export interface ProbeSamples {
+  reads: number[];
+  writes: number[];
+}
+
+async function loop(client: pg.Client, rows: number, samples: ProbeSamples, running: () => boolean): Promise<void> {
   while (running()) {
     const id = 1 + Math.floor(Math.random() * rows);
+    const write = Math.random() < UPDATE_SHARE;
     const started = performance.now();
-    if (Math.random() < UPDATE_SHARE) await client.query('UPDATE users SET last_seen_at = now() WHERE id = $1', [id]);
+    if (write) await client.query('UPDATE users SET last_seen_at = now() WHERE id = $1', [id]);
     else await client.query('SELECT id, name, email, plan FROM users WHERE id = $1', [id]);
-    latencies.push(performance.now() - started);
+    (write ? samples.writes : samples.reads).push(performance.now() - started);
     await sleep(THINK_MS);
   }
 }
@@ -41,7 +59,7 @@ async function loop(client: pg.Client, rows: number, latencies: number[], runnin
  * updates (through the sync trigger when a migration is active) on random rows of the table.
  */
 export class ProbeWorkload {
-  private latencies: number[] = [];
+  private samples: ProbeSamples = { reads: [], writes: [] };
   private running = false;
   private loops: Promise<void>[] = [];
   private clients: pg.Client[] = [];
@@ -55,20 +73,20 @@ export class ProbeWorkload {
   }
 
   start(): void {
-    this.latencies = [];
+    this.samples = { reads: [], writes: [] };
     this.running = true;
-    this.loops = this.clients.map((c) => loop(c, this.rows, this.latencies, () => this.running));
+    this.loops = this.clients.map((c) => loop(c, this.rows, this.samples, () => this.running));
   }
 
-  /** Stops the workload; returns the latency of every operation since start, in ms. */
-  async stop(): Promise<number[]> {
+  /** Stops the workload; returns the latency of every operation since start. */
+  async stop(): Promise<ProbeSamples> {
     this.running = false;
     await Promise.all(this.loops);
-    return this.latencies;
+    return this.samples;
   }
 
   /** Runs the workload alone for a while: the latency it sees with nothing else going on. */
-  async idle(seconds: number): Promise<number[]> {
+  async idle(seconds: number): Promise<ProbeSamples> {
     this.start();
     await sleep(seconds * 1000);
     return this.stop();

@@ -113,6 +113,18 @@ export async function countDone(tx: Queryable, scope: Scope, lease: Lease): Prom
   return Number(row?.rows_done ?? 0);
 }
 
+/**
+ * A write that changes nothing but is a real one (a new row version, WAL, a commit that waits for
+ * it to reach disk): the throttle times its commit. The checkpoint row is only ever locked for a
+ * moment, by claims and counts, and the throttle does not time the wait for it.
+ */
+export function checkpointTouch(scope: Scope): { sql: string; params: unknown[] } {
+  return {
+    sql: 'UPDATE midair.backfill_checkpoints SET rows_done = rows_done WHERE migration_id = $1 AND table_name = $2',
+    params: [scope.migrationId, scope.table],
+  };
+}
+
 /** Gives a lease up at once (its worker failed), so the next backfill takes it over without waiting for it to expire. */
 export async function release(db: Queryable, lease: Lease, worker: string): Promise<void> {
   await db.query(`UPDATE midair.backfill_leases SET expires_at = now() - interval '1 second' WHERE id = $1 AND worker = $2`, [lease.id, worker]);

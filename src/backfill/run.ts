@@ -6,7 +6,7 @@ import { MARKER_COLUMN, filledColumns, type Plan, type TableSync } from '../migr
 import type { MigrationRecord } from '../state/store.js';
 import { KeyRange } from './keyRange.js';
 import { snapshotLazyProgress } from './lazyProgress.js';
-import { releaseAll } from './leases.js';
+import { checkpointTouch, releaseAll } from './leases.js';
 import { Throttle, defaultThrottle, type ThrottleOptions } from './throttle.js';
 import { executorConnection, runWorker, sessionConnection, type TableJob } from './worker.js';
 
@@ -85,8 +85,9 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
     const range = keyRangeOf(plan, record, sync);
     const rowsTotal = await ensureCheckpoint(db, record, sync, range);
     const probeSql = options.throttle?.probeSql === undefined ? `SELECT 1 FROM ${range.table} ORDER BY ${range.tuple} LIMIT 1` : options.throttle.probeSql;
-    const throttle = new Throttle({ ...defaultThrottle, ...options.throttle, probeSql });
-    await throttle.calibrate(db);
+    const throttle = new Throttle({ ...defaultThrottle, ...options.throttle, probeSql }, checkpointTouch({ migrationId: record.id, table: sync.table }));
+    if (db.kind === 'embedded') await throttle.calibrate(db, executorConnection(db));
+    else await db.session((session) => throttle.calibrate(session, sessionConnection(session, null)));
     const tableStarted = Date.now();
     let rows = 0;
     const job: TableJob = {

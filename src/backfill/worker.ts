@@ -66,7 +66,7 @@ export function executorConnection(db: Executor): WorkerConnection {
     backendPid: null,
     transaction: (settings, fn) =>
       db.transaction(async (tx) => {
-        await tx.exec(settings);
+        if (settings) await tx.exec(settings);
         return fn(tx);
       }),
   };
@@ -116,7 +116,7 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
   let batch = firstBatch;
   let lastBatchMs = 0;
   for (;;) {
-    const reason = await job.throttle.pace(db, lastBatchMs);
+    const reason = await job.throttle.pace(db, conn, lastBatchMs);
     const claimed = await conn.transaction(ASYNC_COMMIT, (tx) => claim(tx, scope, job.range, owner, batch));
     if (claimed.kind === 'done') return;
     if (claimed.kind === 'wait') {
@@ -156,8 +156,8 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
     lastBatchMs = performance.now() - started;
     if (!outcome.owned) continue; // another worker took the lease over; its commit is the one that counts
     job.throttle.record(lease.rows);
-    // Adapt the next batch to the target time, by at most a factor of two per step.
-    const factor = Math.min(2, Math.max(0.5, job.targetBatchMs / Math.max(1, lastBatchMs)));
+    // Adapt the next batch to the time the throttle allows it, by at most a factor of two per step.
+    const factor = Math.min(2, Math.max(0.5, job.throttle.batchMs(job.targetBatchMs) / Math.max(1, lastBatchMs)));
     batch = Math.max(100, Math.min(200_000, Math.round(batch * factor)));
     job.onBatch({ rows: lease.rows, rowsDone: outcome.rowsDone, batchSize: batch, throttle: reason, takenOver });
   }

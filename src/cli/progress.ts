@@ -61,7 +61,8 @@ function lineWriter(intervalMs: number, line: (p: BackfillProgress) => string): 
     update(p) {
       const now = Date.now();
       const final = !isWait(p) && p.rowsDone >= p.rowsTotal;
-      const state = note(p);
+      // What holds the backfill back, without its figures: a pace that moves every batch is one state.
+      const state = note(p).replace(/\s*\(.*?\)/g, '').replace(/[\d.]+/g, '#');
       if (!final && state === lastNote && now - last < intervalMs) return;
       last = now;
       lastNote = state;

@@ -12,7 +12,7 @@ const midair = await createMidair({
   reporter: { step() {}, warn() {}, progress: (p) => console.log(JSON.stringify({ progress: p })) },
 });
 try {
-  const result = await midair.backfill({ workers: Number(workers), throttle: { maxReplicationLagMs: 0, probeSql: null, maxRowsPerSecond: Number(maxRowsPerSecond) } });
+  const result = await midair.backfill({ workers: Number(workers), throttle: { maxReplicationLagMs: 0, probeSql: null, commitProbe: false, maxRowsPerSecond: Number(maxRowsPerSecond) } });
   console.log(JSON.stringify({ result }));
 } finally {
   await midair.close();

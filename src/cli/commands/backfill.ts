@@ -23,7 +23,7 @@ function throttleOf(flags: BackfillFlags): Partial<ThrottleOptions> {
   if (flags.maxRowsPerSecond !== undefined) throttle.maxRowsPerSecond = number('--max-rows-per-second', flags.maxRowsPerSecond, 0, 1e9, true);
   if (flags.maxLagMs !== undefined) throttle.maxReplicationLagMs = number('--max-lag-ms', flags.maxLagMs, 0, 86_400_000, true);
   if (flags.maxProbeRatio !== undefined) throttle.maxProbeRatio = number('--max-probe-ratio', flags.maxProbeRatio, 1, 1000, false);
-  if (flags.probe === false) throttle.probeSql = null;
+  if (flags.probe === false) Object.assign(throttle, { probeSql: null, commitProbe: false });
   else if (flags.probe !== undefined) throttle.probeSql = flags.probe;
   return throttle;
 }
@@ -33,9 +33,9 @@ export function registerBackfill(program: Command): void {
     .option('--workers <n>', 'parallel workers in this process (other processes may join)', '1')
     .option('--max-rows-per-second <n>', 'cap on rows per second in this process (0: none)')
     .option('--max-lag-ms <ms>', 'wait while a standby replays further behind than this (default 5000; 0: off)')
-    .option('--probe <sql>', 'a cheap query of your application, timed between batches (default: a one-row read of the table)')
-    .option('--no-probe', 'turn the latency probe off')
-    .option('--max-probe-ratio <x>', 'slow down while the probe takes more than x times its idle time (default 2)')
+    .option('--probe <sql>', 'a cheap read of your application, timed between batches (default: a one-row read of the table)')
+    .option('--no-probe', 'turn the latency probes (read and commit) off: full pace')
+    .option('--max-probe-ratio <x>', 'slow down while a probe takes more than x times its idle time (default 1.5)')
     .action(
       action(async ({ args, options, command }) => {
         const control = args[0] === 'pause' || args[0] === 'resume' ? args[0] : undefined;
