@@ -4,20 +4,13 @@ import { createMidair } from '../src/index.js';
 import { freshDatabase, tempDir } from './support/databases.js';
 import { createUsers, splitName } from './support/backfillFixture.js';
 import { expectSuccess, jsonOf, runCli, spawnCli } from './support/runCli.js';
+import { until } from './support/until.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function rowsDone(db: pg.Client): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT coalesce(sum(rows_done), 0) AS n FROM midair.backfill_checkpoints');
   return Number(rows[0]!.n);
-}
-
-async function until(what: string, condition: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('backfill control from the command line (real PostgreSQL)', () => {

@@ -3,16 +3,7 @@ import pg from 'pg';
 import { createMidair, type BackfillProgress, type Midair } from '../src/index.js';
 import { freshDatabase } from './support/databases.js';
 import { createUsers, splitName } from './support/backfillFixture.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { until } from './support/until.js';
 
 /** The share a progress report says the pace is at, in percent (100 when it names no pace). */
 function paceOf(p: BackfillProgress): number {

@@ -5,19 +5,9 @@ import { createUsers, fromOld, splitName } from './support/backfillFixture.js';
 import { spawnClientApp, type AppliedRouting, type ClientProcess } from './support/clientProcess.js';
 import { freshDatabase } from './support/databases.js';
 import { changeRouting, type RoutingChange } from './support/routingControl.js';
+import { eventually } from './support/until.js';
 
 const KEYS = 10_000;
-
-/** Polls `probe` until it returns a value, failing after `timeoutMs` with `what`. */
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('application instances in processes of their own route one migration alike (real PostgreSQL)', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;

@@ -4,14 +4,7 @@ import { createMidair, type Midair } from '../src/index.js';
 import { formatStatus } from '../src/cli/format/status.js';
 import { createUsers, splitName } from './support/backfillFixture.js';
 import { freshDatabase } from './support/databases.js';
-
-async function until(what: string, condition: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { until } from './support/until.js';
 
 describe('midair status: counts that add up and the next step for where the migration is (real PostgreSQL)', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
