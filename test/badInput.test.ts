@@ -84,6 +84,17 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     expect(error.hint).toMatch(/docs\/operations\.md/);
   });
 
+  it('a migration whose operations are not a non-empty list of known operations never starts', async () => {
+    // A mistyped shape must be refused, never start and complete "successfully" doing nothing.
+    const shapes: [unknown, RegExp][] = [
+      [{ name: 'no_ops', operations: [] }, /invalid migration: field "operations": a migration needs at least one operation/],
+      [{ name: 'misnamed', operation: [op.dropColumn({ table: 'users', column: 'age' })] }, /invalid migration: field "operations": .*; the default export: Unrecognized key: "operation"/],
+      [{ name: 'not_a_list', operations: { drop: op.dropColumn({ table: 'users', column: 'age' }) } }, /invalid migration: field "operations": .*expected array/],
+      [{ name: 'unknown_kind', operations: [{ kind: 'dropIndx', table: 'users', name: 'users_age_idx' }] }, /invalid migration: operation 1, field "kind": /],
+    ];
+    for (const [shape, message] of shapes) await rejectedAtStart(shape as Migration, message);
+  });
+
   it('a type change without up and down is refused', async () => {
     const error = await rejectedAtStart(
       defineMigration({ name: 'age_text', operations: [op.alterColumn({ table: 'users', column: 'age', type: 'text', up: 'age::text' })] }),
