@@ -66,6 +66,24 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     );
   });
 
+  it('dropIndex refuses a missing index, and one that backs a constraint, naming what to do', async () => {
+    await fixture.target.db.exec('CREATE INDEX users_age_idx ON users (age); ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)');
+    const missing = await rejectedAtStart(
+      defineMigration({ name: 'drop_nothing', operations: [op.dropIndex({ table: 'users', name: 'users_agee_idx' })] }),
+      /^migration "drop_nothing": operation 1 \(dropIndex\): table "users" has no index "users_agee_idx" that can be dropped \(a primary key's index goes with its constraint\)$/,
+    );
+    expect(missing.hint).toBe('its indexes: users_age_idx, users_email_key');
+    await rejectedAtStart(
+      defineMigration({ name: 'drop_pkey', operations: [op.dropIndex({ table: 'users', name: 'users_pkey' })] }),
+      /operation 1 \(dropIndex\): table "users" has no index "users_pkey" that can be dropped/,
+    );
+    const backing = await rejectedAtStart(
+      defineMigration({ name: 'drop_key', operations: [op.dropIndex({ table: 'users', name: 'users_email_key' })] }),
+      /^migration "drop_key": operation 1 \(dropIndex\): index "users_email_key" backs the constraint "users_email_key" of "users"$/,
+    );
+    expect(backing.hint).toBe('drop the constraint instead (op.dropConstraint); its index goes with it');
+  });
+
   it('a missing column names the operation and the field', async () => {
     const error = await rejectedAtStart(
       defineMigration({ name: 'bad_column', operations: [op.renameColumn({ table: 'users', from: 'nmae', to: 'full_name' })] }),

@@ -7,6 +7,7 @@ import { alterColumn } from '../operations/alterColumn.js';
 import { createIndex } from '../operations/createIndex.js';
 import { createTable } from '../operations/createTable.js';
 import { dropColumn } from '../operations/dropColumn.js';
+import { dropIndex } from '../operations/dropIndex.js';
 import { dropTable } from '../operations/dropTable.js';
 import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
@@ -35,6 +36,7 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'dropTable': return dropTable(c, o);
     case 'renameTable': return renameTable(c, o);
     case 'createIndex': return createIndex(c, o);
+    case 'dropIndex': return dropIndex(c, o);
     case 'addConstraint': return addConstraint(c, o);
     case 'sql': return rawSql(c, o);
   }

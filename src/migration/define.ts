@@ -1,5 +1,5 @@
 import type {
-  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropTable, Migration, RawSql, RenameColumn, RenameTable,
+  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameTable,
 } from './types.js';
 
 type Args<T> = Omit<T, 'kind'>;
@@ -14,6 +14,7 @@ export const op = {
   dropTable: (args: Args<DropTable>): DropTable => ({ kind: 'dropTable', ...args }),
   renameTable: (args: Args<RenameTable>): RenameTable => ({ kind: 'renameTable', ...args }),
   createIndex: (args: Args<CreateIndex>): CreateIndex => ({ kind: 'createIndex', ...args }),
+  dropIndex: (args: Args<DropIndex>): DropIndex => ({ kind: 'dropIndex', ...args }),
   addConstraint: (args: Args<AddConstraint>): AddConstraint => ({ kind: 'addConstraint', ...args }),
   sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
 };

@@ -89,6 +89,12 @@ export interface CreateIndex {
   method?: string;
 }
 
+export interface DropIndex {
+  kind: 'dropIndex';
+  table: string;
+  name: string;
+}
+
 export interface AddConstraint {
   kind: 'addConstraint';
   table: string;
@@ -117,6 +123,7 @@ export type Operation =
   | DropTable
   | RenameTable
   | CreateIndex
+  | DropIndex
   | AddConstraint
   | RawSql;
 

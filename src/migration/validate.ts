@@ -55,6 +55,7 @@ const operation = z.discriminatedUnion('kind', [
     kind: z.literal('createIndex'), table: name, columns: z.array(name).min(1), name: name.optional(),
     unique: z.boolean().optional(), where: sqlText.optional(), method: z.enum(['btree', 'hash', 'gin', 'gist', 'brin', 'spgist']).optional(),
   }),
+  z.strictObject({ kind: z.literal('dropIndex'), table: name, name }),
   z.strictObject({
     kind: z.literal('addConstraint'), table: name, name, check: sqlText.optional(), unique: z.array(name).min(1).optional(),
     foreignKey: z.strictObject({

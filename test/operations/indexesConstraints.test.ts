@@ -6,6 +6,7 @@ const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, em
 INSERT INTO users (name, email, age) VALUES ('ann', 'ann@x.io', 30), ('bob', NULL, 40), ('cy', 'cy@x.io', 50);`;
 
 const PKEY = 'CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)';
+const EMAIL_KEY = 'CREATE UNIQUE INDEX users_email_key ON public.users USING btree (email)';
 
 const CASES: OperationCase[] = [
   {
@@ -135,6 +136,29 @@ const CASES: OperationCase[] = [
     },
     async rolledBack(old) {
       expect(await old.query(`SELECT id, age FROM users ORDER BY id`)).toEqual([{ id: 1, age: 0 }, { id: 2, age: 42 }, { id: 3, age: 50 }, { id: 4, age: -3 }, { id: 5, age: 25 }]);
+    },
+  },
+  {
+    title: 'dropIndex (kept until complete)',
+    setup: `${USERS}
+      CREATE UNIQUE INDEX users_email_key ON users (email);`,
+    migration: defineMigration({ name: 'drop_email_key', operations: [op.dropIndex({ table: 'users', name: 'users_email_key' })] }),
+    async expanded({ old, next }) {
+      // The old release may rely on it: it still enforces uniqueness for both shapes.
+      expect(await indexesOf(old, 'users')).toEqual([EMAIL_KEY, PKEY]);
+      await expect(old.query(`INSERT INTO users (name, email) VALUES ('x', 'ann@x.io')`)).rejects.toThrow(/users_email_key/);
+      await expect(next.query(`UPDATE users SET email = 'cy@x.io' WHERE id = 1`)).rejects.toThrow(/users_email_key/);
+      await next.query(`INSERT INTO users (name, email) VALUES ('dee', 'dee@x.io')`);
+      expect(await old.query(`SELECT id, email FROM users WHERE id > 3 ORDER BY id`)).toEqual([{ id: 5, email: 'dee@x.io' }]);
+    },
+    async completed({ old, next }) {
+      expect(await indexesOf(old, 'users')).toEqual([PKEY]);
+      await next.query(`INSERT INTO users (name, email) VALUES ('twin', 'dee@x.io')`);
+      expect(await old.query(`SELECT count(*)::int AS n FROM users WHERE email = 'dee@x.io'`)).toEqual([{ n: 2 }]);
+    },
+    async rolledBack(old) {
+      expect(await indexesOf(old, 'users')).toEqual([EMAIL_KEY, PKEY]);
+      await expect(old.query(`INSERT INTO users (name, email) VALUES ('twin', 'dee@x.io')`)).rejects.toThrow(/users_email_key/);
     },
   },
   {
