@@ -102,4 +102,29 @@ const INDEXES: OperationCase = {
   },
 };
 
-describeOperationCases('partitioned', [CASE, INDEXES]);
+const DROP_INDEX: OperationCase = {
+  title: 'partitioned table: dropIndex drops the index of every partition at complete',
+  setup: `${ORDERS}
+    CREATE INDEX orders_note_idx ON orders (note);`,
+  migration: defineMigration({ name: 'orders_drop_index', operations: [op.dropIndex({ table: 'orders', name: 'orders_note_idx' })] }),
+  async expanded({ old, next }) {
+    await next.query(`INSERT INTO orders VALUES (5, 'us', 'fifth', '50')`);
+    expect(await indexesOf(old, 'orders')).toEqual([
+      'CREATE INDEX orders_note_idx ON ONLY public.orders USING btree (note)',
+      'CREATE UNIQUE INDEX orders_pkey ON ONLY public.orders USING btree (id, region)',
+    ]);
+  },
+  async completed({ old }) {
+    expect(await indexesOf(old, 'orders')).toEqual(['CREATE UNIQUE INDEX orders_pkey ON ONLY public.orders USING btree (id, region)']);
+    expect(await indexesOf(old, 'orders_us_0')).toEqual(['CREATE UNIQUE INDEX orders_us_0_pkey ON public.orders_us_0 USING btree (id, region)']);
+  },
+  async rolledBack(old) {
+    expect(await indexesOf(old, 'orders_us_0')).toEqual([
+      'CREATE INDEX orders_us_0_note_idx ON public.orders_us_0 USING btree (note)',
+      'CREATE UNIQUE INDEX orders_us_0_pkey ON public.orders_us_0 USING btree (id, region)',
+    ]);
+    expect(await old.query(`SELECT count(*)::int AS n FROM orders`)).toEqual([{ n: 5 }]);
+  },
+};
+
+describeOperationCases('partitioned', [CASE, INDEXES, DROP_INDEX]);

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { defineMigration, op } from '../../src/index.js';
+import { resetTarget } from '../support/resetTarget.js';
+
+const USERS = `CREATE TABLE users (id serial PRIMARY KEY, email text, age integer CONSTRAINT users_age_check CHECK (age > 0));
+CREATE INDEX users_email_idx ON users (email);`;
+
+/** What plan shows for operations whose whole work is at complete: the phase, the statement and its lock. */
+describe('postgres: plan shows the complete-time steps with their locks', () => {
+  const fixture = resetTarget('postgres', 'plan_locks', USERS);
+
+  it('dropIndex: nothing at start, DROP INDEX CONCURRENTLY after contract, nothing to undo', async () => {
+    const plan = await fixture.midair.plan(defineMigration({ name: 'drop_email_idx', operations: [op.dropIndex({ table: 'users', name: 'users_email_idx' })] }));
+    expect(plan.expandOnline).toEqual([]);
+    expect(plan.contractOnline).toEqual([{ sql: 'DROP INDEX CONCURRENTLY IF EXISTS "public"."users_email_idx"', lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on)' }]);
+    expect(plan.contract.filter((s) => /users_email_idx/.test(s.sql))).toEqual([]);
+    expect(plan.rollback.filter((s) => /users_email_idx/.test(s.sql))).toEqual([]);
+  });
+});
