@@ -63,6 +63,8 @@ export interface CatalogTable {
   indexes: CatalogIndex[];
   /** Primary key, or else the first unique index over NOT NULL columns: what backfill and verify walk. */
   key: string[];
+  /** The primary key constraint's name (absent without one, and in catalogs stored by older versions). */
+  primaryKey?: string;
   /** Row-level security is enabled: the version schema's views must apply its policies too. */
   rowSecurity?: boolean;
   /**
@@ -118,8 +120,9 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
       ORDER BY c.relname, a.attnum`,
     [schema],
   );
-  const keys = await db.query<{ table_name: string; columns: string[] }>(
+  const keys = await db.query<{ table_name: string; columns: string[]; primary_key: string | null }>(
     `SELECT DISTINCT ON (c.relname) c.relname AS table_name,
+            (SELECT k.conname FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype = 'p') AS primary_key,
             array(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
        FROM pg_index i
@@ -190,7 +193,7 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
       ORDER BY c.relname, k.conname`,
     [schema],
   );
-  const keyOf = new Map(keys.map((k) => [k.table_name, k.columns]));
+  const keyOf = new Map(keys.map((k) => [k.table_name, k]));
   const partitionsOf = new Map(partitioned.map((p) => [p.table_name, p]));
   const tables = new Map<string, CatalogTable>();
   for (const c of columns) {
@@ -199,12 +202,14 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
       table = {
         name: c.table_name,
         columns: [],
-        key: keyOf.get(c.table_name) ?? [],
+        key: keyOf.get(c.table_name)?.columns ?? [],
         indexes: indexes.filter((i) => i.table_name === c.table_name).map(({ table_name: _, ...index }) => index),
         rowSecurity: c.row_security,
         constraints: constraints.filter((k) => k.table_name === c.table_name).map(({ table_name: _, ...constraint }) => constraint),
         referencedBy: references.filter((r) => r.table_name === c.table_name).map(({ table_name: _, ...reference }) => reference),
       };
+      const primaryKey = keyOf.get(c.table_name)?.primary_key;
+      if (primaryKey) table.primaryKey = primaryKey;
       const p = partitionsOf.get(c.table_name);
       if (p) Object.assign(table, { partitions: p.partitions, partitionKey: p.key });
       tables.set(c.table_name, table);

@@ -11,6 +11,7 @@ import { dropIndex } from '../operations/dropIndex.js';
 import { dropTable } from '../operations/dropTable.js';
 import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
+import { renameConstraint } from '../operations/renameConstraint.js';
 import { renameTable } from '../operations/renameTable.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
 import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
@@ -38,6 +39,7 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'createIndex': return createIndex(c, o);
     case 'dropIndex': return dropIndex(c, o);
     case 'addConstraint': return addConstraint(c, o);
+    case 'renameConstraint': return renameConstraint(c, o);
     case 'sql': return rawSql(c, o);
   }
 }

@@ -1,5 +1,5 @@
 import type {
-  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameTable,
+  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
 } from './types.js';
 
 type Args<T> = Omit<T, 'kind'>;
@@ -16,6 +16,7 @@ export const op = {
   createIndex: (args: Args<CreateIndex>): CreateIndex => ({ kind: 'createIndex', ...args }),
   dropIndex: (args: Args<DropIndex>): DropIndex => ({ kind: 'dropIndex', ...args }),
   addConstraint: (args: Args<AddConstraint>): AddConstraint => ({ kind: 'addConstraint', ...args }),
+  renameConstraint: (args: Args<RenameConstraint>): RenameConstraint => ({ kind: 'renameConstraint', ...args }),
   sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
 };
 

@@ -95,6 +95,13 @@ export interface DropIndex {
   name: string;
 }
 
+export interface RenameConstraint {
+  kind: 'renameConstraint';
+  table: string;
+  from: string;
+  to: string;
+}
+
 export interface AddConstraint {
   kind: 'addConstraint';
   table: string;
@@ -124,6 +131,7 @@ export type Operation =
   | RenameTable
   | CreateIndex
   | DropIndex
+  | RenameConstraint
   | AddConstraint
   | RawSql;
 

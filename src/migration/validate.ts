@@ -65,6 +65,7 @@ const operation = z.discriminatedUnion('kind', [
     }).optional(),
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
+  z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),
   z.strictObject({ kind: z.literal('sql'), up: rawSql, down: rawSql }),
 ]);
 

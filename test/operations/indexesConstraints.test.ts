@@ -162,6 +162,34 @@ const CASES: OperationCase[] = [
     },
   },
   {
+    title: 'renameConstraint (check and unique: the new name arrives at complete)',
+    setup: `${USERS}
+      ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0), ADD CONSTRAINT users_email_key UNIQUE (email);`,
+    migration: defineMigration({
+      name: 'rename_constraints',
+      operations: [
+        op.renameConstraint({ table: 'users', from: 'users_age_check', to: 'users_age_positive' }),
+        op.renameConstraint({ table: 'users', from: 'users_email_key', to: 'users_email_unique' }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await expect(old.query(`INSERT INTO users (name, age) VALUES ('x', -1)`)).rejects.toThrow(/users_age_check/);
+      await expect(next.query(`UPDATE users SET email = 'cy@x.io' WHERE id = 1`)).rejects.toThrow(/users_email_key/);
+      await next.query(`INSERT INTO users (name, email, age) VALUES ('dee', 'dee@x.io', 20)`);
+      expect(await old.query(`SELECT id, email FROM users WHERE id > 3 ORDER BY id`)).toEqual([{ id: 5, email: 'dee@x.io' }]);
+    },
+    async completed({ old, next }) {
+      expect(await constraintsOf(old, 'users')).toEqual(['users_age_positive CHECK ((age > 0))', 'users_email_unique UNIQUE (email)', 'users_pkey PRIMARY KEY (id)']);
+      expect(await indexesOf(old, 'users')).toEqual(['CREATE UNIQUE INDEX users_email_unique ON public.users USING btree (email)', PKEY]);
+      await expect(next.query(`INSERT INTO users (name, age) VALUES ('x', -1)`)).rejects.toThrow(/users_age_positive/);
+      await expect(next.query(`INSERT INTO users (name, email) VALUES ('twin', 'dee@x.io')`)).rejects.toThrow(/users_email_unique/);
+    },
+    async rolledBack(old) {
+      expect(await constraintsOf(old, 'users')).toEqual(['users_age_check CHECK ((age > 0))', 'users_email_key UNIQUE (email)', 'users_pkey PRIMARY KEY (id)']);
+      expect(await old.query(`SELECT id, email FROM users WHERE id > 3 ORDER BY id`)).toEqual([{ id: 5, email: 'dee@x.io' }]);
+    },
+  },
+  {
     title: 'sql',
     setup: USERS,
     migration: defineMigration({
