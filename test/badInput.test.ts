@@ -84,6 +84,25 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     expect(backing.hint).toBe('drop the constraint instead (op.dropConstraint); its index goes with it');
   });
 
+  it('renameConstraint refuses a missing constraint and a taken name, naming the field', async () => {
+    await fixture.target.db.exec(`ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0), ADD CONSTRAINT users_email_key UNIQUE (email);
+      CREATE INDEX users_age_idx ON users (age)`);
+    const missing = await rejectedAtStart(
+      defineMigration({ name: 'rename_nothing', operations: [op.renameConstraint({ table: 'users', from: 'users_age_chk', to: 'users_age_positive' })] }),
+      /^migration "rename_nothing": operation 1 \(renameConstraint\): table "users" has no constraint "users_age_chk"$/,
+    );
+    expect(missing.hint).toBe('its constraints: users_age_check, users_email_key, users_pkey');
+    const taken = await rejectedAtStart(
+      defineMigration({ name: 'rename_taken', operations: [op.renameConstraint({ table: 'users', from: 'users_age_check', to: 'users_pkey' })] }),
+      /^migration "rename_taken": operation 1 \(renameConstraint\): to: table "users" already has a constraint "users_pkey"$/,
+    );
+    expect(taken.hint).toBe('choose another name for "to"');
+    await rejectedAtStart(
+      defineMigration({ name: 'rename_index', operations: [op.renameConstraint({ table: 'users', from: 'users_email_key', to: 'users_age_idx' })] }),
+      /^migration "rename_index": operation 1 \(renameConstraint\): to: the index of constraint "users_email_key" would be renamed "users_age_idx", and a table or index of that name exists already$/,
+    );
+  });
+
   it('a missing column names the operation and the field', async () => {
     const error = await rejectedAtStart(
       defineMigration({ name: 'bad_column', operations: [op.renameColumn({ table: 'users', from: 'nmae', to: 'full_name' })] }),

@@ -56,6 +56,7 @@ const SLOTS: Slot[] = [
   { field: 'createIndex.where', build: (t) => op.createIndex({ table: 'users', columns: ['age'], where: t }), named: /field "where"|"where" fails/ },
   { field: 'createIndex.columns.0', build: (t) => op.createIndex({ table: 'users', columns: [t] }), named: /field "columns\.0"|columns: table/ },
   { field: 'dropIndex.name', build: (t) => op.dropIndex({ table: 'users', name: t }), named: /field "name"|has no index/ },
+  { field: 'renameConstraint.to', build: (t) => op.renameConstraint({ table: 'users', from: 'users_pkey', to: t }), named: /field "to"|to: / },
   { field: 'addConstraint.name', build: (t) => op.addConstraint({ table: 'users', name: t, check: 'age > 0' }), named: /field "name"/, present: constraint },
   { field: 'addConstraint.check', build: (t) => op.addConstraint({ table: 'users', name: 'k', check: t }), named: /field "check"|"check" fails/ },
 ];
@@ -100,6 +101,6 @@ describe('postgres: hostile text in every string field', () => {
 
   it('covers every operation with string fields but raw SQL', () => {
     const kinds = new Set(SLOTS.map((s) => s.field.split('.')[0]));
-    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameTable'].sort());
+    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable'].sort());
   });
 });

@@ -16,4 +16,13 @@ describe('postgres: plan shows the complete-time steps with their locks', () => 
     expect(plan.contract.filter((s) => /users_email_idx/.test(s.sql))).toEqual([]);
     expect(plan.rollback.filter((s) => /users_email_idx/.test(s.sql))).toEqual([]);
   });
+
+  it('renameConstraint: nothing at start, RENAME CONSTRAINT in the contract transaction, nothing to undo', async () => {
+    const plan = await fixture.midair.plan(defineMigration({ name: 'rename_age', operations: [op.renameConstraint({ table: 'users', from: 'users_age_check', to: 'users_age_positive' })] }));
+    expect([...plan.expand, ...plan.expandOnline].filter((s) => /users_age/.test(s.sql))).toEqual([]);
+    expect(plan.contract.filter((s) => /users_age/.test(s.sql))).toEqual([
+      { sql: 'ALTER TABLE "public"."users" RENAME CONSTRAINT "users_age_check" TO "users_age_positive"', lock: 'ACCESS EXCLUSIVE, catalog only' },
+    ]);
+    expect(plan.rollback.filter((s) => /users_age/.test(s.sql))).toEqual([]);
+  });
 });
