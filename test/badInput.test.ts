@@ -82,6 +82,13 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       /^migration "drop_key": operation 1 \(dropIndex\): index "users_email_key" backs the constraint "users_email_key" of "users"$/,
     );
     expect(backing.hint).toBe('drop the constraint instead (op.dropConstraint); its index goes with it');
+    // Else DROP INDEX would fail at complete, after the contract transaction.
+    await fixture.target.db.exec('CREATE UNIQUE INDEX users_name_idx ON users (name); CREATE TABLE notes (author text REFERENCES users (name))');
+    const referenced = await rejectedAtStart(
+      defineMigration({ name: 'drop_referenced', operations: [op.dropIndex({ table: 'users', name: 'users_name_idx' })] }),
+      /^migration "drop_referenced": operation 1 \(dropIndex\): index "users_name_idx" may be what foreign key "notes_author_fkey" of "notes" references$/,
+    );
+    expect(referenced.hint).toBe('drop that foreign key first (in an earlier migration), or keep the index');
   });
 
   it('renameConstraint refuses a missing constraint and a taken name, naming the field', async () => {

@@ -18,6 +18,12 @@ export function dropIndex(c: Compiler, o: DropIndex): void {
     const names = indexes.map((i) => i.name);
     c.fail(`table "${table.name}" has no index "${o.name}" that can be dropped (a primary key's index goes with its constraint)`, `its indexes: ${names.join(', ') || 'none'}`);
   }
+  // A foreign key depends on the unique index it was created over: DROP INDEX would fail after contract.
+  const sameColumns = (columns: string[]) => columns.length === index.columns.length && columns.every((col) => index.columns.includes(col));
+  const reference = index.unique ? table.before?.referencedBy?.find((r) => sameColumns(r.columns)) : undefined;
+  if (reference) {
+    c.fail(`index "${o.name}" may be what foreign key "${reference.name}" of "${reference.table}" references`, 'drop that foreign key first (in an earlier migration), or keep the index');
+  }
   // PostgreSQL cannot drop a partitioned table's index CONCURRENTLY: catalog only, in contract.
   if (table.before?.partitions?.length) {
     c.plan.contract.push({ sql: `DROP INDEX IF EXISTS ${qualified(c.schema, o.name)}`, lock: 'ACCESS EXCLUSIVE on the partitioned table and its partitions, catalog only' });
