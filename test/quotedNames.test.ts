@@ -40,6 +40,31 @@ const CASES: OperationCase[] = [
       ]);
     },
   },
+  {
+    title: 'an index named i"dx is dropped and a constraint named ch"eck renamed at complete',
+    setup: `${ITEMS}
+      CREATE INDEX "i""dx" ON "It""ems" ("Mixed Case");
+      ALTER TABLE "It""ems" ADD CONSTRAINT "ch""eck" CHECK ("we""ird" <> '');`,
+    migration: defineMigration({
+      name: 'weird_index',
+      operations: [
+        op.dropIndex({ table: 'It"ems', name: 'i"dx' }),
+        op.renameConstraint({ table: 'It"ems', from: 'ch"eck', to: 'n"on empty' }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await expect(next.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('')`)).rejects.toThrow(/ch"eck/);
+      expect(await old.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'i"dx'`)).toEqual([{ n: 1 }]);
+    },
+    async completed({ old, next }) {
+      await expect(next.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('')`)).rejects.toThrow(/n"on empty/);
+      expect(await old.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'i"dx'`)).toEqual([{ n: 0 }]);
+    },
+    async rolledBack(old) {
+      await expect(old.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('')`)).rejects.toThrow(/ch"eck/);
+      expect(await old.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'i"dx'`)).toEqual([{ n: 1 }]);
+    },
+  },
 ];
 
 describeOperationCases('quoted_names', CASES);
