@@ -9,6 +9,9 @@ import { claim, countDone, endLease, release, type Lease, type LeaseOwner } from
 import type { Throttle } from './throttle.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Bounds of a worker's adaptive batch size, in rows (the plan's estimate uses them too). */
+export const BATCH_ROWS = { min: 100, max: 200_000 };
+
 /** One connection's worth of transactions; on a server it is one session, so its pid identifies the worker. */
 export interface WorkerConnection {
   backendPid: number | null;
@@ -158,7 +161,7 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
     job.throttle.record(lease.rows);
     // Adapt the next batch to the time the throttle allows it, by at most a factor of two per step.
     const factor = Math.min(2, Math.max(0.5, job.throttle.batchMs(job.targetBatchMs) / Math.max(1, lastBatchMs)));
-    batch = Math.max(100, Math.min(200_000, Math.round(batch * factor)));
+    batch = Math.max(BATCH_ROWS.min, Math.min(BATCH_ROWS.max, Math.round(batch * factor)));
     job.onBatch({ rows: lease.rows, rowsDone: outcome.rowsDone, batchSize: batch, throttle: reason, takenOver });
   }
 }

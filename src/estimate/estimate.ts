@@ -1,3 +1,4 @@
+import { BATCH_ROWS } from '../backfill/worker.js';
 import type { CatalogTable } from '../catalog/read.js';
 import type { Executor } from '../db/executor.js';
 import { PHASES, filledColumns, type Plan, type Step, type TableSync } from '../migration/plan.js';
@@ -66,9 +67,6 @@ const INDEX_TUPLE_HEADER = 8;
 const UNKNOWN_WIDTH = 16;
 /** Statements a backfill batch runs besides its UPDATE (pacing, lease claim, lease end, progress). */
 const BATCH_STATEMENTS = 14;
-/** Bounds of the workers' adaptive batch size (backfill/worker.ts). */
-const MIN_BATCH = 100;
-const MAX_BATCH = 200_000;
 
 function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
@@ -133,7 +131,7 @@ function backfillEstimate(plan: Plan, sync: TableSync, before: CatalogTable | un
 
 /** The workers' batches grow or shrink to targetBatchMs each; every batch also runs its bookkeeping statements. */
 function backfillSeconds(rows: number, sample: TableSample, options: EstimateOptions): number {
-  const batch = Math.max(MIN_BATCH, Math.min(MAX_BATCH, sample.msPerRow > 0 ? options.targetBatchMs / sample.msPerRow : MAX_BATCH));
+  const batch = Math.max(BATCH_ROWS.min, Math.min(BATCH_ROWS.max, sample.msPerRow > 0 ? options.targetBatchMs / sample.msPerRow : BATCH_ROWS.max));
   const batches = Math.ceil(rows / batch);
   return (rows * sample.msPerRow + batches * BATCH_STATEMENTS * sample.roundTripMs) / 1000;
 }
