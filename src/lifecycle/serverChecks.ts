@@ -13,7 +13,8 @@ import type { Compiled } from '../migration/compile.js';
 import { operationLabel, type Precondition, type Probe } from '../migration/compiler.js';
 import type { LoadedMigration } from '../migration/load.js';
 import { filledColumns, type Assignment, type Plan, type TableSync } from '../migration/plan.js';
-import type { Migration } from '../migration/types.js';
+import type { CheckSpec, Migration } from '../migration/types.js';
+import { checkExpressionOf } from '../operations/constraintNames.js';
 import { closest } from '../migration/closest.js';
 import { SHORT_TYPE_NAMES } from '../migration/typeNames.js';
 import { compileLoaded } from './compileRecord.js';
@@ -180,19 +181,24 @@ async function checkDeclarations(tx: Queryable, migration: Migration, plan: Plan
   const condition = (where: string, field: string, expression: string | undefined, row: string | null) => {
     if (expression && row) checks.push({ where, field, sql: `SELECT FROM ${row} WHERE (${expression}) LIMIT $1` });
   };
+  // A check given with its name: the field of the expression is named.
+  const check = (where: string, field: string, spec: CheckSpec | undefined, row: string | null) => {
+    if (spec !== undefined) condition(where, typeof spec === 'string' ? field : `${field}.expression`, checkExpressionOf(spec), row);
+  };
   migration.operations.forEach((o, i) => {
     const where = operationLabel(i, o.kind);
     if (o.kind === 'addColumn') {
       defaultOf(where, 'column.default', o.column.default, o.column.type);
-      condition(where, 'column.check', o.column.check, rowOf(o.table, 'name'));
+      check(where, 'column.check', o.column.check, rowOf(o.table, 'name'));
     } else if (o.kind === 'alterColumn') {
       defaultOf(where, 'default', o.default, o.type ?? typeIn(o.table, o.name ?? o.column));
-      condition(where, 'check', o.check, rowOf(o.table, 'name'));
+      check(where, 'check', o.check, rowOf(o.table, 'name'));
     } else if (o.kind === 'createTable') {
       o.columns.forEach((c, k) => {
         defaultOf(where, `columns.${k}.default`, c.default, c.type);
-        condition(where, `columns.${k}.check`, c.check, rowOf(o.name, 'name'));
+        check(where, `columns.${k}.check`, c.check, rowOf(o.name, 'name'));
       });
+      o.constraints?.forEach((k, i) => condition(where, `constraints.${i}.check`, k.check, rowOf(o.name, 'name')));
     } else if (o.kind === 'createIndex') {
       condition(where, 'where', o.where, rowOf(o.table, 'physical'));
     } else if (o.kind === 'addConstraint') {

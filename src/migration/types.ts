@@ -7,16 +7,48 @@ export interface ColumnSpec {
   nullable?: boolean;
   /** An SQL expression, e.g. "0", "now()", "'active'". */
   default?: string;
-  unique?: boolean;
-  /** An SQL boolean expression over the new shape, e.g. "price_cents >= 0". */
-  check?: string;
+  /** `true` names it `<table>_<column>_key`; `{ name }` gives the name. */
+  unique?: UniqueSpec;
+  /** An SQL boolean expression over the new shape, e.g. "price_cents >= 0"; `{ expression, name }` gives the name. */
+  check?: CheckSpec;
   references?: ForeignKeyTarget;
 }
 
-export interface ForeignKeyTarget {
+export type UniqueSpec = boolean | { name: string };
+export type CheckSpec = string | { expression: string; name: string };
+
+export type ForeignKeyAction = 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
+
+/** What a foreign key does and when it is checked, wherever one is declared. */
+export interface ForeignKeyOptions {
+  onDelete?: ForeignKeyAction;
+  onUpdate?: ForeignKeyAction;
+  /** SIMPLE (default): a key with any NULL references nothing. FULL: all NULL or none. */
+  match?: 'SIMPLE' | 'FULL';
+  deferrable?: boolean;
+  /** Implies deferrable. */
+  initiallyDeferred?: boolean;
+}
+
+export interface ForeignKeyTarget extends ForeignKeyOptions {
   table: string;
   column: string;
-  onDelete?: 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
+  /** The constraint's name; default `<table>_<column>_fkey`. */
+  name?: string;
+}
+
+/** A multi-column foreign key (addConstraint, createTable constraints). */
+export interface ForeignKeySpec extends ForeignKeyOptions {
+  columns: string[];
+  references: { table: string; columns: string[] };
+}
+
+/** A table-level constraint of createTable: exactly one of check, unique, foreignKey. */
+export interface TableConstraint {
+  name: string;
+  check?: string;
+  unique?: string[];
+  foreignKey?: ForeignKeySpec;
 }
 
 export interface AddColumn {
@@ -52,8 +84,8 @@ export interface AlterColumn {
   nullable?: boolean;
   /** New default expression; null removes the default. */
   default?: string | null;
-  unique?: boolean;
-  check?: string;
+  unique?: UniqueSpec;
+  check?: CheckSpec;
   references?: ForeignKeyTarget;
   up?: string;
   down?: string;
@@ -63,7 +95,10 @@ export interface CreateTable {
   kind: 'createTable';
   name: string;
   columns: ColumnSpec[];
-  primaryKey?: string[];
+  /** Column names; `{ columns, name }` gives the constraint (and its index) a name. */
+  primaryKey?: string[] | { columns: string[]; name: string };
+  /** Table-level constraints, each with its name. */
+  constraints?: TableConstraint[];
 }
 
 export interface DropTable {
@@ -108,7 +143,7 @@ export interface AddConstraint {
   name: string;
   check?: string;
   unique?: string[];
-  foreignKey?: { columns: string[]; references: { table: string; columns: string[] }; onDelete?: ForeignKeyTarget['onDelete'] };
+  foreignKey?: ForeignKeySpec;
   /** With up: the one column whose values up rewrites so that existing rows satisfy the constraint. */
   column?: string;
   up?: string;

@@ -27,17 +27,31 @@ const sqlText = z.string().trim().min(1).superRefine(lexical(checkExpression));
 const typeName = z.string().trim().min(1).superRefine(lexical(checkTypeName));
 /** Raw SQL of the sql operation: run as written, by design. */
 const rawSql = z.string().trim().min(1);
-const onDelete = z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
-const references = z.strictObject({ table: name, column: name, onDelete: onDelete.optional() });
+const foreignKeyAction = z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
+const foreignKeyOptions = {
+  onDelete: foreignKeyAction.optional(),
+  onUpdate: foreignKeyAction.optional(),
+  match: z.enum(['SIMPLE', 'FULL'], {
+    error: (issue) => (issue.input === 'PARTIAL' ? 'MATCH PARTIAL is not implemented by PostgreSQL: use "SIMPLE" or "FULL"' : undefined),
+  }).optional(),
+  deferrable: z.boolean().optional(),
+  initiallyDeferred: z.boolean().optional(),
+};
+const references = z.strictObject({ table: name, column: name, name: name.optional(), ...foreignKeyOptions });
+const foreignKey = z.strictObject({ columns: z.array(name).min(1), references: z.strictObject({ table: name, columns: z.array(name).min(1) }), ...foreignKeyOptions });
+const unique = z.union([z.boolean(), z.strictObject({ name })], { error: 'give true, or { name } to name the constraint' });
+const check = z.union([sqlText, z.strictObject({ expression: sqlText, name })], { error: 'give an SQL expression, or { expression, name } to name the constraint' });
 const column = z.strictObject({
   name,
   type: typeName,
   nullable: z.boolean().optional(),
   default: sqlText.optional(),
-  unique: z.boolean().optional(),
-  check: sqlText.optional(),
+  unique: unique.optional(),
+  check: check.optional(),
   references: references.optional(),
 });
+const primaryKey = z.union([z.array(name).min(1), z.strictObject({ columns: z.array(name).min(1), name })], { error: 'give column names, or { columns, name } to name the constraint' });
+const tableConstraint = z.strictObject({ name, check: sqlText.optional(), unique: z.array(name).min(1).optional(), foreignKey: foreignKey.optional() });
 
 const operation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('addColumn'), table: name, column, up: sqlText.optional() }),
@@ -45,10 +59,13 @@ const operation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('renameColumn'), table: name, from: name, to: name }),
   z.strictObject({
     kind: z.literal('alterColumn'), table: name, column: name, name: name.optional(), type: typeName.optional(),
-    nullable: z.boolean().optional(), default: sqlText.nullable().optional(), unique: z.boolean().optional(),
-    check: sqlText.optional(), references: references.optional(), up: sqlText.optional(), down: sqlText.optional(),
+    nullable: z.boolean().optional(), default: sqlText.nullable().optional(), unique: unique.optional(),
+    check: check.optional(), references: references.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
-  z.strictObject({ kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: z.array(name).min(1).optional() }),
+  z.strictObject({
+    kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: primaryKey.optional(),
+    constraints: z.array(tableConstraint).optional(),
+  }),
   z.strictObject({ kind: z.literal('dropTable'), name }),
   z.strictObject({ kind: z.literal('renameTable'), from: name, to: name }),
   z.strictObject({
@@ -58,11 +75,7 @@ const operation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dropIndex'), table: name, name }),
   z.strictObject({
     kind: z.literal('addConstraint'), table: name, name, check: sqlText.optional(), unique: z.array(name).min(1).optional(),
-    foreignKey: z.strictObject({
-      columns: z.array(name).min(1),
-      references: z.strictObject({ table: name, columns: z.array(name).min(1) }),
-      onDelete: onDelete.optional(),
-    }).optional(),
+    foreignKey: foreignKey.optional(),
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
   z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),

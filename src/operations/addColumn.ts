@@ -28,6 +28,6 @@ export function addColumn(c: Compiler, o: AddColumn): void {
   // at its default, as they would after contract.
   if (!table.created && o.up) c.sync(table).up.push({ column: physical, expression: o.up, source: c.where });
   else if (!table.created && spec.default !== undefined && !constant) c.sync(table).fill.push({ column: physical, expression: spec.default, source: c.where });
-  constrainNewColumn(c, table, column, spec);
+  constrainNewColumn(c, table, column, spec, 'column.');
   c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP COLUMN IF EXISTS ${col}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
 }

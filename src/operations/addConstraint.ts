@@ -5,6 +5,8 @@ import type { AddConstraint } from '../migration/types.js';
 import { existedBefore, rowsBreaking, uniqueValues } from '../migration/preconditions.js';
 import { duplicateColumn } from './duplicateColumn.js';
 import { buildIndex, dropIndexOnRollback, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
+import { claimConstraintName } from './constraintNames.js';
+import { foreignKeyClause } from './foreignKeyClause.js';
 
 export function addConstraint(c: Compiler, o: AddConstraint): void {
   const table = c.table(o.table);
@@ -20,11 +22,12 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     if (o.unique && (o.unique.length !== 1 || o.unique[0] !== o.column)) c.fail('with "up", unique must name just "column"');
     duplicateColumn(c, table, column, {
       newName: column.name, type: column.type, default: table.before?.columns.find((b) => b.name === column.physical)?.default ?? null,
-      nullable: column.nullable, unique: Boolean(o.unique), check: o.check,
+      nullable: column.nullable, unique: o.unique && { name: o.name }, check: o.check && { expression: o.check, name: o.name },
       up: o.up ?? ident(column.physical), down: o.down ?? ident(column.name),
-    }, { unique: o.name, check: o.name });
+    });
     return;
   }
+  claimConstraintName(c, table, o.name, 'name', Boolean(o.unique));
 
   if (o.check) {
     // The expression may name columns this migration adds: checked up front only when there are none.
@@ -49,15 +52,17 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     const referenced = fk.references.columns.map((name) => c.column(target, name, 'foreignKey.references.columns'));
     const columns = local.map((col) => ident(col.physical));
     const targetColumns = referenced.map((col) => ident(col.physical));
+    const clause = foreignKeyClause(c, fk, local, 'foreignKey');
     if (existedBefore(table, local) && existedBefore(target, referenced)) {
-      // MATCH SIMPLE: a row with a NULL in the key references nothing.
-      const set = columns.map((col) => `o.${col} IS NOT NULL`).join(' AND ');
+      // MATCH SIMPLE: a row with a NULL in the key references nothing. MATCH FULL: only a row whose
+      // key is all NULL does; any other needs a match, which a NULL in it never gives.
+      const set = columns.map((col) => `o.${col} IS NOT NULL`).join(fk.match === 'FULL' ? ' OR ' : ' AND ');
       const match = columns.map((col, i) => `r.${targetColumns[i]} = o.${col}`).join(' AND ');
-      rowsBreaking(c, table, `${set} AND NOT EXISTS (SELECT 1 FROM ${c.q(target.physical)} AS r WHERE ${match})`, `the foreign key "${o.name}": no row of "${target.name}" matches them`, `add the missing "${target.name}" rows or fix those rows first`);
+      const full = fk.match === 'FULL' ? ' (with MATCH FULL, a key that is partly NULL matches none)' : '';
+      rowsBreaking(c, table, `(${set}) AND NOT EXISTS (SELECT 1 FROM ${c.q(target.physical)} AS r WHERE ${match})`, `the foreign key "${o.name}": no row of "${target.name}" matches them${full}`, `add the missing "${target.name}" rows or fix those rows first`);
     }
-    const onDelete = fk.onDelete ? ` ON DELETE ${fk.onDelete}` : '';
     c.plan.expand.push({
-      sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} FOREIGN KEY (${columns.join(', ')}) REFERENCES ${c.q(target.physical)} (${targetColumns.join(', ')})${onDelete} NOT VALID`,
+      sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} FOREIGN KEY (${columns.join(', ')}) REFERENCES ${c.q(target.physical)} (${targetColumns.join(', ')})${clause} NOT VALID`,
       lock: 'SHARE ROW EXCLUSIVE on both tables, catalog only',
     });
     c.plan.validate.push(validateStep(c, table, o.name));

@@ -1,13 +1,15 @@
 import { ident, literal, shortName } from '../db/sql.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import type { Step } from '../migration/plan.js';
-import type { ForeignKeyTarget } from '../migration/types.js';
+import type { CheckSpec, ForeignKeyTarget, UniqueSpec } from '../migration/types.js';
+import { checkExpressionOf, checkNameOf, claimConstraintName, uniqueNameOf } from './constraintNames.js';
+import { foreignKeyClause } from './foreignKeyClause.js';
 import { buildIndex, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
 
 export interface ColumnConstraints {
   nullable?: boolean;
-  unique?: boolean;
-  check?: string;
+  unique?: UniqueSpec;
+  check?: CheckSpec;
   references?: ForeignKeyTarget;
 }
 
@@ -15,8 +17,10 @@ export interface ColumnConstraints {
  * Constraints on a column that this migration creates (added or duplicated). They are created
  * NOT VALID or as concurrent index builds during expand, validated online before contract and
  * finalized with catalog-only statements in contract, so no step scans under a strong lock.
+ * Each keeps the name the user gave (default `<table>_<column>_key|check|fkey`) through complete.
+ * `prefix` leads the fields' names in messages ("column." in addColumn).
  */
-export function constrainNewColumn(c: Compiler, table: TableShape, column: ColumnShape, want: ColumnConstraints, names: { unique?: string; check?: string } = {}): void {
+export function constrainNewColumn(c: Compiler, table: TableShape, column: ColumnShape, want: ColumnConstraints, prefix = ''): void {
   const t = c.q(table.physical);
   const col = ident(column.physical);
   if (want.nullable === false) {
@@ -30,14 +34,17 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
     );
   }
   if (want.unique) {
-    const name = names.unique ?? shortName(table.name, column.name, 'key');
+    const name = uniqueNameOf(want.unique, shortName(table.name, column.name, 'key'));
+    claimConstraintName(c, table, name, `${prefix}unique`, true);
     buildIndex(c, table, { name, unique: true, columns: [column.physical] });
     uniqueConstraintFromIndex(c, table, name);
   }
   if (want.check) {
-    const name = names.check ?? shortName(table.name, column.name, 'check');
+    const name = checkNameOf(want.check, shortName(table.name, column.name, 'check'));
+    const expression = checkExpressionOf(want.check);
+    claimConstraintName(c, table, name, `${prefix}check`, false);
     if (column.physical === column.name) {
-      c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+      c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${expression}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
       c.plan.validate.push(validateStep(c, table, name));
     } else {
       // The expression names columns by their final names, which exist only after contract. Until
@@ -47,7 +54,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
       const scope = c.scopeOf(table.columns);
       const fn = `midair.${ident(shortName('check', c.plan.migration, name))}`;
       c.plan.expand.push(
-        { sql: `CREATE FUNCTION ${fn}(${scope.map((s) => `${ident(s.name)} ${s.type}`).join(', ')}) RETURNS boolean LANGUAGE sql AS $midair$ SELECT (${want.check}) $midair$`, lock: 'none' },
+        { sql: `CREATE FUNCTION ${fn}(${scope.map((s) => `${ident(s.name)} ${s.type}`).join(', ')}) RETURNS boolean LANGUAGE sql AS $midair$ SELECT (${expression}) $midair$`, lock: 'none' },
         { sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${fn}(${scope.map((s) => ident(s.physical)).join(', ')})) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' },
       );
       c.plan.validate.push(validateStep(c, table, name));
@@ -60,18 +67,19 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
         { sql: `DROP FUNCTION IF EXISTS ${fn}`, lock: 'none' },
         { sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
       );
-      c.afterRename.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${want.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+      c.afterRename.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${expression}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
       c.plan.contractOnline.push({ ...validateStep(c, table, name), lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on, no violation left: proved before contract)' });
     }
   }
   if (want.references) {
     refuseForeignKeyOnPartitioned(c, table);
-    const target = c.table(want.references.table, 'references.table');
-    const targetColumn = c.column(target, want.references.column, 'references.column');
-    const name = shortName(table.name, column.name, 'fkey');
-    const onDelete = want.references.onDelete ? ` ON DELETE ${want.references.onDelete}` : '';
+    const target = c.table(want.references.table, `${prefix}references.table`);
+    const targetColumn = c.column(target, want.references.column, `${prefix}references.column`);
+    const name = want.references.name ?? shortName(table.name, column.name, 'fkey');
+    claimConstraintName(c, table, name, `${prefix}references.name`, false);
+    const clause = foreignKeyClause(c, want.references, [column], `${prefix}references`);
     c.plan.expand.push({
-      sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${col}) REFERENCES ${c.q(target.physical)} (${ident(targetColumn.physical)})${onDelete} NOT VALID`,
+      sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${col}) REFERENCES ${c.q(target.physical)} (${ident(targetColumn.physical)})${clause} NOT VALID`,
       lock: `SHARE ROW EXCLUSIVE on ${literal(table.name)} and ${literal(target.name)}, catalog only`,
     });
     c.plan.validate.push(validateStep(c, table, name));

@@ -1,6 +1,7 @@
 import { ident, shortName } from '../db/sql.js';
 import { carryOver } from './carryOver.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
+import { checkNameOf, releaseConstraintName } from './constraintNames.js';
 import { constrainNewColumn, type ColumnConstraints } from './constraints.js';
 
 export interface Duplicate extends ColumnConstraints {
@@ -16,7 +17,7 @@ export interface Duplicate extends ColumnConstraints {
  * filled by `up` from old-release writes and backfill, feeding `down` back for new-release
  * writes; contract drops the old column and gives the new one its final name.
  */
-export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnShape, d: Duplicate, names: { unique?: string; check?: string } = {}): void {
+export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnShape, d: Duplicate): void {
   if (column.added) c.fail(`column "${column.name}" is added or changed earlier in this same migration; put the whole change in one operation`);
   if (table.key.includes(column.physical)) c.fail(`column "${column.name}" is part of the key of "${table.name}"; changing key columns is not supported yet`);
   const before = table.before?.columns.find((b) => b.name === column.physical);
@@ -39,10 +40,21 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   // A serial column's sequence goes with the old column unless the copy, whose default uses it, owns it first.
   if (before?.ownedSequence) c.plan.contract.push({ sql: `ALTER SEQUENCE ${before.ownedSequence} OWNED BY ${t}.${col}`, lock: 'catalog only' });
   c.plan.contract.push({ sql: `ALTER TABLE ${t} DROP COLUMN ${ident(column.physical)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-  const replacedCheck = d.check ? (names.check ?? shortName(table.name, d.newName, 'check')) : undefined;
+  const replacedCheck = d.check ? checkNameOf(d.check, shortName(table.name, d.newName, 'check')) : undefined;
+  if (replacedCheck) replaceCheck(c, table, column, replacedCheck);
   carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default ?? undefined };
   table.columns[table.columns.indexOf(column)] = replacement;
-  constrainNewColumn(c, table, replacement, d, names);
+  constrainNewColumn(c, table, replacement, d);
+}
+
+/**
+ * The check the operation gives replaces a check of the same name on the old column (it goes with
+ * that column at contract); a constraint of that name of any other kind or on other columns stays,
+ * and its name is refused when the check is added.
+ */
+function replaceCheck(c: Compiler, table: TableShape, column: ColumnShape, name: string): void {
+  const existing = table.before?.constraints?.find((k) => k.name === name);
+  if (existing?.kind === 'check' && existing.columns.includes(column.physical)) releaseConstraintName(c, table, name);
 }
