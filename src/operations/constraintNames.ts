@@ -27,14 +27,20 @@ function namesBefore(table: CatalogTable | undefined): string[] {
   ];
 }
 
-/** The constraint names each table has while a migration compiles: before it, plus those its operations give. */
-const takenNames = new WeakMap<Compiler, Map<string, Set<string>>>();
+interface TableNames {
+  /** Names its constraints have: before the migration, plus those its operations give. */
+  taken: Set<string>;
+  /** Names of constraints the migration replaces: they hold the name until contract. */
+  released: Set<string>;
+}
 
-function taken(c: Compiler, table: TableShape): Set<string> {
-  let tables = takenNames.get(c);
-  if (!tables) takenNames.set(c, (tables = new Map()));
+const namesOf = new WeakMap<Compiler, Map<string, TableNames>>();
+
+function tableNames(c: Compiler, table: TableShape): TableNames {
+  let tables = namesOf.get(c);
+  if (!tables) namesOf.set(c, (tables = new Map()));
   let names = tables.get(table.physical);
-  if (!names) tables.set(table.physical, (names = new Set(namesBefore(table.before))));
+  if (!names) tables.set(table.physical, (names = { taken: new Set(namesBefore(table.before)), released: new Set() }));
   return names;
 }
 
@@ -43,16 +49,21 @@ function taken(c: Compiler, table: TableShape): Set<string> {
  * index too, in the schema's one namespace of relations: a clash would fail half-way through
  * start, so it is refused up front, naming the field that gave the name.
  */
-export function claimConstraintName(c: Compiler, table: TableShape, name: string, field: string, indexed: boolean): void {
-  const names = taken(c, table);
+export function claimConstraintName(c: Compiler, table: TableShape, name: string, field: string, indexed: boolean): { replaces: boolean } {
+  const { taken: names, released } = tableNames(c, table);
   if (names.has(name)) c.fail(`${field}: table "${table.name}" already has a constraint "${name}"`, 'choose another name');
   if (indexed && (c.catalog.relations ?? []).includes(name)) {
     c.fail(`${field}: the constraint's index would be named "${name}", and a table or index of that name exists already`, 'choose another name');
   }
   names.add(name);
+  return { replaces: released.delete(name) };
 }
 
-/** A constraint this migration replaces (dropped with its column at contract) frees its name for the replacement. */
+/**
+ * A constraint this migration replaces (dropped with its column at contract) leaves its name to
+ * the replacement; `claimConstraintName` tells the replacement, which holds a temporary name until then.
+ */
 export function releaseConstraintName(c: Compiler, table: TableShape, name: string): void {
-  taken(c, table).delete(name);
+  const { taken, released } = tableNames(c, table);
+  if (taken.delete(name)) released.add(name);
 }

@@ -42,10 +42,13 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
   if (want.check) {
     const name = checkNameOf(want.check, shortName(table.name, column.name, 'check'));
     const expression = checkExpressionOf(want.check);
-    claimConstraintName(c, table, name, `${prefix}check`, false);
+    // A check this one replaces holds the name until its column goes at contract.
+    const { replaces } = claimConstraintName(c, table, name, `${prefix}check`, false);
+    const built = replaces ? shortName('_midair', name) : name;
     if (column.physical === column.name) {
-      c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${expression}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-      c.plan.validate.push(validateStep(c, table, name));
+      c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(built)} CHECK (${expression}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+      c.plan.validate.push(validateStep(c, table, built));
+      if (replaces) c.plan.contract.push({ sql: `ALTER TABLE ${t} RENAME CONSTRAINT ${ident(built)} TO ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
     } else {
       // The expression names columns by their final names, which exist only after contract. Until
       // then a function whose parameters carry those names evaluates it over the physical columns,
@@ -55,17 +58,17 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
       const fn = `midair.${ident(shortName('check', c.plan.migration, name))}`;
       c.plan.expand.push(
         { sql: `CREATE FUNCTION ${fn}(${scope.map((s) => `${ident(s.name)} ${s.type}`).join(', ')}) RETURNS boolean LANGUAGE sql AS $midair$ SELECT (${expression}) $midair$`, lock: 'none' },
-        { sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${fn}(${scope.map((s) => ident(s.physical)).join(', ')})) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+        { sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(built)} CHECK (${fn}(${scope.map((s) => ident(s.physical)).join(', ')})) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' },
       );
-      c.plan.validate.push(validateStep(c, table, name));
+      c.plan.validate.push(validateStep(c, table, built));
       c.plan.contract.push(
-        { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+        { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(built)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
         { sql: `DROP FUNCTION ${fn}`, lock: 'none' },
       );
       // Undo runs in reverse: the constraint goes before the function it calls.
       c.plan.rollback.push(
         { sql: `DROP FUNCTION IF EXISTS ${fn}`, lock: 'none' },
-        { sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+        { sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(built)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
       );
       c.afterRename.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${expression}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
       c.plan.contractOnline.push({ ...validateStep(c, table, name), lock: 'SHARE UPDATE EXCLUSIVE (reads and writes go on, no violation left: proved before contract)' });
