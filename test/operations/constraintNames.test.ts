@@ -1,7 +1,9 @@
-import { expect } from 'vitest';
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { defineMigration, op } from '../../src/index.js';
 import { constraintsOf, describeOperationCases, indexesOf, type OperationCase } from '../support/operationCase.js';
 import type { Shape } from '../support/targets.js';
+import { runUnderWrites, type UnderWritesCase } from '../support/underWrites.js';
 
 const TEAMS_AND_USERS = `CREATE TABLE teams (id integer PRIMARY KEY, label text NOT NULL);
 INSERT INTO teams VALUES (1, 'red'), (2, 'blue');
@@ -188,3 +190,74 @@ const CASES: OperationCase[] = [
 ];
 
 describeOperationCases('constraint_names', CASES);
+
+const ITEMS = `CREATE TABLE items (id integer PRIMARY KEY, qty integer CONSTRAINT items_qty_check CHECK (qty > 0));
+INSERT INTO items SELECT g, g FROM generate_series(1, 200) g;`;
+
+const checksOf = async (db: pg.Client) =>
+  (await db.query<{ c: string }>(`SELECT conname || ' ' || pg_get_constraintdef(oid) AS c FROM pg_constraint WHERE conrelid = 'items'::regclass AND contype = 'c' ORDER BY 1`)).rows.map((r) => r.c);
+
+describe('postgres: a named check replacing the column\'s own check, under writes from both releases', () => {
+  const replaced = (name: string, column?: string): UnderWritesCase => ({
+    label: `names_${name}`,
+    setup: ITEMS,
+    rows: 200,
+    migration: defineMigration({
+      name,
+      operations: [op.alterColumn({ table: 'items', column: 'qty', name: column, check: { expression: `${column ?? 'qty'} BETWEEN 1 AND 100000`, name: 'items_qty_check' } })],
+    }),
+    old: { table: 'items', column: 'qty' },
+    next: { table: 'items', column: column ?? 'qty' },
+    value: (i) => String(i + 1),
+  });
+
+  // A copy under another name: the check goes through a function until contract.
+  it('same column name: complete gives the new check the old one\'s name', () =>
+    runUnderWrites(replaced('qty_range'), 'complete', async (db) => {
+      expect(await checksOf(db)).toEqual(['items_qty_check CHECK (((qty >= 1) AND (qty <= 100000)))']);
+    }), 120_000);
+  it('same column name: rollback leaves the old check alone', () =>
+    runUnderWrites(replaced('qty_range'), 'rollback', async (db) => {
+      expect(await checksOf(db)).toEqual(['items_qty_check CHECK ((qty > 0))']);
+    }), 120_000);
+  // A renamed column: the check is plain from start, under a temporary name until contract.
+  it('renamed column: complete gives the new check the old one\'s name', () =>
+    runUnderWrites(replaced('quantity_range', 'quantity'), 'complete', async (db) => {
+      expect(await checksOf(db)).toEqual(['items_qty_check CHECK (((quantity >= 1) AND (quantity <= 100000)))']);
+    }), 120_000);
+  it('renamed column: rollback leaves the old check alone', () =>
+    runUnderWrites(replaced('quantity_range', 'quantity'), 'rollback', async (db) => {
+      expect(await checksOf(db)).toEqual(['items_qty_check CHECK ((qty > 0))']);
+    }), 120_000);
+});
+
+describe('postgres: addColumn with named constraints, under writes from both releases', () => {
+  const added: UnderWritesCase = {
+    label: 'names_added',
+    setup: ITEMS,
+    rows: 200,
+    migration: defineMigration({
+      name: 'items_named',
+      operations: [
+        op.addColumn({ table: 'items', column: { name: 'label', type: 'text', unique: { name: 'items_label_unique' } }, up: `'item-' || id` }),
+        op.addColumn({ table: 'items', column: { name: 'doubled', type: 'integer', check: { expression: 'doubled > 0', name: 'items_doubled_positive' } }, up: 'qty * 2' }),
+      ],
+    }),
+    old: { table: 'items', column: 'qty' },
+    next: { table: 'items', column: 'qty' },
+    value: (i) => String(i + 1),
+  };
+
+  it('complete keeps every write, and the constraints their names', () =>
+    runUnderWrites(added, 'complete', async (db) => {
+      expect(await checksOf(db)).toEqual(['items_doubled_positive CHECK ((doubled > 0))', 'items_qty_check CHECK ((qty > 0))']);
+      const unique = await db.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'items'::regclass AND contype = 'u'`);
+      expect(unique.rows).toEqual([{ conname: 'items_label_unique', def: 'UNIQUE (label)' }]);
+    }), 120_000);
+
+  it('rollback keeps every write and drops the new columns with their constraints', () =>
+    runUnderWrites(added, 'rollback', async (db) => {
+      expect(await checksOf(db)).toEqual(['items_qty_check CHECK ((qty > 0))']);
+      expect((await db.query(`SELECT to_regclass('items_label_unique') AS index`)).rows).toEqual([{ index: null }]);
+    }), 120_000);
+});
