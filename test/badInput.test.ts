@@ -250,4 +250,66 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       { id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }, { id: 4, name: 'ann2' },
     ]);
   });
+
+  it('a constraint name the table or the schema has already is refused, naming the field', async () => {
+    await fixture.target.db.exec(`ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0); CREATE INDEX users_name_idx ON users (name)`);
+    for (const [operation, message] of [
+      [op.addColumn({ table: 'users', column: { name: 'score', type: 'integer', check: { expression: 'score > 0', name: 'users_age_check' } } }), /operation 1 \(addColumn\): column\.check: table "users" already has a constraint "users_age_check"$/],
+      [op.addColumn({ table: 'users', column: { name: 'handle', type: 'text', unique: { name: 'users_name_idx' } } }), /operation 1 \(addColumn\): column\.unique: the constraint's index would be named "users_name_idx", and a table or index of that name exists already$/],
+      [op.addColumn({ table: 'users', column: { name: 'boss', type: 'integer', references: { table: 'users', column: 'id', name: 'users_pkey' } } }), /operation 1 \(addColumn\): column\.references\.name: table "users" already has a constraint "users_pkey"$/],
+      [op.alterColumn({ table: 'users', column: 'email', check: { expression: 'email LIKE \'%@%\'', name: 'users_age_check' } }), /operation 1 \(alterColumn\): check: table "users" already has a constraint "users_age_check"$/],
+      [op.addConstraint({ table: 'users', name: 'users_age_check', check: 'age < 200' }), /operation 1 \(addConstraint\): name: table "users" already has a constraint "users_age_check"$/],
+      [op.createTable({ name: 'tags', columns: [{ name: 'id', type: 'integer' }], primaryKey: { columns: ['id'], name: 'users_name_idx' } }), /operation 1 \(createTable\): primaryKey\.name: the constraint's index would be named "users_name_idx"/],
+      [op.createTable({
+        name: 'tags', columns: [{ name: 'id', type: 'integer', check: { expression: 'id > 0', name: 'tags_id' } }],
+        constraints: [{ name: 'tags_id', unique: ['id'] }],
+      }), /operation 1 \(createTable\): constraints\.0\.name: table "tags" already has a constraint "tags_id"$/],
+    ] as const) {
+      const error = await rejectedAtStart(defineMigration({ name: 'name_clash', operations: [operation] }), message);
+      expect(error.hint).toBe('choose another name');
+    }
+  });
+
+  it('two operations giving one table the same constraint name are refused, naming the second', async () => {
+    await rejectedAtStart(
+      defineMigration({
+        name: 'twice',
+        operations: [
+          op.addColumn({ table: 'users', column: { name: 'score', type: 'integer', check: { expression: 'score > 0', name: 'users_positive' } } }),
+          op.addConstraint({ table: 'users', name: 'users_positive', check: 'age > 0' }),
+        ],
+      }),
+      /operation 2 \(addConstraint\): name: table "users" already has a constraint "users_positive"$/,
+    );
+  });
+
+  it('foreign-key options that cannot work are refused: MATCH PARTIAL, initially deferred but not deferrable, SET NULL on NOT NULL', async () => {
+    await rejectedAtStart(
+      { name: 'partial', operations: [op.addColumn({ table: 'users', column: { name: 'boss', type: 'integer', references: { table: 'users', column: 'id', match: 'PARTIAL' as 'FULL' } } })] },
+      /invalid migration: operation 1, field "column\.references\.match": MATCH PARTIAL is not implemented by PostgreSQL: use "SIMPLE" or "FULL"/,
+    );
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'deferred', operations: [op.addConstraint({ table: 'users', name: 'users_boss', foreignKey: { columns: ['age'], references: { table: 'users', columns: ['id'] }, deferrable: false, initiallyDeferred: true } })] }),
+      /operation 1 \(addConstraint\): foreignKey: "initiallyDeferred" needs a deferrable foreign key, and "deferrable" is false$/,
+    );
+    expect(error.hint).toMatch(/initiallyDeferred implies it/);
+    await rejectedAtStart(
+      defineMigration({
+        name: 'set_null',
+        operations: [op.createTable({ name: 'tags', columns: [{ name: 'user_id', type: 'integer', nullable: false, references: { table: 'users', column: 'id', onDelete: 'SET NULL' } }] })],
+      }),
+      /operation 1 \(createTable\): columns\.0\.references\.onDelete: SET NULL on column "user_id", which is NOT NULL$/,
+    );
+  });
+
+  it('a MATCH FULL foreign key is refused for rows whose key is partly NULL, which MATCH SIMPLE accepts', async () => {
+    await fixture.target.db.exec(`CREATE TABLE people (first text, last text, PRIMARY KEY (first, last)); INSERT INTO people VALUES ('ann', 'x');
+      ALTER TABLE users ADD COLUMN last text; UPDATE users SET last = 'x' WHERE id = 1;`);
+    const fk = (match: 'SIMPLE' | 'FULL') => defineMigration({
+      name: `named_${match.toLowerCase()}`,
+      operations: [op.addConstraint({ table: 'users', name: 'users_person', foreignKey: { columns: ['name', 'last'], references: { table: 'people', columns: ['first', 'last'] }, match } })],
+    });
+    await rejectedAtStart(fk('FULL'), /operation 1 \(addConstraint\): 2 rows of "users" break the foreign key "users_person": no row of "people" matches them \(with MATCH FULL, a key that is partly NULL matches none\); they are: id=2; id=3$/);
+    expect(await fixture.midair.plan(fk('SIMPLE'))).toBeTruthy();
+  });
 });
