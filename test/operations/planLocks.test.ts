@@ -25,4 +25,19 @@ describe('postgres: plan shows the complete-time steps with their locks', () => 
     ]);
     expect(plan.rollback.filter((s) => /users_age/.test(s.sql))).toEqual([]);
   });
+
+  it('alterColumn check replacing the column\'s check of that name: a temporary name until the old column goes in contract', async () => {
+    const plan = await fixture.midair.plan(defineMigration({
+      name: 'age_years',
+      operations: [op.alterColumn({ table: 'users', column: 'age', name: 'years', check: { expression: 'years BETWEEN 1 AND 150', name: 'users_age_check' } })],
+    }));
+    expect(plan.expand.filter((s) => /CONSTRAINT/.test(s.sql))).toEqual([
+      { sql: 'ALTER TABLE "public"."users" ADD CONSTRAINT "_midair_users_age_check" CHECK (years BETWEEN 1 AND 150) NOT VALID', lock: 'ACCESS EXCLUSIVE, catalog only' },
+    ]);
+    expect(plan.validate.map((s) => s.sql)).toEqual(['ALTER TABLE "public"."users" VALIDATE CONSTRAINT "_midair_users_age_check"']);
+    expect(plan.contract.filter((s) => /"age"|users_age_check/.test(s.sql))).toEqual([
+      { sql: 'ALTER TABLE "public"."users" DROP COLUMN "age"', lock: 'ACCESS EXCLUSIVE, catalog only' },
+      { sql: 'ALTER TABLE "public"."users" RENAME CONSTRAINT "_midair_users_age_check" TO "users_age_check"', lock: 'ACCESS EXCLUSIVE, catalog only' },
+    ]);
+  });
 });
