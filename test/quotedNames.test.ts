@@ -65,6 +65,48 @@ const CASES: OperationCase[] = [
       expect(await old.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'i"dx'`)).toEqual([{ n: 1 }]);
     },
   },
+  {
+    title: 'constraints named with quotes and spaces keep their names through complete',
+    setup: ITEMS,
+    migration: defineMigration({
+      name: 'quoted_constraint_names',
+      operations: [
+        op.alterColumn({ table: 'It"ems', column: 'Mixed Case', unique: { name: 'u"nique key' } }),
+        op.addColumn({
+          table: 'It"ems',
+          column: { name: 'sc"ore', type: 'integer', check: { expression: '"sc""ore" >= 0', name: 'ch"eck score' }, references: { table: 'It"ems', column: 'id', name: 'f"k self', deferrable: true } },
+        }),
+        op.createTable({
+          name: 'Ta"gs',
+          columns: [{ name: 'i"d', type: 'integer' }, { name: 'item', type: 'integer' }],
+          primaryKey: { columns: ['i"d'], name: 'p"k tags' },
+          constraints: [{ name: 'f"k item', foreignKey: { columns: ['item'], references: { table: 'It"ems', columns: ['id'] }, match: 'FULL' } }],
+        }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await next.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'z')`);
+      await expect(next.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('4', 'z')`)).rejects.toThrow(/u"nique key/);
+      await expect(next.query(`INSERT INTO "It""ems" ("we""ird", "sc""ore") VALUES ('3', -1)`)).rejects.toThrow(/ch"eck score/);
+      await expect(next.query(`INSERT INTO "Ta""gs" VALUES (1, 99)`)).rejects.toThrow(/f"k item/);
+      await next.query(`INSERT INTO "Ta""gs" VALUES (1, 1)`);
+      await old.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'c')`);
+    },
+    async completed({ old }) {
+      expect(await old.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid IN ('"It""ems"'::regclass, '"Ta""gs"'::regclass) AND contype <> 'n' ORDER BY conname`)).toEqual([
+        { conname: 'It"ems_pkey', def: 'PRIMARY KEY (id)' },
+        { conname: 'ch"eck score', def: 'CHECK (("sc""ore" >= 0))' },
+        { conname: 'f"k item', def: 'FOREIGN KEY (item) REFERENCES "It""ems"(id) MATCH FULL' },
+        { conname: 'f"k self', def: 'FOREIGN KEY ("sc""ore") REFERENCES "It""ems"(id) DEFERRABLE' },
+        { conname: 'p"k tags', def: 'PRIMARY KEY ("i""d")' },
+        { conname: 'u"nique key', def: 'UNIQUE ("Mixed Case")' },
+      ]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT conname FROM pg_constraint WHERE conrelid = '"It""ems"'::regclass AND contype <> 'n' ORDER BY conname`)).toEqual([{ conname: 'It"ems_pkey' }]);
+    },
+    droppedRows: { 'Ta"gs': 1 },
+  },
 ];
 
 describeOperationCases('quoted_names', CASES);
