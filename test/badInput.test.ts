@@ -312,4 +312,28 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     await rejectedAtStart(fk('FULL'), /operation 1 \(addConstraint\): 2 rows of "users" break the foreign key "users_person": no row of "people" matches them \(with MATCH FULL, a key that is partly NULL matches none\); they are: id=2; id=3$/);
     expect(await fixture.midair.plan(fk('SIMPLE'))).toBeTruthy();
   });
+
+  it('a foreign key whose columns and referenced columns differ in number is refused', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'fk_count', operations: [op.addConstraint({ table: 'users', name: 'users_pair', foreignKey: { columns: ['id', 'age'], references: { table: 'users', columns: ['id'] } } })] }),
+      /operation 1 \(addConstraint\): foreignKey: 2 columns reference 1 columns$/,
+    );
+    expect(error.hint).toBe('give as many "references.columns" as "columns"');
+    await rejectedAtStart(
+      defineMigration({
+        name: 'fk_count',
+        operations: [op.createTable({ name: 'pairs', columns: [{ name: 'a', type: 'integer' }], constraints: [{ name: 'pairs_user', foreignKey: { columns: ['a'], references: { table: 'users', columns: ['id', 'age'] } } }] })],
+      }),
+      /operation 1 \(createTable\): constraints\.0\.foreignKey: 1 columns reference 2 columns$/,
+    );
+  });
+
+  it('a createTable constraint with more or less than one of check, unique and foreignKey is refused', async () => {
+    for (const constraint of [{ name: 'pairs_both', check: 'a > 0', unique: ['a'] }, { name: 'pairs_none' }]) {
+      await rejectedAtStart(
+        defineMigration({ name: 'one_kind', operations: [op.createTable({ name: 'pairs', columns: [{ name: 'a', type: 'integer' }], constraints: [constraint] })] }),
+        /operation 1 \(createTable\): constraints\.0: give exactly one of "check", "unique" or "foreignKey"$/,
+      );
+    }
+  });
 });

@@ -50,6 +50,7 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     const local = fk.columns.map((name) => c.column(table, name, 'foreignKey.columns'));
     const target = c.table(fk.references.table, 'foreignKey.references.table');
     const referenced = fk.references.columns.map((name) => c.column(target, name, 'foreignKey.references.columns'));
+    if (local.length !== referenced.length) c.fail(`foreignKey: ${local.length} columns reference ${referenced.length} columns`, 'give as many "references.columns" as "columns"');
     const columns = local.map((col) => ident(col.physical));
     const targetColumns = referenced.map((col) => ident(col.physical));
     const clause = foreignKeyClause(c, fk, local, 'foreignKey');
