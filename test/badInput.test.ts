@@ -62,7 +62,7 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     await fixture.target.db.exec('CREATE UNIQUE INDEX users_email_key ON users (email)');
     await rejectedAtStart(
       defineMigration({ name: 'dup_unique', operations: [op.alterColumn({ table: 'users', column: 'email', unique: true })] }),
-      /operation 1 \(alterColumn\): an index or table named "users_email_key" exists already/,
+      /operation 1 \(alterColumn\): unique: the constraint's index would be named "users_email_key", and a table or index of that name exists already/,
     );
   });
 
