@@ -13,6 +13,10 @@ import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameConstraint } from '../operations/renameConstraint.js';
 import { renameTable } from '../operations/renameTable.js';
+import { addEnumValue } from '../operations/addEnumValue.js';
+import { createEnum } from '../operations/createEnum.js';
+import { dropEnum } from '../operations/dropEnum.js';
+import { renameEnumValue } from '../operations/renameEnumValue.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
 import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
@@ -41,6 +45,10 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'addConstraint': return addConstraint(c, o);
     case 'renameConstraint': return renameConstraint(c, o);
     case 'sql': return rawSql(c, o);
+    case 'createEnum': return createEnum(c, o);
+    case 'dropEnum': return dropEnum(c, o);
+    case 'addEnumValue': return addEnumValue(c, o);
+    case 'renameEnumValue': return renameEnumValue(c, o);
   }
 }
 

@@ -3,6 +3,7 @@ import { qualified, shortName } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import { closest } from './closest.js';
 import type { Operation } from './types.js';
+import type { EnumShape } from './enumTypes.js';
 import type { Plan, ScopeColumn, Step, TableSync } from './plan.js';
 
 export interface ColumnShape {
@@ -74,6 +75,8 @@ export class Compiler {
   readonly probes: Probe[] = [];
   /** Contract steps that need the final column names (run after renames). */
   readonly afterRename: Step[] = [];
+  /** The schema's enum types as this migration leaves them (see enumTypes.ts). */
+  readonly enums: EnumShape[];
   private current = { index: 0, kind: '' };
   private readonly claimed = new Set<string>();
 
@@ -90,6 +93,7 @@ export class Compiler {
       before: t,
       columns: t.columns.map((c) => ({ name: c.name, physical: c.name, type: c.type, nullable: c.nullable, added: false })),
     }));
+    this.enums = (catalog.enums ?? []).map((e) => ({ name: e.name, values: [...e.values], created: false }));
     this.plan = {
       migration, schema: catalog.schema, versionSchema,
       expand: [], expandOnline: [], sync: [], views: [], hidden: [], validate: [], contract: [], contractOnline: [],

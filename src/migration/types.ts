@@ -121,6 +121,34 @@ export interface RawSql {
   down: string;
 }
 
+export interface CreateEnum {
+  kind: 'createEnum';
+  name: string;
+  /** Labels in sort order. */
+  values: string[];
+}
+
+export interface DropEnum {
+  kind: 'dropEnum';
+  name: string;
+}
+
+export interface AddEnumValue {
+  kind: 'addEnumValue';
+  enum: string;
+  value: string;
+  /** Place it before this existing label (else after `after`, else last). */
+  before?: string;
+  after?: string;
+}
+
+export interface RenameEnumValue {
+  kind: 'renameEnumValue';
+  enum: string;
+  from: string;
+  to: string;
+}
+
 export type Operation =
   | AddColumn
   | DropColumn
@@ -133,7 +161,11 @@ export type Operation =
   | DropIndex
   | RenameConstraint
   | AddConstraint
-  | RawSql;
+  | RawSql
+  | CreateEnum
+  | DropEnum
+  | AddEnumValue
+  | RenameEnumValue;
 
 export interface Migration {
   name: string;
