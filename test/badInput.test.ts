@@ -250,4 +250,52 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       { id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }, { id: 4, name: 'ann2' },
     ]);
   });
+
+  it('enum operations refuse an unknown enum, a listed-twice value, a value already there and a missing before/after label, naming the field', async () => {
+    await fixture.target.db.exec(`CREATE TYPE mood AS ENUM ('low', 'high')`);
+    await rejectedAtStart(
+      defineMigration({ name: 'enum_unknown', operations: [op.addEnumValue({ enum: 'moood', value: 'mid' })] }),
+      /^migration "enum_unknown": operation 1 \(addEnumValue\): enum: schema "public" has no enum type "moood"$/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'enum_twice', operations: [op.createEnum({ name: 'state', values: ['open', 'shut', 'open'] })] }),
+      /operation 1, field "values": "open" is listed twice; each value of an enum is unique/,
+    );
+    const present = await rejectedAtStart(
+      defineMigration({ name: 'enum_present', operations: [op.addEnumValue({ enum: 'mood', value: 'high' })] }),
+      /^migration "enum_present": operation 1 \(addEnumValue\): value: enum type "mood" already has the value "high"$/,
+    );
+    expect(present.hint).toMatch(/rolled back stays in the type/);
+    const anchor = await rejectedAtStart(
+      defineMigration({ name: 'enum_anchor', operations: [op.addEnumValue({ enum: 'mood', value: 'mid', before: 'medium' })] }),
+      /^migration "enum_anchor": operation 1 \(addEnumValue\): before: enum type "mood" has no value "medium"$/,
+    );
+    expect(anchor.hint).toBe('its values: "low", "high"');
+    await rejectedAtStart(
+      defineMigration({ name: 'enum_rename', operations: [op.renameEnumValue({ enum: 'mood', from: 'mid', to: 'medium' })] }),
+      /^migration "enum_rename": operation 1 \(renameEnumValue\): from: enum type "mood" has no value "mid"$/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'enum_taken', operations: [op.createEnum({ name: 'users', values: ['a'] })] }),
+      /^migration "enum_taken": operation 1 \(createEnum\): name: the type cannot be created: type "users" already exists$/,
+    );
+  });
+
+  it('a column change to an enum refuses rows holding a value the enum lacks, naming them; dropEnum refuses an enum still in use', async () => {
+    await fixture.target.db.exec(`CREATE TYPE mood AS ENUM ('low', 'high'); ALTER TABLE users ADD COLUMN level text DEFAULT 'low', ADD COLUMN mood mood;
+      UPDATE users SET level = 'top' WHERE id = 2`);
+    const rows = await rejectedAtStart(
+      defineMigration({ name: 'level_enum', operations: [op.createEnum({ name: 'level', values: ['low', 'high'] }), op.alterColumn({ table: 'users', column: 'level', type: 'level' })] }),
+      /^migration "level_enum": operation 2 \(alterColumn\): 1 rows of "users" break the change of "level" to level: they hold a value level does not have; they are: id=2$/,
+    );
+    expect(rows.hint).toMatch(/^give "up" mapping those values/);
+    await rejectedAtStart(
+      defineMigration({ name: 'mood_more', operations: [op.createEnum({ name: 'mood2', values: ['low', 'mid', 'high'] }), op.alterColumn({ table: 'users', column: 'mood', type: 'mood2' })] }),
+      /^migration "mood_more": operation 2 \(alterColumn\): down: mood2 has "mid", which mood lacks: a new-release write of one could not be given back to the old release$/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'mood_drop', operations: [op.dropEnum({ name: 'mood' })] }),
+      /^migration "mood_drop": operation 1 \(dropEnum\): name: enum type "mood" is still the type of "users"\."mood" in the new shape$/,
+    );
+  });
 });
