@@ -65,6 +65,31 @@ const CASES: OperationCase[] = [
       expect(await old.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'i"dx'`)).toEqual([{ n: 1 }]);
     },
   },
+  {
+    title: 'an enum named Mo"od with a label it\'s, created and given to the column "Mixed Case" (text)',
+    setup: ITEMS,
+    migration: defineMigration({
+      name: 'weird_enum',
+      operations: [
+        op.createEnum({ name: 'Mo"od', values: ['a', 'b', "it's"] }),
+        op.alterColumn({ table: 'It"ems', column: 'Mixed Case', type: '"Mo""od"' }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await old.query(`UPDATE "It""ems" SET "Mixed Case" = 'it''s' WHERE id = 1`);
+      await next.query(`UPDATE "It""ems" SET "Mixed Case" = 'it''s' WHERE id = 2`);
+      expect(await next.query(`SELECT id, "Mixed Case" AS m, pg_typeof("Mixed Case")::text AS t FROM "It""ems" ORDER BY id`)).toEqual([
+        { id: 1, m: "it's", t: '"Mo""od"' }, { id: 2, m: "it's", t: '"Mo""od"' },
+      ]);
+      expect(await old.query(`SELECT id, "Mixed Case" AS m FROM "It""ems" ORDER BY id`)).toEqual([{ id: 1, m: "it's" }, { id: 2, m: "it's" }]);
+    },
+    async completed({ old }) {
+      expect(await old.query(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = '"It""ems"'::regclass AND attname = 'Mixed Case'`)).toEqual([{ t: '"Mo""od"' }]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT id, "Mixed Case" AS m FROM "It""ems" ORDER BY id`)).toEqual([{ id: 1, m: "it's" }, { id: 2, m: "it's" }]);
+    },
+  },
 ];
 
 describeOperationCases('quoted_names', CASES);
