@@ -258,6 +258,34 @@ describe.each(DRIVERS)('%s: enum values', (kind) => {
     }
   });
 
+  it('createEnum: created in the expand transaction, dropped on rollback, shown by plan with its locks', async () => {
+    await target.reset();
+    await target.db.exec(TICKETS);
+    const plan = await target.midair().plan(defineMigration({ name: 'ticket_state', operations: [op.createEnum({ name: 'state', values: ['open', `it's`] })] }));
+    expect(plan.expand).toContainEqual({ sql: `CREATE TYPE "public"."state" AS ENUM ('open', 'it''s')`, lock: 'none (a new type)' });
+    expect(plan.rollback).toContainEqual({ sql: 'DROP TYPE IF EXISTS "public"."state"', lock: 'none (nothing uses it any more)' });
+  });
+
+  it('two active migrations cannot change one enum: each enum operation claims its type', async () => {
+    await target.reset();
+    await target.db.exec(TICKETS);
+    const midair = target.midair();
+    await midair.start(defineMigration({ name: 'add_urgent', operations: [op.addEnumValue({ enum: 'mood', value: 'urgent' })] }));
+    await expect(midair.start(defineMigration({ name: 'rename_mid', operations: [op.renameEnumValue({ enum: 'mood', from: 'mid', to: 'medium' })] })))
+      .rejects.toThrow(/^migration "rename_mid" changes tables another active migration is changing: "enum type mood" \(migration "add_urgent"\)$/);
+    // Another enum is free.
+    await midair.start(defineMigration({ name: 'new_state', operations: [op.createEnum({ name: 'state', values: ['open'] })] }));
+  });
+
+  it('dropEnum: refused while something outside the schema\'s tables uses the type, listing it', async () => {
+    await target.reset();
+    await target.db.exec(`${TICKETS}
+      CREATE DOMAIN strong_mood AS mood CHECK (VALUE <> 'low');
+      ALTER TABLE tickets ALTER COLUMN status TYPE text; ALTER TABLE tickets ALTER COLUMN status SET DEFAULT 'low';`);
+    await expect(target.midair().start(defineMigration({ name: 'drop_mood', operations: [op.dropEnum({ name: 'mood' })] })))
+      .rejects.toThrow(/^migration "drop_mood": operation 1 \(dropEnum\): name: 2 objects outside the tables of "public" use enum type "mood", and DROP TYPE would fail at complete; they are: type strong_mood; constraint strong_mood_check$/);
+  });
+
   it('the recipe: a new enum and the column changed to it, complete, then dropEnum of the old type in a later migration', async () => {
     await target.reset();
     await target.db.exec(TICKETS);
