@@ -298,4 +298,13 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       /^migration "mood_drop": operation 1 \(dropEnum\): name: enum type "mood" is still the type of "users"\."mood" in the new shape$/,
     );
   });
+
+  it('a column change from an enum refuses a check on the column that does not work for the new type, naming it', async () => {
+    await fixture.target.db.exec(`CREATE TYPE mood AS ENUM ('low', 'high'); ALTER TABLE users ADD COLUMN mood mood, ADD CONSTRAINT users_mood_check CHECK (mood <> 'low'::mood)`);
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'mood_text', operations: [op.alterColumn({ table: 'users', column: 'mood', type: 'text' })] }),
+      /^migration "mood_text": operation 1 \(alterColumn\): check constraint "users_mood_check" cannot be carried over to "mood" as text: operator does not exist: text <> mood/,
+    );
+    expect(error.hint).toMatch(/^drop the constraint first/);
+  });
 });
