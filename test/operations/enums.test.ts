@@ -258,12 +258,14 @@ describe.each(DRIVERS)('%s: enum values', (kind) => {
     }
   });
 
-  it('createEnum: created in the expand transaction, dropped on rollback, shown by plan with its locks', async () => {
+  it('plan: createEnum in the expand transaction and dropped on rollback; enum to text warns what the new release may write', async () => {
     await target.reset();
     await target.db.exec(TICKETS);
     const plan = await target.midair().plan(defineMigration({ name: 'ticket_state', operations: [op.createEnum({ name: 'state', values: ['open', `it's`] })] }));
     expect(plan.expand).toContainEqual({ sql: `CREATE TYPE "public"."state" AS ENUM ('open', 'it''s')`, lock: 'none (a new type)' });
     expect(plan.rollback).toContainEqual({ sql: 'DROP TYPE IF EXISTS "public"."state"', lock: 'none (nothing uses it any more)' });
+    const toText = await target.midair().plan(defineMigration({ name: 'status_text', operations: [op.alterColumn({ table: 'tickets', column: 'status', type: 'text' })] }));
+    expect(toText.warnings).toContain('operation 1 (alterColumn): until complete, the new release can write into "tickets"."status" only labels of mood: each of its writes is given back to the old release as mood');
   });
 
   it('two active migrations cannot change one enum: each enum operation claims its type', async () => {
