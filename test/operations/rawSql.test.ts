@@ -148,6 +148,27 @@ describe.each(DRIVERS)('%s: op.sql without down', (kind) => {
   });
 });
 
+describe('postgres: an onComplete that fails', () => {
+  const fixture = resetTarget('postgres', 'raw_sql_on_complete_fails', SETUP);
+
+  it('leaves nothing of contract applied, the migration where it was, and rollback possible', async () => {
+    const { midair, target } = fixture;
+    await midair.start(defineMigration({
+      name: 'fails_at_complete',
+      operations: [op.dropColumn({ table: 'users', column: 'legacy_a' }), op.sql({ onComplete: 'DROP FUNCTION no_such_function()' })],
+    }));
+    await midair.backfill();
+    await midair.verify();
+    const expanded = await target.snapshot();
+    const error = await midairError(midair.complete());
+    expect(error.message).toMatch(/^complete failed at `DROP FUNCTION no_such_function\(\)`: function no_such_function\(\) does not exist/);
+    expect(await target.snapshot()).toEqual(expanded);
+    expect((await midair.status()).active.map((m) => m.stage)).toEqual(['expanded']);
+    expect(await midair.rollback()).toEqual({ migration: 'fails_at_complete', stage: 'rolled_back', droppedRows: {} });
+    expect(await target.db.query('SELECT legacy_a FROM users ORDER BY id')).toEqual([{ legacy_a: 'a1' }, { legacy_a: 'a2' }]);
+  });
+});
+
 describe('the CLI: rollback of op.sql without down', () => {
   let database: TestDatabase;
   let dir: ReturnType<typeof tempDir>;
