@@ -1,5 +1,5 @@
 import type {
-  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
+  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable, SetPrimaryKey,
 } from './types.js';
 
 type Args<T> = Omit<T, 'kind'>;
@@ -17,6 +17,7 @@ export const op = {
   dropIndex: (args: Args<DropIndex>): DropIndex => ({ kind: 'dropIndex', ...args }),
   addConstraint: (args: Args<AddConstraint>): AddConstraint => ({ kind: 'addConstraint', ...args }),
   renameConstraint: (args: Args<RenameConstraint>): RenameConstraint => ({ kind: 'renameConstraint', ...args }),
+  setPrimaryKey: (args: Args<SetPrimaryKey>): SetPrimaryKey => ({ kind: 'setPrimaryKey', ...args }),
   sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
 };
 

@@ -63,9 +63,11 @@ const operation = z.discriminatedUnion('kind', [
       references: z.strictObject({ table: name, columns: z.array(name).min(1) }),
       onDelete: onDelete.optional(),
     }).optional(),
+    primaryKey: z.array(name).min(1).optional(),
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
   z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),
+  z.strictObject({ kind: z.literal('setPrimaryKey'), table: name, columns: z.array(name).min(1), name: name.optional() }),
   z.strictObject({ kind: z.literal('sql'), up: rawSql, down: rawSql }),
 ]);
 
