@@ -24,7 +24,7 @@ export function setPrimaryKey(c: Compiler, o: SetPrimaryKey): void {
   c.preconditions.push({
     sql: `SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS example FROM pg_constraint k
             JOIN pg_depend d ON d.deptype = 'n' AND ((d.refclassid = 'pg_constraint'::regclass AND d.refobjid = k.oid) OR (d.refclassid = 'pg_class'::regclass AND d.refobjid = k.conindid))
-           WHERE k.conrelid = to_regclass(${literal(c.q(table.physical))}) AND k.conname = ${literal(old)}`,
+           WHERE k.conrelid = to_regclass(${literal(c.q(table.physical))}) AND k.conname = ${literal(old)} ORDER BY 1`,
     failure: (n) => `${c.where}: ${n} objects depend on the primary key "${old}" of "${table.name}", which complete drops`,
     hint: `drop each first, or point it elsewhere, in an earlier migration: a foreign key at a unique constraint on (${oldColumns.join(', ')}), a view that groups by the key at all the columns it selects`,
   });
