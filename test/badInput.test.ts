@@ -310,3 +310,19 @@ describe.each(DRIVERS)('%s: bad input for primary keys', (kind) => {
     expect(bound.hint).toBe('drop each first, or point it elsewhere, in an earlier migration: a foreign key at a unique constraint on (id), a view that groups by the key at all the columns it selects');
   });
 });
+
+describe.each(DRIVERS)('%s: a column in an index built earlier in the same migration', (kind) => {
+  const fixture = resetTarget(kind, 'bad_input_built', USERS);
+
+  it('is not dropped or replaced later in it: contract would drop the index (or the new primary key) with the column', async () => {
+    await fixture.refused(
+      defineMigration({ name: 'key_then_drop', operations: [op.setPrimaryKey({ table: 'users', columns: ['name', 'id'] }), op.dropColumn({ table: 'users', column: 'name', down: `'x'` })] }),
+      /^migration "key_then_drop": operation 2 \(dropColumn\): column "name" is in the index "_midair_new_users_pkey" that operation 1 \(setPrimaryKey\) builds; contract would drop that index with the column$/,
+    );
+    const error = await fixture.refused(
+      defineMigration({ name: 'unique_then_type', operations: [op.addConstraint({ table: 'users', name: 'users_age_key', unique: ['age'] }), op.alterColumn({ table: 'users', column: 'age', type: 'bigint', up: 'age', down: 'age' })] }),
+      /^migration "unique_then_type": operation 2 \(alterColumn\): column "age" is in the index "users_age_key" that operation 1 \(addConstraint\) builds; contract would drop that index with the column$/,
+    );
+    expect(error.hint).toBe('change the column first (put this operation before the one that builds the index), or in another migration');
+  });
+});

@@ -75,7 +75,8 @@ export class Compiler {
   /** Contract steps that need the final column names (run after renames). */
   readonly afterRename: Step[] = [];
   private current = { index: 0, kind: '' };
-  private readonly claimed = new Set<string>();
+  /** Relation names this migration creates, and the operation that creates each. */
+  private readonly claimed = new Map<string, string>();
 
   constructor(
     readonly catalog: Catalog,
@@ -146,7 +147,22 @@ export class Compiler {
     if ((this.catalog.relations ?? []).includes(name) || this.claimed.has(name)) {
       this.fail(`an index or table named "${name}" exists already`, 'give the index another name (the "name" field), or leave out what the existing index already provides');
     }
-    this.claimed.add(name);
+    this.claimed.set(name, this.where);
+  }
+
+  /**
+   * Contract drops a replaced or dropped column with every index on it, so an index an earlier
+   * operation builds on the column (a unique constraint, a new primary key) would be lost.
+   */
+  refuseIndexBuiltOn(table: TableShape, column: ColumnShape): void {
+    const tables = [table.physical, ...(table.before?.partitions ?? []).map((p) => p.name)];
+    const build = this.plan.expandOnline.find((s) => s.index && s.scans && tables.includes(s.scans.table) && s.scans.columns?.includes(column.physical));
+    if (build) {
+      this.fail(
+        `column "${column.name}" is in the index "${build.index}" that ${this.claimed.get(build.index!)} builds; contract would drop that index with the column`,
+        'change the column first (put this operation before the one that builds the index), or in another migration',
+      );
+    }
   }
 
   requireNewColumnName(table: TableShape, name: string, field: string): void {
