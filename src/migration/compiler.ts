@@ -185,7 +185,7 @@ export class Compiler {
       if (table.key.length === 0) {
         this.fail(
           `table "${table.name}" has no primary key and no unique index over NOT NULL columns, so its rows cannot be walked and matched`,
-          `add a primary key first (a migration with op.addConstraint unique on NOT NULL columns, or op.sql)`,
+          `add a primary key first, in a migration of its own (op.addConstraint with primaryKey)`,
         );
       }
       sync = { table: table.physical, key: table.key, up: [], fill: [], down: [], oldScope: [], newScope: [], newOnly: [] };

@@ -87,17 +87,22 @@ const CASES: OperationCase[] = [
     },
   },
   {
-    title: 'setPrimaryKey under a new name, while an addColumn of the same migration is synced by the old key',
+    title: 'setPrimaryKey under a new name, the old key column kept unique, and an addColumn of the same migration synced by the old key',
     setup: ORDERS,
     migration: defineMigration({
       name: 'orders_key',
       operations: [
         op.setPrimaryKey({ table: 'orders', columns: ['tenant_id', 'id'], name: 'orders_tenant_pkey' }),
+        op.addConstraint({ table: 'orders', name: 'orders_id_key', unique: ['id'] }),
         op.addColumn({ table: 'orders', column: { name: 'total_cents', type: 'integer' }, up: 'total * 100' }),
       ],
     }),
     async expanded({ old, next }) {
-      expect(await indexesOf(old, 'orders')).toEqual(['CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)', 'CREATE UNIQUE INDEX orders_tenant_pkey ON public.orders USING btree (tenant_id, id)']);
+      expect(await indexesOf(old, 'orders')).toEqual([
+        'CREATE UNIQUE INDEX orders_id_key ON public.orders USING btree (id)',
+        'CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)',
+        'CREATE UNIQUE INDEX orders_tenant_pkey ON public.orders USING btree (tenant_id, id)',
+      ]);
       await old.query(`UPDATE orders SET total = 25 WHERE id = 2`);
       await old.query(`INSERT INTO orders (tenant_id, total) VALUES (2, 40)`);
       await next.query(`INSERT INTO orders (tenant_id, total_cents) VALUES (3, 5000)`);
@@ -106,8 +111,12 @@ const CASES: OperationCase[] = [
       ]);
     },
     async completed({ old, next }) {
-      expect(await constraintsOf(old, 'orders')).toEqual(['orders_tenant_pkey PRIMARY KEY (tenant_id, id)']);
-      expect(await indexesOf(old, 'orders')).toEqual(['CREATE UNIQUE INDEX orders_tenant_pkey ON public.orders USING btree (tenant_id, id)']);
+      expect(await constraintsOf(old, 'orders')).toEqual(['orders_id_key UNIQUE (id)', 'orders_tenant_pkey PRIMARY KEY (tenant_id, id)']);
+      expect(await indexesOf(old, 'orders')).toEqual([
+        'CREATE UNIQUE INDEX orders_id_key ON public.orders USING btree (id)',
+        'CREATE UNIQUE INDEX orders_tenant_pkey ON public.orders USING btree (tenant_id, id)',
+      ]);
+      await expect(next.query(`INSERT INTO orders (id, tenant_id) VALUES (1, 9)`)).rejects.toThrow(/orders_id_key/);
       expect(await next.query(`SELECT id, tenant_id, total_cents FROM orders ORDER BY id`)).toEqual([
         { id: 1, tenant_id: 1, total_cents: 1000 }, { id: 2, tenant_id: 1, total_cents: 2500 }, { id: 3, tenant_id: 2, total_cents: 3000 }, { id: 4, tenant_id: 2, total_cents: 4000 }, { id: 5, tenant_id: 3, total_cents: 5000 },
       ]);
