@@ -294,6 +294,10 @@ describe.each(DRIVERS)('%s: bad input for primary keys', (kind) => {
     expect(none.hint).toBe('add one with op.addConstraint({ table: "logs", name, primaryKey: [...] })');
     await fixture.refused(defineMigration({ name: 'pk_same', operations: [change('users', ['id'])] }), /^migration "pk_same": operation 1 \(setPrimaryKey\): columns: \(id\) is already the primary key of "users"$/);
     await fixture.refused(defineMigration({ name: 'pk_typo', operations: [change('users', ['nme', 'id'])] }), /^migration "pk_typo": operation 1 \(setPrimaryKey\): columns: table "users" has no column "nme"$/);
+    await fixture.refused(
+      defineMigration({ name: 'pk_twice', operations: [change('users', ['name', 'id']), change('users', ['age', 'id'])] }),
+      /^migration "pk_twice": operation 2 \(setPrimaryKey\): the primary key of "users" is made by operation 1 \(setPrimaryKey\) already$/,
+    );
     await fixture.target.db.exec(`ALTER TABLE users ADD CONSTRAINT users_name_check CHECK (name <> '')`);
     await fixture.refused(
       defineMigration({ name: 'pk_taken', operations: [change('users', ['name', 'id'], 'users_name_check')] }),
