@@ -312,6 +312,12 @@ describe.each(DRIVERS)('%s: bad input for primary keys', (kind) => {
       { plan: true },
     );
     expect(bound.hint).toBe('drop each first, or point it elsewhere, in an earlier migration: a foreign key at a unique constraint on (id), a view that groups by the key at all the columns it selects');
+    // Else logical replication would silently lose the row identity of updates and deletes.
+    await fixture.target.db.exec(`DROP VIEW user_names; DROP TABLE notes; ALTER TABLE users REPLICA IDENTITY USING INDEX users_pkey`);
+    await fixture.refused(
+      defineMigration({ name: 'pk_replica', operations: [change('users', ['name', 'id'])] }),
+      /^migration "pk_replica": operation 1 \(setPrimaryKey\): the replica identity of "users" is the index of its primary key "users_pkey", which complete drops; they are: REPLICA IDENTITY USING INDEX users_pkey$/,
+    );
   });
 });
 

@@ -28,6 +28,14 @@ export function setPrimaryKey(c: Compiler, o: SetPrimaryKey): void {
     failure: (n) => `${c.where}: ${n} objects depend on the primary key "${old}" of "${table.name}", which complete drops`,
     hint: `drop each first, or point it elsewhere, in an earlier migration: a foreign key at a unique constraint on (${oldColumns.join(', ')}), a view that groups by the key at all the columns it selects`,
   });
+  // DROP CONSTRAINT would silently leave a replica identity USING INDEX of the old key without an
+  // index: logical replication could then no longer send updates and deletes of the table.
+  c.preconditions.push({
+    sql: `SELECT 'REPLICA IDENTITY USING INDEX ' || quote_ident(k.conname) AS example FROM pg_constraint k JOIN pg_index i ON i.indexrelid = k.conindid
+           WHERE k.conrelid = to_regclass(${literal(c.q(table.physical))}) AND k.conname = ${literal(old)} AND i.indisreplident`,
+    failure: () => `${c.where}: the replica identity of "${table.name}" is the index of its primary key "${old}", which complete drops`,
+    hint: 'set REPLICA IDENTITY DEFAULT (it follows the primary key, the new one after complete) or USING INDEX another unique index first, in an earlier migration',
+  });
   // The old key's index keeps its name until contract: a key keeping the name is built under another.
   const index = name === old ? shortName('_midair_new', name) : name;
   buildPrimaryKeyIndex(c, table, columns, name, index);
