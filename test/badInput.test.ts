@@ -351,3 +351,88 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     expect(error.hint).toMatch(/^drop the constraint first/);
   });
 });
+
+describe.each(DRIVERS)('%s: bad input for primary keys', (kind) => {
+  const fixture = resetTarget(kind, 'bad_input_pk', `${USERS}
+    CREATE TABLE logs (n integer, at text CONSTRAINT logs_at_check CHECK (at <> ''));
+    INSERT INTO logs VALUES (1, 'a'), (1, 'b'), (NULL, 'c');`);
+
+  it('addConstraint primaryKey refuses a table that has one, duplicates and NULLs, a partitioned table, a new column and a taken name', async () => {
+    const key = (table: string, primaryKey: string[], name = `${table}_pkey`) => op.addConstraint({ table, name, primaryKey });
+    const has = await fixture.refused(defineMigration({ name: 'pk_twice', operations: [key('users', ['name'])] }), /^migration "pk_twice": operation 1 \(addConstraint\): table "users" has a primary key already, "users_pkey"$/);
+    expect(has.hint).toBe('change its columns with op.setPrimaryKey');
+    const duplicates = await fixture.refused(
+      defineMigration({ name: 'pk_dups', operations: [key('logs', ['n'])] }),
+      /^migration "pk_dups": operation 1 \(addConstraint\): the primary key "logs_pkey" on "logs" \(n\) cannot be built: 1 values are held by more than one row; they are: n='1' in 2 rows$/,
+    );
+    expect(duplicates).toBeInstanceOf(MidairRefusal);
+    await fixture.target.db.exec(`DELETE FROM logs WHERE at = 'b'`);
+    const nulls = await fixture.refused(
+      defineMigration({ name: 'pk_nulls', operations: [key('logs', ['n'])] }),
+      /^migration "pk_nulls": operation 1 \(addConstraint\): 1 rows of "logs" break the primary key "logs_pkey": they hold NULL in "n"; they are: ctid=\(0,3\)$/,
+    );
+    expect(nulls.hint).toBe('give those rows a value in "n" first: a primary key column cannot hold NULL');
+    await fixture.target.db.exec(`CREATE TABLE parts (a integer NOT NULL, b integer) PARTITION BY RANGE (a); CREATE TABLE parts_1 PARTITION OF parts FOR VALUES FROM (0) TO (10);`);
+    const partitioned = await fixture.refused(
+      defineMigration({ name: 'pk_parts', operations: [key('parts', ['a'])] }),
+      /^migration "pk_parts": operation 1 \(addConstraint\): a primary key on partitioned table "parts" cannot be made online: PostgreSQL cannot attach an index as the primary key of a partitioned table/,
+    );
+    expect(partitioned.hint).toMatch(/op\.createIndex \(unique: true\).*op\.sql in a quiet window/);
+    await fixture.refused(
+      defineMigration({ name: 'pk_new_column', operations: [op.addColumn({ table: 'logs', column: { name: 'k', type: 'integer' } }), key('logs', ['k'])] }),
+      /^migration "pk_new_column": operation 2 \(addConstraint\): primaryKey: column "k" is added or changed by this same migration, so its values are not known before start$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'pk_taken', operations: [key('logs', ['at'], 'logs_at_check')] }),
+      /^migration "pk_taken": operation 1 \(addConstraint\): name: table "logs" already has a constraint "logs_at_check"$/,
+    );
+  });
+
+  it('setPrimaryKey refuses a table without one, the same columns, a taken name, and what depends on the old key', async () => {
+    const change = (table: string, columns: string[], name?: string) => op.setPrimaryKey({ table, columns, ...(name ? { name } : {}) });
+    const none = await fixture.refused(defineMigration({ name: 'pk_none', operations: [change('logs', ['n'])] }), /^migration "pk_none": operation 1 \(setPrimaryKey\): table "logs" has no primary key to change$/);
+    expect(none.hint).toBe('add one with op.addConstraint({ table: "logs", name, primaryKey: [...] })');
+    await fixture.refused(defineMigration({ name: 'pk_same', operations: [change('users', ['id'])] }), /^migration "pk_same": operation 1 \(setPrimaryKey\): columns: \(id\) is already the primary key of "users"$/);
+    await fixture.refused(defineMigration({ name: 'pk_typo', operations: [change('users', ['nme', 'id'])] }), /^migration "pk_typo": operation 1 \(setPrimaryKey\): columns: table "users" has no column "nme"$/);
+    await fixture.refused(
+      defineMigration({ name: 'pk_twice', operations: [change('users', ['name', 'id']), change('users', ['age', 'id'])] }),
+      /^migration "pk_twice": operation 2 \(setPrimaryKey\): the primary key of "users" is made by operation 1 \(setPrimaryKey\) already$/,
+    );
+    await fixture.target.db.exec(`ALTER TABLE users ADD CONSTRAINT users_name_check CHECK (name <> '')`);
+    await fixture.refused(
+      defineMigration({ name: 'pk_taken', operations: [change('users', ['name', 'id'], 'users_name_check')] }),
+      /^migration "pk_taken": operation 1 \(setPrimaryKey\): name: table "users" already has a constraint "users_name_check"$/,
+    );
+    // DROP CONSTRAINT in the contract transaction would fail on them, after the new index was built.
+    await fixture.target.db.exec(`CREATE TABLE notes (user_id integer REFERENCES users (id));
+      CREATE VIEW user_names AS SELECT id, name FROM users GROUP BY id;`);
+    const bound = await fixture.refused(
+      defineMigration({ name: 'pk_bound', operations: [change('users', ['name', 'id'])] }),
+      /^migration "pk_bound": operation 1 \(setPrimaryKey\): 2 objects depend on the primary key "users_pkey" of "users", which complete drops; they are: constraint notes_user_id_fkey on table notes; rule _RETURN on view user_names$/,
+      { plan: true },
+    );
+    expect(bound.hint).toBe('drop each first, or point it elsewhere, in an earlier migration: a foreign key at a unique constraint on (id), a view that groups by the key at all the columns it selects');
+    // Else logical replication would silently lose the row identity of updates and deletes.
+    await fixture.target.db.exec(`DROP VIEW user_names; DROP TABLE notes; ALTER TABLE users REPLICA IDENTITY USING INDEX users_pkey`);
+    await fixture.refused(
+      defineMigration({ name: 'pk_replica', operations: [change('users', ['name', 'id'])] }),
+      /^migration "pk_replica": operation 1 \(setPrimaryKey\): the replica identity of "users" is the index of its primary key "users_pkey", which complete drops; they are: REPLICA IDENTITY USING INDEX users_pkey$/,
+    );
+  });
+});
+
+describe.each(DRIVERS)('%s: a column in an index built earlier in the same migration', (kind) => {
+  const fixture = resetTarget(kind, 'bad_input_built', USERS);
+
+  it('is not dropped or replaced later in it: contract would drop the index (or the new primary key) with the column', async () => {
+    await fixture.refused(
+      defineMigration({ name: 'key_then_drop', operations: [op.setPrimaryKey({ table: 'users', columns: ['name', 'id'] }), op.dropColumn({ table: 'users', column: 'name', down: `'x'` })] }),
+      /^migration "key_then_drop": operation 2 \(dropColumn\): column "name" is in the index "_midair_new_users_pkey" that operation 1 \(setPrimaryKey\) builds; contract would drop that index with the column$/,
+    );
+    const error = await fixture.refused(
+      defineMigration({ name: 'unique_then_type', operations: [op.addConstraint({ table: 'users', name: 'users_age_key', unique: ['age'] }), op.alterColumn({ table: 'users', column: 'age', type: 'bigint', up: 'age', down: 'age' })] }),
+      /^migration "unique_then_type": operation 2 \(alterColumn\): column "age" is in the index "users_age_key" that operation 1 \(addConstraint\) builds; contract would drop that index with the column$/,
+    );
+    expect(error.hint).toBe('change the column first (put this operation before the one that builds the index), or in another migration');
+  });
+});

@@ -68,6 +68,8 @@ const SLOTS: Slot[] = [
   { field: 'addEnumValue.after', build: (t) => op.addEnumValue({ enum: 'mood', value: 'mid', after: t }), named: /field "after"|after: / },
   { field: 'renameEnumValue.to', build: (t) => op.renameEnumValue({ enum: 'mood', from: 'low', to: t }), named: /field "to"|to: / },
   { field: 'addConstraint.check', build: (t) => op.addConstraint({ table: 'users', name: 'k', check: t }), named: /field "check"|"check" fails/ },
+  { field: 'setPrimaryKey.name', build: (t) => op.setPrimaryKey({ table: 'users', columns: ['name', 'id'], name: t }), named: /field "name"|named ".*" exists already/s, present: relation },
+  { field: 'setPrimaryKey.columns.0', build: (t) => op.setPrimaryKey({ table: 'users', columns: [t, 'id'] }), named: /field "columns\.0"|columns: / },
 ];
 
 describe('postgres: hostile text in every string field', () => {
@@ -110,6 +112,6 @@ describe('postgres: hostile text in every string field', () => {
 
   it('covers every operation with string fields but raw SQL', () => {
     const kinds = new Set(SLOTS.map((s) => s.field.split('.')[0]));
-    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'createEnum', 'dropEnum', 'addEnumValue', 'renameEnumValue'].sort());
+    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'createEnum', 'dropEnum', 'addEnumValue', 'renameEnumValue', 'setPrimaryKey'].sort());
   });
 });

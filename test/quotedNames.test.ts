@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { defineMigration, op } from '../src/index.js';
-import { describeOperationCases, type OperationCase } from './support/operationCase.js';
+import { constraintsOf, describeOperationCases, type OperationCase } from './support/operationCase.js';
 
 /** Names that need quoting, a double quote among them: every statement Midair writes quotes them. */
 const ITEMS = `CREATE TABLE "It""ems" (id serial PRIMARY KEY, "we""ird" text NOT NULL, "Mixed Case" text);
@@ -88,6 +88,24 @@ const CASES: OperationCase[] = [
     },
     async rolledBack(old) {
       expect(await old.query(`SELECT id, "Mixed Case" AS m FROM "It""ems" ORDER BY id`)).toEqual([{ id: 1, m: "it's" }, { id: 2, m: "it's" }]);
+    },
+  },
+  {
+    title: 'the primary key becomes ("Mixed Case", id) under the name p"k, the quoted column made NOT NULL online',
+    setup: ITEMS,
+    migration: defineMigration({ name: 'weird_key', operations: [op.setPrimaryKey({ table: 'It"ems', columns: ['Mixed Case', 'id'], name: 'p"k' })] }),
+    async expanded({ old, next }) {
+      await expect(old.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('x')`)).rejects.toThrow(/Mixed Case_not_null_check/);
+      await next.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'c')`);
+      expect(await old.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'p"k'`)).toEqual([{ n: 1 }]);
+    },
+    async completed({ old }) {
+      expect(await constraintsOf(old, '"It""ems"')).toEqual(['p"k PRIMARY KEY ("Mixed Case", id)']);
+      expect(await old.query(`SELECT count(*)::int AS n FROM "It""ems"`)).toEqual([{ n: 3 }]);
+    },
+    async rolledBack(old) {
+      expect(await constraintsOf(old, '"It""ems"')).toEqual(['It"ems_pkey PRIMARY KEY (id)']);
+      await old.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('x')`);
     },
   },
 ];

@@ -80,7 +80,8 @@ export class Compiler {
   /** The schema's enum types as this migration leaves them (see enumTypes.ts). */
   readonly enums: EnumShape[];
   private current = { index: 0, kind: '' };
-  private readonly claimed = new Set<string>();
+  /** Relation names this migration creates, and the operation that creates each. */
+  private readonly claimed = new Map<string, string>();
 
   constructor(
     readonly catalog: Catalog,
@@ -158,7 +159,22 @@ export class Compiler {
     if ((this.catalog.relations ?? []).includes(name) || this.claimed.has(name)) {
       this.fail(`an index or table named "${name}" exists already`, 'give the index another name (the "name" field), or leave out what the existing index already provides');
     }
-    this.claimed.add(name);
+    this.claimed.set(name, this.where);
+  }
+
+  /**
+   * Contract drops a replaced or dropped column with every index on it, so an index an earlier
+   * operation builds on the column (a unique constraint, a new primary key) would be lost.
+   */
+  refuseIndexBuiltOn(table: TableShape, column: ColumnShape): void {
+    const tables = [table.physical, ...(table.before?.partitions ?? []).map((p) => p.name)];
+    const build = this.plan.expandOnline.find((s) => s.index && s.scans && tables.includes(s.scans.table) && s.scans.columns?.includes(column.physical));
+    if (build) {
+      this.fail(
+        `column "${column.name}" is in the index "${build.index}" that ${this.claimed.get(build.index!)} builds; contract would drop that index with the column`,
+        'change the column first (put this operation before the one that builds the index), or in another migration',
+      );
+    }
   }
 
   requireNewColumnName(table: TableShape, name: string, field: string): void {
@@ -181,7 +197,7 @@ export class Compiler {
       if (table.key.length === 0) {
         this.fail(
           `table "${table.name}" has no primary key and no unique index over NOT NULL columns, so its rows cannot be walked and matched`,
-          `add a primary key first (a migration with op.addConstraint unique on NOT NULL columns, or op.sql)`,
+          `add a primary key first, in a migration of its own (op.addConstraint with primaryKey)`,
         );
       }
       sync = { table: table.physical, key: table.key, up: [], fill: [], down: [], oldScope: [], newScope: [], newOnly: [] };

@@ -109,10 +109,22 @@ export interface AddConstraint {
   check?: string;
   unique?: string[];
   foreignKey?: { columns: string[]; references: { table: string; columns: string[] }; onDelete?: ForeignKeyTarget['onDelete'] };
+  /** The columns of a primary key, for a table that has none (op.setPrimaryKey changes an existing one). */
+  primaryKey?: string[];
   /** With up: the one column whose values up rewrites so that existing rows satisfy the constraint. */
   column?: string;
   up?: string;
   down?: string;
+}
+
+/** Changes which columns form a table's primary key. */
+export interface SetPrimaryKey {
+  kind: 'setPrimaryKey';
+  table: string;
+  /** The new key's columns, in order. */
+  columns: string[];
+  /** The new constraint's name; by default the current primary key's name. */
+  name?: string;
 }
 
 export interface RawSql {
@@ -165,6 +177,7 @@ export type Operation =
   | DropIndex
   | RenameConstraint
   | AddConstraint
+  | SetPrimaryKey
   | RawSql
   | CreateEnum
   | DropEnum

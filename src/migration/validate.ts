@@ -71,9 +71,11 @@ const operation = z.discriminatedUnion('kind', [
       references: z.strictObject({ table: name, columns: z.array(name).min(1) }),
       onDelete: onDelete.optional(),
     }).optional(),
+    primaryKey: z.array(name).min(1).optional(),
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
   z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),
+  z.strictObject({ kind: z.literal('setPrimaryKey'), table: name, columns: z.array(name).min(1), name: name.optional() }),
   z.strictObject({ kind: z.literal('sql'), up: rawSql.optional(), down: rawSql.optional(), onComplete: rawSql.optional() })
     .refine((o) => o.up !== undefined || o.onComplete !== undefined, { message: 'op.sql needs "up" (run at start), "onComplete" (run at complete) or both' })
     .refine((o) => o.down === undefined || o.up !== undefined, { message: '"down" undoes "up" on rollback, and there is no "up": leave "down" out', path: ['down'] }),
