@@ -1,4 +1,5 @@
 import type {
+  AddEnumValue, CreateEnum, DropEnum, RenameEnumValue, SetPrimaryKey,
   AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
 } from './types.js';
 
@@ -17,7 +18,12 @@ export const op = {
   dropIndex: (args: Args<DropIndex>): DropIndex => ({ kind: 'dropIndex', ...args }),
   addConstraint: (args: Args<AddConstraint>): AddConstraint => ({ kind: 'addConstraint', ...args }),
   renameConstraint: (args: Args<RenameConstraint>): RenameConstraint => ({ kind: 'renameConstraint', ...args }),
+  setPrimaryKey: (args: Args<SetPrimaryKey>): SetPrimaryKey => ({ kind: 'setPrimaryKey', ...args }),
   sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
+  createEnum: (args: Args<CreateEnum>): CreateEnum => ({ kind: 'createEnum', ...args }),
+  dropEnum: (args: Args<DropEnum>): DropEnum => ({ kind: 'dropEnum', ...args }),
+  addEnumValue: (args: Args<AddEnumValue>): AddEnumValue => ({ kind: 'addEnumValue', ...args }),
+  renameEnumValue: (args: Args<RenameEnumValue>): RenameEnumValue => ({ kind: 'renameEnumValue', ...args }),
 };
 
 /** The default export of a migration file. Validation happens when Midair loads it. */

@@ -51,9 +51,9 @@ function tableNames(c: Compiler, table: TableShape): TableNames {
  */
 export function claimConstraintName(c: Compiler, table: TableShape, name: string, field: string, indexed: boolean): { replaces: boolean } {
   const { taken: names, released } = tableNames(c, table);
-  if (names.has(name)) c.fail(`${field}: table "${table.name}" already has a constraint "${name}"`, 'choose another name');
+  if (names.has(name)) c.fail(`${field}: table "${table.name}" already has a constraint "${name}"`, `choose another name for "${field}"`);
   if (indexed && (c.catalog.relations ?? []).includes(name)) {
-    c.fail(`${field}: the constraint's index would be named "${name}", and a table or index of that name exists already`, 'choose another name');
+    c.fail(`${field}: the constraint's index would be named "${name}", and a table or index of that name exists already`, `choose another name for "${field}"`);
   }
   names.add(name);
   return { replaces: released.delete(name) };

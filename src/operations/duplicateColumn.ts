@@ -43,6 +43,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   const replacedCheck = d.check ? checkNameOf(d.check, shortName(table.name, d.newName, 'check')) : undefined;
   if (replacedCheck) replaceCheck(c, table, column, replacedCheck);
   carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck);
+  c.refuseIndexBuiltOn(table, column);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default ?? undefined };
   table.columns[table.columns.indexOf(column)] = replacement;
