@@ -34,6 +34,7 @@ interface TableNames {
   released: Set<string>;
 }
 
+/** For each migration being compiled (one Compiler each), the names of each physical table. */
 const namesOf = new WeakMap<Compiler, Map<string, TableNames>>();
 
 function tableNames(c: Compiler, table: TableShape): TableNames {
