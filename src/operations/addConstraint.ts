@@ -29,7 +29,8 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     });
     return;
   }
-  claimConstraintName(c, table, o.name, 'name', Boolean(o.unique || o.primaryKey));
+  // A primary key's name is claimed once its own refusals (a key there already) have had their say.
+  if (!o.primaryKey) claimConstraintName(c, table, o.name, 'name', Boolean(o.unique));
 
   if (o.check) {
     // The expression may name columns this migration adds: checked up front only when there are none.
@@ -50,6 +51,7 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     const columns = primaryKeyColumns(c, table, o.primaryKey, 'primaryKey');
     if (table.before?.primaryKey) c.fail(`table "${table.name}" has a primary key already, "${table.before.primaryKey}"`, 'change its columns with op.setPrimaryKey');
     refuseTakenConstraintName(c, table, o.name, 'name');
+    claimConstraintName(c, table, o.name, 'name', true);
     buildPrimaryKeyIndex(c, table, columns, o.name, o.name);
     primaryKeyUsingIndex(c, table, o.name, o.name);
   }
