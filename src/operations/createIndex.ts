@@ -18,9 +18,9 @@ export function createIndex(c: Compiler, o: CreateIndex): void {
   const name = o.name ?? shortName(table.name, ...o.columns.map((e) => (typeof e === 'string' ? e : e.column ?? 'expr')), 'idx');
   const usingClause = o.method ? ` USING ${o.method}` : '';
   const clauses = indexClauses(include, Boolean(o.nullsNotDistinct), o.with, o.where);
-  const body = (keys: RenderedElement[]) => `${usingClause} (${keys.map((k) => k.sql).join(', ')})${clauses}`;
+  const body = (keys: RenderedElement[], withClauses = true) => `${usingClause} (${keys.map((k) => k.sql).join(', ')})${withClauses ? clauses : ''}`;
   const create = `CREATE ${o.unique ? 'UNIQUE ' : ''}INDEX`;
-  probeIndex(c, table, `the index "${name}"`, elements, (probe, keys) => `${create} ON ${probe}${body(keys)}`);
+  probeIndex(c, table, `the index "${name}"`, elements, (probe, keys, withClauses) => `${create} ON ${probe}${body(keys, withClauses)}`);
 
   const read = new Set([...elements.flatMap((e) => e.reads), ...include]);
   const columns = table.columns.filter((col) => read.has(col.physical));

@@ -14,7 +14,7 @@ export function exclusionDefinition(c: Compiler, table: TableShape, name: string
     return { ...rendered, sql: `${rendered.sql} WITH ${e.operator}` };
   });
   const include = includedColumns(c, table, x.include, `${field}.include`);
-  const definition = (keys: RenderedElement[]) => `EXCLUDE USING ${x.using ?? 'gist'} (${keys.map((k) => k.sql).join(', ')})${indexClauses(include, false, undefined, x.where)}`;
-  probeIndex(c, table, `the exclusion constraint "${name}"`, elements, (probe, keys) => `ALTER TABLE ${probe} ADD ${definition(keys)}`);
+  const definition = (keys: RenderedElement[], clauses = true) => `EXCLUDE USING ${x.using ?? 'gist'} (${keys.map((k) => k.sql).join(', ')})${clauses ? indexClauses(include, false, undefined, x.where) : ''}`;
+  probeIndex(c, table, `the exclusion constraint "${name}"`, elements, (probe, keys, clauses) => `ALTER TABLE ${probe} ADD ${definition(keys, clauses)}`);
   return definition(elements);
 }

@@ -75,21 +75,22 @@ export function refuseNullsNotDistinctBefore15(c: Compiler): void {
  * Has the server build each element on its own, then the whole definition, on an empty temporary
  * table of the same columns, before anything changes: a misspelt expression, operator class,
  * collation, operator or storage parameter is refused naming its field, not half-way through an
- * online build. `build` gives the statement for a key of some elements over the probe table.
+ * online build. `build` gives the statement over the probe table for a key of some elements,
+ * with or without the clauses after the key (INCLUDE, WITH, WHERE).
  */
-export function probeIndex(c: Compiler, table: TableShape, what: string, elements: RenderedElement[], build: (table: string, elements: RenderedElement[]) => string): void {
+export function probeIndex(c: Compiler, table: TableShape, what: string, elements: RenderedElement[], build: (table: string, elements: RenderedElement[], clauses: boolean) => string): void {
   const createProbe = `CREATE TEMP TABLE ${PROBE} (${table.columns.map((col) => `${ident(col.physical)} ${col.type}`).join(', ')})`;
   const probeTable = `pg_temp.${PROBE}`;
   const hint = 'check the spelling against the server\'s message; an operator class must exist for the index method and the column\'s type (a gist index or exclusion with = on a scalar column needs the btree_gist extension: CREATE EXTENSION btree_gist)';
   for (const element of elements) {
     c.probes.push({
-      statements: [createProbe, build(probeTable, [element])],
+      statements: [createProbe, build(probeTable, [element], false)],
       failure: (error) => `${c.where}: ${element.field}: ${what} cannot be built on "${table.name}": ${error}`,
       hint,
     });
   }
   c.probes.push({
-    statements: [createProbe, build(probeTable, elements)],
+    statements: [createProbe, build(probeTable, elements, true)],
     failure: (error) => `${c.where}: ${what} cannot be built on "${table.name}": ${error}`,
     hint,
   });
