@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineMigration, op, type Operation } from '../../src/index.js';
+import { readCatalog } from '../../src/catalog/read.js';
+import { compile } from '../../src/migration/compile.js';
+import { openTarget, type Target } from '../support/targets.js';
 import { constraintsOf, describeOperationCases, indexesOf, type OperationCase, type Shapes } from '../support/operationCase.js';
 import { runUnderWrites } from '../support/underWrites.js';
 
@@ -168,4 +171,43 @@ describe('index options while both releases write (real PostgreSQL)', () => {
     runUnderWrites(uniqueInclude, 'rollback', async (db) => {
       expect((await db.query(`SELECT to_regclass('accounts_v_key') AS r`)).rows).toEqual([{ r: null }]);
     }), 120_000);
+});
+
+describe('the plan of an index with options (real PostgreSQL)', () => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await openTarget('postgres', 'index_options_plan');
+  });
+  afterAll(async () => {
+    await target?.close();
+  });
+
+  it('an expression index reads the columns its expression names: the estimate times its build and knows backfilled rows move', async () => {
+    await target.reset();
+    await target.db.exec(`${USERS} ANALYZE users;`);
+    const migration = defineMigration({
+      name: 'nick',
+      operations: [
+        op.addColumn({ table: 'users', column: { name: 'nick', type: 'text' }, up: 'lower(name)' }),
+        op.createIndex({ table: 'users', name: 'users_nick_upper', columns: [{ expression: 'upper(nick)' }], include: ['age'] }),
+      ],
+    });
+    const { plan, estimate } = await target.midair().estimate(migration);
+    expect(plan.expandOnline).toEqual([expect.objectContaining({
+      sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_nick_upper" ON "public"."users" ((upper(nick))) INCLUDE ("age")',
+      scans: { table: 'users', work: 'index build', columns: ['nick', 'age'] },
+    })]);
+    expect(estimate.steps.find((s) => s.phase === 'expandOnline')).toMatchObject({ held: 'scan', rows: 3, seconds: expect.any(Number) });
+    // The backfill writes nick, which the new index reads: no row version can stay on its page.
+    expect(estimate.backfills[0]?.growth?.samePageShare).toBe(0);
+  });
+
+  it('nullsNotDistinct is refused naming the version on a server before PostgreSQL 15', async () => {
+    await target.reset();
+    await target.db.exec(USERS);
+    const catalog = { ...(await readCatalog(target.db, 'public')), serverVersion: 140011 };
+    const unique = (operation: Operation) => () => compile(defineMigration({ name: 'nnd', operations: [operation] }), catalog);
+    expect(unique(op.createIndex({ table: 'users', columns: ['email'], unique: true, nullsNotDistinct: true }))).toThrow(/operation 1 \(createIndex\): nullsNotDistinct: PostgreSQL 14 has no NULLS NOT DISTINCT \(it came with PostgreSQL 15\)/);
+    expect(unique(op.addConstraint({ table: 'users', name: 'users_email_key', unique: ['email'], nullsNotDistinct: true }))).toThrow(/operation 1 \(addConstraint\): nullsNotDistinct: PostgreSQL 14/);
+  });
 });
