@@ -54,7 +54,8 @@ const exclusion = z.strictObject({
   using: z.enum(['gist', 'spgist', 'btree', 'hash']).optional(),
   elements: z.array(z.strictObject({
     ...elementFields,
-    operator: z.string().regex(/^[-+*/<>=~!@#%^&|`?]{1,63}$/, 'an operator such as &&, = or <>'),
+    // "--" and "/*" would start a comment, not an operator.
+    operator: z.string().regex(/^[-+*/<>=~!@#%^&|`?]{1,63}$/, 'an operator such as &&, = or <>').refine((o) => !o.includes('--') && !o.includes('/*'), 'an operator cannot hold "--" or "/*"'),
   }).refine(...oneOfColumnOrExpression)).min(1),
   where: sqlText.optional(),
   include: z.array(name).min(1).optional(),
