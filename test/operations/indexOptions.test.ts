@@ -202,6 +202,15 @@ describe('the plan of an index with options (real PostgreSQL)', () => {
     expect(estimate.backfills[0]?.growth?.samePageShare).toBe(0);
   });
 
+  it('an expression index carried over to a column\'s copy reads the copy: the estimate knows backfilled rows move', async () => {
+    await target.reset();
+    await target.db.exec(`${USERS} CREATE INDEX users_email_lower ON users (lower(email)); ANALYZE users;`);
+    const migration = defineMigration({ name: 'email_type', operations: [op.alterColumn({ table: 'users', column: 'email', type: 'varchar(100)', up: 'email::varchar(100)', down: 'email::text' })] });
+    const { plan, estimate } = await target.midair().estimate(migration, { sample: false });
+    expect(plan.expandOnline).toEqual([expect.objectContaining({ index: '_midair_users_email_lower', scans: { table: 'users', work: 'index build', columns: ['_midair_new_email'] } })]);
+    expect(estimate.backfills[0]?.growth?.samePageShare).toBe(0);
+  });
+
   it('nullsNotDistinct is refused naming the version on a server before PostgreSQL 15', async () => {
     await target.reset();
     await target.db.exec(USERS);
