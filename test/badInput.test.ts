@@ -279,6 +279,20 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     );
   });
 
+  it('a unique index whose INCLUDE column the migration adds is still refused at start when existing keys collide', async () => {
+    await fixture.target.db.exec(`UPDATE users SET email = 'ann@x.io' WHERE id = 2`);
+    await rejectedAtStart(
+      defineMigration({
+        name: 'email_nick',
+        operations: [
+          op.addColumn({ table: 'users', column: { name: 'nick', type: 'text' }, up: 'name' }),
+          op.createIndex({ table: 'users', columns: ['email'], unique: true, include: ['nick'] }),
+        ],
+      }),
+      /operation 2 \(createIndex\): the unique index "users_email_idx" on "users" \(email\) cannot be built: 1 values are held by more than one row; they are: email='ann@x\.io' in 2 rows/,
+    );
+  });
+
   it('an exclusion constraint on an existing table is refused: PostgreSQL would build its index under ACCESS EXCLUSIVE', async () => {
     const error = await rejectedAtStart(
       defineMigration({ name: 'age_excl', operations: [op.addConstraint({ table: 'users', name: 'users_age_excl', exclude: { elements: [{ expression: `int4range(age, age, '[]')`, operator: '&&' }] } })] }),
