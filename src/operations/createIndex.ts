@@ -22,9 +22,11 @@ export function createIndex(c: Compiler, o: CreateIndex): void {
   const create = `CREATE ${o.unique ? 'UNIQUE ' : ''}INDEX`;
   probeIndex(c, table, `the index "${name}"`, elements, (probe, keys, withClauses) => `${create} ON ${probe}${body(keys, withClauses)}`);
 
-  const read = new Set([...elements.flatMap((e) => e.reads), ...include]);
+  const keyReads = new Set(elements.flatMap((e) => e.reads));
+  const read = new Set([...keyReads, ...include]);
   const columns = table.columns.filter((col) => read.has(col.physical));
-  if (o.unique && existedBefore(table, columns)) {
+  // Only the key decides what collides: INCLUDE columns added by this migration do not matter.
+  if (o.unique && existedBefore(table, table.columns.filter((col) => keyReads.has(col.physical)))) {
     uniqueKeyValues(c, table, elements.map((e) => ({ label: e.label, sql: e.key })), `the unique index "${name}"`, { where: o.where, nullsNotDistinct: o.nullsNotDistinct });
   }
   const plain = elements.flatMap((e) => (e.column === undefined ? [] : [e.column]));
