@@ -4,11 +4,9 @@ import type { Compiler, TableShape } from '../migration/compiler.js';
 export interface IndexSpec {
   name: string;
   unique: boolean;
-  /** Physical column names, in order. */
+  /** Physical names of the key's plain columns, in order. */
   columns: string[];
-  method?: string;
-  where?: string;
-  /** The definition from USING on, when it is more than plain columns (a carried-over index); replaces columns, method and where. */
+  /** The definition after the table name ("USING gist (...) INCLUDE (...) WHERE (...)"), when it is more than the plain columns. */
   body?: string;
   /** Every physical column the index reads (expressions, INCLUDE), for the plan's estimate; default columns. */
   reads?: string[];
@@ -29,8 +27,7 @@ function partitionIndexName(partition: string, index: string): string {
  * resumes: a leaf build killed half-way is dropped and rebuilt, an attached index stays attached.
  */
 export function buildIndex(c: Compiler, table: TableShape, spec: IndexSpec): void {
-  const using = spec.method ? ` USING ${spec.method}` : '';
-  const tail = spec.body !== undefined ? ` ${spec.body}` : `${using} (${spec.columns.map(ident).join(', ')})${spec.where ? ` WHERE (${spec.where})` : ''}`;
+  const tail = ` ${spec.body ?? `(${spec.columns.map(ident).join(', ')})`}`;
   const create = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX`;
   const partitions = table.before?.partitions;
   if (!partitions?.length) {
