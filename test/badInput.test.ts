@@ -350,6 +350,56 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     );
     expect(error.hint).toMatch(/^drop the constraint first/);
   });
+
+  it('an index option the server would refuse is refused at start naming its field, before any build', async () => {
+    for (const [operation, message] of [
+      [op.createIndex({ table: 'users', columns: [{ expression: 'nosuch(email)' }] }), /operation 1 \(createIndex\): "columns\.0\.expression" fails: function nosuch\(text\) does not exist/],
+      [op.createIndex({ table: 'users', columns: ['name', { column: 'email', opclass: 'nosuch_ops' }] }), /operation 1 \(createIndex\): columns\.1: the index "users_name_email_idx" cannot be built on "users": operator class "nosuch_ops" does not exist for access method "btree"/],
+      [op.createIndex({ table: 'users', columns: [{ column: 'email', collation: 'nosuch' }] }), /operation 1 \(createIndex\): columns\.0: .*collation "nosuch" .*does not exist/],
+      [op.createIndex({ table: 'users', columns: ['age'], method: 'gin' }), /operation 1 \(createIndex\): columns\.0: .*data type integer has no default operator class for access method "gin"/],
+      [op.createIndex({ table: 'users', columns: ['age'], with: { fillfactr: 70 } }), /operation 1 \(createIndex\): the index "users_age_idx" cannot be built on "users": unrecognized parameter "fillfactr"/],
+      [op.createIndex({ table: 'users', columns: ['email'], include: ['nope'] }), /operation 1 \(createIndex\): include: table "users" has no column "nope"/],
+      [op.createIndex({ table: 'users', columns: ['email'], nullsNotDistinct: true }), /operation 1 \(createIndex\): nullsNotDistinct: only a unique index can treat NULLs as equal/],
+      [op.addConstraint({ table: 'users', name: 'users_age_check', check: 'age > 0', include: ['name'] }), /operation 1 \(addConstraint\): "include" and "nullsNotDistinct" go with "unique"/],
+    ] as const) {
+      await rejectedAtStart(defineMigration({ name: 'bad_index', operations: [operation] }), message);
+    }
+  });
+
+  it('a unique index on an expression, or with NULLs not distinct, is refused at start when existing rows collide', async () => {
+    await fixture.target.db.exec(`UPDATE users SET email = 'ANN@x.io' WHERE id = 2`);
+    await rejectedAtStart(
+      defineMigration({ name: 'lower_email', operations: [op.createIndex({ table: 'users', columns: [{ expression: 'lower(email)' }], unique: true })] }),
+      /operation 1 \(createIndex\): the unique index "users_expr_idx" on "users" \(lower\(email\)\) cannot be built: 1 values are held by more than one row; they are: lower\(email\)='ann@x\.io' in 2 rows/,
+    );
+    await fixture.target.db.exec(`UPDATE users SET age = NULL WHERE id IN (1, 3)`);
+    await rejectedAtStart(
+      defineMigration({ name: 'age_key', operations: [op.addConstraint({ table: 'users', name: 'users_age_key', unique: ['age'], nullsNotDistinct: true })] }),
+      /operation 1 \(addConstraint\): the unique constraint "users_age_key" on "users" \(age\) cannot be built: 1 values are held by more than one row; they are: age=NULL in 2 rows/,
+    );
+  });
+
+  it('a unique index whose INCLUDE column the migration adds is still refused at start when existing keys collide', async () => {
+    await fixture.target.db.exec(`UPDATE users SET email = 'ann@x.io' WHERE id = 2`);
+    await rejectedAtStart(
+      defineMigration({
+        name: 'email_nick',
+        operations: [
+          op.addColumn({ table: 'users', column: { name: 'nick', type: 'text' }, up: 'name' }),
+          op.createIndex({ table: 'users', columns: ['email'], unique: true, include: ['nick'] }),
+        ],
+      }),
+      /operation 2 \(createIndex\): the unique index "users_email_idx" on "users" \(email\) cannot be built: 1 values are held by more than one row; they are: email='ann@x\.io' in 2 rows/,
+    );
+  });
+
+  it('an exclusion constraint on an existing table is refused: PostgreSQL would build its index under ACCESS EXCLUSIVE', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'age_excl', operations: [op.addConstraint({ table: 'users', name: 'users_age_excl', exclude: { elements: [{ expression: `int4range(age, age, '[]')`, operator: '&&' }] } })] }),
+      /^migration "age_excl": operation 1 \(addConstraint\): exclude: PostgreSQL can add an exclusion constraint to an existing table only by building its index under ACCESS EXCLUSIVE .*every read and write of "users" would wait for the whole build$/,
+    );
+    expect(error.hint).toMatch(/^add it in a quiet window with op\.sql \(up: ALTER TABLE "users" ADD CONSTRAINT "users_age_excl" EXCLUDE \.\.\..* or create the table with it \(createTable "exclusions"\)$/);
+  });
 });
 
 describe.each(DRIVERS)('%s: bad input for primary keys', (kind) => {

@@ -108,6 +108,32 @@ const CASES: OperationCase[] = [
       await old.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('x')`);
     },
   },
+  {
+    title: 'an index with a quoted expression, collation and INCLUDE column, and a unique constraint u"niq with INCLUDE',
+    setup: ITEMS,
+    migration: defineMigration({
+      name: 'weird_include',
+      operations: [
+        op.createIndex({ table: 'It"ems', name: 'ix"one', columns: [{ expression: 'lower("Mixed Case")' }, { column: 'we"ird', collation: 'C', order: 'desc' }], include: ['id'] }),
+        op.addConstraint({ table: 'It"ems', name: 'u"niq', unique: ['Mixed Case'], include: ['we"ird'] }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await expect(next.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'a')`)).rejects.toThrow(/u"niq/);
+      await old.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'c')`);
+      expect(await old.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'ix"one'`)).toEqual([
+        { indexdef: `CREATE INDEX "ix""one" ON public."It""ems" USING btree (lower("Mixed Case"), "we""ird" COLLATE "C" DESC) INCLUDE (id)` },
+      ]);
+    },
+    async completed({ old, next }) {
+      await expect(next.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('4', 'c')`)).rejects.toThrow(/u"niq/);
+      expect(await old.query(`SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = 'u"niq'`)).toEqual([{ d: `UNIQUE ("Mixed Case") INCLUDE ("we""ird")` }]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('ix"one', 'u"niq')`)).toEqual([{ n: 0 }]);
+      expect(await old.query(`SELECT count(*)::int AS n FROM "It""ems"`)).toEqual([{ n: 3 }]);
+    },
+  },
 ];
 
 describeOperationCases('quoted_names', CASES);

@@ -64,6 +64,8 @@ export interface CreateTable {
   name: string;
   columns: ColumnSpec[];
   primaryKey?: string[];
+  /** Exclusion constraints, created with the table (it is new and empty: no lock on existing data). */
+  exclusions?: (Exclusion & { name: string })[];
 }
 
 export interface DropTable {
@@ -77,16 +79,49 @@ export interface RenameTable {
   to: string;
 }
 
+/** One key of an index: a column or an expression, with how it is compared and ordered. */
+export interface IndexElement {
+  /** A column of the table (give this or expression). */
+  column?: string;
+  /** An SQL expression over the table's physical columns, e.g. "lower(email)". */
+  expression?: string;
+  /** Operator class, e.g. "text_pattern_ops", "gin_trgm_ops". */
+  opclass?: string;
+  /** Collation, e.g. "C". */
+  collation?: string;
+  order?: 'asc' | 'desc';
+  nulls?: 'first' | 'last';
+}
+
+/** Storage parameters of an index (WITH (...)), e.g. { fillfactor: 70, deduplicate_items: false }. */
+export type StorageParameters = Record<string, number | boolean | string>;
+
 export interface CreateIndex {
   kind: 'createIndex';
   table: string;
-  columns: string[];
+  /** Column names, or elements with an expression, operator class, collation or order. */
+  columns: (string | IndexElement)[];
   name?: string;
   unique?: boolean;
   /** Partial index predicate, over the table's physical columns. */
   where?: string;
   /** btree (default), hash, gin, gist, brin, spgist. */
   method?: string;
+  /** Columns stored in the index but not part of its key (INCLUDE). */
+  include?: string[];
+  /** With unique: NULLs count as equal, so at most one row may hold NULL (PostgreSQL 15+). */
+  nullsNotDistinct?: boolean;
+  with?: StorageParameters;
+}
+
+/** An exclusion constraint: no two rows for which every element's operator holds. */
+export interface Exclusion {
+  /** Index method: gist (default) or spgist, btree, hash. */
+  using?: string;
+  elements: (IndexElement & { operator: string })[];
+  /** Over the table's physical columns: only rows for which it is true are compared. */
+  where?: string;
+  include?: string[];
 }
 
 export interface DropIndex {
@@ -108,6 +143,12 @@ export interface AddConstraint {
   name: string;
   check?: string;
   unique?: string[];
+  /** With unique: columns stored in the constraint's index but not part of the key. */
+  include?: string[];
+  /** With unique: NULLs count as equal (PostgreSQL 15+). */
+  nullsNotDistinct?: boolean;
+  /** On a table this migration creates only: PostgreSQL builds it under ACCESS EXCLUSIVE on an existing one. */
+  exclude?: Exclusion;
   foreignKey?: { columns: string[]; references: { table: string; columns: string[] }; onDelete?: ForeignKeyTarget['onDelete'] };
   /** The columns of a primary key, for a table that has none (op.setPrimaryKey changes an existing one). */
   primaryKey?: string[];

@@ -1,5 +1,6 @@
 import { ident } from '../db/sql.js';
-import type { Compiler } from '../migration/compiler.js';
+import type { Compiler, TableShape } from '../migration/compiler.js';
+import { exclusionDefinition } from './exclusion.js';
 import type { ColumnSpec, CreateTable } from '../migration/types.js';
 
 function columnDefinition(c: Compiler, spec: ColumnSpec): string {
@@ -26,12 +27,18 @@ export function createTable(c: Compiler, o: CreateTable): void {
   for (const k of o.primaryKey ?? []) if (!names.includes(k)) c.fail(`primaryKey: "${k}" is not one of the columns`);
   const definitions = o.columns.map((spec) => columnDefinition(c, spec));
   if (o.primaryKey) definitions.push(`PRIMARY KEY (${o.primaryKey.map(ident).join(', ')})`);
-  c.tables.push({
+  const table: TableShape = {
     name: o.name,
     physical: o.name,
     created: true,
     key: o.primaryKey ?? [],
     columns: o.columns.map((spec) => ({ name: spec.name, physical: spec.name, type: spec.type, nullable: spec.nullable !== false, added: true })),
+  };
+  c.tables.push(table);
+  (o.exclusions ?? []).forEach((x, k) => {
+    // Its index takes the constraint's name, in the namespace of every relation.
+    c.claimRelationName(x.name);
+    definitions.push(`CONSTRAINT ${ident(x.name)} ${exclusionDefinition(c, table, x.name, x, `exclusions.${k}`)}`);
   });
   c.plan.expand.push({ sql: `CREATE TABLE ${c.q(o.name)} (\n  ${definitions.join(',\n  ')}\n)`, lock: 'none on existing tables' });
   c.plan.rollback.push({ sql: `DROP TABLE IF EXISTS ${c.q(o.name)}`, lock: 'ACCESS EXCLUSIVE on the new table only' });

@@ -46,6 +46,31 @@ describe('postgres: plan shows the complete-time steps with their locks', () => 
     const onComplete = plan.contract.findIndex((s) => s.sql === 'DROP FUNCTION one()') + 1;
     expect(estimate.steps.find((e) => e.phase === 'contract' && e.step === onComplete)).toMatchObject({ held: 'unknown', seconds: null });
   });
+
+  it('a unique constraint with INCLUDE: built concurrently at start, attached as the constraint in contract, dropped concurrently on rollback', async () => {
+    const plan = await fixture.midair.plan(defineMigration({ name: 'email_key', operations: [op.addConstraint({ table: 'users', name: 'users_email_key', unique: ['email'], include: ['age'], nullsNotDistinct: true })] }));
+    const online = 'SHARE UPDATE EXCLUSIVE (reads and writes go on)';
+    expect(plan.expandOnline).toEqual([{
+      sql: 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_email_key" ON "public"."users" ("email") INCLUDE ("age") NULLS NOT DISTINCT',
+      lock: online, index: 'users_email_key', scans: { table: 'users', work: 'index build', columns: ['email', 'age'] },
+    }]);
+    expect(plan.contract.filter((s) => /users_email_key/.test(s.sql))).toEqual([
+      { sql: 'ALTER TABLE "public"."users" ADD CONSTRAINT "users_email_key" UNIQUE USING INDEX "users_email_key"', lock: 'ACCESS EXCLUSIVE, catalog only' },
+    ]);
+    expect(plan.rollbackOnline).toEqual([{ sql: 'DROP INDEX CONCURRENTLY IF EXISTS "public"."users_email_key"', lock: online }]);
+  });
+
+  it('an exclusion constraint comes with its new table in the expand transaction, and nothing runs online', async () => {
+    const plan = await fixture.midair.plan(defineMigration({
+      name: 'slots',
+      operations: [op.createTable({ name: 'slots', columns: [{ name: 'id', type: 'integer' }, { name: 'during', type: 'int4range' }], primaryKey: ['id'], exclusions: [{ name: 'slots_no_overlap', elements: [{ column: 'during', operator: '&&' }] }] })],
+    }));
+    expect(plan.expand.filter((s) => s.sql.startsWith('CREATE TABLE'))).toEqual([{
+      sql: 'CREATE TABLE "public"."slots" (\n  "id" integer,\n  "during" int4range,\n  PRIMARY KEY ("id"),\n  CONSTRAINT "slots_no_overlap" EXCLUDE USING gist ("during" WITH &&)\n)',
+      lock: 'none on existing tables',
+    }]);
+    expect(plan.expandOnline).toEqual([]);
+  });
 });
 
 describe('postgres: plan shows how a primary key is added and changed online, with the locks', () => {
