@@ -1,5 +1,5 @@
 import type {
-  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
+  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable, SetComment,
 } from './types.js';
 
 type Args<T> = Omit<T, 'kind'>;
@@ -18,6 +18,7 @@ export const op = {
   addConstraint: (args: Args<AddConstraint>): AddConstraint => ({ kind: 'addConstraint', ...args }),
   renameConstraint: (args: Args<RenameConstraint>): RenameConstraint => ({ kind: 'renameConstraint', ...args }),
   sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
+  setComment: (args: Args<SetComment>): SetComment => ({ kind: 'setComment', ...args }),
 };
 
 /** The default export of a migration file. Validation happens when Midair loads it. */

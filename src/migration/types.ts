@@ -11,7 +11,21 @@ export interface ColumnSpec {
   /** An SQL boolean expression over the new shape, e.g. "price_cents >= 0". */
   check?: string;
   references?: ForeignKeyTarget;
+  /** GENERATED ALWAYS | BY DEFAULT AS IDENTITY, with sequence options (see docs/operations.md). */
+  identity?: Identity;
+  /** GENERATED ALWAYS AS (expression) STORED: an SQL expression over the row (new tables only). */
+  generated?: string;
+  /** A collation name, e.g. "C", "und-x-icu". */
+  collation?: string;
+  comment?: string;
 }
+
+/** How an identity column gets its values: `always` refuses explicit ones (unless OVERRIDING SYSTEM VALUE). */
+export type IdentityKind = 'always' | 'byDefault';
+
+export type Identity =
+  | IdentityKind
+  | { generated: IdentityKind; start?: number; increment?: number; minValue?: number; maxValue?: number; cache?: number; cycle?: boolean };
 
 export interface ForeignKeyTarget {
   table: string;
@@ -57,6 +71,12 @@ export interface AlterColumn {
   references?: ForeignKeyTarget;
   up?: string;
   down?: string;
+  /** Turns an integer column (often a serial) into an identity column; the only change besides name and comment. */
+  identity?: Identity;
+  /** A new collation: the column is copied, its indexes rebuilt on the copy. */
+  collation?: string;
+  /** A new comment; null removes it. Alone it is a catalog-only change. */
+  comment?: string | null;
 }
 
 export interface CreateTable {
@@ -64,6 +84,16 @@ export interface CreateTable {
   name: string;
   columns: ColumnSpec[];
   primaryKey?: string[];
+  /** The table's comment. */
+  comment?: string;
+}
+
+/** The comment of an existing table, or of one of its columns; null removes it. */
+export interface SetComment {
+  kind: 'setComment';
+  table: string;
+  column?: string;
+  comment: string | null;
 }
 
 export interface DropTable {
@@ -133,7 +163,8 @@ export type Operation =
   | DropIndex
   | RenameConstraint
   | AddConstraint
-  | RawSql;
+  | RawSql
+  | SetComment;
 
 export interface Migration {
   name: string;

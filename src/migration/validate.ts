@@ -29,6 +29,16 @@ const typeName = z.string().trim().min(1).superRefine(lexical(checkTypeName));
 const rawSql = z.string().trim().min(1);
 const onDelete = z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
 const references = z.strictObject({ table: name, column: name, onDelete: onDelete.optional() });
+const sequenceNumber = z.number().int().safe();
+const identityKind = z.enum(['always', 'byDefault']);
+const identity = z.union([
+  identityKind,
+  z.strictObject({
+    generated: identityKind, start: sequenceNumber.optional(), increment: sequenceNumber.refine((n) => n !== 0, 'increment cannot be 0').optional(),
+    minValue: sequenceNumber.optional(), maxValue: sequenceNumber.optional(), cache: sequenceNumber.positive().optional(), cycle: z.boolean().optional(),
+  }),
+]);
+const comment = z.string();
 const column = z.strictObject({
   name,
   type: typeName,
@@ -37,6 +47,10 @@ const column = z.strictObject({
   unique: z.boolean().optional(),
   check: sqlText.optional(),
   references: references.optional(),
+  identity: identity.optional(),
+  generated: sqlText.optional(),
+  collation: name.optional(),
+  comment: comment.optional(),
 });
 
 const operation = z.discriminatedUnion('kind', [
@@ -47,8 +61,9 @@ const operation = z.discriminatedUnion('kind', [
     kind: z.literal('alterColumn'), table: name, column: name, name: name.optional(), type: typeName.optional(),
     nullable: z.boolean().optional(), default: sqlText.nullable().optional(), unique: z.boolean().optional(),
     check: sqlText.optional(), references: references.optional(), up: sqlText.optional(), down: sqlText.optional(),
+    identity: identity.optional(), collation: name.optional(), comment: comment.nullable().optional(),
   }),
-  z.strictObject({ kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: z.array(name).min(1).optional() }),
+  z.strictObject({ kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: z.array(name).min(1).optional(), comment: comment.optional() }),
   z.strictObject({ kind: z.literal('dropTable'), name }),
   z.strictObject({ kind: z.literal('renameTable'), from: name, to: name }),
   z.strictObject({
@@ -67,6 +82,7 @@ const operation = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),
   z.strictObject({ kind: z.literal('sql'), up: rawSql, down: rawSql }),
+  z.strictObject({ kind: z.literal('setComment'), table: name, column: name.optional(), comment: comment.nullable() }),
 ]);
 
 const migration = z.strictObject({
