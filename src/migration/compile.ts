@@ -13,6 +13,7 @@ import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameConstraint } from '../operations/renameConstraint.js';
 import { renameTable } from '../operations/renameTable.js';
+import { setComment } from '../operations/setComment.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
 import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
@@ -41,6 +42,7 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'addConstraint': return addConstraint(c, o);
     case 'renameConstraint': return renameConstraint(c, o);
     case 'sql': return rawSql(c, o);
+    case 'setComment': return setComment(c, o);
   }
 }
 

@@ -52,6 +52,150 @@ const CASES: OperationCase[] = [
       expect(await optionsOf(old, 'notes')).toEqual(['id', 'body collation=C comment=what was said', 'n']);
     },
   },
+  {
+    title: 'createTable with an identity key with sequence options, a collation, a stored generated column and comments',
+    setup: `CREATE TABLE users (id integer PRIMARY KEY);`,
+    migration: defineMigration({
+      name: 'create_events',
+      operations: [
+        op.createTable({
+          name: 'events',
+          comment: 'what happened',
+          columns: [
+            { name: 'id', type: 'bigint', identity: { generated: 'always', start: 1000, increment: 5 } },
+            { name: 'title', type: 'text', collation: 'C', comment: 'shown to users' },
+            { name: 'title_length', type: 'integer', generated: 'length(title)' },
+          ],
+          primaryKey: ['id'],
+        }),
+      ],
+    }),
+    async expanded({ next }) {
+      expect(await next.query(`INSERT INTO events (title) VALUES ('b'), ('a'), ('BB') RETURNING id::int AS id, title_length`)).toEqual([
+        { id: 1000, title_length: 1 }, { id: 1005, title_length: 1 }, { id: 1010, title_length: 2 },
+      ]);
+      await expect(next.query(`INSERT INTO events (id, title) VALUES (1, 'x')`)).rejects.toThrow(/non-DEFAULT value into column "id"/);
+    },
+    async completed({ old, next }) {
+      expect(await optionsOf(old, 'events')).toEqual(['id identity=a seq=public.events_id_seq', 'title collation=C comment=shown to users', 'title_length generated=s']);
+      expect(await tableComment(old, 'events')).toBe('what happened');
+      expect(await next.query(`SELECT id::int AS id, title FROM events ORDER BY title`)).toEqual([{ id: 1010, title: 'BB' }, { id: 1005, title: 'a' }, { id: 1000, title: 'b' }]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT to_regclass('events') AS t`)).toEqual([{ t: null }]);
+    },
+    droppedRows: { events: 3 },
+  },
+  {
+    title: 'addColumn with a collation and a comment',
+    setup: NOTES,
+    migration: defineMigration({ name: 'notes_tag', operations: [op.addColumn({ table: 'notes', column: { name: 'tag', type: 'text', collation: 'C', comment: 'free text' } })] }),
+    async expanded({ old, next }) {
+      await old.query(`INSERT INTO notes VALUES (4, 'd', 4)`);
+      await next.query(`INSERT INTO notes (id, tag) VALUES (5, 'b'), (6, 'B')`);
+    },
+    async completed({ old }) {
+      expect(await optionsOf(old, 'notes')).toEqual(['id', 'body collation=C comment=what was said', 'n', 'tag collation=C comment=free text']);
+      expect((await old.query<{ tag: string }>(`SELECT tag FROM notes WHERE tag IS NOT NULL ORDER BY tag`)).map((r) => r.tag)).toEqual(['B', 'b']);
+    },
+    async rolledBack(old) {
+      expect(await optionsOf(old, 'notes')).toEqual(['id', 'body collation=C comment=what was said', 'n']);
+    },
+  },
+  {
+    title: 'alterColumn turns a serial key into an identity column (always), starting above its largest value',
+    setup: `CREATE TABLE tickets (id serial PRIMARY KEY, title text);
+      INSERT INTO tickets (title) VALUES ('a'), ('b');
+      INSERT INTO tickets (id, title) VALUES (10, 'explicit');`,
+    migration: defineMigration({ name: 'tickets_identity', operations: [op.alterColumn({ table: 'tickets', column: 'id', identity: 'always' })] }),
+    async expanded({ old, next }) {
+      expect(await old.query(`INSERT INTO tickets (title) VALUES ('old') RETURNING id`)).toEqual([{ id: 11 }]);
+      expect(await next.query(`INSERT INTO tickets (title) VALUES ('new') RETURNING id`)).toEqual([{ id: 12 }]);
+    },
+    async completed({ old, next }) {
+      expect(await optionsOf(old, 'tickets')).toEqual(['id identity=a seq=public.tickets_id_seq', 'title']);
+      expect(await columnsOf(old, 'tickets')).toEqual(['id integer NOT NULL', 'title text']);
+      expect(await old.query(`SELECT relname FROM pg_class WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace`)).toEqual([{ relname: 'tickets_id_seq' }]);
+      expect(await next.query(`INSERT INTO tickets (title) VALUES ('after') RETURNING id`)).toEqual([{ id: 13 }]);
+      await expect(next.query(`INSERT INTO tickets (id, title) VALUES (99, 'x')`)).rejects.toThrow(/non-DEFAULT value into column "id"/);
+    },
+    async rolledBack(old) {
+      expect(await columnsOf(old, 'tickets')).toEqual([`id integer NOT NULL DEFAULT nextval('tickets_id_seq'::regclass)`, 'title text']);
+      // The serial sequence moved past the values the identity gave meanwhile.
+      expect(await old.query(`INSERT INTO tickets (title) VALUES ('back') RETURNING id`)).toEqual([{ id: 13 }]);
+    },
+  },
+  {
+    title: 'alterColumn turns a plain integer key into an identity column (by default) with sequence options',
+    setup: `CREATE TABLE counters (id integer PRIMARY KEY, label text); INSERT INTO counters VALUES (1, 'a'), (5, 'b');`,
+    migration: defineMigration({
+      name: 'counters_identity',
+      operations: [op.alterColumn({ table: 'counters', column: 'id', identity: { generated: 'byDefault', start: 100, increment: 10 }, comment: 'drawn from a sequence' })],
+    }),
+    async expanded({ old, next }) {
+      expect(await next.query(`INSERT INTO counters (label) VALUES ('new') RETURNING id`)).toEqual([{ id: 100 }]);
+      expect(await old.query(`INSERT INTO counters (label) VALUES ('old') RETURNING id`)).toEqual([{ id: 110 }]);
+    },
+    async completed({ old }) {
+      expect(await optionsOf(old, 'counters')).toEqual(['id identity=d seq=public.counters_id_seq comment=drawn from a sequence', 'label']);
+      expect(await old.query(`INSERT INTO counters (id, label) VALUES (7, 'explicit') RETURNING id`)).toEqual([{ id: 7 }]);
+    },
+    async rolledBack(old) {
+      expect(await optionsOf(old, 'counters')).toEqual(['id', 'label']);
+      expect(await columnsOf(old, 'counters')).toEqual(['id integer NOT NULL', 'label text']);
+    },
+  },
+  {
+    title: 'alterColumn changes a collation online: the column is copied and its index rebuilt; comment null removes the comment',
+    setup: `CREATE TABLE words (id integer PRIMARY KEY, w text);
+      CREATE INDEX words_w ON words (w);
+      COMMENT ON COLUMN words.w IS 'a word';
+      INSERT INTO words VALUES (1, 'b'), (2, 'B'), (3, 'a');`,
+    migration: defineMigration({ name: 'words_c', operations: [op.alterColumn({ table: 'words', column: 'w', collation: 'C', comment: null })] }),
+    async expanded({ old, next }) {
+      await old.query(`INSERT INTO words VALUES (4, 'A')`);
+      await next.query(`INSERT INTO words VALUES (5, 'c')`);
+      await next.query(`UPDATE words SET w = 'Z' WHERE id = 1`);
+    },
+    async completed({ old }) {
+      expect(await optionsOf(old, 'words')).toEqual(['id', 'w collation=C']);
+      expect(await indexesOf(old, 'words')).toEqual(['CREATE INDEX words_w ON public.words USING btree (w)', 'CREATE UNIQUE INDEX words_pkey ON public.words USING btree (id)']);
+      expect((await old.query<{ w: string }>(`SELECT w FROM words ORDER BY w`)).map((r) => r.w)).toEqual(['A', 'B', 'Z', 'a', 'c']);
+    },
+    async rolledBack(old) {
+      expect(await optionsOf(old, 'words')).toEqual(['id', 'w comment=a word']);
+      expect(await old.query(`SELECT id, w FROM words ORDER BY id`)).toEqual([
+        { id: 1, w: 'Z' }, { id: 2, w: 'B' }, { id: 3, w: 'a' }, { id: 4, w: 'A' }, { id: 5, w: 'c' },
+      ]);
+    },
+  },
+  {
+    title: 'comments alone (alterColumn comment, setComment on a table and a column) are catalog only and rolled back exactly',
+    setup: NOTES,
+    migration: defineMigration({
+      name: 'notes_comments',
+      operations: [
+        op.alterColumn({ table: 'notes', column: 'n', comment: 'a number' }),
+        op.setComment({ table: 'notes', comment: 'notes table' }),
+        op.setComment({ table: 'notes', column: 'body', comment: null }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      // No copy and no sync: nothing but the comments changed on the table.
+      expect(await old.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'notes'::regclass AND NOT tgisinternal`)).toEqual([{ n: 0 }]);
+      expect(await optionsOf(old, 'notes')).toEqual(['id', 'body collation=C', 'n comment=a number']);
+      await old.query(`INSERT INTO notes VALUES (4, 'x', 4)`);
+      await next.query(`INSERT INTO notes VALUES (5, 'y', 5)`);
+    },
+    async completed({ old }) {
+      expect(await optionsOf(old, 'notes')).toEqual(['id', 'body collation=C', 'n comment=a number']);
+      expect(await tableComment(old, 'notes')).toBe('notes table');
+    },
+    async rolledBack(old) {
+      expect(await optionsOf(old, 'notes')).toEqual(['id', 'body collation=C comment=what was said', 'n']);
+      expect(await tableComment(old, 'notes')).toBeNull();
+    },
+  },
 ];
 
 describeOperationCases('column_options', CASES);
