@@ -1,7 +1,9 @@
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type pg from 'pg';
 import { defineMigration, op } from '../../src/index.js';
 import type { Shape } from '../support/targets.js';
 import { columnsOf, describeOperationCases, indexesOf, type OperationCase } from '../support/operationCase.js';
+import { runUnderWrites, type UnderWritesCase } from '../support/underWrites.js';
 
 /** What the column options leave in the catalog: "name identity=… generated=… collation=… seq=… comment=…", only the parts set. */
 async function optionsOf(shape: Shape, table: string): Promise<string[]> {
@@ -199,3 +201,50 @@ const CASES: OperationCase[] = [
 ];
 
 describeOperationCases('column_options', CASES);
+
+/**
+ * The race of the identity conversion: both releases insert without pause, each row taking "n"
+ * from the column's default (the serial sequence, then the identity), while start swaps one for
+ * the other and complete (or rollback) swaps them back. A value handed out twice would break the
+ * unique constraint and fail a write; every acknowledged write must be there.
+ */
+const SERIAL_TO_IDENTITY: UnderWritesCase = {
+  label: 'column_options_identity',
+  setup: `CREATE TABLE t (id integer PRIMARY KEY, v text, n serial CONSTRAINT t_n_key UNIQUE);
+    INSERT INTO t (id, v) SELECT i, 'v' || i FROM generate_series(1, 200) AS i;`,
+  rows: 200,
+  migration: defineMigration({ name: 't_n_identity', operations: [op.alterColumn({ table: 't', column: 'n', identity: 'always' })] }),
+  old: { table: 't', column: 'v' },
+  next: { table: 't', column: 'v' },
+};
+
+async function expectDistinctNumbers(db: pg.Client): Promise<void> {
+  const { rows } = await db.query<{ all: number; distinct: number; numbered: number }>(
+    `SELECT count(*)::int AS all, count(DISTINCT n)::int AS distinct, count(n)::int AS numbered FROM t`,
+  );
+  expect(rows[0]!.all).toBeGreaterThan(200);
+  expect(rows[0]).toEqual({ all: rows[0]!.all, distinct: rows[0]!.all, numbered: rows[0]!.all });
+  // The next insert, through whatever default the column has now, takes a value above every one given.
+  const { rows: next } = await db.query<{ above: boolean }>(`WITH i AS (INSERT INTO t (id) VALUES (-1) RETURNING n) SELECT (SELECT n FROM i) > (SELECT max(n) FROM t) AS above`);
+  expect(next).toEqual([{ above: true }]);
+}
+
+describe('identity conversion under writes from both releases (real PostgreSQL)', () => {
+  it('to complete: every insert numbered once, identity ALWAYS with the serial sequence\'s name', () =>
+    runUnderWrites(SERIAL_TO_IDENTITY, 'complete', async (db) => {
+      await expectDistinctNumbers(db);
+      const { rows } = await db.query(`SELECT a.attidentity::text AS identity, pg_get_serial_sequence('t', 'n') AS seq, d.adbin IS NULL AS no_default
+                                         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                                        WHERE a.attrelid = 't'::regclass AND a.attname = 'n'`);
+      expect(rows).toEqual([{ identity: 'a', seq: 'public.t_n_seq', no_default: true }]);
+    }), 120_000);
+
+  it('to rollback: every insert numbered once, the serial default back and its sequence past every value', () =>
+    runUnderWrites(SERIAL_TO_IDENTITY, 'rollback', async (db) => {
+      await expectDistinctNumbers(db);
+      const { rows } = await db.query(`SELECT a.attidentity::text AS identity, pg_get_expr(d.adbin, d.adrelid) AS default
+                                         FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                                        WHERE a.attrelid = 't'::regclass AND a.attname = 'n'`);
+      expect(rows).toEqual([{ identity: '', default: `nextval('t_n_seq'::regclass)` }]);
+    }), 120_000);
+});
