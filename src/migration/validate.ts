@@ -38,7 +38,7 @@ const identity = z.union([
     minValue: sequenceNumber.optional(), maxValue: sequenceNumber.optional(), cache: sequenceNumber.positive().optional(), cycle: z.boolean().optional(),
   }),
 ]);
-const comment = z.string();
+const comment = z.string().refine((s) => !s.includes('\0'), 'PostgreSQL text cannot hold a NUL character');
 const column = z.strictObject({
   name,
   type: typeName,

@@ -78,3 +78,20 @@ export function probeColumnOptions(c: Compiler, spec: Pick<ColumnSpec, 'name' | 
       : 'identity columns are smallint, integer or bigint, with sequence options in that type\'s range',
   });
 }
+
+/**
+ * A generation expression must be immutable, of the column's type, and name only plain columns of
+ * the same table: tried on a temporary table with the new table's plain columns before start.
+ */
+export function probeGeneratedColumns(c: Compiler, columns: ColumnSpec[]): void {
+  const plain = columns.filter((spec) => spec.generated === undefined).map((spec) => [ident(spec.name), spec.type, ...(spec.collation === undefined ? [] : [`COLLATE ${ident(spec.collation)}`])].join(' '));
+  const where = c.where;
+  columns.forEach((spec, i) => {
+    if (spec.generated === undefined) return;
+    c.probes.push({
+      statements: [`CREATE TEMP TABLE _midair_probe (${[...plain, [ident(spec.name), spec.type, ...columnOptionClauses(spec)].join(' ')].join(', ')})`],
+      failure: (error) => `${where}: columns.${i}.generated: column "${spec.name}" cannot be generated as ${spec.generated}: ${error}`,
+      hint: 'a generation expression is immutable (no now(), random() or sequences), of the column\'s type, over plain columns of the same table',
+    });
+  });
+}

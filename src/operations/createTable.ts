@@ -1,7 +1,7 @@
 import { ident, literal } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { ColumnSpec, CreateTable } from '../migration/types.js';
-import { columnOptionClauses, commentOnColumn, probeColumnOptions, refuseConflictingValueSources } from './columnOptions.js';
+import { columnOptionClauses, commentOnColumn, probeColumnOptions, probeGeneratedColumns, refuseConflictingValueSources } from './columnOptions.js';
 
 function columnDefinition(c: Compiler, spec: ColumnSpec): string {
   const parts = [ident(spec.name), spec.type, ...columnOptionClauses(spec)];
@@ -29,6 +29,7 @@ export function createTable(c: Compiler, o: CreateTable): void {
     refuseConflictingValueSources(c, spec, `columns.${i}`);
     probeColumnOptions(c, spec, `columns.${i}`);
   });
+  probeGeneratedColumns(c, o.columns);
   const definitions = o.columns.map((spec) => columnDefinition(c, spec));
   if (o.primaryKey) definitions.push(`PRIMARY KEY (${o.primaryKey.map(ident).join(', ')})`);
   c.tables.push({
