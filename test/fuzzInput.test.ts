@@ -58,6 +58,11 @@ const SLOTS: Slot[] = [
   { field: 'dropIndex.name', build: (t) => op.dropIndex({ table: 'users', name: t }), named: /field "name"|has no index/ },
   { field: 'renameConstraint.to', build: (t) => op.renameConstraint({ table: 'users', from: 'users_pkey', to: t }), named: /field "to"|to: / },
   { field: 'addConstraint.name', build: (t) => op.addConstraint({ table: 'users', name: t, check: 'age > 0' }), named: /field "name"/, present: constraint },
+  { field: 'createTable.columns.0.collation', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'i', type: 'text', collation: t }] }), named: /field "columns\.0\.collation"|columns\.0: column "i" of type text with collation/ },
+  { field: 'createTable.columns.1.generated', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'i', type: 'integer' }, { name: 'g', type: 'text', generated: t }] }), named: /field "columns\.1\.generated"|columns\.1\.generated: / },
+  { field: 'alterColumn.comment', build: (t) => op.alterColumn({ table: 'users', column: 'age', comment: t }), named: /field "comment"/ },
+  { field: 'setComment.comment', build: (t) => op.setComment({ table: 'users', comment: t }), named: /field "comment"/ },
+  { field: 'setComment.column', build: (t) => op.setComment({ table: 'users', column: t, comment: 'c' }), named: /field "column"|column: table/ },
   { field: 'addConstraint.check', build: (t) => op.addConstraint({ table: 'users', name: 'k', check: t }), named: /field "check"|"check" fails/ },
 ];
 
@@ -101,6 +106,6 @@ describe('postgres: hostile text in every string field', () => {
 
   it('covers every operation with string fields but raw SQL', () => {
     const kinds = new Set(SLOTS.map((s) => s.field.split('.')[0]));
-    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable'].sort());
+    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'setComment'].sort());
   });
 });
