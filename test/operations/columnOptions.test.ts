@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { defineMigration, op } from '../../src/index.js';
-import type { Shape } from '../support/targets.js';
+import { openTarget, type Shape } from '../support/targets.js';
 import { columnsOf, describeOperationCases, indexesOf, type OperationCase } from '../support/operationCase.js';
 import { runUnderWrites, type UnderWritesCase } from '../support/underWrites.js';
 
@@ -247,4 +247,40 @@ describe('identity conversion under writes from both releases (real PostgreSQL)'
                                         WHERE a.attrelid = 't'::regclass AND a.attname = 'n'`);
       expect(rows).toEqual([{ identity: '', default: `nextval('t_n_seq'::regclass)` }]);
     }), 120_000);
+});
+
+describe('postgres: the online way to an identity column on an existing table, the one addColumn\'s refusal names', () => {
+  it('a plain column drawing from a sequence of its own, then alterColumn identity: rollback moves that sequence past the identity\'s values', async () => {
+    const target = await openTarget('postgres', 'column_options_two_steps');
+    try {
+      await target.db.exec(`CREATE TABLE t (id integer PRIMARY KEY, v text); INSERT INTO t SELECT i, 'v' FROM generate_series(1, 3) AS i; CREATE SEQUENCE t_n_seq;`);
+      const midair = target.midair();
+      // Start's checks evaluate the default on sample rows, and a sequence does not roll back: expect gaps, never a repeat.
+      const numbered = async () => (await target.db.query<{ rows: number; distinct: number }>(`SELECT count(*)::int AS rows, count(DISTINCT n)::int AS distinct FROM t`))[0];
+      await midair.start(defineMigration({ name: 't_n', operations: [op.addColumn({ table: 't', column: { name: 'n', type: 'bigint', nullable: false, default: `nextval('t_n_seq')` } })] }));
+      await target.db.exec(`INSERT INTO t (id) VALUES (4)`);
+      await midair.backfill();
+      expect(await midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0 });
+      await midair.complete();
+      expect(await numbered()).toEqual({ rows: 4, distinct: 4 });
+
+      await midair.start(defineMigration({ name: 't_n_identity', operations: [op.alterColumn({ table: 't', column: 'n', identity: 'always' })] }));
+      await target.db.exec(`INSERT INTO t (id) VALUES (5), (6)`);
+      await midair.rollback();
+      expect(await columnsOf(target.db, 't')).toEqual(['id integer NOT NULL', 'v text', `n bigint NOT NULL DEFAULT nextval('t_n_seq'::regclass)`]);
+      await target.db.exec(`INSERT INTO t (id) VALUES (7)`);
+      expect(await numbered()).toEqual({ rows: 7, distinct: 7 });
+
+      await midair.start(defineMigration({ name: 't_n_identity_again', operations: [op.alterColumn({ table: 't', column: 'n', identity: 'always' })] }));
+      await target.db.exec(`INSERT INTO t (id) VALUES (8)`);
+      await midair.backfill();
+      expect(await midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0 });
+      await midair.complete();
+      await target.db.exec(`INSERT INTO t (id) VALUES (9)`);
+      expect(await numbered()).toEqual({ rows: 9, distinct: 9 });
+      expect((await optionsOf(target.db, 't'))[2]).toMatch(/^n identity=a seq=public\.t_n_seq\d$/);
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
 });
