@@ -48,10 +48,12 @@ export function convertToIdentity(c: Compiler, table: TableShape, column: Column
   const t = c.q(table.physical);
   const col = ident(column.physical);
   const oldSequence = before.ownedSequence ?? null;
+  // Values drawn so far come from the default's sequence: a serial's own, or one the default names.
+  const drawnFrom = oldSequence ? `${literal(oldSequence)}::regclass` : sequenceOfDefault(before.default);
   // The identity's sequence gets the old one's name at contract; until then a name of its own.
   const sequenceName = oldSequence ? qualified(c.schema, shortName('_midair', table.physical, column.physical, 'seq')) : undefined;
   if (sequenceName) c.claimRelationName(shortName('_midair', table.physical, column.physical, 'seq'));
-  const usedSoFar = [`coalesce(max(${col}), 0)`, ...(oldSequence ? [`coalesce(pg_sequence_last_value(${literal(oldSequence)}::regclass), 0)`] : [])];
+  const usedSoFar = [`coalesce(max(${col}), 0)`, ...(drawnFrom ? [`coalesce(pg_sequence_last_value(${drawnFrom}), 0)`] : [])];
   const givenStart = typeof identity === 'string' || identity.start === undefined ? null : identity.start;
   if (givenStart !== null) usedSoFar.push(String(givenStart - 1));
   const options = sequenceOptions(identity, { sequenceName: sequenceName && inFormat(sequenceName), start: '%s' });
@@ -71,7 +73,7 @@ $midair$`,
     c.plan.contract.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET GENERATED ALWAYS`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   }
   if (oldSequence && sequenceName) handOverSequenceName(c, oldSequence, sequenceName);
-  c.plan.rollback.push(restoreDefault(c, table, column, before, oldSequence));
+  c.plan.rollback.push(restoreDefault(c, table, column, before, drawnFrom));
 }
 
 /** Contract: the serial sequence, unused since start, goes; the identity's takes its name (grants and monitoring name it). */
@@ -88,10 +90,16 @@ $midair$`,
   });
 }
 
-function restoreDefault(c: Compiler, table: TableShape, column: ColumnShape, before: CatalogColumn, oldSequence: string | null) {
+/** The sequence a default draws from, `'name'::regclass` as pg_get_expr prints it in `nextval('name'::regclass)`, or null. */
+function sequenceOfDefault(expression: string | null): string | null {
+  const match = /^nextval\(('(?:[^']|'')+'::regclass)\)$/.exec(expression ?? '');
+  return match ? match[1]! : null;
+}
+
+/** Rollback: the default back, and the sequence it draws from past every value the identity gave. */
+function restoreDefault(c: Compiler, table: TableShape, column: ColumnShape, before: CatalogColumn, sequence: string | null) {
   const t = c.q(table.physical);
   const col = ident(column.physical);
-  const sequence = oldSequence ? `${literal(oldSequence)}::regclass` : null;
   return {
     sql: `DO $midair$
 DECLARE next_value bigint;
