@@ -198,6 +198,35 @@ const CASES: OperationCase[] = [
       expect(await tableComment(old, 'notes')).toBeNull();
     },
   },
+  {
+    title: 'a lazy migration turns a serial into an identity and adds a column by up: inserts through the lazy view take identity values',
+    setup: `CREATE TABLE tickets (id serial PRIMARY KEY, title text); INSERT INTO tickets (title) VALUES ('a'), ('b');`,
+    migration: defineMigration({
+      name: 'tickets_lazy_identity',
+      lazy: true,
+      operations: [
+        op.alterColumn({ table: 'tickets', column: 'id', identity: 'always' }),
+        op.addColumn({ table: 'tickets', column: { name: 'shout', type: 'text' }, up: 'upper(title)' }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      expect(await old.query(`SELECT pg_get_serial_sequence('tickets', 'id') AS seq`)).toEqual([{ seq: 'public._midair_tickets_id_seq' }]);
+      expect(await next.query(`INSERT INTO tickets (title, shout) VALUES ('c', 'C!') RETURNING id`)).toEqual([{ id: 3 }]);
+      expect(await old.query(`INSERT INTO tickets (title) VALUES ('d') RETURNING id`)).toEqual([{ id: 4 }]);
+      expect(await next.query(`INSERT INTO tickets (title) VALUES ('e') RETURNING id`)).toEqual([{ id: 5 }]);
+    },
+    async completed({ old, next }) {
+      expect(await optionsOf(old, 'tickets')).toEqual(['id identity=a seq=public.tickets_id_seq', 'title', 'shout']);
+      expect(await next.query(`INSERT INTO tickets (title) VALUES ('f') RETURNING id`)).toEqual([{ id: 6 }]);
+      expect(await next.query(`SELECT id, shout FROM tickets ORDER BY id`)).toEqual([
+        { id: 1, shout: 'A' }, { id: 2, shout: 'B' }, { id: 3, shout: 'C!' }, { id: 4, shout: 'D' }, { id: 5, shout: null }, { id: 6, shout: null },
+      ]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT pg_get_serial_sequence('tickets', 'id') AS seq`)).toEqual([{ seq: 'public.tickets_id_seq' }]);
+      expect(await old.query(`INSERT INTO tickets (title) VALUES ('back') RETURNING id`)).toEqual([{ id: 6 }]);
+    },
+  },
 ];
 
 describeOperationCases('column_options', CASES);
