@@ -313,3 +313,56 @@ describe('postgres: the online way to an identity column on an existing table, t
     }
   }, 120_000);
 });
+
+const WORDS_SETUP = `CREATE TABLE t (id integer PRIMARY KEY, w text);
+  CREATE INDEX t_w ON t (w);
+  COMMENT ON COLUMN t.w IS 'a word';
+  INSERT INTO t SELECT i, 'w' || i FROM generate_series(1, 200) AS i;`;
+
+describe('collation and comment changes under writes from both releases (real PostgreSQL)', () => {
+  const collation: UnderWritesCase = {
+    label: 'column_options_collation',
+    setup: WORDS_SETUP,
+    rows: 200,
+    migration: defineMigration({ name: 't_w_c', operations: [op.alterColumn({ table: 't', column: 'w', collation: 'C' })] }),
+    old: { table: 't', column: 'w' },
+    next: { table: 't', column: 'w' },
+    value: (i, release) => `${release === 'old' ? 'o' : 'N'}${i}`,
+  };
+  const column = async (db: pg.Client) =>
+    (await db.query(`SELECT co.collname AS collation, col_description(a.attrelid, a.attnum) AS comment FROM pg_attribute a JOIN pg_collation co ON co.oid = a.attcollation
+                      WHERE a.attrelid = 't'::regclass AND a.attname = 'w'`)).rows;
+
+  it('alterColumn collation to complete: every write kept, the column and its index in "C", the comment kept', () =>
+    runUnderWrites(collation, 'complete', async (db) => {
+      expect(await column(db)).toEqual([{ collation: 'C', comment: 'a word' }]);
+      expect((await db.query(`SELECT pg_get_indexdef('t_w'::regclass) AS d`)).rows).toEqual([{ d: 'CREATE INDEX t_w ON public.t USING btree (w)' }]);
+    }), 120_000);
+
+  it('alterColumn collation to rollback: every write kept, the default collation back', () =>
+    runUnderWrites(collation, 'rollback', async (db) => {
+      expect(await column(db)).toEqual([{ collation: 'default', comment: 'a word' }]);
+    }), 120_000);
+
+  const comments: UnderWritesCase = {
+    label: 'column_options_comments',
+    setup: WORDS_SETUP,
+    rows: 200,
+    migration: defineMigration({ name: 't_comments', operations: [op.alterColumn({ table: 't', column: 'w', comment: 'a term' }), op.setComment({ table: 't', comment: 'terms' })] }),
+    old: { table: 't', column: 'w' },
+    next: { table: 't', column: 'w' },
+  };
+  const tableComment = async (db: pg.Client) => (await db.query(`SELECT obj_description('t'::regclass, 'pg_class') AS c`)).rows[0].c;
+
+  it('comments to complete: every write kept, the new comments there', () =>
+    runUnderWrites(comments, 'complete', async (db) => {
+      expect(await column(db)).toEqual([{ collation: 'default', comment: 'a term' }]);
+      expect(await tableComment(db)).toBe('terms');
+    }), 120_000);
+
+  it('comments to rollback: every write kept, the old comments back (none on the table)', () =>
+    runUnderWrites(comments, 'rollback', async (db) => {
+      expect(await column(db)).toEqual([{ collation: 'default', comment: 'a word' }]);
+      expect(await tableComment(db)).toBeNull();
+    }), 120_000);
+});
