@@ -317,4 +317,47 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       /identity: turning "n" into an identity column cannot be combined with "type", "up", "down"/,
     );
   });
+
+  it('op.sql with neither up nor onComplete, or a down without up, is refused naming the field', async () => {
+    await rejectedAtStart(defineMigration({ name: 'sql_empty', operations: [op.sql({ down: 'SELECT 1' })] }), /invalid migration: operation 1: op\.sql needs "up" \(run at start\), "onComplete" \(run at complete\) or both; operation 1, field "down": "down" undoes "up" on rollback, and there is no "up"/);
+  });
+
+  it('op.sql whose up names an index an earlier operation builds after the expand transaction is refused', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({
+        name: 'sql_after_index',
+        operations: [
+          op.createIndex({ table: 'users', columns: ['email'], name: 'users_email_idx' }),
+          op.sql({ up: 'ALTER INDEX users_email_idx SET (fillfactor = 80)', down: 'ALTER INDEX users_email_idx RESET (fillfactor)' }),
+        ],
+      }),
+      /^migration "sql_after_index": operation 2 \(sql\): "up" names index "users_email_idx", which an operation before it builds concurrently after the expand transaction that runs "up"$/,
+    );
+    expect(error.hint).toBe('move the op.sql before the operation that builds the index, or into a migration of its own after this one');
+  });
+
+  it('op.sql whose onComplete names a column an earlier operation renames at the end of contract is refused', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({
+        name: 'sql_after_rename',
+        operations: [op.renameColumn({ table: 'users', from: 'email', to: 'mail' }), op.sql({ onComplete: 'CREATE INDEX users_mail_idx ON users (mail)' })],
+      }),
+      /operation 2 \(sql\): "onComplete" names column "users"\."mail", which an operation before it renames only at the end of the contract transaction, after "onComplete" runs$/,
+    );
+    expect(error.hint).toMatch(/^move the op\.sql before that operation/);
+  });
+
+  it('an operation on a table an earlier op.sql creates is refused, naming the table and suggesting two migrations', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({
+        name: 'sql_then_change',
+        operations: [
+          op.sql({ up: 'CREATE TABLE tags (id serial PRIMARY KEY, label text)', down: 'DROP TABLE tags' }),
+          op.addColumn({ table: 'tags', column: { name: 'color', type: 'text' } }),
+        ],
+      }),
+      /operation 2 \(addColumn\): table "tags" does not exist in schema "public"$/,
+    );
+    expect(error.hint).toBe('tables in the new shape: users; if operation 1 (sql) creates it: Midair plans every operation from the tables as they are before start, so it cannot change what an op.sql of the same migration creates; create it in a migration of its own, complete that, then change it in the next one');
+  });
 });

@@ -74,6 +74,8 @@ export class Compiler {
   readonly probes: Probe[] = [];
   /** Contract steps that need the final column names (run after renames). */
   readonly afterRename: Step[] = [];
+  /** The first op.sql with `up` compiled so far ("operation 1 (sql)"): what it creates is not in the catalog the plan is made from. */
+  rawSqlBefore?: string;
   private current = { index: 0, kind: '' };
   private readonly claimed = new Set<string>();
 
@@ -123,7 +125,7 @@ export class Compiler {
     if (!table) {
       const names = this.tables.map((t) => t.name);
       // The server checks can tell whether it is in another schema (the missingTable detail).
-      this.fail(`${field} "${name}" does not exist in schema "${this.schema}"`, `${didYouMean(name, names)}tables in the new shape: ${names.join(', ') || 'none'}`, { missingTable: name });
+      this.fail(`${field} "${name}" does not exist in schema "${this.schema}"`, `${didYouMean(name, names)}tables in the new shape: ${names.join(', ') || 'none'}${this.madeByRawSql()}`, { missingTable: name });
     }
     return table;
   }
@@ -132,9 +134,15 @@ export class Compiler {
     const column = table.columns.find((c) => c.name === name);
     if (!column) {
       const names = table.columns.map((c) => c.name);
-      this.fail(`${field}: table "${table.name}" has no column "${name}"`, `${didYouMean(name, names)}its columns: ${names.join(', ')}`);
+      this.fail(`${field}: table "${table.name}" has no column "${name}"`, `${didYouMean(name, names)}its columns: ${names.join(', ')}${this.madeByRawSql()}`);
     }
     return column;
+  }
+
+  /** For a missing table or column: an earlier op.sql may create it, which the plan cannot see. */
+  private madeByRawSql(): string {
+    if (!this.rawSqlBefore) return '';
+    return `; if ${this.rawSqlBefore} creates it: Midair plans every operation from the tables as they are before start, so it cannot change what an op.sql of the same migration creates; create it in a migration of its own, complete that, then change it in the next one`;
   }
 
   /**

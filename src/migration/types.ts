@@ -147,8 +147,12 @@ export interface AddConstraint {
 
 export interface RawSql {
   kind: 'sql';
-  up: string;
-  down: string;
+  /** Runs at start, in the expand transaction. At least one of `up` and `onComplete` is required. */
+  up?: string;
+  /** Undoes `up` on rollback; without it rollback refuses unless forced, and leaves `up`'s effect in place. */
+  down?: string;
+  /** Runs at complete, in the contract transaction. */
+  onComplete?: string;
 }
 
 export type Operation =

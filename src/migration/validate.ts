@@ -81,7 +81,9 @@ const operation = z.discriminatedUnion('kind', [
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
   z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),
-  z.strictObject({ kind: z.literal('sql'), up: rawSql, down: rawSql }),
+  z.strictObject({ kind: z.literal('sql'), up: rawSql.optional(), down: rawSql.optional(), onComplete: rawSql.optional() })
+    .refine((o) => o.up !== undefined || o.onComplete !== undefined, { message: 'op.sql needs "up" (run at start), "onComplete" (run at complete) or both' })
+    .refine((o) => o.down === undefined || o.up !== undefined, { message: '"down" undoes "up" on rollback, and there is no "up": leave "down" out', path: ['down'] }),
   z.strictObject({ kind: z.literal('setComment'), table: name, column: name.optional(), comment: comment.nullable() }),
 ]);
 

@@ -61,4 +61,25 @@ describe('postgres: plan shows the complete-time steps with their locks', () => 
       { sql: `COMMENT ON COLUMN "public"."users"."email" IS 'where we write'`, lock: 'SHARE UPDATE EXCLUSIVE, catalog only' },
     ]);
   });
+
+  it('op.sql: up in expand, onComplete in contract between the other operations\' steps, both raw with an unknown hold; no down, nothing to undo', async () => {
+    const { plan, estimate } = await fixture.midair.estimate(defineMigration({
+      name: 'raw_between',
+      operations: [
+        op.renameConstraint({ table: 'users', from: 'users_age_check', to: 'users_age_positive' }),
+        op.sql({ up: 'CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', onComplete: 'DROP FUNCTION one()' }),
+        op.dropColumn({ table: 'users', column: 'email' }),
+      ],
+    }), { sample: false });
+    const raw = { lock: 'whatever the statement takes (raw SQL)', raw: true };
+    expect(plan.expand.filter((s) => s.raw)).toEqual([{ sql: 'CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', ...raw }]);
+    expect(plan.contract.map((s) => s.sql).filter((sql) => /users_age|one\(\)|DROP COLUMN/.test(sql))).toEqual([
+      'ALTER TABLE "public"."users" RENAME CONSTRAINT "users_age_check" TO "users_age_positive"',
+      'DROP FUNCTION one()',
+      'ALTER TABLE "public"."users" DROP COLUMN "email"',
+    ]);
+    expect(plan.rollback.filter((s) => s.raw)).toEqual([]);
+    const onComplete = plan.contract.findIndex((s) => s.sql === 'DROP FUNCTION one()') + 1;
+    expect(estimate.steps.find((e) => e.phase === 'contract' && e.step === onComplete)).toMatchObject({ held: 'unknown', seconds: null });
+  });
 });
