@@ -316,6 +316,12 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       defineMigration({ name: 'identity_and_type', operations: [op.alterColumn({ table: 'seats', column: 'n', identity: 'always', type: 'bigint', up: 'n', down: 'n' })] }),
       /identity: turning "n" into an identity column cannot be combined with "type", "up", "down"/,
     );
+    // Complete drops the serial sequence: another column that draws from it would stop the contract.
+    await fixture.target.db.exec(`CREATE TABLE aliases (id integer PRIMARY KEY DEFAULT nextval('users_id_seq'))`);
+    await rejectedAtStart(
+      defineMigration({ name: 'identity_shared', operations: [op.alterColumn({ table: 'users', column: 'id', identity: 'always' })] }),
+      /identity: sequence public\.users_id_seq of "id", which complete drops, is the default of 1 other columns too; they are: aliases\.id$/,
+    );
   });
 
   it('op.sql with neither up nor onComplete, or a down without up, is refused naming the field', async () => {

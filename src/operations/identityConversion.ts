@@ -58,6 +58,9 @@ export function convertToIdentity(c: Compiler, table: TableShape, column: Column
   const usedSoFar = [`coalesce(max(${col}), 0)`, ...(drawnFrom ? [`coalesce(pg_sequence_last_value(${drawnFrom}), 0)`] : [])];
   const givenStart = typeof identity === 'string' || identity.start === undefined ? null : identity.start;
   if (givenStart !== null) usedSoFar.push(String(givenStart - 1));
+  const minValue = typeof identity === 'string' ? undefined : identity.minValue;
+  if (minValue !== undefined) usedSoFar.push(String(minValue - 1));
+  if (oldSequence) refuseSharedSequence(c, table, column.physical, oldSequence);
   const options = sequenceOptions(identity, { sequenceName: sequenceName && inFormat(sequenceName), start: '%s' });
   c.plan.expand.push({
     sql: `DO $midair$
@@ -77,6 +80,20 @@ $midair$`,
   }
   if (oldSequence && sequenceName) handOverSequenceName(c, oldSequence, sequenceName);
   c.plan.rollback.push(restoreDefault(c, table, column, before, drawnFrom, oldSequence));
+}
+
+/** Contract drops the serial sequence: a default of another column that draws from it would stop the contract. */
+function refuseSharedSequence(c: Compiler, table: TableShape, physical: string, sequence: string): void {
+  const where = c.where;
+  c.preconditions.push({
+    sql: `SELECT format('%I.%I', r.relname, a.attname) AS example FROM pg_depend d
+            JOIN pg_attrdef ad ON ad.oid = d.objid JOIN pg_class r ON r.oid = ad.adrelid
+            JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+           WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = ${literal(sequence)}::regclass
+             AND NOT (ad.adrelid = ${literal(c.q(table.physical))}::regclass AND a.attname = ${literal(physical)})`,
+    failure: (n) => `${where}: identity: sequence ${sequence} of "${physical}", which complete drops, is the default of ${n} other columns too`,
+    hint: 'give those columns a sequence of their own first (op.sql: CREATE SEQUENCE, then ALTER TABLE ... SET DEFAULT), or keep this column a serial',
+  });
 }
 
 /** Contract: the serial sequence, unused since start, goes; the identity's takes its name (grants and monitoring name it). */
