@@ -22,7 +22,7 @@ export function sequenceOptions(identity: Identity, options: { sequenceName?: st
   return parts.length ? ` (${parts.join(' ')})` : '';
 }
 
-export function identityClause(identity: Identity): string {
+function identityClause(identity: Identity): string {
   return `GENERATED ${identityKind(identity) === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY${sequenceOptions(identity)}`;
 }
 
