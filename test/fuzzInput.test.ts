@@ -72,6 +72,11 @@ const SLOTS: Slot[] = [
   { field: 'addEnumValue.value', build: (t) => op.addEnumValue({ enum: 'mood', value: t }), named: /field "value"|value: /, present: enumLabel },
   { field: 'addEnumValue.after', build: (t) => op.addEnumValue({ enum: 'mood', value: 'mid', after: t }), named: /field "after"|after: / },
   { field: 'renameEnumValue.to', build: (t) => op.renameEnumValue({ enum: 'mood', from: 'low', to: t }), named: /field "to"|to: / },
+  { field: 'createTable.columns.0.collation', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'i', type: 'text', collation: t }] }), named: /field "columns\.0\.collation"|columns\.0: column "i" of type text with collation/ },
+  { field: 'createTable.columns.1.generated', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'i', type: 'integer' }, { name: 'g', type: 'text', generated: t }] }), named: /field "columns\.1\.generated"|columns\.1\.generated: / },
+  { field: 'alterColumn.comment', build: (t) => op.alterColumn({ table: 'users', column: 'age', comment: t }), named: /field "comment"/ },
+  { field: 'setComment.comment', build: (t) => op.setComment({ table: 'users', comment: t }), named: /field "comment"/ },
+  { field: 'setComment.column', build: (t) => op.setComment({ table: 'users', column: t, comment: 'c' }), named: /field "column"|column: table/ },
   { field: 'addConstraint.check', build: (t) => op.addConstraint({ table: 'users', name: 'k', check: t }), named: /field "check"|"check" fails/ },
   { field: 'setPrimaryKey.name', build: (t) => op.setPrimaryKey({ table: 'users', columns: ['name', 'id'], name: t }), named: /field "name"|named ".*" exists already/s, present: relation },
   { field: 'setPrimaryKey.columns.0', build: (t) => op.setPrimaryKey({ table: 'users', columns: [t, 'id'] }), named: /field "columns\.0"|columns: / },
@@ -117,6 +122,6 @@ describe('postgres: hostile text in every string field', () => {
 
   it('covers every operation with string fields but raw SQL', () => {
     const kinds = new Set(SLOTS.map((s) => s.field.split('.')[0]));
-    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'createEnum', 'dropEnum', 'addEnumValue', 'renameEnumValue', 'setPrimaryKey'].sort());
+    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'createEnum', 'dropEnum', 'addEnumValue', 'renameEnumValue', 'setPrimaryKey', 'setComment'].sort());
   });
 });

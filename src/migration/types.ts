@@ -11,7 +11,21 @@ export interface ColumnSpec {
   /** An SQL boolean expression over the new shape, e.g. "price_cents >= 0". */
   check?: string;
   references?: ForeignKeyTarget;
+  /** GENERATED ALWAYS | BY DEFAULT AS IDENTITY, with sequence options (see docs/operations.md). */
+  identity?: Identity;
+  /** GENERATED ALWAYS AS (expression) STORED: an SQL expression over the row (new tables only). */
+  generated?: string;
+  /** A collation name, e.g. "C", "und-x-icu". */
+  collation?: string;
+  comment?: string;
 }
+
+/** How an identity column gets its values: `always` refuses explicit ones (unless OVERRIDING SYSTEM VALUE). */
+export type IdentityKind = 'always' | 'byDefault';
+
+export type Identity =
+  | IdentityKind
+  | { generated: IdentityKind; start?: number; increment?: number; minValue?: number; maxValue?: number; cache?: number; cycle?: boolean };
 
 export interface ForeignKeyTarget {
   table: string;
@@ -57,6 +71,12 @@ export interface AlterColumn {
   references?: ForeignKeyTarget;
   up?: string;
   down?: string;
+  /** Turns an integer column (often a serial) into an identity column; the only change besides name and comment. */
+  identity?: Identity;
+  /** A new collation: the column is copied, its indexes rebuilt on the copy. */
+  collation?: string;
+  /** A new comment; null removes it. Alone it is a catalog-only change. */
+  comment?: string | null;
 }
 
 export interface CreateTable {
@@ -66,6 +86,16 @@ export interface CreateTable {
   primaryKey?: string[];
   /** Exclusion constraints, created with the table (it is new and empty: no lock on existing data). */
   exclusions?: (Exclusion & { name: string })[];
+  /** The table's comment. */
+  comment?: string;
+}
+
+/** The comment of an existing table, or of one of its columns; null removes it. */
+export interface SetComment {
+  kind: 'setComment';
+  table: string;
+  column?: string;
+  comment: string | null;
 }
 
 export interface DropTable {
@@ -223,7 +253,8 @@ export type Operation =
   | CreateEnum
   | DropEnum
   | AddEnumValue
-  | RenameEnumValue;
+  | RenameEnumValue
+  | SetComment;
 
 export interface Migration {
   name: string;

@@ -37,6 +37,16 @@ const labels = z.array(label).min(1, 'an enum needs at least one value').superRe
 });
 const onDelete = z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
 const references = z.strictObject({ table: name, column: name, onDelete: onDelete.optional() });
+const sequenceNumber = z.number().int().safe();
+const identityKind = z.enum(['always', 'byDefault']);
+const identity = z.union([
+  identityKind,
+  z.strictObject({
+    generated: identityKind, start: sequenceNumber.optional(), increment: sequenceNumber.refine((n) => n !== 0, 'increment cannot be 0').optional(),
+    minValue: sequenceNumber.optional(), maxValue: sequenceNumber.optional(), cache: sequenceNumber.positive().optional(), cycle: z.boolean().optional(),
+  }),
+]);
+const comment = z.string().refine((s) => !s.includes('\0'), 'PostgreSQL text cannot hold a NUL character');
 const column = z.strictObject({
   name,
   type: typeName,
@@ -45,6 +55,10 @@ const column = z.strictObject({
   unique: z.boolean().optional(),
   check: sqlText.optional(),
   references: references.optional(),
+  identity: identity.optional(),
+  generated: sqlText.optional(),
+  collation: name.optional(),
+  comment: comment.optional(),
 });
 
 const opclass = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'an operator class is a name such as text_pattern_ops or myschema.my_ops');
@@ -77,9 +91,10 @@ const operation = z.discriminatedUnion('kind', [
     kind: z.literal('alterColumn'), table: name, column: name, name: name.optional(), type: typeName.optional(),
     nullable: z.boolean().optional(), default: sqlText.nullable().optional(), unique: z.boolean().optional(),
     check: sqlText.optional(), references: references.optional(), up: sqlText.optional(), down: sqlText.optional(),
+    identity: identity.optional(), collation: name.optional(), comment: comment.nullable().optional(),
   }),
   z.strictObject({ kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: z.array(name).min(1).optional(),
-    exclusions: z.array(exclusion.extend({ name })).min(1).optional() }),
+    exclusions: z.array(exclusion.extend({ name })).min(1).optional(), comment: comment.optional() }),
   z.strictObject({ kind: z.literal('dropTable'), name }),
   z.strictObject({ kind: z.literal('renameTable'), from: name, to: name }),
   z.strictObject({
@@ -108,6 +123,7 @@ const operation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dropEnum'), name }),
   z.strictObject({ kind: z.literal('addEnumValue'), enum: name, value: label, before: label.optional(), after: label.optional() }),
   z.strictObject({ kind: z.literal('renameEnumValue'), enum: name, from: label, to: label }),
+  z.strictObject({ kind: z.literal('setComment'), table: name, column: name.optional(), comment: comment.nullable() }),
 ]);
 
 const migration = z.strictObject({
