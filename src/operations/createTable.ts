@@ -1,6 +1,8 @@
-import { ident } from '../db/sql.js';
+import { ident, literal } from '../db/sql.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
+import { exclusionDefinition } from './exclusion.js';
 import type { ColumnSpec, CreateTable, ForeignKeySpec, TableConstraint } from '../migration/types.js';
+import { columnOptionClauses, commentOnColumn, probeColumnOptions, probeGeneratedColumns, refuseConflictingValueSources } from './columnOptions.js';
 import { checkExpressionOf, claimConstraintName } from './constraintNames.js';
 import { foreignKeyClause } from './foreignKeyClause.js';
 
@@ -16,7 +18,7 @@ function named(c: Compiler, table: TableShape, name: string | undefined, field: 
 }
 
 function columnDefinition(c: Compiler, table: TableShape, spec: ColumnSpec, field: string): string {
-  const parts = [ident(spec.name), spec.type];
+  const parts = [ident(spec.name), spec.type, ...columnOptionClauses(spec)];
   if (spec.default !== undefined) parts.push(`DEFAULT (${spec.default})`);
   if (spec.nullable === false) parts.push('NOT NULL');
   if (spec.unique) parts.push(`${named(c, table, typeof spec.unique === 'object' ? spec.unique.name : undefined, `${field}.unique.name`, true)}UNIQUE`);
@@ -56,18 +58,32 @@ export function createTable(c: Compiler, o: CreateTable): void {
   if (duplicate) c.fail(`columns: "${duplicate}" appears twice`);
   const primaryKey = Array.isArray(o.primaryKey) ? { columns: o.primaryKey, name: undefined } : o.primaryKey;
   for (const k of primaryKey?.columns ?? []) if (!names.includes(k)) c.fail(`primaryKey: "${k}" is not one of the columns`);
+  o.columns.forEach((spec, i) => {
+    refuseConflictingValueSources(c, spec, `columns.${i}`);
+    probeColumnOptions(c, spec, `columns.${i}`);
+  });
+  probeGeneratedColumns(c, o.columns);
   // In the new shape before its definitions, so that a foreign key may reference the table itself.
   const table: TableShape = {
     name: o.name,
     physical: o.name,
     created: true,
     key: primaryKey?.columns ?? [],
-    columns: o.columns.map((spec) => ({ name: spec.name, physical: spec.name, type: spec.type, nullable: spec.nullable !== false, added: true })),
+    columns: o.columns.map((spec) => ({ name: spec.name, physical: spec.name, type: spec.type, nullable: spec.nullable !== false && spec.identity === undefined, added: true })),
   };
   c.tables.push(table);
   const definitions = o.columns.map((spec, k) => columnDefinition(c, table, spec, `columns.${k}`));
   if (primaryKey) definitions.push(`${named(c, table, primaryKey.name, 'primaryKey.name', true)}PRIMARY KEY (${primaryKey.columns.map(ident).join(', ')})`);
   (o.constraints ?? []).forEach((k, i) => definitions.push(tableConstraint(c, table, k, `constraints.${i}`)));
+  (o.exclusions ?? []).forEach((x, k) => {
+    // Its index takes the constraint's name, in the namespace of every relation.
+    c.claimRelationName(x.name);
+    definitions.push(`CONSTRAINT ${ident(x.name)} ${exclusionDefinition(c, table, x.name, x, `exclusions.${k}`)}`);
+  });
   c.plan.expand.push({ sql: `CREATE TABLE ${c.q(o.name)} (\n  ${definitions.join(',\n  ')}\n)`, lock: 'none on existing tables' });
+  if (o.comment !== undefined) c.plan.expand.push({ sql: `COMMENT ON TABLE ${c.q(o.name)} IS ${literal(o.comment)}`, lock: 'none on existing tables' });
+  for (const spec of o.columns) {
+    if (spec.comment !== undefined) c.plan.expand.push({ sql: commentOnColumn(c, o.name, spec.name, spec.comment), lock: 'none on existing tables' });
+  }
   c.plan.rollback.push({ sql: `DROP TABLE IF EXISTS ${c.q(o.name)}`, lock: 'ACCESS EXCLUSIVE on the new table only' });
 }
