@@ -7,12 +7,14 @@ import { alterColumn } from '../operations/alterColumn.js';
 import { createIndex } from '../operations/createIndex.js';
 import { createTable } from '../operations/createTable.js';
 import { dropColumn } from '../operations/dropColumn.js';
+import { dropConstraint } from '../operations/dropConstraint.js';
 import { dropIndex } from '../operations/dropIndex.js';
 import { dropTable } from '../operations/dropTable.js';
 import { rawSql } from '../operations/rawSql.js';
 import { renameColumn } from '../operations/renameColumn.js';
 import { renameConstraint } from '../operations/renameConstraint.js';
 import { renameTable } from '../operations/renameTable.js';
+import { setReplicaIdentity } from '../operations/setReplicaIdentity.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
 import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
@@ -40,6 +42,8 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'dropIndex': return dropIndex(c, o);
     case 'addConstraint': return addConstraint(c, o);
     case 'renameConstraint': return renameConstraint(c, o);
+    case 'dropConstraint': return dropConstraint(c, o);
+    case 'setReplicaIdentity': return setReplicaIdentity(c, o);
     case 'sql': return rawSql(c, o);
   }
 }

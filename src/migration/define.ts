@@ -1,6 +1,7 @@
 import type {
   AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
 } from './types.js';
+import type { DropConstraint, SetReplicaIdentity } from './types.js';
 
 type Args<T> = Omit<T, 'kind'>;
 
@@ -17,6 +18,8 @@ export const op = {
   dropIndex: (args: Args<DropIndex>): DropIndex => ({ kind: 'dropIndex', ...args }),
   addConstraint: (args: Args<AddConstraint>): AddConstraint => ({ kind: 'addConstraint', ...args }),
   renameConstraint: (args: Args<RenameConstraint>): RenameConstraint => ({ kind: 'renameConstraint', ...args }),
+  dropConstraint: (args: Args<DropConstraint>): DropConstraint => ({ kind: 'dropConstraint', ...args }),
+  setReplicaIdentity: (args: Args<SetReplicaIdentity>): SetReplicaIdentity => ({ kind: 'setReplicaIdentity', ...args }),
   sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
 };
 

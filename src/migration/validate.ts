@@ -66,6 +66,11 @@ const operation = z.discriminatedUnion('kind', [
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
   z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),
+  z.strictObject({ kind: z.literal('dropConstraint'), table: name, name, column: name.optional(), down: sqlText.optional() }),
+  z.strictObject({
+    kind: z.literal('setReplicaIdentity'), table: name,
+    identity: z.union([z.enum(['default', 'full', 'nothing']), z.strictObject({ index: name })], { error: 'use "default", "full", "nothing" or { index: "<a unique index>" }' }),
+  }),
   z.strictObject({ kind: z.literal('sql'), up: rawSql, down: rawSql }),
 ]);
 

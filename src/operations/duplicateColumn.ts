@@ -16,7 +16,7 @@ export interface Duplicate extends ColumnConstraints {
  * filled by `up` from old-release writes and backfill, feeding `down` back for new-release
  * writes; contract drops the old column and gives the new one its final name.
  */
-export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnShape, d: Duplicate, names: { unique?: string; check?: string } = {}): void {
+export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnShape, d: Duplicate, names: { unique?: string; check?: string; dropped?: string } = {}): void {
   if (column.added) c.fail(`column "${column.name}" is added or changed earlier in this same migration; put the whole change in one operation`);
   if (table.key.includes(column.physical)) c.fail(`column "${column.name}" is part of the key of "${table.name}"; changing key columns is not supported yet`);
   const before = table.before?.columns.find((b) => b.name === column.physical);
@@ -40,7 +40,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   if (before?.ownedSequence) c.plan.contract.push({ sql: `ALTER SEQUENCE ${before.ownedSequence} OWNED BY ${t}.${col}`, lock: 'catalog only' });
   c.plan.contract.push({ sql: `ALTER TABLE ${t} DROP COLUMN ${ident(column.physical)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   const replacedCheck = d.check ? (names.check ?? shortName(table.name, d.newName, 'check')) : undefined;
-  carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck);
+  carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck, names.dropped);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default ?? undefined };
   table.columns[table.columns.indexOf(column)] = replacement;

@@ -30,6 +30,7 @@ export function buildIndex(c: Compiler, table: TableShape, spec: IndexSpec): voi
   const using = spec.method ? ` USING ${spec.method}` : '';
   const tail = spec.body !== undefined ? ` ${spec.body}` : `${using} (${spec.columns.map(ident).join(', ')})${spec.where ? ` WHERE (${spec.where})` : ''}`;
   const create = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX`;
+  c.builtIndexes.push({ table: table.physical, ...spec });
   const partitions = table.before?.partitions;
   if (!partitions?.length) {
     c.plan.expandOnline.push({ sql: `${create} CONCURRENTLY IF NOT EXISTS ${ident(spec.name)} ON ${c.q(table.physical)}${tail}`, lock: ONLINE, index: spec.name, scans: { table: table.physical, work: 'index build', columns: spec.columns } });
