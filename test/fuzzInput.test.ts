@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MidairError, op, type Midair, type Migration, type Operation } from '../src/index.js';
 import { openTarget, type Target } from './support/targets.js';
 
-const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, age integer);
+const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, age integer CONSTRAINT users_age_check CHECK (age > 0));
 INSERT INTO users (name, age) VALUES ('ann', 30), ('bob', 40), ('cy', 50);`;
 
 /** Pieces of SQL that end a string, an identifier, a parenthesis, a statement or a function body. */
@@ -59,6 +59,9 @@ const SLOTS: Slot[] = [
   { field: 'renameConstraint.to', build: (t) => op.renameConstraint({ table: 'users', from: 'users_pkey', to: t }), named: /field "to"|to: / },
   { field: 'addConstraint.name', build: (t) => op.addConstraint({ table: 'users', name: t, check: 'age > 0' }), named: /field "name"/, present: constraint },
   { field: 'addConstraint.check', build: (t) => op.addConstraint({ table: 'users', name: 'k', check: t }), named: /field "check"|"check" fails/ },
+  { field: 'dropConstraint.name', build: (t) => op.dropConstraint({ table: 'users', name: t }), named: /field "name"|name: / },
+  { field: 'dropConstraint.down', build: (t) => op.dropConstraint({ table: 'users', name: 'users_age_check', column: 'age', down: t }), named: /field "down"|"down" for/ },
+  { field: 'setReplicaIdentity.identity.index', build: (t) => op.setReplicaIdentity({ table: 'users', identity: { index: t } }), named: /field "identity\.index"|identity\.index: / },
 ];
 
 describe('postgres: hostile text in every string field', () => {
@@ -101,6 +104,6 @@ describe('postgres: hostile text in every string field', () => {
 
   it('covers every operation with string fields but raw SQL', () => {
     const kinds = new Set(SLOTS.map((s) => s.field.split('.')[0]));
-    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable'].sort());
+    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'dropConstraint', 'setReplicaIdentity'].sort());
   });
 });

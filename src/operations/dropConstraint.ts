@@ -44,33 +44,33 @@ function notNullColumn(table: TableShape, name: string): string | undefined {
  */
 export function dropConstraint(c: Compiler, o: DropConstraint): void {
   const table = c.table(o.table);
-  if (table.created) c.fail(`table "${table.name}" is created by this same migration`, 'leave the constraint out of its createTable instead');
+  if (table.created) c.fail(`table: "${table.name}" is created by this same migration`, 'leave the constraint out of its createTable instead');
   const all = droppables(table.before);
   const k = all.find((d) => d.name === o.name);
   if (!k) {
     const column = notNullColumn(table, o.name);
-    if (column) c.fail(`"${o.name}" is the NOT NULL of column "${column}", which is no constraint to drop`, `use op.alterColumn({ table: '${table.name}', column: '${column}', nullable: true })`);
+    if (column) c.fail(`name: "${o.name}" is the NOT NULL of column "${column}", which is no constraint to drop`, `use op.alterColumn({ table: '${table.name}', column: '${column}', nullable: true })`);
     const names = all.map((d) => d.name).sort();
     const meant = closest(o.name, names);
-    c.fail(`table "${table.name}" has no constraint "${o.name}"`, `${meant ? `did you mean "${meant}"? ` : ''}its constraints: ${names.join(', ') || 'none'}`);
+    c.fail(`name: table "${table.name}" has no constraint "${o.name}"`, `${meant ? `did you mean "${meant}"? ` : ''}its constraints: ${names.join(', ') || 'none'}`);
   }
   if (k.index) {
     const index = k.index;
     const reference = table.before?.referencedBy?.find((r) => (r.index === undefined ? sameColumns(r.columns, k.columns) : r.index === index));
     if (reference) {
-      c.fail(`foreign key "${reference.name}" of table "${reference.table}" references the ${k.kind} "${k.name}" of "${table.name}"`, `drop that foreign key first (op.dropConstraint on "${reference.table}", in an earlier migration), or keep the ${k.kind}`);
+      c.fail(`name: foreign key "${reference.name}" of table "${reference.table}" references the ${k.kind} "${k.name}" of "${table.name}"`, `drop that foreign key first (op.dropConstraint on "${reference.table}", in an earlier migration), or keep the ${k.kind}`);
     }
     const identity = table.replicaIdentity;
     if (typeof identity === 'object' && identity.index === index) {
       c.fail(
-        `the index of ${k.kind} "${k.name}" is the replica identity of "${table.name}": dropping it would leave logical replication no old values of updated or deleted rows`,
+        `name: the index of ${k.kind} "${k.name}" is the replica identity of "${table.name}": dropping it would leave logical replication no old values of updated or deleted rows`,
         `set another replica identity first, with op.setReplicaIdentity before this operation (e.g. identity: 'full')`,
       );
     }
     // Backfill and verify walk the table by its key until contract, then the key's constraint would go.
     if (sameColumns(k.columns, table.key) && (k.kind === 'primary key' || !table.before?.primaryKey)) {
       if (c.plan.sync.some((s) => s.table === table.physical)) {
-        c.fail(`table "${table.name}" must be synced by its key (${table.key.join(', ')}) for an earlier operation, and this drops its constraint "${k.name}" at complete`, 'drop that constraint in a migration of its own, after this one completes');
+        c.fail(`name: table "${table.name}" must be synced by its key (${table.key.join(', ')}) for an earlier operation, and this drops its constraint "${k.name}" at complete`, 'drop that constraint in a migration of its own, after this one completes');
       }
       // A later operation that needs the sync is refused by Compiler.sync.
       table.keyDroppedBy = `${c.where} drops "${k.name}"`;
@@ -87,7 +87,7 @@ export function dropConstraint(c: Compiler, o: DropConstraint): void {
   if (o.column === undefined && o.down === undefined) return;
   if (o.column === undefined) c.fail('"down" needs "column": the column of the constraint that the new shape gets free of it');
   if (o.down === undefined) c.fail(`"column" needs "down": the value the old column gets from a new-release write, one that "${k.name}" accepts`);
-  if (k.kind === 'primary key') c.fail(`"column" cannot free a primary key column: Midair walks and matches rows by it`, `leave out "column" and "down": the primary key then holds until complete`);
+  if (k.kind === 'primary key') c.fail(`column: a primary key cannot be dropped with "column" and "down": Midair walks and matches rows by its columns`, `leave out "column" and "down": the primary key then holds until complete`);
   const column = c.column(table, o.column, 'column');
   if (!k.columns.includes(column.physical)) {
     c.fail(`column: "${o.column}" is not a column of the ${k.kind} "${k.name}"`, `its columns: ${k.columns.join(', ')}`);
