@@ -18,7 +18,8 @@ const PROBE_TABLE = 'pg_temp._midair_probe';
  * the replacement during expand (indexes built concurrently, checks and foreign keys NOT VALID so
  * both shapes' writes are checked from start, then validated online before contract) and takes the
  * original name in the contract transaction, after the old column is gone.
- * `skipCheck` names a check the operation itself replaces; `dropped`, a constraint it drops (with its index).
+ * `skipCheck` names a check the operation itself replaces; `dropped`, a constraint it drops (with its index), as are
+ * those an earlier dropConstraint drops.
  */
 export function carryOver(c: Compiler, table: TableShape, oldPhysical: string, replacement: Replacement, skipCheck?: string, dropped?: string): void {
   const before = table.before;
@@ -31,7 +32,7 @@ export function carryOver(c: Compiler, table: TableShape, oldPhysical: string, r
     );
   }
   for (const constraint of before.constraints ?? []) {
-    if (!constraint.columns.includes(oldPhysical) || constraint.name === skipCheck || constraint.name === dropped) continue;
+    if (!constraint.columns.includes(oldPhysical) || constraint.name === skipCheck || constraint.name === dropped || table.droppedConstraints?.includes(constraint.name)) continue;
     refuseIfShared(c, table, constraint.name, constraint.columns, oldPhysical);
     if (constraint.kind === 'exclusion') {
       c.fail(
@@ -42,7 +43,7 @@ export function carryOver(c: Compiler, table: TableShape, oldPhysical: string, r
     carryConstraint(c, table, constraint, oldPhysical, replacement);
   }
   for (const index of before.indexes) {
-    if (!(index.uses ?? index.columns).includes(oldPhysical) || (index.constraint && index.name === dropped)) continue;
+    if (!(index.uses ?? index.columns).includes(oldPhysical) || (index.constraint && (index.name === dropped || table.droppedConstraints?.includes(index.name)))) continue;
     refuseIfShared(c, table, index.name, index.uses ?? index.columns, oldPhysical);
     carryIndex(c, table, index, oldPhysical, replacement);
   }

@@ -79,6 +79,7 @@ export function dropConstraint(c: Compiler, o: DropConstraint): void {
   if (k.kind === 'primary key' && (table.replicaIdentity ?? 'default') === 'default') {
     c.plan.warnings.push(`${c.where}: after complete "${table.name}" has replica identity default and no primary key, so logical replication logs no old key of updated or deleted rows; a publication of its updates or deletes then makes them fail: set one with op.setReplicaIdentity in this migration`);
   }
+  table.droppedConstraints = [...(table.droppedConstraints ?? []), k.name];
   const t = c.q(table.physical);
   c.plan.contract.push({
     sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(k.name)}`,

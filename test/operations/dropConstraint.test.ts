@@ -107,6 +107,29 @@ const CASES: OperationCase[] = [
     },
   },
   {
+    title: 'dropConstraint check, then alterColumn on its column: the check is not carried over to the copy',
+    setup: ORDERS,
+    migration: defineMigration({
+      name: 'drop_then_alter',
+      operations: [
+        op.dropConstraint({ table: 'orders', name: 'orders_qty_positive' }),
+        op.alterColumn({ table: 'orders', column: 'qty', type: 'bigint', up: 'qty::bigint', down: 'qty::integer' }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await expect(old.query(`UPDATE orders SET qty = 0 WHERE id = 1`)).rejects.toThrow(/orders_qty_positive/);
+      await next.query(`UPDATE orders SET qty = 5 WHERE id = 1`);
+      expect(await qtyOf(old)).toEqual([{ id: 1, qty: 5 }, { id: 2, qty: 2 }]);
+    },
+    async completed({ next }) {
+      expect(await constraintsOf(next, 'orders')).toEqual([FKEY, REF_KEY, LO_HI, PKEY]);
+      await next.query(`UPDATE orders SET qty = 0 WHERE id = 1`);
+    },
+    async rolledBack(old) {
+      expect(await constraintsOf(old, 'orders')).toEqual([FKEY, REF_KEY, LO_HI, PKEY, QTY]);
+    },
+  },
+  {
     title: 'dropConstraint unique over two columns: its index goes with it at complete',
     setup: ORDERS,
     migration: defineMigration({ name: 'drop_ref_key', operations: [op.dropConstraint({ table: 'orders', name: 'orders_customer_ref_key' })] }),
