@@ -4,6 +4,7 @@ import { ident, qualified, shortName } from '../db/sql.js';
 import { buildIndex, uniqueConstraintFromIndex } from './indexBuild.js';
 import { renameColumnReferences, tokenize } from '../db/sqlTokens.js';
 import type { Compiler, TableShape } from '../migration/compiler.js';
+import type { Step } from '../migration/plan.js';
 
 /** The column that replaces an old one: its physical name and type. */
 export interface Replacement {
@@ -83,6 +84,14 @@ function carryIndex(c: Compiler, table: TableShape, index: CatalogIndex, oldPhys
   buildIndex(c, table, { name: copy, unique: index.unique, columns, body });
   c.plan.contract.push({ sql: `ALTER INDEX ${qualified(c.schema, copy)} RENAME TO ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   if (index.constraint) uniqueConstraintFromIndex(c, table, index.name);
+  // The old index goes with the old column, and the identity with it (PostgreSQL then logs no old key): the copy takes over.
+  const identity = table.replicaIdentity;
+  if (typeof identity === 'object' && identity.index === index.name) c.plan.contract.push(replicaIdentityStep(c, table, index.name));
+}
+
+/** Contract's step that makes a carried-over index the replica identity again; a later setReplicaIdentity removes it. */
+export function replicaIdentityStep(c: Compiler, table: TableShape, index: string): Step {
+  return { sql: `ALTER TABLE ${c.q(table.physical)} REPLICA IDENTITY USING INDEX ${ident(index)}`, lock: 'ACCESS EXCLUSIVE, catalog only' };
 }
 
 /** "CREATE INDEX name ON table USING btree (...) ..." from USING on: the part that does not name the index or table. */

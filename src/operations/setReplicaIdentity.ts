@@ -2,6 +2,7 @@ import type { ReplicaIdentity } from '../catalog/read.js';
 import { ident } from '../db/sql.js';
 import type { Compiler, TableShape } from '../migration/compiler.js';
 import type { SetReplicaIdentity } from '../migration/types.js';
+import { replicaIdentityStep } from './carryOver.js';
 
 const LOCK = 'ACCESS EXCLUSIVE, catalog only';
 
@@ -89,6 +90,12 @@ export function setReplicaIdentity(c: Compiler, o: SetReplicaIdentity): void {
     (built ? c.plan.expandOnline : c.plan.expand).push(step);
   } else {
     c.plan.expand.push(step);
+  }
+  // A column copy made earlier would make the old identity's index the identity again at complete.
+  if (typeof previous === 'object') {
+    const carried = replicaIdentityStep(c, table, previous.index).sql;
+    const at = c.plan.contract.findIndex((s) => s.sql === carried);
+    if (at >= 0) c.plan.contract.splice(at, 1);
   }
   table.replicaIdentity = o.identity;
   // Every such operation restores the identity from before the migration: undo runs newest first, and the indexes this migration built are gone by then.

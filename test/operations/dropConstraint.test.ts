@@ -231,6 +231,25 @@ INSERT INTO events VALUES (1, 'u1');`,
       expect(await replicaIdentity(old, 'events')).toEqual({ r: 'i', index: 'events_uuid_key' });
     },
   },
+  {
+    title: 'alterColumn on the column of a UNIQUE constraint that is the replica identity: the constraint and the identity are carried over',
+    setup: `CREATE TABLE events (id integer PRIMARY KEY, uuid text NOT NULL CONSTRAINT events_uuid_key UNIQUE);
+ALTER TABLE events REPLICA IDENTITY USING INDEX events_uuid_key;
+INSERT INTO events VALUES (1, 'u1');`,
+    migration: defineMigration({ name: 'events_uuid_varchar', operations: [op.alterColumn({ table: 'events', column: 'uuid', type: 'varchar(40)', up: 'uuid::varchar(40)', down: 'uuid::text' })] }),
+    async expanded({ old, next }) {
+      expect(await replicaIdentity(old, 'events')).toEqual({ r: 'i', index: 'events_uuid_key' });
+      await next.query(`INSERT INTO events VALUES (2, 'u2')`);
+    },
+    async completed({ next }) {
+      expect(await constraintsOf(next, 'events')).toEqual(['events_pkey PRIMARY KEY (id)', 'events_uuid_key UNIQUE (uuid)']);
+      await expect(next.query(`INSERT INTO events VALUES (3, 'u1')`)).rejects.toThrow(/events_uuid_key/);
+      expect(await replicaIdentity(next, 'events')).toEqual({ r: 'i', index: 'events_uuid_key' });
+    },
+    async rolledBack(old) {
+      expect(await replicaIdentity(old, 'events')).toEqual({ r: 'i', index: 'events_uuid_key' });
+    },
+  },
 ];
 
 describeOperationCases('drop_constraint', CASES);
