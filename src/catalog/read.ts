@@ -161,10 +161,13 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
             EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype = 'u') AS constraint,
             ${COLUMN_NAMES('c.oid', 'i.indkey')} AS columns,
             pg_get_indexdef(i.indexrelid) AS definition,
-            array(SELECT DISTINCT a.attname::text FROM pg_depend dep
+            array(SELECT a.attname::text FROM pg_depend dep
                     JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid
                    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = i.indexrelid
-                     AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid > 0 ORDER BY 1) AS uses,
+                     AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid > 0
+                  -- A constraint's index depends on its constraint, not on its columns: its key and INCLUDE columns are read here.
+                  UNION SELECT a.attname::text FROM unnest(i.indkey) k(attnum) JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+                  ORDER BY 1) AS uses,
             i.indpred IS NOT NULL AS partial, i.indexprs IS NOT NULL AS expressions,
             EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.condeferrable) AS deferrable
        FROM pg_index i

@@ -84,12 +84,13 @@ function carryIndex(c: Compiler, table: TableShape, index: CatalogIndex, oldPhys
   buildIndex(c, table, { name: copy, unique: index.unique, columns, body });
   c.plan.contract.push({ sql: `ALTER INDEX ${qualified(c.schema, copy)} RENAME TO ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   if (index.constraint) uniqueConstraintFromIndex(c, table, index.name);
-  // The old index goes with the old column, and the identity with it (PostgreSQL then logs no old key): the copy takes over.
+  // The old index goes with the old column, and the identity with it (PostgreSQL then logs no old key): the copy takes
+  // over, once the new column is NOT NULL.
   const identity = table.replicaIdentity;
-  if (typeof identity === 'object' && identity.index === index.name) c.plan.contract.push(replicaIdentityStep(c, table, index.name));
+  if (typeof identity === 'object' && identity.index === index.name) c.afterRename.push(replicaIdentityStep(c, table, index.name));
 }
 
-/** Contract's step that makes a carried-over index the replica identity again; a later setReplicaIdentity removes it. */
+/** Contract's step (after renames) that makes a carried-over index the replica identity again; a later setReplicaIdentity removes it. */
 export function replicaIdentityStep(c: Compiler, table: TableShape, index: string): Step {
   return { sql: `ALTER TABLE ${c.q(table.physical)} REPLICA IDENTITY USING INDEX ${ident(index)}`, lock: 'ACCESS EXCLUSIVE, catalog only' };
 }

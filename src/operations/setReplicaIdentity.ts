@@ -94,8 +94,8 @@ export function setReplicaIdentity(c: Compiler, o: SetReplicaIdentity): void {
   // A column copy made earlier would make the old identity's index the identity again at complete.
   if (typeof previous === 'object') {
     const carried = replicaIdentityStep(c, table, previous.index).sql;
-    const at = c.plan.contract.findIndex((s) => s.sql === carried);
-    if (at >= 0) c.plan.contract.splice(at, 1);
+    const at = c.afterRename.findIndex((s) => s.sql === carried);
+    if (at >= 0) c.afterRename.splice(at, 1);
   }
   table.replicaIdentity = o.identity;
   // Every such operation restores the identity from before the migration: undo runs newest first, and the indexes this migration built are gone by then.
