@@ -271,6 +271,11 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       /^migration "drop_pkey": operation 1 \(dropConstraint\): name: foreign key "notes_author_fkey" of table "notes" references the primary key "users_pkey" of "users"$/,
     );
     expect(referenced.hint).toBe('drop that foreign key first (op.dropConstraint on "notes", in an earlier migration), or keep the primary key');
+    const otherSide = await rejectedAtStart(
+      drop('drop_from_parent', [op.dropConstraint({ table: 'users', name: 'notes_author_fkey' })]),
+      /^migration "drop_from_parent": operation 1 \(dropConstraint\): name: "notes_author_fkey" is a foreign key of table "notes", which references "users"$/,
+    );
+    expect(otherSide.hint).toBe("give table: 'notes'");
     await rejectedAtStart(
       drop('drop_email_key', [op.dropConstraint({ table: 'users', name: 'users_email_key' })]),
       /operation 1 \(dropConstraint\): name: foreign key "notes_email_fkey" of table "notes" references the unique "users_email_key" of "users"$/,

@@ -50,6 +50,8 @@ export function dropConstraint(c: Compiler, o: DropConstraint): void {
   if (!k) {
     const column = notNullColumn(table, o.name);
     if (column) c.fail(`name: "${o.name}" is the NOT NULL of column "${column}", which is no constraint to drop`, `use op.alterColumn({ table: '${table.name}', column: '${column}', nullable: true })`);
+    const incoming = table.before?.referencedBy?.find((r) => r.name === o.name);
+    if (incoming) c.fail(`name: "${o.name}" is a foreign key of table "${incoming.table}", which references "${table.name}"`, `give table: '${incoming.table}'`);
     const names = all.map((d) => d.name).sort();
     const meant = closest(o.name, names);
     c.fail(`name: table "${table.name}" has no constraint "${o.name}"`, `${meant ? `did you mean "${meant}"? ` : ''}its constraints: ${names.join(', ') || 'none'}`);
