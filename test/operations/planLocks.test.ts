@@ -68,4 +68,18 @@ describe('postgres: plan shows the complete-time steps with their locks', () => 
     ]);
     expect(built.rollback.filter((s) => /REPLICA/.test(s.sql))).toEqual([{ sql: 'ALTER TABLE "public"."users" REPLICA IDENTITY FULL', lock: 'ACCESS EXCLUSIVE, catalog only' }]);
   });
+
+  it('a column copy makes the copy of the replica identity\'s index the identity again at complete, unless setReplicaIdentity changes it', async () => {
+    await fixture.target.db.exec(`ALTER TABLE users ALTER COLUMN email SET NOT NULL, ADD CONSTRAINT users_email_key UNIQUE (email);
+      ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_key`);
+    const alter = op.alterColumn({ table: 'users', column: 'email', type: 'varchar(200)', up: 'email::varchar(200)', down: 'email::text' });
+    const carried = await fixture.midair.plan(defineMigration({ name: 'email_varchar', operations: [alter] }));
+    const contract = carried.contract.map((s) => s.sql);
+    expect(contract.filter((sql) => /REPLICA/.test(sql))).toEqual(['ALTER TABLE "public"."users" REPLICA IDENTITY USING INDEX "users_email_key"']);
+    // After the copy is NOT NULL and has its final name.
+    expect(contract.findIndex((sql) => /REPLICA/.test(sql))).toBeGreaterThan(contract.findIndex((sql) => /RENAME COLUMN "_midair_new_email" TO "email"/.test(sql)));
+    const changed = await fixture.midair.plan(defineMigration({ name: 'email_full', operations: [alter, op.setReplicaIdentity({ table: 'users', identity: 'full' })] }));
+    expect(changed.contract.filter((s) => /REPLICA/.test(s.sql))).toEqual([]);
+    expect(changed.expand.filter((s) => /REPLICA/.test(s.sql)).map((s) => s.sql)).toEqual(['ALTER TABLE "public"."users" REPLICA IDENTITY FULL']);
+  });
 });
