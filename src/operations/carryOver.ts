@@ -29,7 +29,7 @@ export function carryOver(c: Compiler, table: TableShape, oldPhysical: string, r
     if (!reference.columns.includes(oldPhysical)) continue;
     c.fail(
       `foreign key "${reference.name}" of table "${reference.table}" references "${table.name}"."${oldPhysical}", which this operation replaces with a new column`,
-      `drop the foreign key first (op.sql: ALTER TABLE ${ident(reference.table)} DROP CONSTRAINT ${ident(reference.name)}) and add it back after complete, or change "${reference.table}" too`,
+      `drop the foreign key first (op.dropConstraint({ table: '${reference.table}', name: '${reference.name}' })) and add it back after complete, or change "${reference.table}" too`,
     );
   }
   for (const constraint of before.constraints ?? []) {
