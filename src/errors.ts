@@ -37,7 +37,9 @@ export type RefusalReason =
   /** The kill switch holds; `midair advance` to the current stage releases it. */
   | 'killed'
   /** An application instance still uses the old shape. */
-  | 'old in use';
+  | 'old in use'
+  /** Rollback cannot undo a step (op.sql without down). */
+  | 'irreversible';
 
 /** A MidairError raised before anything changed, because a check said no. */
 export class MidairRefusal extends MidairError {

@@ -250,6 +250,7 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       { id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }, { id: 4, name: 'ann2' },
     ]);
   });
+
   it('dropConstraint refuses a missing constraint, a NOT NULL, a referenced key, the replica identity\'s index and the sync key, naming what to do', async () => {
     await fixture.target.db.exec(`ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0), ADD CONSTRAINT users_email_key UNIQUE (email);
       CREATE TABLE notes (id serial PRIMARY KEY, author integer REFERENCES users (id), email text REFERENCES users (email));
@@ -347,5 +348,190 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       { name: 'identity_bad', operations: [{ kind: 'setReplicaIdentity', table: 'users', identity: 'fulll' }] } as unknown as Migration,
       /operation 1, field "identity": use "default", "full", "nothing" or \{ index: "<a unique index>" \}/,
     );
+  });
+
+  it('op.sql with neither up nor onComplete, or a down without up, is refused naming the field', async () => {
+    await rejectedAtStart(defineMigration({ name: 'sql_empty', operations: [op.sql({ down: 'SELECT 1' })] }), /invalid migration: operation 1: op\.sql needs "up" \(run at start\), "onComplete" \(run at complete\) or both; operation 1, field "down": "down" undoes "up" on rollback, and there is no "up"/);
+  });
+
+  it('op.sql whose up names an index an earlier operation builds after the expand transaction is refused', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({
+        name: 'sql_after_index',
+        operations: [
+          op.createIndex({ table: 'users', columns: ['email'], name: 'users_email_idx' }),
+          op.sql({ up: 'ALTER INDEX users_email_idx SET (fillfactor = 80)', down: 'ALTER INDEX users_email_idx RESET (fillfactor)' }),
+        ],
+      }),
+      /^migration "sql_after_index": operation 2 \(sql\): "up" names index "users_email_idx", which an operation before it builds concurrently after the expand transaction that runs "up"$/,
+    );
+    expect(error.hint).toBe('move the op.sql before the operation that builds the index, or into a migration of its own after this one');
+  });
+
+  it('op.sql whose onComplete names a column an earlier operation renames at the end of contract is refused', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({
+        name: 'sql_after_rename',
+        operations: [op.renameColumn({ table: 'users', from: 'email', to: 'mail' }), op.sql({ onComplete: 'CREATE INDEX users_mail_idx ON users (mail)' })],
+      }),
+      /operation 2 \(sql\): "onComplete" names column "users"\."mail", which an operation before it renames only at the end of the contract transaction, after "onComplete" runs$/,
+    );
+    expect(error.hint).toMatch(/^move the op\.sql before that operation/);
+  });
+
+  it('an operation on a table an earlier op.sql creates is refused, naming the table and suggesting two migrations', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({
+        name: 'sql_then_change',
+        operations: [
+          op.sql({ up: 'CREATE TABLE tags (id serial PRIMARY KEY, label text)', down: 'DROP TABLE tags' }),
+          op.addColumn({ table: 'tags', column: { name: 'color', type: 'text' } }),
+        ],
+      }),
+      /operation 2 \(addColumn\): table "tags" does not exist in schema "public"$/,
+    );
+    expect(error.hint).toBe('tables in the new shape: users; if operation 1 (sql) creates it: Midair plans every operation from the tables as they are before start, so it cannot change what an op.sql of the same migration creates; create it in a migration of its own, complete that, then change it in the next one');
+    });
+
+  it('enum operations refuse an unknown enum, a listed-twice value, a value already there and a missing before/after label, naming the field', async () => {
+    await fixture.target.db.exec(`CREATE TYPE mood AS ENUM ('low', 'high')`);
+    await rejectedAtStart(
+      defineMigration({ name: 'enum_unknown', operations: [op.addEnumValue({ enum: 'moood', value: 'mid' })] }),
+      /^migration "enum_unknown": operation 1 \(addEnumValue\): enum: schema "public" has no enum type "moood"$/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'enum_twice', operations: [op.createEnum({ name: 'state', values: ['open', 'shut', 'open'] })] }),
+      /operation 1, field "values": "open" is listed twice; each value of an enum is unique/,
+    );
+    const present = await rejectedAtStart(
+      defineMigration({ name: 'enum_present', operations: [op.addEnumValue({ enum: 'mood', value: 'high' })] }),
+      /^migration "enum_present": operation 1 \(addEnumValue\): value: enum type "mood" already has the value "high"$/,
+    );
+    expect(present.hint).toMatch(/rolled back stays in the type/);
+    const anchor = await rejectedAtStart(
+      defineMigration({ name: 'enum_anchor', operations: [op.addEnumValue({ enum: 'mood', value: 'mid', before: 'medium' })] }),
+      /^migration "enum_anchor": operation 1 \(addEnumValue\): before: enum type "mood" has no value "medium"$/,
+    );
+    expect(anchor.hint).toBe('its values: "low", "high"');
+    await rejectedAtStart(
+      defineMigration({ name: 'enum_rename', operations: [op.renameEnumValue({ enum: 'mood', from: 'mid', to: 'medium' })] }),
+      /^migration "enum_rename": operation 1 \(renameEnumValue\): from: enum type "mood" has no value "mid"$/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'enum_taken', operations: [op.createEnum({ name: 'users', values: ['a'] })] }),
+      /^migration "enum_taken": operation 1 \(createEnum\): name: the type cannot be created: type "users" already exists$/,
+    );
+  });
+
+  it('a column change to an enum refuses rows holding a value the enum lacks, naming them; dropEnum refuses an enum still in use', async () => {
+    await fixture.target.db.exec(`CREATE TYPE mood AS ENUM ('low', 'high'); ALTER TABLE users ADD COLUMN level text DEFAULT 'low', ADD COLUMN mood mood;
+      UPDATE users SET level = 'top' WHERE id = 2`);
+    const rows = await rejectedAtStart(
+      defineMigration({ name: 'level_enum', operations: [op.createEnum({ name: 'level', values: ['low', 'high'] }), op.alterColumn({ table: 'users', column: 'level', type: 'level' })] }),
+      /^migration "level_enum": operation 2 \(alterColumn\): 1 rows of "users" break the change of "level" to level: they hold a value level does not have; they are: id=2$/,
+    );
+    expect(rows.hint).toMatch(/^give "up" mapping those values/);
+    await rejectedAtStart(
+      defineMigration({ name: 'mood_more', operations: [op.createEnum({ name: 'mood2', values: ['low', 'mid', 'high'] }), op.alterColumn({ table: 'users', column: 'mood', type: 'mood2' })] }),
+      /^migration "mood_more": operation 2 \(alterColumn\): down: mood2 has "mid", which mood lacks: a new-release write of one could not be given back to the old release$/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'mood_drop', operations: [op.dropEnum({ name: 'mood' })] }),
+      /^migration "mood_drop": operation 1 \(dropEnum\): name: enum type "mood" is still the type of "users"\."mood" in the new shape$/,
+    );
+  });
+
+  it('a column change from an enum refuses a check on the column that does not work for the new type, naming it', async () => {
+    await fixture.target.db.exec(`CREATE TYPE mood AS ENUM ('low', 'high'); ALTER TABLE users ADD COLUMN mood mood, ADD CONSTRAINT users_mood_check CHECK (mood <> 'low'::mood)`);
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'mood_text', operations: [op.alterColumn({ table: 'users', column: 'mood', type: 'text' })] }),
+      /^migration "mood_text": operation 1 \(alterColumn\): check constraint "users_mood_check" cannot be carried over to "mood" as text: operator does not exist: text <> mood/,
+    );
+    expect(error.hint).toMatch(/^drop the constraint first/);
+  });
+});
+
+describe.each(DRIVERS)('%s: bad input for primary keys', (kind) => {
+  const fixture = resetTarget(kind, 'bad_input_pk', `${USERS}
+    CREATE TABLE logs (n integer, at text CONSTRAINT logs_at_check CHECK (at <> ''));
+    INSERT INTO logs VALUES (1, 'a'), (1, 'b'), (NULL, 'c');`);
+
+  it('addConstraint primaryKey refuses a table that has one, duplicates and NULLs, a partitioned table, a new column and a taken name', async () => {
+    const key = (table: string, primaryKey: string[], name = `${table}_pkey`) => op.addConstraint({ table, name, primaryKey });
+    const has = await fixture.refused(defineMigration({ name: 'pk_twice', operations: [key('users', ['name'])] }), /^migration "pk_twice": operation 1 \(addConstraint\): table "users" has a primary key already, "users_pkey"$/);
+    expect(has.hint).toBe('change its columns with op.setPrimaryKey');
+    const duplicates = await fixture.refused(
+      defineMigration({ name: 'pk_dups', operations: [key('logs', ['n'])] }),
+      /^migration "pk_dups": operation 1 \(addConstraint\): the primary key "logs_pkey" on "logs" \(n\) cannot be built: 1 values are held by more than one row; they are: n='1' in 2 rows$/,
+    );
+    expect(duplicates).toBeInstanceOf(MidairRefusal);
+    await fixture.target.db.exec(`DELETE FROM logs WHERE at = 'b'`);
+    const nulls = await fixture.refused(
+      defineMigration({ name: 'pk_nulls', operations: [key('logs', ['n'])] }),
+      /^migration "pk_nulls": operation 1 \(addConstraint\): 1 rows of "logs" break the primary key "logs_pkey": they hold NULL in "n"; they are: ctid=\(0,3\)$/,
+    );
+    expect(nulls.hint).toBe('give those rows a value in "n" first: a primary key column cannot hold NULL');
+    await fixture.target.db.exec(`CREATE TABLE parts (a integer NOT NULL, b integer) PARTITION BY RANGE (a); CREATE TABLE parts_1 PARTITION OF parts FOR VALUES FROM (0) TO (10);`);
+    const partitioned = await fixture.refused(
+      defineMigration({ name: 'pk_parts', operations: [key('parts', ['a'])] }),
+      /^migration "pk_parts": operation 1 \(addConstraint\): a primary key on partitioned table "parts" cannot be made online: PostgreSQL cannot attach an index as the primary key of a partitioned table/,
+    );
+    expect(partitioned.hint).toMatch(/op\.createIndex \(unique: true\).*op\.sql in a quiet window/);
+    await fixture.refused(
+      defineMigration({ name: 'pk_new_column', operations: [op.addColumn({ table: 'logs', column: { name: 'k', type: 'integer' } }), key('logs', ['k'])] }),
+      /^migration "pk_new_column": operation 2 \(addConstraint\): primaryKey: column "k" is added or changed by this same migration, so its values are not known before start$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'pk_taken', operations: [key('logs', ['at'], 'logs_at_check')] }),
+      /^migration "pk_taken": operation 1 \(addConstraint\): name: table "logs" already has a constraint "logs_at_check"$/,
+    );
+  });
+
+  it('setPrimaryKey refuses a table without one, the same columns, a taken name, and what depends on the old key', async () => {
+    const change = (table: string, columns: string[], name?: string) => op.setPrimaryKey({ table, columns, ...(name ? { name } : {}) });
+    const none = await fixture.refused(defineMigration({ name: 'pk_none', operations: [change('logs', ['n'])] }), /^migration "pk_none": operation 1 \(setPrimaryKey\): table "logs" has no primary key to change$/);
+    expect(none.hint).toBe('add one with op.addConstraint({ table: "logs", name, primaryKey: [...] })');
+    await fixture.refused(defineMigration({ name: 'pk_same', operations: [change('users', ['id'])] }), /^migration "pk_same": operation 1 \(setPrimaryKey\): columns: \(id\) is already the primary key of "users"$/);
+    await fixture.refused(defineMigration({ name: 'pk_typo', operations: [change('users', ['nme', 'id'])] }), /^migration "pk_typo": operation 1 \(setPrimaryKey\): columns: table "users" has no column "nme"$/);
+    await fixture.refused(
+      defineMigration({ name: 'pk_twice', operations: [change('users', ['name', 'id']), change('users', ['age', 'id'])] }),
+      /^migration "pk_twice": operation 2 \(setPrimaryKey\): the primary key of "users" is made by operation 1 \(setPrimaryKey\) already$/,
+    );
+    await fixture.target.db.exec(`ALTER TABLE users ADD CONSTRAINT users_name_check CHECK (name <> '')`);
+    await fixture.refused(
+      defineMigration({ name: 'pk_taken', operations: [change('users', ['name', 'id'], 'users_name_check')] }),
+      /^migration "pk_taken": operation 1 \(setPrimaryKey\): name: table "users" already has a constraint "users_name_check"$/,
+    );
+    // DROP CONSTRAINT in the contract transaction would fail on them, after the new index was built.
+    await fixture.target.db.exec(`CREATE TABLE notes (user_id integer REFERENCES users (id));
+      CREATE VIEW user_names AS SELECT id, name FROM users GROUP BY id;`);
+    const bound = await fixture.refused(
+      defineMigration({ name: 'pk_bound', operations: [change('users', ['name', 'id'])] }),
+      /^migration "pk_bound": operation 1 \(setPrimaryKey\): 2 objects depend on the primary key "users_pkey" of "users", which complete drops; they are: constraint notes_user_id_fkey on table notes; rule _RETURN on view user_names$/,
+      { plan: true },
+    );
+    expect(bound.hint).toBe('drop each first, or point it elsewhere, in an earlier migration: a foreign key at a unique constraint on (id), a view that groups by the key at all the columns it selects');
+    // Else logical replication would silently lose the row identity of updates and deletes.
+    await fixture.target.db.exec(`DROP VIEW user_names; DROP TABLE notes; ALTER TABLE users REPLICA IDENTITY USING INDEX users_pkey`);
+    await fixture.refused(
+      defineMigration({ name: 'pk_replica', operations: [change('users', ['name', 'id'])] }),
+      /^migration "pk_replica": operation 1 \(setPrimaryKey\): the replica identity of "users" is the index of its primary key "users_pkey", which complete drops; they are: REPLICA IDENTITY USING INDEX users_pkey$/,
+    );
+  });
+});
+
+describe.each(DRIVERS)('%s: a column in an index built earlier in the same migration', (kind) => {
+  const fixture = resetTarget(kind, 'bad_input_built', USERS);
+
+  it('is not dropped or replaced later in it: contract would drop the index (or the new primary key) with the column', async () => {
+    await fixture.refused(
+      defineMigration({ name: 'key_then_drop', operations: [op.setPrimaryKey({ table: 'users', columns: ['name', 'id'] }), op.dropColumn({ table: 'users', column: 'name', down: `'x'` })] }),
+      /^migration "key_then_drop": operation 2 \(dropColumn\): column "name" is in the index "_midair_new_users_pkey" that operation 1 \(setPrimaryKey\) builds; contract would drop that index with the column$/,
+    );
+    const error = await fixture.refused(
+      defineMigration({ name: 'unique_then_type', operations: [op.addConstraint({ table: 'users', name: 'users_age_key', unique: ['age'] }), op.alterColumn({ table: 'users', column: 'age', type: 'bigint', up: 'age', down: 'age' })] }),
+      /^migration "unique_then_type": operation 2 \(alterColumn\): column "age" is in the index "users_age_key" that operation 1 \(addConstraint\) builds; contract would drop that index with the column$/,
+    );
+    expect(error.hint).toBe('change the column first (put this operation before the one that builds the index), or in another migration');
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { defineMigration, op } from '../src/index.js';
-import { describeOperationCases, type OperationCase } from './support/operationCase.js';
+import { constraintsOf, describeOperationCases, type OperationCase } from './support/operationCase.js';
 
 /** Names that need quoting, a double quote among them: every statement Midair writes quotes them. */
 const ITEMS = `CREATE TABLE "It""ems" (id serial PRIMARY KEY, "we""ird" text NOT NULL, "Mixed Case" text);
@@ -89,6 +89,49 @@ const CASES: OperationCase[] = [
     },
     async rolledBack(old) {
       expect(await old.query(`SELECT id, "we""ird" FROM "It""ems" WHERE id > 2 ORDER BY id`)).toEqual([{ id: 3, 'we"ird': '-' }]);
+    },
+  },
+  {
+    title: 'an enum named Mo"od with a label it\'s, created and given to the column "Mixed Case" (text)',
+    setup: ITEMS,
+    migration: defineMigration({
+      name: 'weird_enum',
+      operations: [
+        op.createEnum({ name: 'Mo"od', values: ['a', 'b', "it's"] }),
+        op.alterColumn({ table: 'It"ems', column: 'Mixed Case', type: '"Mo""od"' }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await old.query(`UPDATE "It""ems" SET "Mixed Case" = 'it''s' WHERE id = 1`);
+      await next.query(`UPDATE "It""ems" SET "Mixed Case" = 'it''s' WHERE id = 2`);
+      expect(await next.query(`SELECT id, "Mixed Case" AS m, pg_typeof("Mixed Case")::text AS t FROM "It""ems" ORDER BY id`)).toEqual([
+        { id: 1, m: "it's", t: '"Mo""od"' }, { id: 2, m: "it's", t: '"Mo""od"' },
+      ]);
+      expect(await old.query(`SELECT id, "Mixed Case" AS m FROM "It""ems" ORDER BY id`)).toEqual([{ id: 1, m: "it's" }, { id: 2, m: "it's" }]);
+    },
+    async completed({ old }) {
+      expect(await old.query(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = '"It""ems"'::regclass AND attname = 'Mixed Case'`)).toEqual([{ t: '"Mo""od"' }]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT id, "Mixed Case" AS m FROM "It""ems" ORDER BY id`)).toEqual([{ id: 1, m: "it's" }, { id: 2, m: "it's" }]);
+    },
+  },
+  {
+    title: 'the primary key becomes ("Mixed Case", id) under the name p"k, the quoted column made NOT NULL online',
+    setup: ITEMS,
+    migration: defineMigration({ name: 'weird_key', operations: [op.setPrimaryKey({ table: 'It"ems', columns: ['Mixed Case', 'id'], name: 'p"k' })] }),
+    async expanded({ old, next }) {
+      await expect(old.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('x')`)).rejects.toThrow(/Mixed Case_not_null_check/);
+      await next.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'c')`);
+      expect(await old.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'p"k'`)).toEqual([{ n: 1 }]);
+    },
+    async completed({ old }) {
+      expect(await constraintsOf(old, '"It""ems"')).toEqual(['p"k PRIMARY KEY ("Mixed Case", id)']);
+      expect(await old.query(`SELECT count(*)::int AS n FROM "It""ems"`)).toEqual([{ n: 3 }]);
+    },
+    async rolledBack(old) {
+      expect(await constraintsOf(old, '"It""ems"')).toEqual(['It"ems_pkey PRIMARY KEY (id)']);
+      await old.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('x')`);
     },
   },
 ];

@@ -92,12 +92,20 @@ export interface CatalogTable {
   replicaIdentity?: ReplicaIdentity;
 }
 
+/** An enum type of the schema: its labels in sort order. */
+export interface CatalogEnum {
+  name: string;
+  values: string[];
+}
+
 /** The tables of one schema, as they are before a migration starts (stored with the migration). */
 export interface Catalog {
   schema: string;
   tables: CatalogTable[];
   /** Every relation name in the schema (tables, indexes, views, sequences): one namespace. */
   relations?: string[];
+  /** The schema's enum types (absent in catalogs stored by older versions). */
+  enums?: CatalogEnum[];
   /** server_version_num, e.g. 150004. */
   serverVersion?: number;
   /** The migration's expressions the server found volatile (set by the checks before start). */
@@ -248,6 +256,11 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1`,
     [schema],
   );
+  const enums = await db.query<CatalogEnum>(
+    `SELECT t.typname AS name, array(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS values
+       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typtype = 'e' ORDER BY 1`,
+    [schema],
+  );
   const [version] = await db.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
-  return { schema, tables: [...tables.values()], relations: relations.map((r) => r.name), serverVersion: version?.v };
+  return { schema, tables: [...tables.values()], relations: relations.map((r) => r.name), enums, serverVersion: version?.v };
 }

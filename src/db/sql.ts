@@ -15,6 +15,12 @@ export function literal(value: string): string {
   return "'" + value.replaceAll("'", "''") + "'";
 }
 
+/** A statement's first line, shortened, for messages that name it. */
+export function firstLine(sql: string): string {
+  const line = sql.trim().split('\n')[0] ?? '';
+  return line.length > 120 ? line.slice(0, 117) + '...' : line;
+}
+
 const MAX_IDENTIFIER_BYTES = 63;
 
 /**

@@ -3,6 +3,7 @@ import { advance, describeForced, gate, move, type Force } from '../stages/machi
 import { activeTarget } from '../stages/target.js';
 import { latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
+import { stepsWithoutUndo } from '../migration/withoutUndo.js';
 import type { Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
 import { refreshTriggerFunctions, warnStale } from './refreshTriggerFunctions.js';
@@ -18,6 +19,8 @@ export interface RollbackResult {
   stage: 'rolled_back';
   /** Rows in tables that the migration created, dropped with them (they had no old home). */
   droppedRows: Record<string, number>;
+  /** Steps rollback could not undo and, forced, left in place (op.sql without down); absent when none. */
+  leftInPlace?: string[];
 }
 
 /**
@@ -53,12 +56,14 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     await runOnline(db, plan.rollbackOnline, settings, 'rollback (index drops)', settings.schema);
     ctx.report.step(`rolling back: ${plan.rollback.length} catalog-only statements in one transaction`);
     const passage = await gate(db, record, plan, 'rolled_back', { bounds: settings.traffic });
+    // Only a forced move to rolling_back gets here with steps it cannot undo (the undoable gate).
+    const left = stepsWithoutUndo(record.definition);
     let stale: string[] = [];
     await runTransaction(db, plan.rollback, settings, 'rollback', async (tx) => {
       stale = await refreshTriggerFunctions(tx, settings.schema, plan.sync.map((s) => s.table));
-      await advance(tx, record, passage, { droppedRows });
+      await advance(tx, record, passage, { droppedRows, ...(left.length ? { leftInPlace: left } : {}) });
     });
     warnStale(ctx, stale);
-    return { migration: record.name, stage: 'rolled_back', droppedRows };
+    return { migration: record.name, stage: 'rolled_back', droppedRows, ...(left.length ? { leftInPlace: left } : {}) };
   });
 }

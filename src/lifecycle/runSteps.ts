@@ -1,5 +1,5 @@
 import type { Executor, Queryable } from '../db/executor.js';
-import { qualified } from '../db/sql.js';
+import { firstLine, qualified } from '../db/sql.js';
 import { MidairError, explainDatabaseError } from '../errors.js';
 import type { Step } from '../migration/plan.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,11 +11,6 @@ export interface LockPolicy {
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
-
-function firstLine(sql: string): string {
-  const line = sql.trim().split('\n')[0] ?? '';
-  return line.length > 120 ? line.slice(0, 117) + '...' : line;
-}
 
 const TRANSACTION_HINT = 'nothing of this step was applied; fix the cause and run the command again, or roll back';
 // A failed concurrent index build leaves an invalid index behind; the re-run drops and rebuilds it.

@@ -17,6 +17,7 @@ import type { Migration } from '../migration/types.js';
 import { closest } from '../migration/closest.js';
 import { SHORT_TYPE_NAMES } from '../migration/typeNames.js';
 import { compileLoaded } from './compileRecord.js';
+import { typesCreatedBy } from '../operations/createEnum.js';
 import type { Context } from './context.js';
 
 /** How many real rows each `up` (and `down`, over their new shape) is evaluated on. */
@@ -34,12 +35,16 @@ const SAMPLE_ROWS = 1000;
 export async function compileChecked(ctx: Context, loaded: LoadedMigration, catalog: Catalog): Promise<Compiled & { catalog: Catalog }> {
   const source = loaded.file ?? `migration "${loaded.migration.name}"`;
   await refuseClaimed(ctx.db, catalog.schema, loaded.migration.name, claimedTables(loaded.migration));
+  // Types the migration creates exist for every check (in transactions that are rolled back).
+  const creations = typesCreatedBy(loaded.migration, catalog.schema);
+  const created = creations.map((t) => t.sql);
   // Types first: compiling reads them ("integr" for an integer column looks like a type change).
-  await rolledBack(ctx.db, (tx) => checkTypes(tx, loaded.migration, source));
+  await rolledBack(ctx.db, (tx) => checkTypes(tx, loaded.migration, source, creations));
   const first = await compileOrPlace(ctx, loaded, catalog);
   const previous = (await lastCompleted(ctx.db, catalog.schema))?.versionSchema ?? null;
   await refuseDependents(ctx.db, catalog.schema, first.dropped, previous, source);
   const volatile = await rolledBack(ctx.db, async (tx) => {
+    for (const statement of created) await tx.exec(statement);
     // Declarations first: a precondition evaluates a check or predicate over the existing rows.
     await checkDeclarations(tx, loaded.migration, first.plan, source);
     await checkPreconditions(tx, first.preconditions, source);
@@ -56,7 +61,7 @@ export async function compileChecked(ctx: Context, loaded: LoadedMigration, cata
     }
     return found;
   });
-  await runProbes(ctx, first.probes, source);
+  await runProbes(ctx, first.probes.map((p) => ({ ...p, statements: [...created, ...p.statements] })), source);
   const checked = { ...catalog, volatile, staleTriggerBodies: await staleTriggerBodies(ctx.db, catalog, first.plan.views) };
   return { ...compileLoaded(loaded, checked), catalog: checked };
 }
@@ -97,7 +102,11 @@ async function attempt(tx: Queryable, fn: () => Promise<unknown>): Promise<Error
 }
 
 /** Every type a migration names exists in this database (the lexical check came first). */
-async function checkTypes(tx: Queryable, migration: Migration, source: string): Promise<void> {
+async function checkTypes(tx: Queryable, migration: Migration, source: string, created: { index: number; sql: string }[]): Promise<void> {
+  for (const t of created) {
+    const failed = await attempt(tx, () => tx.exec(t.sql));
+    if (failed) throw new MidairError(`${source}: ${operationLabel(t.index, 'createEnum')}: name: the type cannot be created: ${failed.message}`, 'choose another name (a table\'s row type, a domain or another type may hold it), or add values to an existing enum with op.addEnumValue');
+  }
   const named: { where: string; field: string; type: string }[] = [];
   migration.operations.forEach((o, i) => {
     const where = operationLabel(i, o.kind);

@@ -15,6 +15,11 @@ import { renameColumn } from '../operations/renameColumn.js';
 import { renameConstraint } from '../operations/renameConstraint.js';
 import { renameTable } from '../operations/renameTable.js';
 import { setReplicaIdentity } from '../operations/setReplicaIdentity.js';
+import { addEnumValue } from '../operations/addEnumValue.js';
+import { createEnum } from '../operations/createEnum.js';
+import { dropEnum } from '../operations/dropEnum.js';
+import { renameEnumValue } from '../operations/renameEnumValue.js';
+import { setPrimaryKey } from '../operations/setPrimaryKey.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
 import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
@@ -44,7 +49,12 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'renameConstraint': return renameConstraint(c, o);
     case 'dropConstraint': return dropConstraint(c, o);
     case 'setReplicaIdentity': return setReplicaIdentity(c, o);
+    case 'setPrimaryKey': return setPrimaryKey(c, o);
     case 'sql': return rawSql(c, o);
+    case 'createEnum': return createEnum(c, o);
+    case 'dropEnum': return dropEnum(c, o);
+    case 'addEnumValue': return addEnumValue(c, o);
+    case 'renameEnumValue': return renameEnumValue(c, o);
   }
 }
 

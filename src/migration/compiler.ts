@@ -4,6 +4,7 @@ import { MidairError } from '../errors.js';
 import { closest } from './closest.js';
 import type { IndexSpec } from '../operations/indexBuild.js';
 import type { Operation } from './types.js';
+import type { EnumShape } from './enumTypes.js';
 import type { Plan, ScopeColumn, Step, TableSync } from './plan.js';
 
 export interface ColumnShape {
@@ -83,8 +84,13 @@ export class Compiler {
   readonly afterRename: Step[] = [];
   /** Indexes this migration builds, by physical table, in the order of their operations. */
   readonly builtIndexes: (IndexSpec & { table: string })[] = [];
+  /** The first op.sql with `up` compiled so far ("operation 1 (sql)"): what it creates is not in the catalog the plan is made from. */
+  rawSqlBefore?: string;
+  /** The schema's enum types as this migration leaves them (see enumTypes.ts). */
+  readonly enums: EnumShape[];
   private current = { index: 0, kind: '' };
-  private readonly claimed = new Set<string>();
+  /** Relation names this migration creates, and the operation that creates each. */
+  private readonly claimed = new Map<string, string>();
 
   constructor(
     readonly catalog: Catalog,
@@ -100,6 +106,7 @@ export class Compiler {
       replicaIdentity: t.replicaIdentity ?? 'default',
       columns: t.columns.map((c) => ({ name: c.name, physical: c.name, type: c.type, nullable: c.nullable, added: false })),
     }));
+    this.enums = (catalog.enums ?? []).map((e) => ({ name: e.name, values: [...e.values], created: false }));
     this.plan = {
       migration, schema: catalog.schema, versionSchema,
       expand: [], expandOnline: [], sync: [], views: [], hidden: [], validate: [], contract: [], contractOnline: [],
@@ -133,7 +140,7 @@ export class Compiler {
     if (!table) {
       const names = this.tables.map((t) => t.name);
       // The server checks can tell whether it is in another schema (the missingTable detail).
-      this.fail(`${field} "${name}" does not exist in schema "${this.schema}"`, `${didYouMean(name, names)}tables in the new shape: ${names.join(', ') || 'none'}`, { missingTable: name });
+      this.fail(`${field} "${name}" does not exist in schema "${this.schema}"`, `${didYouMean(name, names)}tables in the new shape: ${names.join(', ') || 'none'}${this.madeByRawSql()}`, { missingTable: name });
     }
     return table;
   }
@@ -142,9 +149,15 @@ export class Compiler {
     const column = table.columns.find((c) => c.name === name);
     if (!column) {
       const names = table.columns.map((c) => c.name);
-      this.fail(`${field}: table "${table.name}" has no column "${name}"`, `${didYouMean(name, names)}its columns: ${names.join(', ')}`);
+      this.fail(`${field}: table "${table.name}" has no column "${name}"`, `${didYouMean(name, names)}its columns: ${names.join(', ')}${this.madeByRawSql()}`);
     }
     return column;
+  }
+
+  /** For a missing table or column: an earlier op.sql may create it, which the plan cannot see. */
+  private madeByRawSql(): string {
+    if (!this.rawSqlBefore) return '';
+    return `; if ${this.rawSqlBefore} creates it: Midair plans every operation from the tables as they are before start, so it cannot change what an op.sql of the same migration creates; create it in a migration of its own, complete that, then change it in the next one`;
   }
 
   /**
@@ -156,7 +169,22 @@ export class Compiler {
     if ((this.catalog.relations ?? []).includes(name) || this.claimed.has(name)) {
       this.fail(`an index or table named "${name}" exists already`, 'give the index another name (the "name" field), or leave out what the existing index already provides');
     }
-    this.claimed.add(name);
+    this.claimed.set(name, this.where);
+  }
+
+  /**
+   * Contract drops a replaced or dropped column with every index on it, so an index an earlier
+   * operation builds on the column (a unique constraint, a new primary key) would be lost.
+   */
+  refuseIndexBuiltOn(table: TableShape, column: ColumnShape): void {
+    const tables = [table.physical, ...(table.before?.partitions ?? []).map((p) => p.name)];
+    const build = this.plan.expandOnline.find((s) => s.index && s.scans && tables.includes(s.scans.table) && s.scans.columns?.includes(column.physical));
+    if (build) {
+      this.fail(
+        `column "${column.name}" is in the index "${build.index}" that ${this.claimed.get(build.index!)} builds; contract would drop that index with the column`,
+        'change the column first (put this operation before the one that builds the index), or in another migration',
+      );
+    }
   }
 
   requireNewColumnName(table: TableShape, name: string, field: string): void {
@@ -185,7 +213,7 @@ export class Compiler {
       if (table.key.length === 0) {
         this.fail(
           `table "${table.name}" has no primary key and no unique index over NOT NULL columns, so its rows cannot be walked and matched`,
-          `add a primary key first (a migration with op.addConstraint unique on NOT NULL columns, or op.sql)`,
+          `add a primary key first, in a migration of its own (op.addConstraint with primaryKey)`,
         );
       }
       sync = { table: table.physical, key: table.key, up: [], fill: [], down: [], oldScope: [], newScope: [], newOnly: [] };

@@ -1,4 +1,5 @@
 import type {
+  AddEnumValue, CreateEnum, DropEnum, RenameEnumValue, SetPrimaryKey,
   AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
 } from './types.js';
 import type { DropConstraint, SetReplicaIdentity } from './types.js';
@@ -20,7 +21,12 @@ export const op = {
   renameConstraint: (args: Args<RenameConstraint>): RenameConstraint => ({ kind: 'renameConstraint', ...args }),
   dropConstraint: (args: Args<DropConstraint>): DropConstraint => ({ kind: 'dropConstraint', ...args }),
   setReplicaIdentity: (args: Args<SetReplicaIdentity>): SetReplicaIdentity => ({ kind: 'setReplicaIdentity', ...args }),
+  setPrimaryKey: (args: Args<SetPrimaryKey>): SetPrimaryKey => ({ kind: 'setPrimaryKey', ...args }),
   sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
+  createEnum: (args: Args<CreateEnum>): CreateEnum => ({ kind: 'createEnum', ...args }),
+  dropEnum: (args: Args<DropEnum>): DropEnum => ({ kind: 'dropEnum', ...args }),
+  addEnumValue: (args: Args<AddEnumValue>): AddEnumValue => ({ kind: 'addEnumValue', ...args }),
+  renameEnumValue: (args: Args<RenameEnumValue>): RenameEnumValue => ({ kind: 'renameEnumValue', ...args }),
 };
 
 /** The default export of a migration file. Validation happens when Midair loads it. */

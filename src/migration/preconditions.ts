@@ -19,14 +19,17 @@ function rowKey(table: TableShape, alias: string): string {
 }
 
 /** A unique constraint or index: value sets that more than one row holds (NULLs never collide). */
-export function uniqueValues(c: Compiler, table: TableShape, columns: ColumnShape[], what: string, where?: string): void {
+export function uniqueValues(
+  c: Compiler, table: TableShape, columns: ColumnShape[], what: string, where?: string,
+  hint = 'remove or change the duplicates first, or give "column" and "up" to rewrite the values',
+): void {
   const cols = columns.map((col) => ident(col.physical));
   const shown = columns.map((col) => `${literal(`${col.name}=`)} || quote_literal(${ident(col.physical)}::text)`).join(`, `);
   const conditions = [...cols.map((col) => `${col} IS NOT NULL`), ...(where ? [`(${where})`] : [])].join(' AND ');
   c.preconditions.push({
     sql: `SELECT concat_ws(', ', ${shown}) || ' in ' || count(*) || ' rows' AS example FROM ${c.q(table.physical)} WHERE ${conditions} GROUP BY ${cols.join(', ')} HAVING count(*) > 1`,
     failure: (n) => `${c.where}: ${what} on "${table.name}" (${columns.map((col) => col.name).join(', ')}) cannot be built: ${n} values are held by more than one row`,
-    hint: 'remove or change the duplicates first, or give "column" and "up" to rewrite the values',
+    hint,
   });
 }
 

@@ -109,6 +109,8 @@ export interface AddConstraint {
   check?: string;
   unique?: string[];
   foreignKey?: { columns: string[]; references: { table: string; columns: string[] }; onDelete?: ForeignKeyTarget['onDelete'] };
+  /** The columns of a primary key, for a table that has none (op.setPrimaryKey changes an existing one). */
+  primaryKey?: string[];
   /** With up: the one column whose values up rewrites so that existing rows satisfy the constraint. */
   column?: string;
   up?: string;
@@ -132,10 +134,52 @@ export interface SetReplicaIdentity {
   identity: 'default' | 'full' | 'nothing' | { index: string };
 }
 
+/** Changes which columns form a table's primary key. */
+export interface SetPrimaryKey {
+  kind: 'setPrimaryKey';
+  table: string;
+  /** The new key's columns, in order. */
+  columns: string[];
+  /** The new constraint's name; by default the current primary key's name. */
+  name?: string;
+}
+
 export interface RawSql {
   kind: 'sql';
-  up: string;
-  down: string;
+  /** Runs at start, in the expand transaction. At least one of `up` and `onComplete` is required. */
+  up?: string;
+  /** Undoes `up` on rollback; without it rollback refuses unless forced, and leaves `up`'s effect in place. */
+  down?: string;
+  /** Runs at complete, in the contract transaction. */
+  onComplete?: string;
+}
+
+export interface CreateEnum {
+  kind: 'createEnum';
+  name: string;
+  /** Labels in sort order. */
+  values: string[];
+}
+
+export interface DropEnum {
+  kind: 'dropEnum';
+  name: string;
+}
+
+export interface AddEnumValue {
+  kind: 'addEnumValue';
+  enum: string;
+  value: string;
+  /** Place it before this existing label (else after `after`, else last). */
+  before?: string;
+  after?: string;
+}
+
+export interface RenameEnumValue {
+  kind: 'renameEnumValue';
+  enum: string;
+  from: string;
+  to: string;
 }
 
 export type Operation =
@@ -152,7 +196,12 @@ export type Operation =
   | AddConstraint
   | DropConstraint
   | SetReplicaIdentity
-  | RawSql;
+  | SetPrimaryKey
+  | RawSql
+  | CreateEnum
+  | DropEnum
+  | AddEnumValue
+  | RenameEnumValue;
 
 export interface Migration {
   name: string;

@@ -27,6 +27,14 @@ const sqlText = z.string().trim().min(1).superRefine(lexical(checkExpression));
 const typeName = z.string().trim().min(1).superRefine(lexical(checkTypeName));
 /** Raw SQL of the sql operation: run as written, by design. */
 const rawSql = z.string().trim().min(1);
+/** An enum label: PostgreSQL keeps at most 63 bytes of it (NAMEDATALEN). */
+const label = z.string().min(1)
+  .refine((s) => Buffer.byteLength(s) <= MAX_NAME_BYTES, `enum labels are at most ${MAX_NAME_BYTES} bytes`)
+  .refine((s) => !s.includes('\0'), 'enum labels cannot hold a NUL character');
+const labels = z.array(label).min(1, 'an enum needs at least one value').superRefine((values, ctx) => {
+  const twice = values.find((v, i) => values.indexOf(v) !== i);
+  if (twice !== undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(twice)} is listed twice; each value of an enum is unique` });
+});
 const onDelete = z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
 const references = z.strictObject({ table: name, column: name, onDelete: onDelete.optional() });
 const column = z.strictObject({
@@ -63,6 +71,7 @@ const operation = z.discriminatedUnion('kind', [
       references: z.strictObject({ table: name, columns: z.array(name).min(1) }),
       onDelete: onDelete.optional(),
     }).optional(),
+    primaryKey: z.array(name).min(1).optional(),
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
   z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),
@@ -71,7 +80,14 @@ const operation = z.discriminatedUnion('kind', [
     kind: z.literal('setReplicaIdentity'), table: name,
     identity: z.union([z.enum(['default', 'full', 'nothing']), z.strictObject({ index: name })], { error: 'use "default", "full", "nothing" or { index: "<a unique index>" }' }),
   }),
-  z.strictObject({ kind: z.literal('sql'), up: rawSql, down: rawSql }),
+  z.strictObject({ kind: z.literal('setPrimaryKey'), table: name, columns: z.array(name).min(1), name: name.optional() }),
+  z.strictObject({ kind: z.literal('sql'), up: rawSql.optional(), down: rawSql.optional(), onComplete: rawSql.optional() })
+    .refine((o) => o.up !== undefined || o.onComplete !== undefined, { message: 'op.sql needs "up" (run at start), "onComplete" (run at complete) or both' })
+    .refine((o) => o.down === undefined || o.up !== undefined, { message: '"down" undoes "up" on rollback, and there is no "up": leave "down" out', path: ['down'] }),
+  z.strictObject({ kind: z.literal('createEnum'), name, values: labels }),
+  z.strictObject({ kind: z.literal('dropEnum'), name }),
+  z.strictObject({ kind: z.literal('addEnumValue'), enum: name, value: label, before: label.optional(), after: label.optional() }),
+  z.strictObject({ kind: z.literal('renameEnumValue'), enum: name, from: label, to: label }),
 ]);
 
 const migration = z.strictObject({

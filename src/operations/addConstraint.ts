@@ -5,17 +5,19 @@ import type { AddConstraint } from '../migration/types.js';
 import { existedBefore, rowsBreaking, uniqueValues } from '../migration/preconditions.js';
 import { duplicateColumn } from './duplicateColumn.js';
 import { buildIndex, dropIndexOnRollback, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
+import { buildPrimaryKeyIndex, primaryKeyColumns, primaryKeyUsingIndex, refuseTakenConstraintName } from './primaryKey.js';
 
 export function addConstraint(c: Compiler, o: AddConstraint): void {
   const table = c.table(o.table);
-  const kinds = [o.check, o.unique, o.foreignKey].filter((x) => x !== undefined).length;
-  if (kinds !== 1) c.fail('give exactly one of "check", "unique" or "foreignKey"');
+  const kinds = [o.check, o.unique, o.foreignKey, o.primaryKey].filter((x) => x !== undefined).length;
+  if (kinds !== 1) c.fail('give exactly one of "check", "unique", "foreignKey" or "primaryKey"');
   const t = c.q(table.physical);
 
   if (o.up || o.down) {
     // Existing values must change to satisfy the constraint: the column is duplicated, up fixes it.
     if (!o.column) c.fail('"up" needs "column": the column whose values up rewrites');
     if (o.foreignKey) c.fail('"up" with a foreign key is not supported: fix the data first with another migration');
+    if (o.primaryKey) c.fail('"up" with a primary key is not supported: fix the data first with another migration');
     const column = c.column(table, o.column, 'column');
     if (o.unique && (o.unique.length !== 1 || o.unique[0] !== o.column)) c.fail('with "up", unique must name just "column"');
     duplicateColumn(c, table, column, {
@@ -40,6 +42,13 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     buildIndex(c, table, { name: o.name, unique: true, columns: shapes.map((col) => col.physical) });
     uniqueConstraintFromIndex(c, table, o.name);
     dropIndexOnRollback(c, table, o.name);
+  }
+  if (o.primaryKey) {
+    const columns = primaryKeyColumns(c, table, o.primaryKey, 'primaryKey');
+    if (table.before?.primaryKey) c.fail(`table "${table.name}" has a primary key already, "${table.before.primaryKey}"`, 'change its columns with op.setPrimaryKey');
+    refuseTakenConstraintName(c, table, o.name, 'name');
+    buildPrimaryKeyIndex(c, table, columns, o.name, o.name);
+    primaryKeyUsingIndex(c, table, o.name, o.name);
   }
   if (o.foreignKey) {
     const fk = o.foreignKey;

@@ -4,6 +4,7 @@ import type { AlterColumn } from '../migration/types.js';
 import { canonicalType } from '../migration/typeNames.js';
 import { rowsBreaking, uniqueValues } from '../migration/preconditions.js';
 import { duplicateColumn } from './duplicateColumn.js';
+import { enumConversion } from './enumConversion.js';
 
 export function alterColumn(c: Compiler, o: AlterColumn): void {
   const table = c.table(o.table);
@@ -27,7 +28,8 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
     }
     return;
   }
-  if (typeChanges && (!o.up || !o.down)) {
+  const conversion = typeChanges ? enumConversion(c, table, column, { type: o.type!, name: newName, up: o.up, down: o.down }) : undefined;
+  if (typeChanges && !conversion && (!o.up || !o.down)) {
     c.fail(`changing the type of "${o.column}" from ${column.type} to ${o.type} needs both "up" and "down"`, `up converts an old value (e.g. "${o.column}::${o.type}"), down converts back (e.g. "${newName}::${column.type}")`);
   }
   if (o.nullable === false && column.nullable && !o.up) {
@@ -36,7 +38,8 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
   // Without up (and a new type) the new column holds the old values: their duplicates are known now.
   if (o.unique && !o.up && !typeChanges && !table.created) uniqueValues(c, table, [column], `unique on "${o.column}"`);
   const type = o.type ?? column.type;
-  const carriedDefault = o.default === undefined ? before?.default ?? null : null;
+  const oldDefault = o.default === undefined ? before?.default ?? null : null;
+  const carriedDefault = oldDefault !== null && conversion ? conversion.convertDefault(oldDefault) : oldDefault;
   if (typeChanges && carriedDefault !== null) {
     // The copy takes the old default as PostgreSQL's own ALTER COLUMN TYPE would: converted by an
     // assignment cast, which the server checks before anything changes.
@@ -54,7 +57,7 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
     unique: o.unique,
     check: o.check,
     references: o.references,
-    up: o.up ?? ident(column.physical),
-    down: o.down ?? ident(newName),
+    up: o.up ?? conversion?.up ?? ident(column.physical),
+    down: o.down ?? conversion?.down ?? ident(newName),
   });
 }

@@ -110,6 +110,18 @@ function carryConstraint(c: Compiler, table: TableShape, constraint: CatalogCons
     constraint.kind === 'foreignKey'
       ? qualifyReferences(renameColumnReferences(definition, oldPhysical, replacement.physical, 'REFERENCES'), constraint.references!)
       : renameColumnReferences(definition, oldPhysical, replacement.physical);
+  if (constraint.kind === 'check') {
+    // A check that compares the column with a value of its old type (an enum label, say) may not work for the new type.
+    c.probes.push({
+      statements: [
+        `CREATE TEMP TABLE _midair_probe (LIKE ${t})`,
+        `ALTER TABLE ${PROBE_TABLE} ADD COLUMN ${ident(replacement.physical)} ${replacement.type}`,
+        `ALTER TABLE ${PROBE_TABLE} ADD CONSTRAINT ${ident(copy)} ${rewritten}`,
+      ],
+      failure: (error) => `${c.where}: check constraint "${constraint.name}" cannot be carried over to "${oldPhysical}" as ${replacement.type}: ${error}`,
+      hint: `drop the constraint first (op.sql: ALTER TABLE ${ident(table.physical)} DROP CONSTRAINT ${ident(constraint.name)}) and add one that fits the new type after complete, or keep the type`,
+    });
+  }
   c.plan.expand.push({
     sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(copy)} ${rewritten} NOT VALID`,
     lock: constraint.kind === 'foreignKey' ? 'SHARE ROW EXCLUSIVE on both tables, catalog only' : 'ACCESS EXCLUSIVE, catalog only',

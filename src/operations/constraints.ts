@@ -19,16 +19,7 @@ export interface ColumnConstraints {
 export function constrainNewColumn(c: Compiler, table: TableShape, column: ColumnShape, want: ColumnConstraints, names: { unique?: string; check?: string } = {}): void {
   const t = c.q(table.physical);
   const col = ident(column.physical);
-  if (want.nullable === false) {
-    // Not "<table>_<column>_not_null": PostgreSQL 18 gives that name to the NOT NULL constraint of the old column.
-    const name = shortName(table.name, column.name, 'not_null_check');
-    c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${col} IS NOT NULL) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    c.plan.validate.push(validateStep(c, table, name));
-    c.plan.contract.push(
-      { sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, lock: 'ACCESS EXCLUSIVE, no scan (proved by the validated check)' },
-      { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
-    );
-  }
+  if (want.nullable === false) setNotNullOnline(c, table, column);
   if (want.unique) {
     const name = names.unique ?? shortName(table.name, column.name, 'key');
     buildIndex(c, table, { name, unique: true, columns: [column.physical] });
@@ -76,6 +67,24 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
     });
     c.plan.validate.push(validateStep(c, table, name));
   }
+}
+
+/**
+ * NOT NULL without a scan under lock: a NOT VALID check from start, validated online before
+ * contract, proves it to SET NOT NULL in contract (PostgreSQL 12+). Returns the check's name.
+ */
+export function setNotNullOnline(c: Compiler, table: TableShape, column: ColumnShape): string {
+  const t = c.q(table.physical);
+  const col = ident(column.physical);
+  // Not "<table>_<column>_not_null": PostgreSQL 18 gives that name to the NOT NULL constraint of the old column.
+  const name = shortName(table.name, column.name, 'not_null_check');
+  c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} CHECK (${col} IS NOT NULL) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+  c.plan.validate.push(validateStep(c, table, name));
+  c.plan.contract.push(
+    { sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, lock: 'ACCESS EXCLUSIVE, no scan (proved by the validated check)' },
+    { sql: `ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' },
+  );
+  return name;
 }
 
 /** Validates a constraint added NOT VALID, online: it scans the table while reads and writes go on. */

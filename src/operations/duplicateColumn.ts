@@ -41,6 +41,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   c.plan.contract.push({ sql: `ALTER TABLE ${t} DROP COLUMN ${ident(column.physical)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   const replacedCheck = d.check ? (names.check ?? shortName(table.name, d.newName, 'check')) : undefined;
   carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck, names.dropped);
+  c.refuseIndexBuiltOn(table, column);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default ?? undefined };
   table.columns[table.columns.indexOf(column)] = replacement;

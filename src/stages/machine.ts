@@ -14,6 +14,7 @@ import { resumeGate } from './gates/resume.js';
 import { shadowComparesGate } from './gates/shadowCompares.js';
 import { soakGate } from './gates/soak.js';
 import { syncedGate } from './gates/synced.js';
+import { undoableGate } from './gates/undoable.js';
 import { verifiedGate } from './gates/verified.js';
 import { notifyRouting } from './routing.js';
 import { ENDED_STAGES, NEXT_STEP, WORK_ALLOWED, type Stage, type Work } from './stage.js';
@@ -31,6 +32,7 @@ export interface Transition {
 export const RAMP_GATES: readonly Gate[] = [soakGate('step up'), rampWindowGate];
 
 const COMPLETE_GATES: Gate[] = [syncedGate, verifiedGate, driftGate('complete')];
+const ROLLBACK_GATES: Gate[] = [undoableGate, driftGate('rollback')];
 
 /**
  * Every move a migration can make. A move not in this list is refused. A move from a stage to
@@ -47,11 +49,11 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'live', to: 'live', action: 'resume', gates: [resumeGate] },
   // Every record goes back to the new shape at once: the operator's call, as rampdown gathers no compares.
   { from: 'rampdown', to: 'rampdown', action: 'resume', gates: [] },
-  { from: 'expanding', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
-  { from: 'expanded', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
-  { from: 'shadow', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
-  { from: 'live', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
-  { from: 'rampdown', to: 'rolling_back', action: 'rollback', gates: [driftGate('rollback')] },
+  { from: 'expanding', to: 'rolling_back', action: 'rollback', gates: ROLLBACK_GATES },
+  { from: 'expanded', to: 'rolling_back', action: 'rollback', gates: ROLLBACK_GATES },
+  { from: 'shadow', to: 'rolling_back', action: 'rollback', gates: ROLLBACK_GATES },
+  { from: 'live', to: 'rolling_back', action: 'rollback', gates: ROLLBACK_GATES },
+  { from: 'rampdown', to: 'rolling_back', action: 'rollback', gates: ROLLBACK_GATES },
   { from: 'rolling_back', to: 'rolled_back', action: 'rolled back', gates: [] },
 ];
 

@@ -12,7 +12,8 @@ export function registerRollback(program: Command): void {
         const force = forceOf(command);
         const result = await withMidair('rollback', options, (midair) => midair.rollback(args[0], { force }));
         const dropped = Object.entries(result.droppedRows).map(([table, n]) => `  dropped table "${table}" with ${formatCount(n)} rows (created by this migration)`);
-        const text = [`rolled back "${result.migration}"; the old shape is untouched`, ...dropped, 'new-release clients must go back to the old release'].join('\n');
+        const left = (result.leftInPlace ?? []).map((step) => `  left in place: ${step} (op.sql without "down"; recorded in the audit log)`);
+        const text = [`rolled back "${result.migration}"; the old shape is untouched`, ...dropped, ...left, 'new-release clients must go back to the old release'].join('\n');
         return { data: { ...result }, text };
       }),
     );
