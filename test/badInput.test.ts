@@ -340,6 +340,17 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       }),
       /operation 3 \(setReplicaIdentity\): identity\.index: index "users_code_key" cannot be the replica identity of "users": its columns "code" may hold NULL$/,
     );
+    // An index the same migration builds is judged by its definition: its predicate and its expression keys.
+    await rejectedAtStart(
+      defineMigration({
+        name: 'identity_built_partial',
+        operations: [
+          op.createIndex({ table: 'users', columns: ['id', { expression: 'lower(name)' }], name: 'users_lower_key', unique: true, where: 'id > 0' }),
+          op.setReplicaIdentity({ table: 'users', identity: { index: 'users_lower_key' } }),
+        ],
+      }),
+      /operation 2 \(setReplicaIdentity\): identity\.index: index "users_lower_key" cannot be the replica identity of "users": it is partial \(WHERE\), it has expressions$/,
+    );
     await rejectedAtStart(
       defineMigration({ name: 'identity_same', operations: [op.setReplicaIdentity({ table: 'users', identity: 'default' })] }),
       /operation 1 \(setReplicaIdentity\): table "users" has replica identity default already$/,
@@ -347,6 +358,79 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     await rejectedAtStart(
       { name: 'identity_bad', operations: [{ kind: 'setReplicaIdentity', table: 'users', identity: 'fulll' }] } as unknown as Migration,
       /operation 1, field "identity": use "default", "full", "nothing" or \{ index: "<a unique index>" \}/,
+    );
+  });
+
+  it('an unknown collation, or one on a type without collations, is refused naming the operation, the field and the collation', async () => {
+    for (const [operation, field] of [
+      [op.createTable({ name: 'tags', columns: [{ name: 'label', type: 'text', collation: 'no_such' }] }), 'columns\\.0'],
+      [op.addColumn({ table: 'users', column: { name: 'nick', type: 'text', collation: 'no_such' } }), 'column'],
+      [op.alterColumn({ table: 'users', column: 'email', collation: 'no_such' }), 'collation'],
+    ] as const) {
+      const error = await rejectedAtStart(
+        defineMigration({ name: 'bad_collation', operations: [operation] }),
+        new RegExp(`operation 1 \\(${operation.kind}\\): ${field}: column "\\w+" of type text with collation "no_such" is refused by the server: collation "no_such" for encoding "\\w+" does not exist`),
+      );
+      expect(error.hint).toMatch(/pg_collation/);
+    }
+    await rejectedAtStart(
+      defineMigration({ name: 'bad_collation', operations: [op.addColumn({ table: 'users', column: { name: 'rank', type: 'integer', collation: 'C' } })] }),
+      /operation 1 \(addColumn\): column: column "rank" of type integer with collation "C" is refused by the server: collations are not supported by type integer/,
+    );
+  });
+
+  it('identity and generated columns added to an existing table are refused, with the online way in the hint', async () => {
+    const identity = await rejectedAtStart(
+      defineMigration({ name: 'add_identity', operations: [op.addColumn({ table: 'users', column: { name: 'n', type: 'bigint', identity: 'always' } })] }),
+      /operation 1 \(addColumn\): column\.identity: adding identity column "n" to existing table "users" would rewrite the whole table under an ACCESS EXCLUSIVE lock/,
+    );
+    expect(identity.hint).toMatch(/op\.alterColumn\(\{ table: 'users', column: 'n', identity: \.\.\. \}\)/);
+    const generated = await rejectedAtStart(
+      defineMigration({ name: 'add_generated', operations: [op.addColumn({ table: 'users', column: { name: 'shout', type: 'text', generated: 'upper(name)' } })] }),
+      /operation 1 \(addColumn\): column\.generated: adding stored generated column "shout" to existing table "users" would rewrite the whole table/,
+    );
+    expect(generated.hint).toMatch(/up: "upper\(name\)"/);
+  });
+
+  it('a column with two sources of values, or a generation expression the server refuses, is refused naming the field', async () => {
+    await rejectedAtStart(
+      defineMigration({ name: 'two_sources', operations: [op.createTable({ name: 'tags', columns: [{ name: 'id', type: 'integer', identity: 'always', default: '0' }] })] }),
+      /operation 1 \(createTable\): columns\.0: "id" gives both "default" and "identity"; a column takes its value from one of them/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'bad_generated', operations: [op.createTable({ name: 'tags', columns: [{ name: 'at', type: 'timestamptz', generated: 'now()' }] })] }),
+      /operation 1 \(createTable\): columns\.0\.generated: column "at" cannot be generated as now\(\): .*immutable/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'bad_identity', operations: [op.createTable({ name: 'tags', columns: [{ name: 'id', type: 'text', identity: 'byDefault' }] })] }),
+      /operation 1 \(createTable\): columns\.0: column "id" of type text as an identity column is refused by the server: identity column type must be smallint, integer, or bigint/,
+    );
+  });
+
+  it('alterColumn identity is refused on a nullable, non-integer or identity column, and with other changes', async () => {
+    await fixture.target.db.exec(`CREATE TABLE seats (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n integer NOT NULL DEFAULT 0)`);
+    const nullable = await rejectedAtStart(
+      defineMigration({ name: 'identity_nullable', operations: [op.alterColumn({ table: 'users', column: 'age', identity: 'always' })] }),
+      /operation 1 \(alterColumn\): identity: column "age" allows NULL; PostgreSQL makes only NOT NULL columns identity columns/,
+    );
+    expect(nullable.hint).toMatch(/op\.alterColumn\(\{ table: 'users', column: 'age', nullable: false \}\)/);
+    await rejectedAtStart(
+      defineMigration({ name: 'identity_text', operations: [op.alterColumn({ table: 'users', column: 'name', identity: 'always' })] }),
+      /identity: column "name" is text; identity columns are smallint, integer or bigint/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'identity_twice', operations: [op.alterColumn({ table: 'seats', column: 'id', identity: 'byDefault' })] }),
+      /identity: column "id" is an identity column already/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'identity_and_type', operations: [op.alterColumn({ table: 'seats', column: 'n', identity: 'always', type: 'bigint', up: 'n', down: 'n' })] }),
+      /identity: turning "n" into an identity column cannot be combined with "type", "up", "down"/,
+    );
+    // Complete drops the serial sequence: another column that draws from it would stop the contract.
+    await fixture.target.db.exec(`CREATE TABLE aliases (id integer PRIMARY KEY DEFAULT nextval('users_id_seq'))`);
+    await rejectedAtStart(
+      defineMigration({ name: 'identity_shared', operations: [op.alterColumn({ table: 'users', column: 'id', identity: 'always' })] }),
+      /identity: sequence public\.users_id_seq of "id", which complete drops, is the default of 1 other columns too; they are: aliases\.id$/,
     );
   });
 
@@ -448,6 +532,56 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       /^migration "mood_text": operation 1 \(alterColumn\): check constraint "users_mood_check" cannot be carried over to "mood" as text: operator does not exist: text <> mood/,
     );
     expect(error.hint).toMatch(/^drop the constraint first/);
+  });
+
+  it('an index option the server would refuse is refused at start naming its field, before any build', async () => {
+    for (const [operation, message] of [
+      [op.createIndex({ table: 'users', columns: [{ expression: 'nosuch(email)' }] }), /operation 1 \(createIndex\): "columns\.0\.expression" fails: function nosuch\(text\) does not exist/],
+      [op.createIndex({ table: 'users', columns: ['name', { column: 'email', opclass: 'nosuch_ops' }] }), /operation 1 \(createIndex\): columns\.1: the index "users_name_email_idx" cannot be built on "users": operator class "nosuch_ops" does not exist for access method "btree"/],
+      [op.createIndex({ table: 'users', columns: [{ column: 'email', collation: 'nosuch' }] }), /operation 1 \(createIndex\): columns\.0: .*collation "nosuch" .*does not exist/],
+      [op.createIndex({ table: 'users', columns: ['age'], method: 'gin' }), /operation 1 \(createIndex\): columns\.0: .*data type integer has no default operator class for access method "gin"/],
+      [op.createIndex({ table: 'users', columns: ['age'], with: { fillfactr: 70 } }), /operation 1 \(createIndex\): the index "users_age_idx" cannot be built on "users": unrecognized parameter "fillfactr"/],
+      [op.createIndex({ table: 'users', columns: ['email'], include: ['nope'] }), /operation 1 \(createIndex\): include: table "users" has no column "nope"/],
+      [op.createIndex({ table: 'users', columns: ['email'], nullsNotDistinct: true }), /operation 1 \(createIndex\): nullsNotDistinct: only a unique index can treat NULLs as equal/],
+      [op.addConstraint({ table: 'users', name: 'users_age_check', check: 'age > 0', include: ['name'] }), /operation 1 \(addConstraint\): "include" and "nullsNotDistinct" go with "unique"/],
+    ] as const) {
+      await rejectedAtStart(defineMigration({ name: 'bad_index', operations: [operation] }), message);
+    }
+  });
+
+  it('a unique index on an expression, or with NULLs not distinct, is refused at start when existing rows collide', async () => {
+    await fixture.target.db.exec(`UPDATE users SET email = 'ANN@x.io' WHERE id = 2`);
+    await rejectedAtStart(
+      defineMigration({ name: 'lower_email', operations: [op.createIndex({ table: 'users', columns: [{ expression: 'lower(email)' }], unique: true })] }),
+      /operation 1 \(createIndex\): the unique index "users_expr_idx" on "users" \(lower\(email\)\) cannot be built: 1 values are held by more than one row; they are: lower\(email\)='ann@x\.io' in 2 rows/,
+    );
+    await fixture.target.db.exec(`UPDATE users SET age = NULL WHERE id IN (1, 3)`);
+    await rejectedAtStart(
+      defineMigration({ name: 'age_key', operations: [op.addConstraint({ table: 'users', name: 'users_age_key', unique: ['age'], nullsNotDistinct: true })] }),
+      /operation 1 \(addConstraint\): the unique constraint "users_age_key" on "users" \(age\) cannot be built: 1 values are held by more than one row; they are: age=NULL in 2 rows/,
+    );
+  });
+
+  it('a unique index whose INCLUDE column the migration adds is still refused at start when existing keys collide', async () => {
+    await fixture.target.db.exec(`UPDATE users SET email = 'ann@x.io' WHERE id = 2`);
+    await rejectedAtStart(
+      defineMigration({
+        name: 'email_nick',
+        operations: [
+          op.addColumn({ table: 'users', column: { name: 'nick', type: 'text' }, up: 'name' }),
+          op.createIndex({ table: 'users', columns: ['email'], unique: true, include: ['nick'] }),
+        ],
+      }),
+      /operation 2 \(createIndex\): the unique index "users_email_idx" on "users" \(email\) cannot be built: 1 values are held by more than one row; they are: email='ann@x\.io' in 2 rows/,
+    );
+  });
+
+  it('an exclusion constraint on an existing table is refused: PostgreSQL would build its index under ACCESS EXCLUSIVE', async () => {
+    const error = await rejectedAtStart(
+      defineMigration({ name: 'age_excl', operations: [op.addConstraint({ table: 'users', name: 'users_age_excl', exclude: { elements: [{ expression: `int4range(age, age, '[]')`, operator: '&&' }] } })] }),
+      /^migration "age_excl": operation 1 \(addConstraint\): exclude: PostgreSQL can add an exclusion constraint to an existing table only by building its index under ACCESS EXCLUSIVE .*every read and write of "users" would wait for the whole build$/,
+    );
+    expect(error.hint).toMatch(/^add it in a quiet window with op\.sql \(up: ALTER TABLE "users" ADD CONSTRAINT "users_age_excl" EXCLUDE \.\.\..* or create the table with it \(createTable "exclusions"\)$/);
   });
 });
 

@@ -60,6 +60,11 @@ const SLOTS: Slot[] = [
   { field: 'createIndex.name', build: (t) => op.createIndex({ table: 'users', columns: ['age'], name: t }), named: /field "name"|named ".*" exists already/s, present: relation },
   { field: 'createIndex.where', build: (t) => op.createIndex({ table: 'users', columns: ['age'], where: t }), named: /field "where"|"where" fails/ },
   { field: 'createIndex.columns.0', build: (t) => op.createIndex({ table: 'users', columns: [t] }), named: /field "columns\.0"|columns: table/ },
+  { field: 'createIndex.columns.0.expression', build: (t) => op.createIndex({ table: 'users', columns: [{ expression: t }] }), named: /field "columns\.0\.expression"|"columns\.0\.expression" fails|columns\.0: / },
+  { field: 'createIndex.columns.0.collation', build: (t) => op.createIndex({ table: 'users', columns: [{ column: 'name', collation: t }] }), named: /field "columns\.0\.collation"|columns\.0: / },
+  { field: 'createIndex.include.0', build: (t) => op.createIndex({ table: 'users', columns: ['age'], include: [t] }), named: /field "include\.0"|include: table/ },
+  { field: 'createTable.exclusions.0.name', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'r', type: 'int4range' }], exclusions: [{ name: t, elements: [{ column: 'r', operator: '&&' }] }] }), named: /field "exclusions\.0\.name"|named ".*" exists already/s, present: constraint },
+  { field: 'createTable.exclusions.0.elements.0.operator', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'r', type: 'int4range' }], exclusions: [{ name: 'fresh_excl', elements: [{ column: 'r', operator: t }] }] }), named: /field "exclusions\.0\.elements\.0\.operator"|exclusions\.0\.elements\.0: / },
   { field: 'dropIndex.name', build: (t) => op.dropIndex({ table: 'users', name: t }), named: /field "name"|has no index/ },
   { field: 'renameConstraint.to', build: (t) => op.renameConstraint({ table: 'users', from: 'users_pkey', to: t }), named: /field "to"|to: / },
   { field: 'addConstraint.name', build: (t) => op.addConstraint({ table: 'users', name: t, check: 'age > 0' }), named: /field "name"/, present: constraint },
@@ -69,6 +74,11 @@ const SLOTS: Slot[] = [
   { field: 'addEnumValue.value', build: (t) => op.addEnumValue({ enum: 'mood', value: t }), named: /field "value"|value: /, present: enumLabel('mood') },
   { field: 'addEnumValue.after', build: (t) => op.addEnumValue({ enum: 'mood', value: 'mid', after: t }), named: /field "after"|after: / },
   { field: 'renameEnumValue.to', build: (t) => op.renameEnumValue({ enum: 'mood', from: 'low', to: t }), named: /field "to"|to: / },
+  { field: 'createTable.columns.0.collation', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'i', type: 'text', collation: t }] }), named: /field "columns\.0\.collation"|columns\.0: column "i" of type text with collation/ },
+  { field: 'createTable.columns.1.generated', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'i', type: 'integer' }, { name: 'g', type: 'text', generated: t }] }), named: /field "columns\.1\.generated"|columns\.1\.generated: / },
+  { field: 'alterColumn.comment', build: (t) => op.alterColumn({ table: 'users', column: 'age', comment: t }), named: /field "comment"/ },
+  { field: 'setComment.comment', build: (t) => op.setComment({ table: 'users', comment: t }), named: /field "comment"/ },
+  { field: 'setComment.column', build: (t) => op.setComment({ table: 'users', column: t, comment: 'c' }), named: /field "column"|column: table/ },
   { field: 'addConstraint.check', build: (t) => op.addConstraint({ table: 'users', name: 'k', check: t }), named: /field "check"|"check" fails/ },
   { field: 'dropConstraint.name', build: (t) => op.dropConstraint({ table: 'users', name: t }), named: /field "name"|name: / },
   { field: 'dropConstraint.down', build: (t) => op.dropConstraint({ table: 'users', name: 'users_age_check', column: 'age', down: t }), named: /field "down"|"down" for/ },
@@ -119,6 +129,6 @@ describe('postgres: hostile text in every string field', () => {
 
   it('covers every operation with string fields but raw SQL', () => {
     const kinds = new Set(SLOTS.map((s) => s.field.split('.')[0]));
-    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'createEnum', 'dropEnum', 'addEnumValue', 'renameEnumValue', 'setPrimaryKey', 'dropConstraint', 'setReplicaIdentity'].sort());
+    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'createEnum', 'dropEnum', 'addEnumValue', 'renameEnumValue', 'setPrimaryKey', 'setComment', 'dropConstraint', 'setReplicaIdentity'].sort());
   });
 });

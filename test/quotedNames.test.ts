@@ -134,6 +134,66 @@ const CASES: OperationCase[] = [
       await old.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('x')`);
     },
   },
+  {
+    title: 'an index with a quoted expression, collation and INCLUDE column, and a unique constraint u"niq with INCLUDE',
+    setup: ITEMS,
+    migration: defineMigration({
+      name: 'weird_include',
+      operations: [
+        op.createIndex({ table: 'It"ems', name: 'ix"one', columns: [{ expression: 'lower("Mixed Case")' }, { column: 'we"ird', collation: 'C', order: 'desc' }], include: ['id'] }),
+        op.addConstraint({ table: 'It"ems', name: 'u"niq', unique: ['Mixed Case'], include: ['we"ird'] }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await expect(next.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'a')`)).rejects.toThrow(/u"niq/);
+      await old.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('3', 'c')`);
+      expect(await old.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'ix"one'`)).toEqual([
+        { indexdef: `CREATE INDEX "ix""one" ON public."It""ems" USING btree (lower("Mixed Case"), "we""ird" COLLATE "C" DESC) INCLUDE (id)` },
+      ]);
+    },
+    async completed({ old, next }) {
+      await expect(next.query(`INSERT INTO "It""ems" ("we""ird", "Mixed Case") VALUES ('4', 'c')`)).rejects.toThrow(/u"niq/);
+      expect(await old.query(`SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = 'u"niq'`)).toEqual([{ d: `UNIQUE ("Mixed Case") INCLUDE ("we""ird")` }]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('ix"one', 'u"niq')`)).toEqual([{ n: 0 }]);
+      expect(await old.query(`SELECT count(*)::int AS n FROM "It""ems"`)).toEqual([{ n: 3 }]);
+    },
+  },
+  {
+    title: 'a serial column whose name and table name hold a quote and a percent sign becomes an identity column; comments with both',
+    setup: `CREATE TABLE "Per%cent 'q""t" (id integer PRIMARY KEY, "n%s'x" serial, note text);
+      INSERT INTO "Per%cent 'q""t" (id, note) VALUES (1, 'a'), (2, 'b');
+      COMMENT ON COLUMN "Per%cent 'q""t".note IS 'old''s';`,
+    migration: defineMigration({
+      name: 'weird_identity',
+      operations: [
+        op.alterColumn({ table: `Per%cent 'q"t`, column: `n%s'x`, identity: 'always' }),
+        op.setComment({ table: `Per%cent 'q"t`, comment: `it's 100%s` }),
+        op.alterColumn({ table: `Per%cent 'q"t`, column: 'note', comment: null }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      expect(await old.query(`INSERT INTO "Per%cent 'q""t" (id) VALUES (3) RETURNING "n%s'x" AS n`)).toEqual([{ n: 3 }]);
+      expect(await next.query(`INSERT INTO "Per%cent 'q""t" (id) VALUES (4) RETURNING "n%s'x" AS n`)).toEqual([{ n: 4 }]);
+    },
+    async completed({ old }) {
+      expect(await old.query(
+        `SELECT a.attidentity::text AS identity, pg_get_serial_sequence(quote_ident($1), $2) AS seq, obj_description(a.attrelid, 'pg_class') AS comment,
+                col_description(a.attrelid, 3) AS note
+           FROM pg_attribute a WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attname = $2`,
+        [`Per%cent 'q"t`, `n%s'x`],
+      )).toEqual([{ identity: 'a', seq: `public."Per%cent 'q""t_n%s'x_seq"`, comment: `it's 100%s`, note: null }]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(
+        `SELECT pg_get_expr(d.adbin, d.adrelid) AS default, obj_description(a.attrelid, 'pg_class') AS comment, col_description(a.attrelid, 3) AS note
+           FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attname = $2`,
+        [`Per%cent 'q"t`, `n%s'x`],
+      )).toEqual([{ default: `nextval('"Per%cent ''q""t_n%s''x_seq"'::regclass)`, comment: null, note: `old's` }]);
+      expect(await old.query(`INSERT INTO "Per%cent 'q""t" (id) VALUES (5) RETURNING "n%s'x" AS n`)).toEqual([{ n: 5 }]);
+    },
+  },
 ];
 
 describeOperationCases('quoted_names', CASES);

@@ -10,6 +10,10 @@ export interface CatalogColumn {
   identity?: boolean;
   /** The sequence this column owns (a serial column), schema-qualified and quoted. */
   ownedSequence?: string | null;
+  /** The column's comment (absent in catalogs stored by older versions). */
+  comment?: string | null;
+  /** Its collation's name when it has one (absent in older catalogs). */
+  collation?: string | null;
 }
 
 export interface CatalogIndex {
@@ -78,6 +82,8 @@ export interface CatalogTable {
   primaryKey?: string;
   /** Row-level security is enabled: the version schema's views must apply its policies too. */
   rowSecurity?: boolean;
+  /** The table's comment (absent in catalogs stored by older versions). */
+  comment?: string | null;
   /**
    * For a partitioned table, its partitions. They are not tables of their own here: rows are
    * read and written through the parent, and indexes are built on each of them.
@@ -132,7 +138,7 @@ function replicaIdentityOf(code: string, index: string | null): ReplicaIdentity 
 }
 
 export async function readCatalog(db: Queryable, schema: string): Promise<Catalog> {
-  const columns = await db.query<CatalogColumn & { table_name: string; row_security: boolean; replica_identity: string; replica_index: string | null }>(
+  const columns = await db.query<CatalogColumn & { table_name: string; row_security: boolean; table_comment: string | null; replica_identity: string; replica_index: string | null }>(
     `SELECT c.relname AS table_name, c.relrowsecurity AS row_security, c.relreplident AS replica_identity,
             (SELECT ri.relname FROM pg_index i JOIN pg_class ri ON ri.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) AS replica_index,
             a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
@@ -140,7 +146,9 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
             (SELECT format('%I.%I', sn.nspname, s.relname) FROM pg_depend dep
                JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
               WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid
-                AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1) AS "ownedSequence"
+                AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1) AS "ownedSequence",
+            col_description(c.oid, a.attnum) AS comment, obj_description(c.oid, 'pg_class') AS table_comment,
+            (SELECT co.collname FROM pg_collation co WHERE co.oid = a.attcollation) AS collation
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -240,6 +248,7 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
         key: keyOf.get(c.table_name)?.columns ?? [],
         indexes: indexes.filter((i) => i.table_name === c.table_name).map(({ table_name: _, ...index }) => index),
         rowSecurity: c.row_security,
+        comment: c.table_comment,
         constraints: constraints.filter((k) => k.table_name === c.table_name).map(({ table_name: _, ...constraint }) => constraint),
         referencedBy: references.filter((r) => r.table_name === c.table_name).map(({ table_name: _, ...reference }) => reference),
       };
@@ -250,7 +259,7 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
       if (p) Object.assign(table, { partitions: p.partitions, partitionKey: p.key });
       tables.set(c.table_name, table);
     }
-    table.columns.push({ name: c.name, type: c.type, nullable: c.nullable, default: c.default, identity: c.identity, ownedSequence: c.ownedSequence });
+    table.columns.push({ name: c.name, type: c.type, nullable: c.nullable, default: c.default, identity: c.identity, ownedSequence: c.ownedSequence, comment: c.comment, collation: c.collation });
   }
   const relations = await db.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1`,

@@ -204,6 +204,11 @@ async function checkDeclarations(tx: Queryable, migration: Migration, plan: Plan
       });
     } else if (o.kind === 'createIndex') {
       condition(where, 'where', o.where, rowOf(o.table, 'physical'));
+      // Before the preconditions: a unique index's check for duplicates groups by its expressions.
+      o.columns.forEach((e, k) => {
+        const row = rowOf(o.table, 'physical');
+        if (typeof e !== 'string' && e.expression && row) checks.push({ where, field: `columns.${k}.expression`, sql: `SELECT (${e.expression}) FROM ${row} LIMIT $1` });
+      });
     } else if (o.kind === 'addConstraint') {
       // With up, the check goes on the column's copy, over the new shape's names.
       condition(where, 'check', o.check, rowOf(o.table, o.up || o.down ? 'name' : 'physical'));

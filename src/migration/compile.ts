@@ -20,6 +20,7 @@ import { createEnum } from '../operations/createEnum.js';
 import { dropEnum } from '../operations/dropEnum.js';
 import { renameEnumValue } from '../operations/renameEnumValue.js';
 import { setPrimaryKey } from '../operations/setPrimaryKey.js';
+import { setComment } from '../operations/setComment.js';
 import { claimedTables, EVERY_TABLE } from './claims.js';
 import { Compiler, type ColumnShape, type Precondition, type Probe, type TableShape } from './compiler.js';
 import { isConstantDefault } from '../operations/constraints.js';
@@ -55,6 +56,7 @@ function compileOperation(c: Compiler, o: Operation): void {
     case 'dropEnum': return dropEnum(c, o);
     case 'addEnumValue': return addEnumValue(c, o);
     case 'renameEnumValue': return renameEnumValue(c, o);
+    case 'setComment': return setComment(c, o);
   }
 }
 

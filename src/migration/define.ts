@@ -1,5 +1,5 @@
 import type {
-  AddEnumValue, CreateEnum, DropEnum, RenameEnumValue, SetPrimaryKey,
+  AddEnumValue, CreateEnum, DropEnum, RenameEnumValue, SetPrimaryKey, SetComment,
   AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
 } from './types.js';
 import type { DropConstraint, SetReplicaIdentity } from './types.js';
@@ -27,6 +27,7 @@ export const op = {
   dropEnum: (args: Args<DropEnum>): DropEnum => ({ kind: 'dropEnum', ...args }),
   addEnumValue: (args: Args<AddEnumValue>): AddEnumValue => ({ kind: 'addEnumValue', ...args }),
   renameEnumValue: (args: Args<RenameEnumValue>): RenameEnumValue => ({ kind: 'renameEnumValue', ...args }),
+  setComment: (args: Args<SetComment>): SetComment => ({ kind: 'setComment', ...args }),
 };
 
 /** The default export of a migration file. Validation happens when Midair loads it. */

@@ -19,17 +19,25 @@ function rowKey(table: TableShape, alias: string): string {
 }
 
 /** A unique constraint or index: value sets that more than one row holds (NULLs never collide). */
-export function uniqueValues(
-  c: Compiler, table: TableShape, columns: ColumnShape[], what: string, where?: string,
-  hint = 'remove or change the duplicates first, or give "column" and "up" to rewrite the values',
-): void {
-  const cols = columns.map((col) => ident(col.physical));
-  const shown = columns.map((col) => `${literal(`${col.name}=`)} || quote_literal(${ident(col.physical)}::text)`).join(`, `);
-  const conditions = [...cols.map((col) => `${col} IS NOT NULL`), ...(where ? [`(${where})`] : [])].join(' AND ');
+export function uniqueValues(c: Compiler, table: TableShape, columns: ColumnShape[], what: string, where?: string, hint?: string): void {
+  uniqueKeyValues(c, table, columns.map((col) => ({ label: col.name, sql: ident(col.physical) })), what, { where, hint });
+}
+
+/** One key of a unique index: how the user names it, and its SQL over physical columns (a column or an expression). */
+export interface UniqueKey {
+  label: string;
+  sql: string;
+}
+
+/** uniqueValues over keys that may be expressions; with nullsNotDistinct, NULLs collide like values. */
+export function uniqueKeyValues(c: Compiler, table: TableShape, keys: UniqueKey[], what: string, options: { where?: string; nullsNotDistinct?: boolean; hint?: string } = {}): void {
+  const cols = keys.map((k) => k.sql);
+  const shown = keys.map((k) => `${literal(`${k.label}=`)} || quote_nullable((${k.sql})::text)`).join(`, `);
+  const conditions = [...(options.nullsNotDistinct ? [] : cols.map((col) => `(${col}) IS NOT NULL`)), ...(options.where ? [`(${options.where})`] : [])];
   c.preconditions.push({
-    sql: `SELECT concat_ws(', ', ${shown}) || ' in ' || count(*) || ' rows' AS example FROM ${c.q(table.physical)} WHERE ${conditions} GROUP BY ${cols.join(', ')} HAVING count(*) > 1`,
-    failure: (n) => `${c.where}: ${what} on "${table.name}" (${columns.map((col) => col.name).join(', ')}) cannot be built: ${n} values are held by more than one row`,
-    hint,
+    sql: `SELECT concat_ws(', ', ${shown}) || ' in ' || count(*) || ' rows' AS example FROM ${c.q(table.physical)}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} GROUP BY ${cols.join(', ')} HAVING count(*) > 1`,
+    failure: (n) => `${c.where}: ${what} on "${table.name}" (${keys.map((k) => k.label).join(', ')}) cannot be built: ${n} values are held by more than one row`,
+    hint: options.hint ?? 'remove or change the duplicates first, or give "column" and "up" to rewrite the values',
   });
 }
 

@@ -11,7 +11,21 @@ export interface ColumnSpec {
   /** An SQL boolean expression over the new shape, e.g. "price_cents >= 0". */
   check?: string;
   references?: ForeignKeyTarget;
+  /** GENERATED ALWAYS | BY DEFAULT AS IDENTITY, with sequence options (see docs/operations.md). */
+  identity?: Identity;
+  /** GENERATED ALWAYS AS (expression) STORED: an SQL expression over the row (new tables only). */
+  generated?: string;
+  /** A collation name, e.g. "C", "und-x-icu". */
+  collation?: string;
+  comment?: string;
 }
+
+/** How an identity column gets its values: `always` refuses explicit ones (unless OVERRIDING SYSTEM VALUE). */
+export type IdentityKind = 'always' | 'byDefault';
+
+export type Identity =
+  | IdentityKind
+  | { generated: IdentityKind; start?: number; increment?: number; minValue?: number; maxValue?: number; cache?: number; cycle?: boolean };
 
 export interface ForeignKeyTarget {
   table: string;
@@ -57,6 +71,12 @@ export interface AlterColumn {
   references?: ForeignKeyTarget;
   up?: string;
   down?: string;
+  /** Turns an integer column (often a serial) into an identity column; the only change besides name and comment. */
+  identity?: Identity;
+  /** A new collation: the column is copied, its indexes rebuilt on the copy. */
+  collation?: string;
+  /** A new comment; null removes it. Alone it is a catalog-only change. */
+  comment?: string | null;
 }
 
 export interface CreateTable {
@@ -64,6 +84,18 @@ export interface CreateTable {
   name: string;
   columns: ColumnSpec[];
   primaryKey?: string[];
+  /** Exclusion constraints, created with the table (it is new and empty: no lock on existing data). */
+  exclusions?: (Exclusion & { name: string })[];
+  /** The table's comment. */
+  comment?: string;
+}
+
+/** The comment of an existing table, or of one of its columns; null removes it. */
+export interface SetComment {
+  kind: 'setComment';
+  table: string;
+  column?: string;
+  comment: string | null;
 }
 
 export interface DropTable {
@@ -77,16 +109,49 @@ export interface RenameTable {
   to: string;
 }
 
+/** One key of an index: a column or an expression, with how it is compared and ordered. */
+export interface IndexElement {
+  /** A column of the table (give this or expression). */
+  column?: string;
+  /** An SQL expression over the table's physical columns, e.g. "lower(email)". */
+  expression?: string;
+  /** Operator class, e.g. "text_pattern_ops", "gin_trgm_ops". */
+  opclass?: string;
+  /** Collation, e.g. "C". */
+  collation?: string;
+  order?: 'asc' | 'desc';
+  nulls?: 'first' | 'last';
+}
+
+/** Storage parameters of an index (WITH (...)), e.g. { fillfactor: 70, deduplicate_items: false }. */
+export type StorageParameters = Record<string, number | boolean | string>;
+
 export interface CreateIndex {
   kind: 'createIndex';
   table: string;
-  columns: string[];
+  /** Column names, or elements with an expression, operator class, collation or order. */
+  columns: (string | IndexElement)[];
   name?: string;
   unique?: boolean;
   /** Partial index predicate, over the table's physical columns. */
   where?: string;
   /** btree (default), hash, gin, gist, brin, spgist. */
   method?: string;
+  /** Columns stored in the index but not part of its key (INCLUDE). */
+  include?: string[];
+  /** With unique: NULLs count as equal, so at most one row may hold NULL (PostgreSQL 15+). */
+  nullsNotDistinct?: boolean;
+  with?: StorageParameters;
+}
+
+/** An exclusion constraint: no two rows for which every element's operator holds. */
+export interface Exclusion {
+  /** Index method: gist (default) or spgist, btree, hash. */
+  using?: string;
+  elements: (IndexElement & { operator: string })[];
+  /** Over the table's physical columns: only rows for which it is true are compared. */
+  where?: string;
+  include?: string[];
 }
 
 export interface DropIndex {
@@ -108,6 +173,12 @@ export interface AddConstraint {
   name: string;
   check?: string;
   unique?: string[];
+  /** With unique: columns stored in the constraint's index but not part of the key. */
+  include?: string[];
+  /** With unique: NULLs count as equal (PostgreSQL 15+). */
+  nullsNotDistinct?: boolean;
+  /** On a table this migration creates only: PostgreSQL builds it under ACCESS EXCLUSIVE on an existing one. */
+  exclude?: Exclusion;
   foreignKey?: { columns: string[]; references: { table: string; columns: string[] }; onDelete?: ForeignKeyTarget['onDelete'] };
   /** The columns of a primary key, for a table that has none (op.setPrimaryKey changes an existing one). */
   primaryKey?: string[];
@@ -201,7 +272,8 @@ export type Operation =
   | CreateEnum
   | DropEnum
   | AddEnumValue
-  | RenameEnumValue;
+  | RenameEnumValue
+  | SetComment;
 
 export interface Migration {
   name: string;

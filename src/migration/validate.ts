@@ -37,6 +37,16 @@ const labels = z.array(label).min(1, 'an enum needs at least one value').superRe
 });
 const onDelete = z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']);
 const references = z.strictObject({ table: name, column: name, onDelete: onDelete.optional() });
+const sequenceNumber = z.number().int().safe();
+const identityKind = z.enum(['always', 'byDefault']);
+const identity = z.union([
+  identityKind,
+  z.strictObject({
+    generated: identityKind, start: sequenceNumber.optional(), increment: sequenceNumber.refine((n) => n !== 0, 'increment cannot be 0').optional(),
+    minValue: sequenceNumber.optional(), maxValue: sequenceNumber.optional(), cache: sequenceNumber.positive().optional(), cycle: z.boolean().optional(),
+  }),
+]);
+const comment = z.string().refine((s) => !s.includes('\0'), 'PostgreSQL text cannot hold a NUL character');
 const column = z.strictObject({
   name,
   type: typeName,
@@ -45,6 +55,32 @@ const column = z.strictObject({
   unique: z.boolean().optional(),
   check: sqlText.optional(),
   references: references.optional(),
+  identity: identity.optional(),
+  generated: sqlText.optional(),
+  collation: name.optional(),
+  comment: comment.optional(),
+});
+
+const opclass = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'an operator class is a name such as text_pattern_ops or myschema.my_ops');
+const elementFields = {
+  column: name.optional(), expression: sqlText.optional(), opclass: opclass.optional(), collation: name.optional(),
+  order: z.enum(['asc', 'desc']).optional(), nulls: z.enum(['first', 'last']).optional(),
+};
+const oneOfColumnOrExpression = [(e: { column?: string; expression?: string }) => (e.column === undefined) !== (e.expression === undefined), 'give either "column" or "expression"'] as const;
+const indexElement = z.strictObject(elementFields).refine(...oneOfColumnOrExpression);
+const storageParameters = z.record(
+  z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a storage parameter is a lower-case name such as fillfactor'),
+  z.union([z.number().finite(), z.boolean(), z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a storage parameter value is a number, a boolean or a word')]),
+);
+const exclusion = z.strictObject({
+  using: z.enum(['gist', 'spgist', 'btree', 'hash']).optional(),
+  elements: z.array(z.strictObject({
+    ...elementFields,
+    // "--" and "/*" would start a comment, not an operator.
+    operator: z.string().regex(/^[-+*/<>=~!@#%^&|`?]{1,63}$/, 'an operator such as &&, = or <>').refine((o) => !o.includes('--') && !o.includes('/*'), 'an operator cannot hold "--" or "/*"'),
+  }).refine(...oneOfColumnOrExpression)).min(1),
+  where: sqlText.optional(),
+  include: z.array(name).min(1).optional(),
 });
 
 const operation = z.discriminatedUnion('kind', [
@@ -55,17 +91,21 @@ const operation = z.discriminatedUnion('kind', [
     kind: z.literal('alterColumn'), table: name, column: name, name: name.optional(), type: typeName.optional(),
     nullable: z.boolean().optional(), default: sqlText.nullable().optional(), unique: z.boolean().optional(),
     check: sqlText.optional(), references: references.optional(), up: sqlText.optional(), down: sqlText.optional(),
+    identity: identity.optional(), collation: name.optional(), comment: comment.nullable().optional(),
   }),
-  z.strictObject({ kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: z.array(name).min(1).optional() }),
+  z.strictObject({ kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: z.array(name).min(1).optional(),
+    exclusions: z.array(exclusion.extend({ name })).min(1).optional(), comment: comment.optional() }),
   z.strictObject({ kind: z.literal('dropTable'), name }),
   z.strictObject({ kind: z.literal('renameTable'), from: name, to: name }),
   z.strictObject({
-    kind: z.literal('createIndex'), table: name, columns: z.array(name).min(1), name: name.optional(),
+    kind: z.literal('createIndex'), table: name, columns: z.array(z.union([name, indexElement])).min(1), name: name.optional(),
     unique: z.boolean().optional(), where: sqlText.optional(), method: z.enum(['btree', 'hash', 'gin', 'gist', 'brin', 'spgist']).optional(),
+    include: z.array(name).min(1).optional(), nullsNotDistinct: z.boolean().optional(), with: storageParameters.optional(),
   }),
   z.strictObject({ kind: z.literal('dropIndex'), table: name, name }),
   z.strictObject({
     kind: z.literal('addConstraint'), table: name, name, check: sqlText.optional(), unique: z.array(name).min(1).optional(),
+    include: z.array(name).min(1).optional(), nullsNotDistinct: z.boolean().optional(), exclude: exclusion.optional(),
     foreignKey: z.strictObject({
       columns: z.array(name).min(1),
       references: z.strictObject({ table: name, columns: z.array(name).min(1) }),
@@ -88,6 +128,7 @@ const operation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dropEnum'), name }),
   z.strictObject({ kind: z.literal('addEnumValue'), enum: name, value: label, before: label.optional(), after: label.optional() }),
   z.strictObject({ kind: z.literal('renameEnumValue'), enum: name, from: label, to: label }),
+  z.strictObject({ kind: z.literal('setComment'), table: name, column: name.optional(), comment: comment.nullable() }),
 ]);
 
 const migration = z.strictObject({

@@ -2,15 +2,18 @@ import { validateStep } from './constraints.js';
 import { ident } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { AddConstraint } from '../migration/types.js';
-import { existedBefore, rowsBreaking, uniqueValues } from '../migration/preconditions.js';
+import { existedBefore, rowsBreaking, uniqueKeyValues } from '../migration/preconditions.js';
+import { exclusionDefinition } from './exclusion.js';
+import { includedColumns, indexClauses, refuseNullsNotDistinctBefore15 } from './indexDefinition.js';
 import { duplicateColumn } from './duplicateColumn.js';
 import { buildIndex, dropIndexOnRollback, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
 import { buildPrimaryKeyIndex, primaryKeyColumns, primaryKeyUsingIndex, refuseTakenConstraintName } from './primaryKey.js';
 
 export function addConstraint(c: Compiler, o: AddConstraint): void {
   const table = c.table(o.table);
-  const kinds = [o.check, o.unique, o.foreignKey, o.primaryKey].filter((x) => x !== undefined).length;
-  if (kinds !== 1) c.fail('give exactly one of "check", "unique", "foreignKey" or "primaryKey"');
+  const kinds = [o.check, o.unique, o.exclude, o.foreignKey, o.primaryKey].filter((x) => x !== undefined).length;
+  if (kinds !== 1) c.fail('give exactly one of "check", "unique", "exclude", "foreignKey" or "primaryKey"');
+  if ((o.include || o.nullsNotDistinct) && !o.unique) c.fail('"include" and "nullsNotDistinct" go with "unique" (an exclusion constraint takes its own "exclude.include")');
   const t = c.q(table.physical);
 
   if (o.up || o.down) {
@@ -18,6 +21,8 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     if (!o.column) c.fail('"up" needs "column": the column whose values up rewrites');
     if (o.foreignKey) c.fail('"up" with a foreign key is not supported: fix the data first with another migration');
     if (o.primaryKey) c.fail('"up" with a primary key is not supported: fix the data first with another migration');
+    if (o.exclude) c.fail('"up" with an exclusion constraint is not supported: fix the data first with another migration');
+    if (o.include || o.nullsNotDistinct) c.fail('"up" with "include" or "nullsNotDistinct" is not supported: add the constraint plainly after this migration, or create a unique index');
     const column = c.column(table, o.column, 'column');
     if (o.unique && (o.unique.length !== 1 || o.unique[0] !== o.column)) c.fail('with "up", unique must name just "column"');
     duplicateColumn(c, table, column, {
@@ -38,8 +43,13 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
   }
   if (o.unique) {
     const shapes = o.unique.map((name) => c.column(table, name, 'unique'));
-    if (existedBefore(table, shapes)) uniqueValues(c, table, shapes, `the unique constraint "${o.name}"`);
-    buildIndex(c, table, { name: o.name, unique: true, columns: shapes.map((col) => col.physical) });
+    const include = includedColumns(c, table, o.include, 'include');
+    if (o.nullsNotDistinct) refuseNullsNotDistinctBefore15(c);
+    const keys = shapes.map((col) => ({ label: col.name, sql: ident(col.physical) }));
+    if (existedBefore(table, shapes)) uniqueKeyValues(c, table, keys, `the unique constraint "${o.name}"`, { nullsNotDistinct: o.nullsNotDistinct });
+    // ADD CONSTRAINT ... UNIQUE USING INDEX takes an index with INCLUDE and NULLS NOT DISTINCT alike.
+    const body = `(${keys.map((k) => k.sql).join(', ')})${indexClauses(include, Boolean(o.nullsNotDistinct), undefined, undefined)}`;
+    buildIndex(c, table, { name: o.name, unique: true, columns: shapes.map((col) => col.physical), body, reads: [...shapes.map((col) => col.physical), ...include] });
     uniqueConstraintFromIndex(c, table, o.name);
     dropIndexOnRollback(c, table, o.name);
   }
@@ -49,6 +59,17 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     refuseTakenConstraintName(c, table, o.name, 'name');
     buildPrimaryKeyIndex(c, table, columns, o.name, o.name);
     primaryKeyUsingIndex(c, table, o.name, o.name);
+  }
+  if (o.exclude) {
+    if (!table.created) {
+      c.fail(
+        `exclude: PostgreSQL can add an exclusion constraint to an existing table only by building its index under ACCESS EXCLUSIVE (not CONCURRENTLY, NOT VALID or USING INDEX): every read and write of "${table.name}" would wait for the whole build`,
+        `add it in a quiet window with op.sql (up: ALTER TABLE ${ident(table.name)} ADD CONSTRAINT ${ident(o.name)} EXCLUDE ..., down: ALTER TABLE ${ident(table.name)} DROP CONSTRAINT ${ident(o.name)}) or create the table with it (createTable "exclusions")`,
+      );
+    }
+    // The table is created in this migration's expand transaction: empty, seen by no one else yet.
+    c.claimRelationName(o.name);
+    c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} ${exclusionDefinition(c, table, o.name, o.exclude, 'exclude')}`, lock: 'ACCESS EXCLUSIVE on the new table only (empty)' });
   }
   if (o.foreignKey) {
     const fk = o.foreignKey;

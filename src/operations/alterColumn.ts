@@ -5,6 +5,8 @@ import { canonicalType } from '../migration/typeNames.js';
 import { rowsBreaking, uniqueValues } from '../migration/preconditions.js';
 import { duplicateColumn } from './duplicateColumn.js';
 import { enumConversion } from './enumConversion.js';
+import { probeColumnOptions, setColumnComment } from './columnOptions.js';
+import { convertToIdentity } from './identityConversion.js';
 
 export function alterColumn(c: Compiler, o: AlterColumn): void {
   const table = c.table(o.table);
@@ -13,11 +15,22 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
   if (o.name && o.name !== column.name) c.requireNewColumnName(table, o.name, 'name');
   const before = table.before?.columns.find((b) => b.name === column.physical);
   const typeChanges = o.type !== undefined && canonicalType(o.type) !== canonicalType(column.type);
-  const needsCopy = typeChanges || o.nullable !== undefined || o.unique || o.check || o.references || o.up || o.down;
+  const collationChanges = o.collation !== undefined && o.collation !== before?.collation;
+  const needsCopy = typeChanges || collationChanges || o.nullable !== undefined || o.unique || o.check || o.references || o.up || o.down;
 
-  if (!needsCopy) {
-    if (o.name === undefined && o.default === undefined) c.fail('nothing to change: give name, type, nullable, default, unique, check, references or up');
+  if (o.identity !== undefined) {
+    convertToIdentity(c, table, column, o, o.identity);
     column.name = newName;
+    if (o.comment !== undefined) setColumnComment(c, table, column, o.comment);
+    return;
+  }
+  if (!needsCopy) {
+    if (o.name === undefined && o.default === undefined && o.comment === undefined) {
+      c.fail('nothing to change: give name, type, nullable, default, unique, check, references, up, identity, collation or comment');
+    }
+    column.name = newName;
+    // A comment alone is metadata too: set on the column itself, no copy, no sync.
+    if (o.comment !== undefined) setColumnComment(c, table, column, o.comment);
     if (o.default !== undefined) {
       // A new default alone is metadata: applied directly, so old-release inserts get it too.
       const t = c.q(table.physical);
@@ -38,6 +51,7 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
   // Without up (and a new type) the new column holds the old values: their duplicates are known now.
   if (o.unique && !o.up && !typeChanges && !table.created) uniqueValues(c, table, [column], `unique on "${o.column}"`);
   const type = o.type ?? column.type;
+  if (o.collation !== undefined) probeColumnOptions(c, { name: newName, type, collation: o.collation }, 'collation');
   const oldDefault = o.default === undefined ? before?.default ?? null : null;
   const carriedDefault = oldDefault !== null && conversion ? conversion.convertDefault(oldDefault) : oldDefault;
   if (typeChanges && carriedDefault !== null) {
@@ -59,5 +73,7 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
     references: o.references,
     up: o.up ?? conversion?.up ?? ident(column.physical),
     down: o.down ?? conversion?.down ?? ident(newName),
+    collation: o.collation,
+    comment: o.comment,
   });
 }

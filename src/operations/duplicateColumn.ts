@@ -1,5 +1,7 @@
 import { ident, shortName } from '../db/sql.js';
 import { carryOver } from './carryOver.js';
+import { canonicalType } from '../migration/typeNames.js';
+import { COMMENT_LOCK, commentOnColumn } from './columnOptions.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import { constrainNewColumn, type ColumnConstraints } from './constraints.js';
 
@@ -9,6 +11,10 @@ export interface Duplicate extends ColumnConstraints {
   default: string | null;
   up: string;
   down: string;
+  /** A new collation; absent: the old column's, unless the type changes (then the new type's default). */
+  collation?: string;
+  /** A new comment (null: none); absent: the old column's. */
+  comment?: string | null;
 }
 
 /**
@@ -29,7 +35,13 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   const physical = c.physicalNameFor(table, d.newName);
   const t = c.q(table.physical);
   const col = ident(physical);
-  c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD COLUMN ${col} ${d.type}`, lock: 'ACCESS EXCLUSIVE, catalog only (no rewrite)' });
+  // Dropping the old column at contract drops its collation and comment with it: the copy carries them from start.
+  const keptCollation = before?.collation && before.collation !== 'default' && canonicalType(d.type) === canonicalType(before.type) ? before.collation : undefined;
+  const collation = d.collation ?? keptCollation;
+  const collate = collation === undefined ? '' : ` COLLATE ${ident(collation)}`;
+  c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD COLUMN ${col} ${d.type}${collate}`, lock: 'ACCESS EXCLUSIVE, catalog only (no rewrite)' });
+  const comment = d.comment === undefined ? before?.comment ?? null : d.comment;
+  if (comment !== null) c.plan.expand.push({ sql: commentOnColumn(c, table.physical, physical, comment), lock: COMMENT_LOCK });
   if (d.default !== null) c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT (${d.default})`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP COLUMN IF EXISTS ${col}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
 

@@ -4,12 +4,12 @@ import type { Compiler, TableShape } from '../migration/compiler.js';
 export interface IndexSpec {
   name: string;
   unique: boolean;
-  /** Physical column names, in order. */
+  /** Physical names of the key's plain columns, in order. */
   columns: string[];
-  method?: string;
-  where?: string;
-  /** The definition from USING on, when it is more than plain columns (a carried-over index); replaces columns, method and where. */
+  /** The definition after the table name ("USING gist (...) INCLUDE (...) WHERE (...)"), when it is more than the plain columns. */
   body?: string;
+  /** Every physical column the index reads (expressions, INCLUDE), for the plan's estimate; default columns. */
+  reads?: string[];
 }
 
 const ONLINE = 'SHARE UPDATE EXCLUSIVE (reads and writes go on)';
@@ -27,13 +27,12 @@ function partitionIndexName(partition: string, index: string): string {
  * resumes: a leaf build killed half-way is dropped and rebuilt, an attached index stays attached.
  */
 export function buildIndex(c: Compiler, table: TableShape, spec: IndexSpec): void {
-  const using = spec.method ? ` USING ${spec.method}` : '';
-  const tail = spec.body !== undefined ? ` ${spec.body}` : `${using} (${spec.columns.map(ident).join(', ')})${spec.where ? ` WHERE (${spec.where})` : ''}`;
+  const tail = ` ${spec.body ?? `(${spec.columns.map(ident).join(', ')})`}`;
   const create = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX`;
   c.builtIndexes.push({ table: table.physical, ...spec });
   const partitions = table.before?.partitions;
   if (!partitions?.length) {
-    c.plan.expandOnline.push({ sql: `${create} CONCURRENTLY IF NOT EXISTS ${ident(spec.name)} ON ${c.q(table.physical)}${tail}`, lock: ONLINE, index: spec.name, scans: { table: table.physical, work: 'index build', columns: spec.columns } });
+    c.plan.expandOnline.push({ sql: `${create} CONCURRENTLY IF NOT EXISTS ${ident(spec.name)} ON ${c.q(table.physical)}${tail}`, lock: ONLINE, index: spec.name, scans: { table: table.physical, work: 'index build', columns: spec.reads ?? spec.columns } });
     return;
   }
   const key = table.before?.partitionKey ?? [];
@@ -48,7 +47,7 @@ export function buildIndex(c: Compiler, table: TableShape, spec: IndexSpec): voi
     const name = partitionIndexName(p.name, spec.name);
     c.plan.expandOnline.push(
       p.leaf
-        ? { sql: `${create} CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${c.q(p.name)}${tail}`, lock: ONLINE, index: name, scans: { table: p.name, work: 'index build' as const, columns: spec.columns } }
+        ? { sql: `${create} CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${c.q(p.name)}${tail}`, lock: ONLINE, index: name, scans: { table: p.name, work: 'index build' as const, columns: spec.reads ?? spec.columns } }
         : { sql: `${create} IF NOT EXISTS ${ident(name)} ON ONLY ${c.q(p.name)}${tail}`, lock: 'SHARE on the sub-partitioned table only, catalog only' },
     );
     if (!p.leaf) c.claimRelationName(name);
