@@ -81,7 +81,7 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
       defineMigration({ name: 'drop_key', operations: [op.dropIndex({ table: 'users', name: 'users_email_key' })] }),
       /^migration "drop_key": operation 1 \(dropIndex\): index "users_email_key" backs the constraint "users_email_key" of "users"$/,
     );
-    expect(backing.hint).toBe('drop the constraint instead, with op.sql (up: ALTER TABLE ... DROP CONSTRAINT, down: ADD CONSTRAINT ...); its index goes with it');
+    expect(backing.hint).toBe("drop the constraint instead, with op.dropConstraint({ table: 'users', name: 'users_email_key' }); its index goes with it");
     // Else DROP INDEX would fail at complete, after the contract transaction.
     await fixture.target.db.exec('CREATE UNIQUE INDEX users_name_idx ON users (name); CREATE TABLE notes (author text REFERENCES users (name))');
     const referenced = await rejectedAtStart(
@@ -335,6 +335,116 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
         /operation 1 \(createTable\): constraints\.0: give exactly one of "check", "unique" or "foreignKey"$/,
       );
     }
+  });
+
+  it('dropConstraint refuses a missing constraint, a NOT NULL, a referenced key, the replica identity\'s index and the sync key, naming what to do', async () => {
+    await fixture.target.db.exec(`ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0), ADD CONSTRAINT users_email_key UNIQUE (email);
+      CREATE TABLE notes (id serial PRIMARY KEY, author integer REFERENCES users (id), email text REFERENCES users (email));
+      CREATE TABLE events (id integer PRIMARY KEY, uuid text NOT NULL CONSTRAINT events_uuid_key UNIQUE);
+      ALTER TABLE events REPLICA IDENTITY USING INDEX events_uuid_key;`);
+    const drop = (name: string, operations: Migration['operations']) => defineMigration({ name, operations });
+    const missing = await rejectedAtStart(
+      drop('drop_nothing', [op.dropConstraint({ table: 'users', name: 'users_age_chek' })]),
+      /^migration "drop_nothing": operation 1 \(dropConstraint\): name: table "users" has no constraint "users_age_chek"$/,
+    );
+    expect(missing.hint).toBe('did you mean "users_age_check"? its constraints: users_age_check, users_email_key, users_pkey');
+    const notNull = await rejectedAtStart(
+      drop('drop_not_null', [op.dropConstraint({ table: 'users', name: 'users_name_not_null' })]),
+      /^migration "drop_not_null": operation 1 \(dropConstraint\): name: "users_name_not_null" is the NOT NULL of column "name", which is no constraint to drop$/,
+    );
+    expect(notNull.hint).toBe("use op.alterColumn({ table: 'users', column: 'name', nullable: true })");
+    const referenced = await rejectedAtStart(
+      drop('drop_pkey', [op.dropConstraint({ table: 'users', name: 'users_pkey' })]),
+      /^migration "drop_pkey": operation 1 \(dropConstraint\): name: foreign key "notes_author_fkey" of table "notes" references the primary key "users_pkey" of "users"$/,
+    );
+    expect(referenced.hint).toBe('drop that foreign key first (op.dropConstraint on "notes", in an earlier migration), or keep the primary key');
+    const otherSide = await rejectedAtStart(
+      drop('drop_from_parent', [op.dropConstraint({ table: 'users', name: 'notes_author_fkey' })]),
+      /^migration "drop_from_parent": operation 1 \(dropConstraint\): name: "notes_author_fkey" is a foreign key of table "notes", which references "users"$/,
+    );
+    expect(otherSide.hint).toBe("give table: 'notes'");
+    await rejectedAtStart(
+      drop('drop_email_key', [op.dropConstraint({ table: 'users', name: 'users_email_key' })]),
+      /operation 1 \(dropConstraint\): name: foreign key "notes_email_fkey" of table "notes" references the unique "users_email_key" of "users"$/,
+    );
+    const identity = await rejectedAtStart(
+      drop('drop_identity', [op.dropConstraint({ table: 'events', name: 'events_uuid_key' })]),
+      /^migration "drop_identity": operation 1 \(dropConstraint\): name: the index of unique "events_uuid_key" is the replica identity of "events": dropping it would leave logical replication no old values of updated or deleted rows$/,
+    );
+    expect(identity.hint).toMatch(/^set another replica identity first, with op\.setReplicaIdentity before this operation/);
+    await fixture.midair.plan(drop('identity_first', [op.setReplicaIdentity({ table: 'events', identity: 'full' }), op.dropConstraint({ table: 'events', name: 'events_uuid_key' })]));
+    // Backfill and verify walk the rows by the primary key until contract: whichever operation comes first.
+    const synced = { table: 'events', column: { name: 'note', type: 'text' }, up: 'uuid' };
+    const keyLater = await rejectedAtStart(
+      drop('key_later', [op.dropConstraint({ table: 'events', name: 'events_pkey' }), op.addColumn(synced)]),
+      /^migration "key_later": operation 2 \(addColumn\): table "events" must be synced by its key \(id\), and operation 1 \(dropConstraint\) drops "events_pkey" at complete$/,
+    );
+    expect(keyLater.hint).toBe('drop that constraint in a migration of its own, after this one completes');
+    await rejectedAtStart(
+      drop('key_first', [op.addColumn(synced), op.dropConstraint({ table: 'events', name: 'events_pkey' })]),
+      /^migration "key_first": operation 2 \(dropConstraint\): name: table "events" must be synced by its key \(id\) for an earlier operation, and this drops its constraint "events_pkey" at complete$/,
+    );
+  });
+
+  it('dropConstraint with column and down refuses what it cannot copy, naming the field', async () => {
+    await fixture.target.db.exec(`ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0)`);
+    const drop = (o: Omit<Parameters<typeof op.dropConstraint>[0], 'table'>) => defineMigration({ name: 'drop_with', operations: [op.dropConstraint({ table: 'users', ...o })] });
+    await rejectedAtStart(drop({ name: 'users_age_check', down: 'greatest(age, 1)' }), /operation 1 \(dropConstraint\): "down" needs "column": the column of the constraint that the new shape gets free of it$/);
+    await rejectedAtStart(drop({ name: 'users_age_check', column: 'age' }), /operation 1 \(dropConstraint\): "column" needs "down": the value the old column gets from a new-release write, one that "users_age_check" accepts$/);
+    const other = await rejectedAtStart(drop({ name: 'users_age_check', column: 'name', down: 'name' }), /operation 1 \(dropConstraint\): column: "name" is not a column of the check "users_age_check"$/);
+    expect(other.hint).toBe('its columns: age');
+    await rejectedAtStart(drop({ name: 'users_pkey', column: 'id', down: 'id' }), /operation 1 \(dropConstraint\): column: a primary key cannot be dropped with "column" and "down": Midair walks and matches rows by its columns$/);
+    await rejectedAtStart(
+      defineMigration({ name: 'drop_created', operations: [op.createTable({ name: 'tags', columns: [{ name: 'id', type: 'integer', unique: true }] }), op.dropConstraint({ table: 'tags', name: 'tags_id_key' })] }),
+      /operation 2 \(dropConstraint\): table: "tags" is created by this same migration$/,
+    );
+  });
+
+  it('setReplicaIdentity refuses an index PostgreSQL would refuse, naming why', async () => {
+    await fixture.target.db.exec(`CREATE INDEX users_age_idx ON users (age); CREATE UNIQUE INDEX users_name_part ON users (name) WHERE name <> '';
+      ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE (name) DEFERRABLE, ADD CONSTRAINT users_email_key UNIQUE (email)`);
+    const identity = (index: string, name = 'identity_index') => defineMigration({ name, operations: [op.setReplicaIdentity({ table: 'users', identity: { index } })] });
+    const notUnique = await rejectedAtStart(
+      identity('users_age_idx'),
+      /^migration "identity_index": operation 1 \(setReplicaIdentity\): identity\.index: index "users_age_idx" cannot be the replica identity of "users": it is not unique, its columns "age" may hold NULL$/,
+    );
+    expect(notUnique.hint).toBe("a replica identity index must be unique, not partial, not deferrable, without expressions, over NOT NULL columns: choose such an index, or identity: 'full'");
+    await rejectedAtStart(identity('users_name_part'), /identity\.index: index "users_name_part" cannot be the replica identity of "users": it is partial \(WHERE\)$/);
+    await rejectedAtStart(identity('users_name_key'), /identity\.index: index "users_name_key" cannot be the replica identity of "users": it backs a DEFERRABLE constraint$/);
+    await rejectedAtStart(identity('users_email_key'), /identity\.index: index "users_email_key" cannot be the replica identity of "users": its columns "email" may hold NULL$/);
+    const missing = await rejectedAtStart(identity('users_nope'), /operation 1 \(setReplicaIdentity\): identity\.index: table "users" has no index "users_nope"$/);
+    expect(missing.hint).toBe('its unique indexes: users_pkey, users_email_key, users_name_key, users_name_part; an index this migration builds must be built by an operation before this one');
+    // A column this migration adds is NOT NULL only from complete on.
+    await rejectedAtStart(
+      defineMigration({
+        name: 'identity_built',
+        operations: [
+          op.addColumn({ table: 'users', column: { name: 'code', type: 'text', nullable: false, default: "'x'" } }),
+          op.createIndex({ table: 'users', columns: ['code'], name: 'users_code_key', unique: true }),
+          op.setReplicaIdentity({ table: 'users', identity: { index: 'users_code_key' } }),
+        ],
+      }),
+      /operation 3 \(setReplicaIdentity\): identity\.index: index "users_code_key" cannot be the replica identity of "users": its columns "code" may hold NULL$/,
+    );
+    // An index the same migration builds is judged by its definition: its predicate and its expression keys.
+    await rejectedAtStart(
+      defineMigration({
+        name: 'identity_built_partial',
+        operations: [
+          op.createIndex({ table: 'users', columns: ['id', { expression: 'lower(name)' }], name: 'users_lower_key', unique: true, where: 'id > 0' }),
+          op.setReplicaIdentity({ table: 'users', identity: { index: 'users_lower_key' } }),
+        ],
+      }),
+      /operation 2 \(setReplicaIdentity\): identity\.index: index "users_lower_key" cannot be the replica identity of "users": it is partial \(WHERE\), it has expressions$/,
+    );
+    await rejectedAtStart(
+      defineMigration({ name: 'identity_same', operations: [op.setReplicaIdentity({ table: 'users', identity: 'default' })] }),
+      /operation 1 \(setReplicaIdentity\): table "users" has replica identity default already$/,
+    );
+    await rejectedAtStart(
+      { name: 'identity_bad', operations: [{ kind: 'setReplicaIdentity', table: 'users', identity: 'fulll' }] } as unknown as Migration,
+      /operation 1, field "identity": use "default", "full", "nothing" or \{ index: "<a unique index>" \}/,
+    );
   });
 
   it('an unknown collation, or one on a type without collations, is refused naming the operation, the field and the collation', async () => {

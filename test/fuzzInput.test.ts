@@ -4,7 +4,7 @@ import { MidairError, op, type Midair, type Migration, type Operation } from '..
 import { openTarget, type Target } from './support/targets.js';
 
 const USERS = `CREATE TYPE mood AS ENUM ('low', 'high');
-CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, age integer);
+CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, age integer CONSTRAINT users_age_check CHECK (age > 0));
 INSERT INTO users (name, age) VALUES ('ann', 30), ('bob', 40), ('cy', 50);`;
 
 /** Pieces of SQL that end a string, an identifier, a parenthesis, a statement or a function body. */
@@ -32,7 +32,9 @@ const viewColumn: Present = (t, text, vs) => count(t, `SELECT count(*)::int AS n
 const view: Present = (t, text, vs) => count(t, `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relname = $2`, [vs, text]).then((n) => n === 1);
 const relation: Present = (t, text) => count(t, `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'public' AND c.relname = $1`, [text]).then((n) => n === 1);
 const enumType: Present = (t, text) => count(t, `SELECT count(*)::int AS n FROM pg_type WHERE typname = $1 AND typnamespace = 'public'::regnamespace AND typtype = 'e'`, [text]).then((n) => n === 1);
-const enumLabel: Present = (t, text) => count(t, `SELECT count(*)::int AS n FROM pg_enum WHERE enumlabel = $1`, [text]).then((n) => n === 1);
+/** A label of that enum: rollback leaves a label addEnumValue added in its enum, so another enum may hold the same text. */
+const enumLabel = (type: string): Present => (t, text) =>
+  count(t, `SELECT count(*)::int AS n FROM pg_enum e JOIN pg_type y ON y.oid = e.enumtypid WHERE y.typname = $1 AND e.enumlabel = $2`, [type, text]).then((n) => n === 1);
 const constraint: Present = (t, text) => count(t, `SELECT count(*)::int AS n FROM pg_constraint WHERE conname = $1`, [text]).then((n) => n === 1);
 
 const SLOTS: Slot[] = [
@@ -72,9 +74,9 @@ const SLOTS: Slot[] = [
   { field: 'renameConstraint.to', build: (t) => op.renameConstraint({ table: 'users', from: 'users_pkey', to: t }), named: /field "to"|to: / },
   { field: 'addConstraint.name', build: (t) => op.addConstraint({ table: 'users', name: t, check: 'age > 0' }), named: /field "name"/, present: constraint },
   { field: 'createEnum.name', build: (t) => op.createEnum({ name: t, values: ['a'] }), named: /field "name"|name: /, present: enumType },
-  { field: 'createEnum.values.0', build: (t) => op.createEnum({ name: 'fresh_enum', values: [t] }), named: /field "values\.0"/, present: enumLabel },
+  { field: 'createEnum.values.0', build: (t) => op.createEnum({ name: 'fresh_enum', values: [t] }), named: /field "values\.0"/, present: enumLabel('fresh_enum') },
   { field: 'dropEnum.name', build: (t) => op.dropEnum({ name: t }), named: /field "name"|name: / },
-  { field: 'addEnumValue.value', build: (t) => op.addEnumValue({ enum: 'mood', value: t }), named: /field "value"|value: /, present: enumLabel },
+  { field: 'addEnumValue.value', build: (t) => op.addEnumValue({ enum: 'mood', value: t }), named: /field "value"|value: /, present: enumLabel('mood') },
   { field: 'addEnumValue.after', build: (t) => op.addEnumValue({ enum: 'mood', value: 'mid', after: t }), named: /field "after"|after: / },
   { field: 'renameEnumValue.to', build: (t) => op.renameEnumValue({ enum: 'mood', from: 'low', to: t }), named: /field "to"|to: / },
   { field: 'createTable.columns.0.collation', build: (t) => op.createTable({ name: 'fresh', columns: [{ name: 'i', type: 'text', collation: t }] }), named: /field "columns\.0\.collation"|columns\.0: column "i" of type text with collation/ },
@@ -83,6 +85,9 @@ const SLOTS: Slot[] = [
   { field: 'setComment.comment', build: (t) => op.setComment({ table: 'users', comment: t }), named: /field "comment"/ },
   { field: 'setComment.column', build: (t) => op.setComment({ table: 'users', column: t, comment: 'c' }), named: /field "column"|column: table/ },
   { field: 'addConstraint.check', build: (t) => op.addConstraint({ table: 'users', name: 'k', check: t }), named: /field "check"|"check" fails/ },
+  { field: 'dropConstraint.name', build: (t) => op.dropConstraint({ table: 'users', name: t }), named: /field "name"|name: / },
+  { field: 'dropConstraint.down', build: (t) => op.dropConstraint({ table: 'users', name: 'users_age_check', column: 'age', down: t }), named: /field "down"|"down" for/ },
+  { field: 'setReplicaIdentity.identity.index', build: (t) => op.setReplicaIdentity({ table: 'users', identity: { index: t } }), named: /field "identity\.index"|identity\.index: / },
   { field: 'setPrimaryKey.name', build: (t) => op.setPrimaryKey({ table: 'users', columns: ['name', 'id'], name: t }), named: /field "name"|named ".*" exists already/s, present: relation },
   { field: 'setPrimaryKey.columns.0', build: (t) => op.setPrimaryKey({ table: 'users', columns: [t, 'id'] }), named: /field "columns\.0"|columns: / },
 ];
@@ -119,6 +124,8 @@ describe('postgres: hostile text in every string field', () => {
           await midair.rollback();
         }
         expect(await target.db.query(`SELECT count(*)::int AS users, to_regclass('public.pwned') AS pwned FROM users`)).toEqual([{ users: 3, pwned: null }]);
+        // Rollback leaves a label addEnumValue added (PostgreSQL cannot remove one): the next run starts from the fixture's enum.
+        await target.db.exec(`DROP TYPE mood; CREATE TYPE mood AS ENUM ('low', 'high')`);
         expect((await midair.status()).active).toEqual([]);
       }),
       { numRuns: 150, seed: 20261202 },
@@ -127,6 +134,6 @@ describe('postgres: hostile text in every string field', () => {
 
   it('covers every operation with string fields but raw SQL', () => {
     const kinds = new Set(SLOTS.map((s) => s.field.split('.')[0]));
-    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'createEnum', 'dropEnum', 'addEnumValue', 'renameEnumValue', 'setPrimaryKey', 'setComment'].sort());
+    expect([...kinds].sort()).toEqual(['addColumn', 'addConstraint', 'alterColumn', 'createIndex', 'createTable', 'dropColumn', 'dropIndex', 'dropTable', 'renameColumn', 'renameConstraint', 'renameTable', 'createEnum', 'dropEnum', 'addEnumValue', 'renameEnumValue', 'setPrimaryKey', 'setComment', 'dropConstraint', 'setReplicaIdentity'].sort());
   });
 });

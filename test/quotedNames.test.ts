@@ -108,6 +108,32 @@ const CASES: OperationCase[] = [
     droppedRows: { 'Ta"gs': 1 },
   },
   {
+    title: 'a constraint named ch"eck is dropped with column and down, and the replica identity set to an index named k"ey',
+    setup: `${ITEMS}
+      ALTER TABLE "It""ems" ADD CONSTRAINT "ch""eck" CHECK ("we""ird" <> '');
+      CREATE UNIQUE INDEX "k""ey" ON "It""ems" (id);`,
+    migration: defineMigration({
+      name: 'weird_drop',
+      operations: [
+        op.dropConstraint({ table: 'It"ems', name: 'ch"eck', column: 'we"ird', down: `coalesce(nullif("we""ird", ''), '-')` }),
+        op.setReplicaIdentity({ table: 'It"ems', identity: { index: 'k"ey' } }),
+      ],
+    }),
+    async expanded({ old, next }) {
+      await next.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('')`);
+      await expect(old.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('')`)).rejects.toThrow(/ch"eck/);
+      expect(await old.query(`SELECT "we""ird" FROM "It""ems" WHERE id = 3`)).toEqual([{ 'we"ird': '-' }]);
+      expect(await old.query(`SELECT indexrelid::regclass::text AS i FROM pg_index WHERE indisreplident`)).toEqual([{ i: '"k""ey"' }]);
+    },
+    async completed({ next }) {
+      await next.query(`INSERT INTO "It""ems" ("we""ird") VALUES ('')`);
+      expect(await next.query(`SELECT id, "we""ird" FROM "It""ems" WHERE id > 2 ORDER BY id`)).toEqual([{ id: 3, 'we"ird': '' }, { id: 5, 'we"ird': '' }]);
+    },
+    async rolledBack(old) {
+      expect(await old.query(`SELECT id, "we""ird" FROM "It""ems" WHERE id > 2 ORDER BY id`)).toEqual([{ id: 3, 'we"ird': '-' }]);
+    },
+  },
+  {
     title: 'an enum named Mo"od with a label it\'s, created and given to the column "Mixed Case" (text)',
     setup: ITEMS,
     migration: defineMigration({

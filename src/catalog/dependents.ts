@@ -16,7 +16,7 @@ type DependentKind = 'view' | 'foreign key' | 'generated column' | 'policy' | 't
 
 const HINTS: Record<DependentKind, string> = {
   view: 'drop the view before start and create it again over the new shape after complete (Midair does not rewrite views)',
-  'foreign key': 'drop the foreign key first (op.sql in an earlier migration), or keep what it references',
+  'foreign key': 'drop the foreign key first (op.dropConstraint in an earlier migration), or keep what it references',
   'generated column': 'drop the generated column first, or keep the column it is computed from',
   policy: 'drop the policy or rewrite it without that column before start',
   trigger: 'recreate the trigger without that column in UPDATE OF or WHEN before start',

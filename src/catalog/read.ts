@@ -28,6 +28,12 @@ export interface CatalogIndex {
   definition?: string;
   /** Every column the index reads: key, INCLUDE, expressions and predicate. */
   uses?: string[];
+  /** It has a WHERE predicate (absent in older catalogs). */
+  partial?: boolean;
+  /** It has expression keys (absent in older catalogs). */
+  expressions?: boolean;
+  /** It backs a DEFERRABLE constraint (absent in older catalogs). */
+  deferrable?: boolean;
 }
 
 /** A CHECK, FOREIGN KEY or EXCLUDE constraint of a table. */
@@ -50,7 +56,12 @@ export interface CatalogReference {
   table: string;
   /** The referenced columns of this table. */
   columns: string[];
+  /** The index of this table the foreign key depends on (absent in older catalogs). */
+  index?: string;
 }
+
+/** ALTER TABLE ... REPLICA IDENTITY: what logical decoding logs of a row's old values. */
+export type ReplicaIdentity = 'default' | 'full' | 'nothing' | { index: string };
 
 /** A partition of a partitioned table, at any depth: the tree in level order (parents first). */
 export interface CatalogPartition {
@@ -83,6 +94,8 @@ export interface CatalogTable {
   /** Absent in catalogs stored by older versions. */
   constraints?: CatalogConstraint[];
   referencedBy?: CatalogReference[];
+  /** Absent in catalogs stored by older versions. */
+  replicaIdentity?: ReplicaIdentity;
 }
 
 /** An enum type of the schema: its labels in sort order. */
@@ -118,9 +131,17 @@ const COLUMN_NAMES = (relation: string, attnums: string) =>
   `array(SELECT a.attname::text FROM unnest(${attnums}) WITH ORDINALITY u(attnum, ord)
            JOIN pg_attribute a ON a.attrelid = ${relation} AND a.attnum = u.attnum ORDER BY u.ord)`;
 
+/** pg_class.relreplident, and the index marked indisreplident for 'i' (none left when it was dropped: like 'nothing'). */
+function replicaIdentityOf(code: string, index: string | null): ReplicaIdentity {
+  if (code === 'i') return index ? { index } : 'nothing';
+  return code === 'f' ? 'full' : code === 'n' ? 'nothing' : 'default';
+}
+
 export async function readCatalog(db: Queryable, schema: string): Promise<Catalog> {
-  const columns = await db.query<CatalogColumn & { table_name: string; row_security: boolean; table_comment: string | null }>(
-    `SELECT c.relname AS table_name, c.relrowsecurity AS row_security, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+  const columns = await db.query<CatalogColumn & { table_name: string; row_security: boolean; table_comment: string | null; replica_identity: string; replica_index: string | null }>(
+    `SELECT c.relname AS table_name, c.relrowsecurity AS row_security, c.relreplident AS replica_identity,
+            (SELECT ri.relname FROM pg_index i JOIN pg_class ri ON ri.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) AS replica_index,
+            a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
             NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity <> '' AS identity,
             (SELECT format('%I.%I', sn.nspname, s.relname) FROM pg_depend dep
                JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
@@ -156,10 +177,15 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
             EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype = 'u') AS constraint,
             ${COLUMN_NAMES('c.oid', 'i.indkey')} AS columns,
             pg_get_indexdef(i.indexrelid) AS definition,
-            array(SELECT DISTINCT a.attname::text FROM pg_depend dep
+            array(SELECT a.attname::text FROM pg_depend dep
                     JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid
                    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = i.indexrelid
-                     AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid > 0 ORDER BY 1) AS uses
+                     AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid > 0
+                  -- A constraint's index depends on its constraint, not on its columns: its key and INCLUDE columns are read here.
+                  UNION SELECT a.attname::text FROM unnest(i.indkey) k(attnum) JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+                  ORDER BY 1) AS uses,
+            i.indpred IS NOT NULL AS partial, i.indexprs IS NOT NULL AS expressions,
+            EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.condeferrable) AS deferrable
        FROM pg_index i
        JOIN pg_class c ON c.oid = i.indrelid
        JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -200,7 +226,8 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
     [schema],
   );
   const references = await db.query<CatalogReference & { table_name: string }>(
-    `SELECT c.relname AS table_name, k.conname AS name, r.relname AS table, ${COLUMN_NAMES('k.confrelid', 'k.confkey')} AS columns
+    `SELECT c.relname AS table_name, k.conname AS name, r.relname AS table, ${COLUMN_NAMES('k.confrelid', 'k.confkey')} AS columns,
+            (SELECT ki.relname FROM pg_class ki WHERE ki.oid = k.conindid) AS index
        FROM pg_constraint k
        JOIN pg_class c ON c.oid = k.confrelid
        JOIN pg_class r ON r.oid = k.conrelid
@@ -225,6 +252,7 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
         constraints: constraints.filter((k) => k.table_name === c.table_name).map(({ table_name: _, ...constraint }) => constraint),
         referencedBy: references.filter((r) => r.table_name === c.table_name).map(({ table_name: _, ...reference }) => reference),
       };
+      table.replicaIdentity = replicaIdentityOf(c.replica_identity, c.replica_index);
       const primaryKey = keyOf.get(c.table_name)?.primary_key;
       if (primaryKey) table.primaryKey = primaryKey;
       const p = partitionsOf.get(c.table_name);

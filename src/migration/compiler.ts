@@ -1,7 +1,8 @@
-import type { Catalog, CatalogTable } from '../catalog/read.js';
+import type { Catalog, CatalogTable, ReplicaIdentity } from '../catalog/read.js';
 import { qualified, shortName } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import { closest } from './closest.js';
+import type { IndexSpec } from '../operations/indexBuild.js';
 import type { Operation } from './types.js';
 import type { EnumShape } from './enumTypes.js';
 import type { Plan, ScopeColumn, Step, TableSync } from './plan.js';
@@ -29,6 +30,12 @@ export interface TableShape {
   key: string[];
   /** The table before the migration; absent for tables this migration creates. */
   before?: CatalogTable;
+  /** As set by this migration so far (setReplicaIdentity), else as before; absent: the default. */
+  replicaIdentity?: ReplicaIdentity;
+  /** Constraints an earlier operation drops at complete: a column copy made later must not carry them over. */
+  droppedConstraints?: string[];
+  /** What drops the constraint the key comes from, e.g. 'operation 1 (dropConstraint) drops "t_pkey"': the table can then not be synced. */
+  keyDroppedBy?: string;
 }
 
 /** 'did you mean "name"? ' for a misspelt name close to one of `names`, else nothing. */
@@ -75,6 +82,8 @@ export class Compiler {
   readonly probes: Probe[] = [];
   /** Contract steps that need the final column names (run after renames). */
   readonly afterRename: Step[] = [];
+  /** Indexes this migration builds, by physical table, in the order of their operations. */
+  readonly builtIndexes: (IndexSpec & { table: string })[] = [];
   /** The first op.sql with `up` compiled so far ("operation 1 (sql)"): what it creates is not in the catalog the plan is made from. */
   rawSqlBefore?: string;
   /** The schema's enum types as this migration leaves them (see enumTypes.ts). */
@@ -94,6 +103,7 @@ export class Compiler {
       created: false,
       key: t.key,
       before: t,
+      replicaIdentity: t.replicaIdentity ?? 'default',
       columns: t.columns.map((c) => ({ name: c.name, physical: c.name, type: c.type, nullable: c.nullable, added: false })),
     }));
     this.enums = (catalog.enums ?? []).map((e) => ({ name: e.name, values: [...e.values], created: false }));
@@ -194,6 +204,12 @@ export class Compiler {
   sync(table: TableShape): TableSync {
     let sync = this.plan.sync.find((s) => s.table === table.physical);
     if (!sync) {
+      if (table.keyDroppedBy) {
+        this.fail(
+          `table "${table.name}" must be synced by its key (${table.key.join(', ')}), and ${table.keyDroppedBy} at complete`,
+          'drop that constraint in a migration of its own, after this one completes',
+        );
+      }
       if (table.key.length === 0) {
         this.fail(
           `table "${table.name}" has no primary key and no unique index over NOT NULL columns, so its rows cannot be walked and matched`,

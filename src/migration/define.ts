@@ -2,6 +2,7 @@ import type {
   AddEnumValue, CreateEnum, DropEnum, RenameEnumValue, SetPrimaryKey, SetComment,
   AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
 } from './types.js';
+import type { DropConstraint, SetReplicaIdentity } from './types.js';
 
 type Args<T> = Omit<T, 'kind'>;
 
@@ -18,6 +19,8 @@ export const op = {
   dropIndex: (args: Args<DropIndex>): DropIndex => ({ kind: 'dropIndex', ...args }),
   addConstraint: (args: Args<AddConstraint>): AddConstraint => ({ kind: 'addConstraint', ...args }),
   renameConstraint: (args: Args<RenameConstraint>): RenameConstraint => ({ kind: 'renameConstraint', ...args }),
+  dropConstraint: (args: Args<DropConstraint>): DropConstraint => ({ kind: 'dropConstraint', ...args }),
+  setReplicaIdentity: (args: Args<SetReplicaIdentity>): SetReplicaIdentity => ({ kind: 'setReplicaIdentity', ...args }),
   setPrimaryKey: (args: Args<SetPrimaryKey>): SetPrimaryKey => ({ kind: 'setPrimaryKey', ...args }),
   sql: (args: Args<RawSql>): RawSql => ({ kind: 'sql', ...args }),
   createEnum: (args: Args<CreateEnum>): CreateEnum => ({ kind: 'createEnum', ...args }),

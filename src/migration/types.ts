@@ -223,6 +223,23 @@ export interface AddConstraint {
   down?: string;
 }
 
+export interface DropConstraint {
+  kind: 'dropConstraint';
+  table: string;
+  name: string;
+  /** With down: one column of the constraint, which the new shape gets as a copy free of it. */
+  column?: string;
+  /** SQL over a row in the NEW shape giving the old column's value, one the constraint accepts (new-release writes). */
+  down?: string;
+}
+
+export interface SetReplicaIdentity {
+  kind: 'setReplicaIdentity';
+  table: string;
+  /** What logical decoding logs of an updated or deleted row's old values. */
+  identity: 'default' | 'full' | 'nothing' | { index: string };
+}
+
 /** Changes which columns form a table's primary key. */
 export interface SetPrimaryKey {
   kind: 'setPrimaryKey';
@@ -283,6 +300,8 @@ export type Operation =
   | DropIndex
   | RenameConstraint
   | AddConstraint
+  | DropConstraint
+  | SetReplicaIdentity
   | SetPrimaryKey
   | RawSql
   | CreateEnum

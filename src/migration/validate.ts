@@ -127,6 +127,11 @@ const operation = z.discriminatedUnion('kind', [
     column: name.optional(), up: sqlText.optional(), down: sqlText.optional(),
   }),
   z.strictObject({ kind: z.literal('renameConstraint'), table: name, from: name, to: name }),
+  z.strictObject({ kind: z.literal('dropConstraint'), table: name, name, column: name.optional(), down: sqlText.optional() }),
+  z.strictObject({
+    kind: z.literal('setReplicaIdentity'), table: name,
+    identity: z.union([z.enum(['default', 'full', 'nothing']), z.strictObject({ index: name })], { error: 'use "default", "full", "nothing" or { index: "<a unique index>" }' }),
+  }),
   z.strictObject({ kind: z.literal('setPrimaryKey'), table: name, columns: z.array(name).min(1), name: name.optional() }),
   z.strictObject({ kind: z.literal('sql'), up: rawSql.optional(), down: rawSql.optional(), onComplete: rawSql.optional() })
     .refine((o) => o.up !== undefined || o.onComplete !== undefined, { message: 'op.sql needs "up" (run at start), "onComplete" (run at complete) or both' })

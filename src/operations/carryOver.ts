@@ -4,6 +4,7 @@ import { ident, qualified, shortName } from '../db/sql.js';
 import { buildIndex, uniqueConstraintFromIndex } from './indexBuild.js';
 import { renameColumnReferences, tokenize } from '../db/sqlTokens.js';
 import type { Compiler, TableShape } from '../migration/compiler.js';
+import type { Step } from '../migration/plan.js';
 
 /** The column that replaces an old one: its physical name and type. */
 export interface Replacement {
@@ -18,20 +19,21 @@ const PROBE_TABLE = 'pg_temp._midair_probe';
  * the replacement during expand (indexes built concurrently, checks and foreign keys NOT VALID so
  * both shapes' writes are checked from start, then validated online before contract) and takes the
  * original name in the contract transaction, after the old column is gone.
- * `skipCheck` names a check the operation itself replaces.
+ * `skipCheck` names a check the operation itself replaces; `dropped`, a constraint it drops (with its index), as are
+ * those an earlier dropConstraint drops.
  */
-export function carryOver(c: Compiler, table: TableShape, oldPhysical: string, replacement: Replacement, skipCheck?: string): void {
+export function carryOver(c: Compiler, table: TableShape, oldPhysical: string, replacement: Replacement, skipCheck?: string, dropped?: string): void {
   const before = table.before;
   if (!before) return;
   for (const reference of before.referencedBy ?? []) {
     if (!reference.columns.includes(oldPhysical)) continue;
     c.fail(
       `foreign key "${reference.name}" of table "${reference.table}" references "${table.name}"."${oldPhysical}", which this operation replaces with a new column`,
-      `drop the foreign key first (op.sql: ALTER TABLE ${ident(reference.table)} DROP CONSTRAINT ${ident(reference.name)}) and add it back after complete, or change "${reference.table}" too`,
+      `drop the foreign key first (op.dropConstraint({ table: '${reference.table}', name: '${reference.name}' })) and add it back after complete, or change "${reference.table}" too`,
     );
   }
   for (const constraint of before.constraints ?? []) {
-    if (!constraint.columns.includes(oldPhysical) || constraint.name === skipCheck) continue;
+    if (!constraint.columns.includes(oldPhysical) || constraint.name === skipCheck || constraint.name === dropped || table.droppedConstraints?.includes(constraint.name)) continue;
     refuseIfShared(c, table, constraint.name, constraint.columns, oldPhysical);
     if (constraint.kind === 'exclusion') {
       c.fail(
@@ -42,7 +44,7 @@ export function carryOver(c: Compiler, table: TableShape, oldPhysical: string, r
     carryConstraint(c, table, constraint, oldPhysical, replacement);
   }
   for (const index of before.indexes) {
-    if (!(index.uses ?? index.columns).includes(oldPhysical)) continue;
+    if (!(index.uses ?? index.columns).includes(oldPhysical) || (index.constraint && (index.name === dropped || table.droppedConstraints?.includes(index.name)))) continue;
     refuseIfShared(c, table, index.name, index.uses ?? index.columns, oldPhysical);
     carryIndex(c, table, index, oldPhysical, replacement);
   }
@@ -83,6 +85,15 @@ function carryIndex(c: Compiler, table: TableShape, index: CatalogIndex, oldPhys
   buildIndex(c, table, { name: copy, unique: index.unique, columns: index.columns.map(onCopy), body, reads: (index.uses ?? index.columns).map(onCopy) });
   c.plan.contract.push({ sql: `ALTER INDEX ${qualified(c.schema, copy)} RENAME TO ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   if (index.constraint) uniqueConstraintFromIndex(c, table, index.name);
+  // The old index goes with the old column, and the identity with it (PostgreSQL then logs no old key): the copy takes
+  // over, once the new column is NOT NULL.
+  const identity = table.replicaIdentity;
+  if (typeof identity === 'object' && identity.index === index.name) c.afterRename.push(replicaIdentityStep(c, table, index.name));
+}
+
+/** Contract's step (after renames) that makes a carried-over index the replica identity again; a later setReplicaIdentity removes it. */
+export function replicaIdentityStep(c: Compiler, table: TableShape, index: string): Step {
+  return { sql: `ALTER TABLE ${c.q(table.physical)} REPLICA IDENTITY USING INDEX ${ident(index)}`, lock: 'ACCESS EXCLUSIVE, catalog only' };
 }
 
 /** "CREATE INDEX name ON table USING btree (...) ..." from USING on: the part that does not name the index or table. */

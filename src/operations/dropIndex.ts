@@ -12,7 +12,7 @@ export function dropIndex(c: Compiler, o: DropIndex): void {
   const index = indexes.find((i) => i.name === o.name);
   const exclusion = table.before?.constraints?.some((k) => k.kind === 'exclusion' && k.name === o.name);
   if (index?.constraint || exclusion) {
-    c.fail(`index "${o.name}" backs the constraint "${o.name}" of "${table.name}"`, 'drop the constraint instead, with op.sql (up: ALTER TABLE ... DROP CONSTRAINT, down: ADD CONSTRAINT ...); its index goes with it');
+    c.fail(`index "${o.name}" backs the constraint "${o.name}" of "${table.name}"`, `drop the constraint instead, with op.dropConstraint({ table: '${table.name}', name: '${o.name}' }); its index goes with it`);
   }
   if (!index) {
     const names = indexes.map((i) => i.name);

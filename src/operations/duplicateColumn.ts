@@ -23,7 +23,7 @@ export interface Duplicate extends ColumnConstraints {
  * filled by `up` from old-release writes and backfill, feeding `down` back for new-release
  * writes; contract drops the old column and gives the new one its final name.
  */
-export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnShape, d: Duplicate): void {
+export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnShape, d: Duplicate, names: { dropped?: string } = {}): void {
   if (column.added) c.fail(`column "${column.name}" is added or changed earlier in this same migration; put the whole change in one operation`);
   if (table.key.includes(column.physical)) c.fail(`column "${column.name}" is part of the key of "${table.name}"; changing key columns is not supported yet`);
   const before = table.before?.columns.find((b) => b.name === column.physical);
@@ -54,7 +54,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   c.plan.contract.push({ sql: `ALTER TABLE ${t} DROP COLUMN ${ident(column.physical)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   const replacedCheck = d.check ? checkNameOf(d.check, shortName(table.name, d.newName, 'check')) : undefined;
   if (replacedCheck) replaceCheck(c, table, column, replacedCheck);
-  carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck);
+  carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck, names.dropped);
   c.refuseIndexBuiltOn(table, column);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default ?? undefined };

@@ -29,6 +29,7 @@ function partitionIndexName(partition: string, index: string): string {
 export function buildIndex(c: Compiler, table: TableShape, spec: IndexSpec): void {
   const tail = ` ${spec.body ?? `(${spec.columns.map(ident).join(', ')})`}`;
   const create = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX`;
+  c.builtIndexes.push({ table: table.physical, ...spec });
   const partitions = table.before?.partitions;
   if (!partitions?.length) {
     c.plan.expandOnline.push({ sql: `${create} CONCURRENTLY IF NOT EXISTS ${ident(spec.name)} ON ${c.q(table.physical)}${tail}`, lock: ONLINE, index: spec.name, scans: { table: table.physical, work: 'index build', columns: spec.reads ?? spec.columns } });

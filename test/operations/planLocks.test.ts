@@ -41,6 +41,63 @@ describe('postgres: plan shows the complete-time steps with their locks', () => 
     ]);
   });
 
+  it('dropConstraint: nothing at start, DROP CONSTRAINT in the contract transaction (a foreign key locks both tables), nothing to undo', async () => {
+    await fixture.target.db.exec('CREATE TABLE notes (id serial PRIMARY KEY, author integer CONSTRAINT notes_author_fkey REFERENCES users (id))');
+    const plan = await fixture.midair.plan(defineMigration({
+      name: 'drop_constraints',
+      operations: [op.dropConstraint({ table: 'users', name: 'users_age_check' }), op.dropConstraint({ table: 'notes', name: 'notes_author_fkey' })],
+    }));
+    expect([...plan.expand, ...plan.expandOnline].filter((s) => /CONSTRAINT/.test(s.sql))).toEqual([]);
+    expect(plan.contract.filter((s) => /DROP CONSTRAINT/.test(s.sql))).toEqual([
+      { sql: 'ALTER TABLE "public"."users" DROP CONSTRAINT IF EXISTS "users_age_check"', lock: 'ACCESS EXCLUSIVE, catalog only' },
+      { sql: 'ALTER TABLE "public"."notes" DROP CONSTRAINT IF EXISTS "notes_author_fkey"', lock: 'ACCESS EXCLUSIVE on both tables, catalog only' },
+    ]);
+    expect(plan.rollback.filter((s) => /users_age_check|notes_author_fkey/.test(s.sql))).toEqual([]);
+  });
+
+  it('dropConstraint with column and down: the copy at start, the constraint and the old column go in the contract transaction', async () => {
+    const plan = await fixture.midair.plan(defineMigration({ name: 'free_age', operations: [op.dropConstraint({ table: 'users', name: 'users_age_check', column: 'age', down: 'greatest(age, 1)' })] }));
+    expect(plan.expand.filter((s) => /ADD COLUMN "_midair_new_age"/.test(s.sql))).toEqual([{ sql: 'ALTER TABLE "public"."users" ADD COLUMN "_midair_new_age" integer', lock: 'ACCESS EXCLUSIVE, catalog only (no rewrite)' }]);
+    // The dropped check is not copied onto the new column.
+    expect([...plan.expand, ...plan.expandOnline, ...plan.validate].filter((s) => /CHECK/.test(s.sql))).toEqual([]);
+    expect(plan.contract.filter((s) => /users_age_check|DROP COLUMN "age"/.test(s.sql))).toEqual([
+      { sql: 'ALTER TABLE "public"."users" DROP CONSTRAINT IF EXISTS "users_age_check"', lock: 'ACCESS EXCLUSIVE, catalog only' },
+      { sql: 'ALTER TABLE "public"."users" DROP COLUMN "age"', lock: 'ACCESS EXCLUSIVE, catalog only' },
+    ]);
+    expect(plan.sync[0]!.down).toEqual([{ column: 'age', expression: 'greatest(age, 1)', source: 'operation 1 (dropConstraint)' }]);
+  });
+
+  it('setReplicaIdentity: at start in the expand transaction, or right after the build of its index; rollback restores the one before', async () => {
+    const full = await fixture.midair.plan(defineMigration({ name: 'users_full', operations: [op.setReplicaIdentity({ table: 'users', identity: 'full' })] }));
+    expect(full.expand.filter((s) => /REPLICA/.test(s.sql))).toEqual([{ sql: 'ALTER TABLE "public"."users" REPLICA IDENTITY FULL', lock: 'ACCESS EXCLUSIVE, catalog only' }]);
+    expect(full.rollback.filter((s) => /REPLICA/.test(s.sql))).toEqual([{ sql: 'ALTER TABLE "public"."users" REPLICA IDENTITY DEFAULT', lock: 'ACCESS EXCLUSIVE, catalog only' }]);
+    await fixture.target.db.exec('ALTER TABLE users REPLICA IDENTITY FULL');
+    const built = await fixture.midair.plan(defineMigration({
+      name: 'users_by_id',
+      operations: [op.createIndex({ table: 'users', columns: ['id'], name: 'users_id_key', unique: true }), op.setReplicaIdentity({ table: 'users', identity: { index: 'users_id_key' } })],
+    }));
+    expect(built.expand.filter((s) => /REPLICA/.test(s.sql))).toEqual([]);
+    expect(built.expandOnline.map((s) => s.sql)).toEqual([
+      'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_id_key" ON "public"."users" ("id")',
+      'ALTER TABLE "public"."users" REPLICA IDENTITY USING INDEX "users_id_key"',
+    ]);
+    expect(built.rollback.filter((s) => /REPLICA/.test(s.sql))).toEqual([{ sql: 'ALTER TABLE "public"."users" REPLICA IDENTITY FULL', lock: 'ACCESS EXCLUSIVE, catalog only' }]);
+  });
+
+  it('a column copy makes the copy of the replica identity\'s index the identity again at complete, unless setReplicaIdentity changes it', async () => {
+    await fixture.target.db.exec(`ALTER TABLE users ALTER COLUMN email SET NOT NULL, ADD CONSTRAINT users_email_key UNIQUE (email);
+      ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_key`);
+    const alter = op.alterColumn({ table: 'users', column: 'email', type: 'varchar(200)', up: 'email::varchar(200)', down: 'email::text' });
+    const carried = await fixture.midair.plan(defineMigration({ name: 'email_varchar', operations: [alter] }));
+    const contract = carried.contract.map((s) => s.sql);
+    expect(contract.filter((sql) => /REPLICA/.test(sql))).toEqual(['ALTER TABLE "public"."users" REPLICA IDENTITY USING INDEX "users_email_key"']);
+    // After the copy is NOT NULL and has its final name.
+    expect(contract.findIndex((sql) => /REPLICA/.test(sql))).toBeGreaterThan(contract.findIndex((sql) => /RENAME COLUMN "_midair_new_email" TO "email"/.test(sql)));
+    const changed = await fixture.midair.plan(defineMigration({ name: 'email_full', operations: [alter, op.setReplicaIdentity({ table: 'users', identity: 'full' })] }));
+    expect(changed.contract.filter((s) => /REPLICA/.test(s.sql))).toEqual([]);
+    expect(changed.expand.filter((s) => /REPLICA/.test(s.sql)).map((s) => s.sql)).toEqual(['ALTER TABLE "public"."users" REPLICA IDENTITY FULL']);
+  });
+
   it('alterColumn identity: one catalog-only step at start under the lock it takes, ALWAYS and the sequence name at contract, the serial back on rollback', async () => {
     const plan = await fixture.midair.plan(defineMigration({ name: 'users_identity', operations: [op.alterColumn({ table: 'users', column: 'id', identity: 'always' })] }));
     const touching = (steps: { sql: string; lock: string }[]) => steps.filter((s) => /ALTER COLUMN "id"|users_id_seq/.test(s.sql)).map((s) => ({ first: s.sql.split('\n').find((l) => /ALTER|DROP|SET|setval/.test(l))!.trim(), lock: s.lock }));

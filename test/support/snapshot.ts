@@ -13,14 +13,14 @@ export interface Snapshot {
 const USER_SCHEMA = `n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'`;
 
 /**
- * Schemas, relations, columns (position, type, NOT NULL, default), constraints, indexes,
+ * Schemas, relations (and their replica identity), columns (position, type, NOT NULL, default), constraints, indexes,
  * triggers, views, functions and user types of every user schema, as sorted text lines.
  */
 const CATALOG_SQL = `
 SELECT line FROM (
   SELECT 'schema ' || n.nspname AS line FROM pg_namespace n WHERE ${USER_SCHEMA}
   UNION ALL
-  SELECT format('relation %s.%s kind=%s', n.nspname, c.relname, c.relkind)
+  SELECT format('relation %s.%s kind=%s replica identity=%s', n.nspname, c.relname, c.relkind, c.relreplident)
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMA} AND c.relkind <> 't'
   UNION ALL
   SELECT format('column %s.%s #%s %s %s%s%s', n.nspname, c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
@@ -32,7 +32,7 @@ SELECT line FROM (
   SELECT format('constraint %s.%s.%s %s', n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid))
     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMA}
   UNION ALL
-  SELECT format('index %s valid=%s', pg_get_indexdef(i.indexrelid), i.indisvalid)
+  SELECT format('index %s valid=%s replica identity=%s', pg_get_indexdef(i.indexrelid), i.indisvalid, i.indisreplident)
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMA}
   UNION ALL
   SELECT format('trigger %s enabled=%s', pg_get_triggerdef(t.oid), t.tgenabled)

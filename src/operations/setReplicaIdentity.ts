@@ -1,0 +1,127 @@
+import type { ReplicaIdentity } from '../catalog/read.js';
+import { ident } from '../db/sql.js';
+import { tokenize } from '../db/sqlTokens.js';
+import type { Compiler, TableShape } from '../migration/compiler.js';
+import type { SetReplicaIdentity } from '../migration/types.js';
+import { replicaIdentityStep } from './carryOver.js';
+
+const LOCK = 'ACCESS EXCLUSIVE, catalog only';
+
+function clause(identity: ReplicaIdentity): string {
+  return typeof identity === 'object' ? `USING INDEX ${ident(identity.index)}` : identity.toUpperCase();
+}
+
+function describe(identity: ReplicaIdentity): string {
+  return typeof identity === 'object' ? `using index "${identity.index}"` : identity;
+}
+
+/** What PostgreSQL checks of an index before it lets it be a replica identity. */
+interface IndexFacts {
+  unique: boolean;
+  partial: boolean;
+  expressions: boolean;
+  deferrable: boolean;
+  /** Its columns that may hold NULL when the identity is set. */
+  nullable: string[];
+}
+
+/** Why the index cannot be one, in its words: nothing when it can. */
+function problems(facts: IndexFacts): string[] {
+  return [
+    ...(facts.unique ? [] : ['it is not unique']),
+    ...(facts.partial ? ['it is partial (WHERE)'] : []),
+    ...(facts.expressions ? ['it has expressions'] : []),
+    ...(facts.deferrable ? ['it backs a DEFERRABLE constraint'] : []),
+    ...(facts.nullable.length ? [`its columns ${facts.nullable.map((n) => `"${n}"`).join(', ')} may hold NULL`] : []),
+  ];
+}
+
+/** Of an index body, "USING m (k1, k2) INCLUDE (...) WHERE (...)": how many keys it has (plain columns or expressions), and whether it has a predicate. */
+function bodyShape(body: string): { keys: number; partial: boolean } {
+  let depth = 0;
+  let keys = 0;
+  let partial = false;
+  let list: 'before' | 'in' | 'after' = 'before';
+  for (const t of tokenize(body)) {
+    if (t.text === '(') {
+      depth++;
+      if (depth === 1 && list === 'before') [list, keys] = ['in', 1];
+    } else if (t.text === ')') {
+      depth--;
+      if (depth === 0 && list === 'in') list = 'after';
+    } else if (t.text === ',' && depth === 1 && list === 'in') {
+      keys++;
+    } else if (depth === 0 && t.kind === 'word' && t.text.toUpperCase() === 'WHERE') {
+      partial = true;
+    }
+  }
+  return { keys, partial };
+}
+
+/**
+ * The facts of the index `name` of the table, and whether this migration builds it (then the
+ * identity can only be set once the build is done, in the online steps after it).
+ */
+function indexFacts(c: Compiler, table: TableShape, name: string): { facts: IndexFacts; built: boolean } {
+  const before = table.before;
+  // A column this migration adds is NOT NULL only from contract on.
+  const nullableAtStart = (physical: string) => table.columns.find((col) => col.physical === physical)?.added || (before?.columns.find((b) => b.name === physical)?.nullable ?? true);
+  if (before?.primaryKey === name) return { facts: { unique: true, partial: false, expressions: false, deferrable: false, nullable: [] }, built: false };
+  const existing = before?.indexes.find((i) => i.name === name);
+  if (existing) {
+    return {
+      facts: {
+        unique: existing.unique, partial: Boolean(existing.partial), expressions: Boolean(existing.expressions), deferrable: Boolean(existing.deferrable),
+        nullable: existing.columns.filter(nullableAtStart),
+      },
+      built: false,
+    };
+  }
+  const built = c.builtIndexes.find((b) => b.table === table.physical && b.name === name);
+  if (built) {
+    const nullable = built.columns.filter(nullableAtStart).map((physical) => table.columns.find((col) => col.physical === physical)?.name ?? physical);
+    const shape = built.body === undefined ? { keys: built.columns.length, partial: false } : bodyShape(built.body);
+    return { facts: { unique: built.unique, partial: shape.partial, expressions: shape.keys > built.columns.length, deferrable: false, nullable }, built: true };
+  }
+  const candidates = [...(before?.primaryKey ? [before.primaryKey] : []), ...(before?.indexes ?? []).filter((i) => i.unique).map((i) => i.name)];
+  return c.fail(
+    `identity.index: table "${table.name}" has no index "${name}"`,
+    `its unique indexes: ${candidates.join(', ') || 'none'}; an index this migration builds must be built by an operation before this one`,
+  );
+}
+
+/**
+ * Catalog only, at start: the identity is a property of the table, shared by both releases, and
+ * logical replication needs it in place before complete drops what the old one used (e.g. a
+ * primary key). An index this migration builds becomes the identity right after its build.
+ * Rollback restores the identity the table had before the migration.
+ */
+export function setReplicaIdentity(c: Compiler, o: SetReplicaIdentity): void {
+  const table = c.table(o.table);
+  const previous = table.replicaIdentity ?? 'default';
+  if (clause(previous) === clause(o.identity)) c.fail(`table "${table.name}" has replica identity ${describe(previous)} already`, 'leave this operation out');
+  const t = c.q(table.physical);
+  const step = { sql: `ALTER TABLE ${t} REPLICA IDENTITY ${clause(o.identity)}`, lock: LOCK };
+  if (typeof o.identity === 'object') {
+    const { facts, built } = indexFacts(c, table, o.identity.index);
+    const wrong = problems(facts);
+    if (wrong.length) {
+      c.fail(
+        `identity.index: index "${o.identity.index}" cannot be the replica identity of "${table.name}": ${wrong.join(', ')}`,
+        'a replica identity index must be unique, not partial, not deferrable, without expressions, over NOT NULL columns: choose such an index, or identity: \'full\'',
+      );
+    }
+    (built ? c.plan.expandOnline : c.plan.expand).push(step);
+  } else {
+    c.plan.expand.push(step);
+  }
+  // A column copy made earlier would make the old identity's index the identity again at complete.
+  if (typeof previous === 'object') {
+    const carried = replicaIdentityStep(c, table, previous.index).sql;
+    const at = c.afterRename.findIndex((s) => s.sql === carried);
+    if (at >= 0) c.afterRename.splice(at, 1);
+  }
+  table.replicaIdentity = o.identity;
+  // Every such operation restores the identity from before the migration: undo runs newest first, and the indexes this migration built are gone by then.
+  if (!table.created) c.plan.rollback.push({ sql: `ALTER TABLE ${t} REPLICA IDENTITY ${clause(table.before?.replicaIdentity ?? 'default')}`, lock: LOCK });
+}
