@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { defineMigration, op } from '../../src/index.js';
-import { constraintsOf, describeOperationCases, indexesOf, type OperationCase } from '../support/operationCase.js';
-import type { Shape } from '../support/targets.js';
+import { constraintsOf, describeOperationCases, indexesOf, tableExists, type OperationCase } from '../support/operationCase.js';
 import { runUnderWrites, type UnderWritesCase } from '../support/underWrites.js';
 
 const TEAMS_AND_USERS = `CREATE TABLE teams (id integer PRIMARY KEY, label text NOT NULL);
@@ -12,9 +11,6 @@ INSERT INTO users (name, email, age, team_id) VALUES ('ann', 'ann@x.io', 30, 1),
 
 const USERS_BEFORE = ['users_age_check CHECK ((age > 0))', 'users_pkey PRIMARY KEY (id)'];
 const PKEY = 'CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)';
-
-const exists = async (shape: Shape, table: string) =>
-  (await shape.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [`public.${table}`]))[0]?.t !== null;
 
 const CASES: OperationCase[] = [
   {
@@ -76,7 +72,7 @@ const CASES: OperationCase[] = [
       expect(await old.query(`SELECT id, parent_id FROM tags ORDER BY id`)).toEqual([{ id: 3, parent_id: null }, { id: 4, parent_id: 3 }]);
     },
     async rolledBack(old) {
-      expect(await exists(old, 'tags')).toBe(false);
+      expect(await tableExists(old, 'tags')).toBe(false);
       expect(await old.query(`SELECT id FROM users ORDER BY id`)).toEqual([{ id: 2 }, { id: 3 }]);
     },
     droppedRows: { tags: 1 },

@@ -1,15 +1,11 @@
 import { expect } from 'vitest';
 import { defineMigration, op } from '../../src/index.js';
-import { columnsOf, constraintsOf, describeOperationCases, type OperationCase } from '../support/operationCase.js';
-import type { Shape } from '../support/targets.js';
+import { columnsOf, constraintsOf, describeOperationCases, tableExists, type OperationCase } from '../support/operationCase.js';
 
 const USERS = `CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL);
 INSERT INTO users (name) VALUES ('ann'), ('bob'), ('cy');`;
 
 const USERS_AFTER_WRITES = [{ id: 1, name: 'anna' }, { id: 2, name: 'bobby' }, { id: 4, name: 'dee' }, { id: 5, name: 'eve' }];
-
-const exists = async (shape: Shape, table: string) =>
-  (await shape.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [`public.${table}`]))[0]?.t !== null;
 
 const CASES: OperationCase[] = [
   {
@@ -52,7 +48,7 @@ const CASES: OperationCase[] = [
       expect(await old.query(`SELECT id, label, user_id FROM tags ORDER BY id`)).toEqual([{ id: 1, label: 'red', user_id: 1 }, { id: 2, label: 'blue', user_id: 4 }]);
     },
     async rolledBack(old) {
-      expect(await exists(old, 'tags')).toBe(false);
+      expect(await tableExists(old, 'tags')).toBe(false);
       expect(await old.query(`SELECT * FROM users ORDER BY id`)).toEqual([{ id: 1, name: 'ann' }, { id: 3, name: 'cy' }, { id: 4, name: 'dee' }, { id: 5, name: 'eve' }]);
     },
     droppedRows: { tags: 1 },
@@ -72,7 +68,7 @@ const CASES: OperationCase[] = [
       expect(await old.query(`SELECT * FROM users WHERE id = 4`)).toEqual([{ id: 4, name: 'dee' }]);
     },
     async completed({ old, next }) {
-      expect(await exists(old, 'legacy')).toBe(false);
+      expect(await tableExists(old, 'legacy')).toBe(false);
       await next.query(`INSERT INTO users (name) VALUES ('eve')`);
       expect(await old.query(`SELECT * FROM users ORDER BY id`)).toEqual([
         { id: 1, name: 'anna' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }, { id: 4, name: 'dee' }, { id: 5, name: 'eve' },
@@ -98,13 +94,13 @@ const CASES: OperationCase[] = [
       expect(await old.query(`SELECT * FROM users ORDER BY id`)).toEqual(USERS_AFTER_WRITES);
     },
     async completed({ old, next }) {
-      expect(await exists(old, 'users')).toBe(false);
+      expect(await tableExists(old, 'users')).toBe(false);
       expect(await columnsOf(old, 'customers')).toEqual([`id integer NOT NULL DEFAULT nextval('users_id_seq'::regclass)`, 'name text NOT NULL']);
       await next.query(`INSERT INTO customers (name) VALUES ('fay')`);
       expect(await old.query(`SELECT * FROM customers ORDER BY id`)).toEqual([...USERS_AFTER_WRITES, { id: 6, name: 'fay' }]);
     },
     async rolledBack(old) {
-      expect(await exists(old, 'customers')).toBe(false);
+      expect(await tableExists(old, 'customers')).toBe(false);
       expect(await old.query(`SELECT * FROM users ORDER BY id`)).toEqual(USERS_AFTER_WRITES);
     },
   },

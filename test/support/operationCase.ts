@@ -47,6 +47,11 @@ export async function constraintsOf(shape: Shape, table: string): Promise<string
   return rows.map((r) => r.c);
 }
 
+/** Whether a table of that name exists in public. */
+export async function tableExists(shape: Shape, table: string): Promise<boolean> {
+  return (await shape.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [`public.${table}`]))[0]?.t !== null;
+}
+
 /** Index definitions of a table in public, sorted. */
 export async function indexesOf(shape: Shape, table: string): Promise<string[]> {
   const rows = await shape.query<{ d: string }>(
