@@ -18,6 +18,8 @@ export interface ColumnShape {
   added: boolean;
   /** Its default expression, if it has one. */
   default?: string;
+  /** The operation that turns it into an identity column, e.g. "operation 1 (alterColumn)": a copy could not take over that sequence. */
+  identityBy?: string;
 }
 
 export interface TableShape {

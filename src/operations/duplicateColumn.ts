@@ -33,6 +33,9 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
       'change it in two steps: add a new column (with its own sequence or identity) and drop the old one, or leave the column as it is',
     );
   }
+  if (column.identityBy) {
+    c.fail(`column "${column.name}" becomes an identity column by ${column.identityBy}; a copy of it could not take over the identity sequence online`, 'make this change in another migration, after this one completes');
+  }
   const physical = c.physicalNameFor(table, d.newName);
   const t = c.q(table.physical);
   const col = ident(physical);
