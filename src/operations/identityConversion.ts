@@ -101,8 +101,8 @@ $midair$`,
 function indexLeadingWith(table: TableShape, physical: string): string | undefined {
   const index = table.before?.indexes.find((i) => i.method === 'btree' && !i.partial && !i.expressions && i.columns[0] === physical);
   if (index) return index.name;
-  // The catalog lists the primary key apart from the other indexes.
-  if (table.before?.primaryKey && table.before.key[0] === physical) return table.before.primaryKey;
+  // The catalog lists the primary key apart from the other indexes (and catalogs stored by older versions lack its name).
+  if (table.before?.key[0] === physical) return table.before.primaryKey ?? 'the primary key';
   return undefined;
 }
 
