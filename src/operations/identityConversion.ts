@@ -21,8 +21,8 @@ const COMBINABLE = new Set(['kind', 'table', 'column', 'name', 'comment', 'ident
  * ACCESS EXCLUSIVE lock taken first (so no insert can draw a value meanwhile), the old default
  * goes and the identity sequence starts above both the column's largest value and the old
  * sequence's last value; that largest value is read from an index that leads with the column,
- * so the lock is brief (without one the conversion is refused). It is BY DEFAULT until contract, so an old release that writes explicit
- * values keeps working; `always` is set at contract. The serial sequence stops being owned by the
+ * so the lock is brief (without one the conversion is refused). It is BY DEFAULT until contract,
+ * so an old release that writes explicit values keeps working; `always` is set at contract. The serial sequence stops being owned by the
  * column, so pg_get_serial_sequence() (which ORMs and the lazy view's defaults ask) names the
  * identity's sequence from start on. Contract drops the old serial sequence and
  * gives its name to the identity's. Rollback drops the identity, puts the old default back and
