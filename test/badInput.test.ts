@@ -755,3 +755,47 @@ describe.each(DRIVERS)('%s: a column in an index built earlier in the same migra
     expect(error.hint).toBe('change the column first (put this operation before the one that builds the index), or in another migration');
   });
 });
+
+describe.each(DRIVERS)('%s: identity conversion (review findings 1 and 2)', (kind) => {
+  const fixture = resetTarget(kind, 'bad_input_identity', `CREATE TABLE orders (id integer PRIMARY KEY, seq_no serial, n integer NOT NULL DEFAULT 0);
+    CREATE INDEX orders_n_partial ON orders (n) WHERE n > 0;
+    CREATE INDEX orders_n_hash ON orders USING hash (n);`);
+
+  it('is refused on a column no plain btree index leads with: the start value\'s max() would scan the table under ACCESS EXCLUSIVE', async () => {
+    for (const column of ['seq_no', 'n']) {
+      const error = await fixture.refused(
+        defineMigration({ name: 'identity_unindexed', operations: [op.alterColumn({ table: 'orders', column, identity: 'always' })] }),
+        new RegExp(`^migration "identity_unindexed": operation 1 \\(alterColumn\\): identity: no valid btree index of "orders" leads with "${column}" \\(without a predicate\\), so finding its largest value would scan the whole table under ACCESS EXCLUSIVE$`),
+        { plan: true },
+      );
+      expect(error.hint).toBe(`create one first, online, in an earlier migration: op.createIndex({ table: 'orders', columns: ['${column}'] })`);
+    }
+    await fixture.target.db.exec('CREATE INDEX orders_seq_no ON orders (seq_no, n)');
+    const plan = await fixture.midair.plan(defineMigration({ name: 'identity_indexed', operations: [op.alterColumn({ table: 'orders', column: 'seq_no', identity: 'always' })] }));
+    expect(plan.expand.find((s) => /ADD GENERATED/.test(s.sql))!.lock).toBe('ACCESS EXCLUSIVE, catalog only, plus max(seq_no): an index lookup (orders_seq_no)');
+  });
+
+  it('a column turned into an identity column is not copied or converted again later in the same migration', async () => {
+    await fixture.target.db.exec('CREATE INDEX orders_seq_no ON orders (seq_no)');
+    const identity = op.alterColumn({ table: 'orders', column: 'seq_no', identity: 'always' });
+    const copied = await fixture.refused(
+      defineMigration({ name: 'identity_then_copy', operations: [identity, op.alterColumn({ table: 'orders', column: 'seq_no', type: 'bigint', up: 'seq_no::bigint', down: 'seq_no::integer' })] }),
+      /^migration "identity_then_copy": operation 2 \(alterColumn\): column "seq_no" becomes an identity column by operation 1 \(alterColumn\); a copy of it could not take over the identity sequence online$/,
+      { plan: true },
+    );
+    expect(copied.hint).toBe('make this change in another migration, after this one completes');
+    await fixture.refused(
+      defineMigration({ name: 'identity_then_check', operations: [identity, op.addConstraint({ table: 'orders', name: 'orders_seq_no_check', check: 'seq_no > 0', column: 'seq_no', up: 'greatest(seq_no, 1)' })] }),
+      /^migration "identity_then_check": operation 2 \(addConstraint\): column "seq_no" becomes an identity column by operation 1 \(alterColumn\)/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'identity_twice', operations: [identity, op.alterColumn({ table: 'orders', column: 'seq_no', identity: 'byDefault' })] }),
+      /^migration "identity_twice": operation 2 \(alterColumn\): identity: column "seq_no" becomes an identity column by operation 1 \(alterColumn\) already$/,
+    );
+    const combined = await fixture.refused(
+      defineMigration({ name: 'identity_and_type', operations: [op.alterColumn({ table: 'orders', column: 'seq_no', identity: 'always', type: 'bigint', up: 'seq_no', down: 'seq_no' })] }),
+      /identity: turning "seq_no" into an identity column cannot be combined with "type", "up", "down"/,
+    );
+    expect(combined.hint).toBe('make the other changes in another migration, after this one completes (identity may come with "name" and "comment")');
+  });
+});

@@ -205,6 +205,7 @@ const CASES: OperationCase[] = [
   {
     title: 'a serial column whose name and table name hold a quote and a percent sign becomes an identity column; comments with both',
     setup: `CREATE TABLE "Per%cent 'q""t" (id integer PRIMARY KEY, "n%s'x" serial, note text);
+      CREATE INDEX "n%s'x idx" ON "Per%cent 'q""t" ("n%s'x");
       INSERT INTO "Per%cent 'q""t" (id, note) VALUES (1, 'a'), (2, 'b');
       COMMENT ON COLUMN "Per%cent 'q""t".note IS 'old''s';`,
     migration: defineMigration({

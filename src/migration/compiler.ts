@@ -18,6 +18,10 @@ export interface ColumnShape {
   added: boolean;
   /** Its default expression, if it has one. */
   default?: string;
+  /** The operation that turns it into an identity column, e.g. "operation 1 (alterColumn)": a copy could not take over that sequence. */
+  identityBy?: string;
+  /** A comment an earlier operation sets on it (null: none); absent: as before the migration. A copy of the column takes it. */
+  comment?: string | null;
 }
 
 export interface TableShape {

@@ -18,16 +18,12 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
   const collationChanges = o.collation !== undefined && o.collation !== before?.collation;
   const needsCopy = typeChanges || collationChanges || o.nullable !== undefined || o.unique || o.check || o.references || o.up || o.down;
 
-  if (o.identity !== undefined) {
-    convertToIdentity(c, table, column, o, o.identity);
-    column.name = newName;
-    if (o.comment !== undefined) setColumnComment(c, table, column, o.comment);
-    return;
+  if (o.identity !== undefined) convertToIdentity(c, table, column, o, o.identity);
+  else if (!needsCopy && o.name === undefined && o.default === undefined && o.comment === undefined) {
+    c.fail('nothing to change: give name, type, nullable, default, unique, check, references, up, identity, collation or comment');
   }
-  if (!needsCopy) {
-    if (o.name === undefined && o.default === undefined && o.comment === undefined) {
-      c.fail('nothing to change: give name, type, nullable, default, unique, check, references, up, identity, collation or comment');
-    }
+  // Identity comes with no field but name and comment (convertToIdentity refuses the rest): catalog only too.
+  if (o.identity !== undefined || !needsCopy) {
     column.name = newName;
     // A comment alone is metadata too: set on the column itself, no copy, no sync.
     if (o.comment !== undefined) setColumnComment(c, table, column, o.comment);

@@ -44,6 +44,7 @@ export const COMMENT_LOCK = 'SHARE UPDATE EXCLUSIVE, catalog only';
 /** Sets a column's comment at start; rollback puts back the one it had before (or none). A column this migration adds is dropped by rollback anyway. */
 export function setColumnComment(c: Compiler, table: TableShape, column: ColumnShape, comment: string | null): void {
   c.plan.expand.push({ sql: commentOnColumn(c, table.physical, column.physical, comment), lock: COMMENT_LOCK });
+  column.comment = comment;
   if (column.added) return;
   const before = table.before?.columns.find((b) => b.name === column.physical)?.comment ?? null;
   c.plan.rollback.push({ sql: commentOnColumn(c, table.physical, column.physical, before), lock: COMMENT_LOCK });

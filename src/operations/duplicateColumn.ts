@@ -14,7 +14,7 @@ export interface Duplicate extends ColumnConstraints {
   down: string;
   /** A new collation; absent: the old column's, unless the type changes (then the new type's default). */
   collation?: string;
-  /** A new comment (null: none); absent: the old column's. */
+  /** A new comment (null: none); absent: the old column's (as an earlier operation of the migration leaves it). */
   comment?: string | null;
 }
 
@@ -33,6 +33,9 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
       'change it in two steps: add a new column (with its own sequence or identity) and drop the old one, or leave the column as it is',
     );
   }
+  if (column.identityBy) {
+    c.fail(`column "${column.name}" becomes an identity column by ${column.identityBy}; a copy of it could not take over the identity sequence online`, 'make this change in another migration, after this one completes');
+  }
   const physical = c.physicalNameFor(table, d.newName);
   const t = c.q(table.physical);
   const col = ident(physical);
@@ -41,7 +44,8 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   const collation = d.collation ?? keptCollation;
   const collate = collation === undefined ? '' : ` COLLATE ${ident(collation)}`;
   c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD COLUMN ${col} ${d.type}${collate}`, lock: 'ACCESS EXCLUSIVE, catalog only (no rewrite)' });
-  const comment = d.comment === undefined ? before?.comment ?? null : d.comment;
+  // The comment given here, else the one an earlier operation of this migration sets, else the old column's.
+  const comment = d.comment !== undefined ? d.comment : column.comment !== undefined ? column.comment : before?.comment ?? null;
   if (comment !== null) c.plan.expand.push({ sql: commentOnColumn(c, table.physical, physical, comment), lock: COMMENT_LOCK });
   if (d.default !== null) c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT (${d.default})`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP COLUMN IF EXISTS ${col}`, lock: 'ACCESS EXCLUSIVE, catalog only' });

@@ -292,6 +292,9 @@ describe('postgres: the online way to an identity column on an existing table, t
       expect(await midair.verify()).toMatchObject({ mismatches: 0, unsynced: 0 });
       await midair.complete();
       expect(await numbered()).toEqual({ rows: 4, distinct: 4 });
+      // The identity's start value is read from an index that leads with the column, under the lock: one is built first.
+      await midair.start(defineMigration({ name: 't_n_index', operations: [op.createIndex({ table: 't', columns: ['n'] })] }));
+      await midair.complete();
 
       await midair.start(defineMigration({ name: 't_n_identity', operations: [op.alterColumn({ table: 't', column: 'n', identity: 'always' })] }));
       await target.db.exec(`INSERT INTO t (id) VALUES (5), (6)`);
