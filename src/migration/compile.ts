@@ -61,7 +61,7 @@ function compileOperation(c: Compiler, o: Operation): void {
 }
 
 function newOnlyColumn(column: ColumnShape): NewOnlyColumn {
-  if (column.default === undefined) return { physical: column.physical, insertValue: 'NULL' };
+  if (column.default === undefined || column.default === null) return { physical: column.physical, insertValue: 'NULL' };
   return isConstantDefault(column.default) ? { physical: column.physical, insertValue: column.default } : { physical: column.physical };
 }
 

@@ -16,8 +16,8 @@ export interface ColumnShape {
   nullable: boolean;
   /** The physical column was created by this migration (so rollback drops it). */
   added: boolean;
-  /** Its default expression, if it has one. */
-  default?: string;
+  /** Its default as this migration set it (null: removed); absent: as before the migration (see defaultOf). */
+  default?: string | null;
   /** The operation that turns it into an identity column, e.g. "operation 1 (alterColumn)": a copy could not take over that sequence. */
   identityBy?: string;
   /** A comment an earlier operation sets on it (null: none); absent: as before the migration. A copy of the column takes it. */
@@ -40,6 +40,12 @@ export interface TableShape {
   droppedConstraints?: string[];
   /** What drops the constraint the key comes from, e.g. 'operation 1 (dropConstraint) drops "t_pkey"': the table can then not be synced. */
   keyDroppedBy?: string;
+}
+
+/** A column's default in the new shape so far: as an earlier operation set it, else as in the catalog. */
+export function defaultOf(table: TableShape, column: ColumnShape): string | null {
+  if (column.default !== undefined) return column.default;
+  return table.before?.columns.find((b) => b.name === column.physical)?.default ?? null;
 }
 
 /** 'did you mean "name"? ' for a misspelt name close to one of `names`, else nothing. */

@@ -1,6 +1,6 @@
 import { validateStep } from './constraints.js';
 import { ident } from '../db/sql.js';
-import type { Compiler } from '../migration/compiler.js';
+import { defaultOf, type Compiler } from '../migration/compiler.js';
 import type { AddConstraint } from '../migration/types.js';
 import { existedBefore, rowsBreaking, uniqueKeyValues } from '../migration/preconditions.js';
 import { exclusionDefinition } from './exclusion.js';
@@ -28,7 +28,7 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     const column = c.column(table, o.column, 'column');
     if (o.unique && (o.unique.length !== 1 || o.unique[0] !== o.column)) c.fail('with "up", unique must name just "column"');
     duplicateColumn(c, table, column, {
-      newName: column.name, type: column.type, default: table.before?.columns.find((b) => b.name === column.physical)?.default ?? null,
+      newName: column.name, type: column.type, default: defaultOf(table, column),
       nullable: column.nullable, unique: o.unique && { name: o.name }, check: o.check && { expression: o.check, name: o.name },
       up: o.up ?? ident(column.physical), down: o.down ?? ident(column.name),
     });

@@ -1,5 +1,5 @@
 import { ident } from '../db/sql.js';
-import type { Compiler } from '../migration/compiler.js';
+import { defaultOf, type Compiler } from '../migration/compiler.js';
 import type { AlterColumn } from '../migration/types.js';
 import { canonicalType } from '../migration/typeNames.js';
 import { rowsBreaking, uniqueValues } from '../migration/preconditions.js';
@@ -34,6 +34,7 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
       c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} ${o.default === null ? 'DROP DEFAULT' : `SET DEFAULT (${o.default})`}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
       const old = before?.default ?? null;
       c.plan.rollback.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} ${old === null ? 'DROP DEFAULT' : `SET DEFAULT ${old}`}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
+      column.default = o.default;
     }
     return;
   }
@@ -48,7 +49,7 @@ export function alterColumn(c: Compiler, o: AlterColumn): void {
   if (o.unique && !o.up && !typeChanges && !table.created) uniqueValues(c, table, [column], `unique on "${o.column}"`);
   const type = o.type ?? column.type;
   if (o.collation !== undefined) probeColumnOptions(c, { name: newName, type, collation: o.collation }, 'collation');
-  const oldDefault = o.default === undefined ? before?.default ?? null : null;
+  const oldDefault = o.default === undefined ? defaultOf(table, column) : null;
   const carriedDefault = oldDefault !== null && conversion ? conversion.convertDefault(oldDefault) : oldDefault;
   if (typeChanges && carriedDefault !== null) {
     // The copy takes the old default as PostgreSQL's own ALTER COLUMN TYPE would: converted by an

@@ -1,7 +1,7 @@
 import type { CatalogTable } from '../catalog/read.js';
 import { ident } from '../db/sql.js';
 import { closest } from '../migration/closest.js';
-import type { Compiler, TableShape } from '../migration/compiler.js';
+import { defaultOf, type Compiler, type TableShape } from '../migration/compiler.js';
 import type { DropConstraint } from '../migration/types.js';
 import { duplicateColumn } from './duplicateColumn.js';
 
@@ -96,7 +96,7 @@ export function dropConstraint(c: Compiler, o: DropConstraint): void {
     c.fail(`column: "${o.column}" is not a column of the ${k.kind} "${k.name}"`, `its columns: ${k.columns.join(', ')}`);
   }
   duplicateColumn(c, table, column, {
-    newName: column.name, type: column.type, default: table.before?.columns.find((b) => b.name === column.physical)?.default ?? null,
+    newName: column.name, type: column.type, default: defaultOf(table, column),
     nullable: column.nullable, up: ident(column.physical), down: o.down,
   }, { dropped: k.name });
 }

@@ -61,7 +61,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck, names.dropped);
   c.refuseIndexBuiltOn(table, column);
 
-  const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default ?? undefined };
+  const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default };
   table.columns[table.columns.indexOf(column)] = replacement;
   constrainNewColumn(c, table, replacement, d);
 }

@@ -16,7 +16,7 @@ const NOTES = `CREATE TABLE notes (id integer PRIMARY KEY, body text, n integer)
   COMMENT ON COLUMN notes.n IS 'how many';
   INSERT INTO notes VALUES (1, 'a', 1), (2, NULL, 2), (3, 'c', NULL);`;
 
-/** Review finding 8: a comment set earlier in the migration was lost when a later operation copied the column (the copy took the catalog's). */
+/** Metadata set earlier in a migration (a comment, a default) was lost when a later operation copied the column: the copy took the catalog's. */
 const CASES: OperationCase[] = [
   {
     title: 'setComment on a column, then alterColumn that copies it: the copy takes the new comment',
@@ -64,4 +64,29 @@ const CASES: OperationCase[] = [
   },
 ];
 
-describeOperationCases('fix_identity', CASES);
+CASES.push({
+  title: 'a default-only alterColumn, then alterColumn that copies the column: the copy takes the new default',
+  setup: NOTES,
+  migration: defineMigration({
+    name: 'notes_default_then_copy',
+    operations: [
+      op.alterColumn({ table: 'notes', column: 'body', default: `'untitled'` }),
+      op.alterColumn({ table: 'notes', column: 'body', nullable: false, up: `coalesce(body, '')` }),
+    ],
+  }),
+  async expanded({ old, next }) {
+    await old.query(`INSERT INTO notes (id) VALUES (4)`);
+    await next.query(`INSERT INTO notes (id) VALUES (5)`);
+    expect(await next.query(`SELECT id, body FROM notes WHERE id > 3 ORDER BY id`)).toEqual([{ id: 4, body: 'untitled' }, { id: 5, body: 'untitled' }]);
+  },
+  async completed({ old }) {
+    await old.query(`INSERT INTO notes (id) VALUES (6)`);
+    expect(await old.query(`SELECT id, body FROM notes WHERE id > 3 ORDER BY id`)).toEqual([{ id: 4, body: 'untitled' }, { id: 5, body: 'untitled' }, { id: 6, body: 'untitled' }]);
+  },
+  async rolledBack(old) {
+    await old.query(`INSERT INTO notes (id) VALUES (6)`);
+    expect(await old.query(`SELECT id, body FROM notes WHERE id > 3 ORDER BY id`)).toEqual([{ id: 4, body: 'untitled' }, { id: 5, body: 'untitled' }, { id: 6, body: null }]);
+  },
+});
+
+describeOperationCases('metadata_then_copy', CASES);
