@@ -619,6 +619,19 @@ describe.each(DRIVERS)('%s: bad input', (kind) => {
     expect(text.hint).toBe(`give "up" mapping every text to a label of level, e.g. up: "CASE WHEN level IN ('low', 'high') THEN level ELSE 'low' END::level"`);
   });
 
+  it('dropEnum refuses an enum that an array column still has, and one that anything outside the tables uses as an array', async () => {
+    await fixture.target.db.exec(`CREATE TYPE mood AS ENUM ('low', 'high'); ALTER TABLE users ADD COLUMN moods mood[]`);
+    await rejectedAtStart(
+      defineMigration({ name: 'moods_drop', operations: [op.dropEnum({ name: 'mood' })] }),
+      /^migration "moods_drop": operation 1 \(dropEnum\): name: enum type "mood" is still the type of "users"\."moods" \(as mood\[\]\) in the new shape$/,
+    );
+    await fixture.target.db.exec(`ALTER TABLE users DROP COLUMN moods; CREATE FUNCTION first_mood(m mood[]) RETURNS text LANGUAGE sql AS 'SELECT m[1]::text'`);
+    await rejectedAtStart(
+      defineMigration({ name: 'mood_fn_drop', operations: [op.dropEnum({ name: 'mood' })] }),
+      /^migration "mood_fn_drop": operation 1 \(dropEnum\): name: 1 objects outside the tables of "public" use enum type "mood", and DROP TYPE would fail at complete/,
+    );
+  });
+
   it('a column change from an enum refuses a check on the column that does not work for the new type, naming it', async () => {
     await fixture.target.db.exec(`CREATE TYPE mood AS ENUM ('low', 'high'); ALTER TABLE users ADD COLUMN mood mood, ADD CONSTRAINT users_mood_check CHECK (mood <> 'low'::mood)`);
     const error = await rejectedAtStart(
