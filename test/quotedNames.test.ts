@@ -140,7 +140,7 @@ const CASES: OperationCase[] = [
       name: 'weird_enum',
       operations: [
         op.createEnum({ name: 'Mo"od', values: ['a', 'b', "it's"] }),
-        op.alterColumn({ table: 'It"ems', column: 'Mixed Case', type: '"Mo""od"' }),
+        op.alterColumn({ table: 'It"ems', column: 'Mixed Case', type: '"Mo""od"', up: `CASE WHEN "Mixed Case" IN ('a', 'b', 'it''s') THEN "Mixed Case" ELSE 'a' END::"Mo""od"` }),
       ],
     }),
     async expanded({ old, next }) {

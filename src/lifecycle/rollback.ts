@@ -53,7 +53,8 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
         ctx.report.warn(`table "${o.name}" was created by this migration and holds ${n} rows; they are dropped with it`);
       }
     }
-    await runOnline(db, plan.rollbackOnline, settings, 'rollback (index drops)', settings.schema);
+    // Index drops, and the replica identity moved off an index this migration built before its drop.
+    await runOnline(db, plan.rollbackOnline, settings, 'rollback (online steps)', settings.schema);
     ctx.report.step(`rolling back: ${plan.rollback.length} catalog-only statements in one transaction`);
     const passage = await gate(db, record, plan, 'rolled_back', { bounds: settings.traffic });
     // Only a forced move to rolling_back gets here with steps it cannot undo (the undoable gate).

@@ -36,6 +36,8 @@ export interface TableShape {
   before?: CatalogTable;
   /** As set by this migration so far (setReplicaIdentity), else as before; absent: the default. */
   replicaIdentity?: ReplicaIdentity;
+  /** Contract's step that makes the copy of the identity's index the identity again (a column copy made it); a later setReplicaIdentity takes it out. */
+  identityRestore?: Step;
   /** Constraints an earlier operation drops at complete: a column copy made later must not carry them over. */
   droppedConstraints?: string[];
   /** What drops the constraint the key comes from, e.g. 'operation 1 (dropConstraint) drops "t_pkey"': the table can then not be synced. */

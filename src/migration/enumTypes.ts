@@ -27,6 +27,11 @@ export function enumNamed(c: Compiler, type: string): EnumShape | undefined {
   return c.enums.find((e) => e.name === name);
 }
 
+/** Of an array type text ("mood[]", "mood[3][]", "mood ARRAY"), its element type; any other type text as it is. */
+export function elementType(type: string): string {
+  return type.trim().replace(/(\s*\[\s*\d*\s*\])+$|\s+ARRAY(\s*\[\s*\d*\s*\])?$/i, '');
+}
+
 /** The enum an operation's `field` names: it must exist in the schema, or be created earlier in the migration. */
 export function requireEnum(c: Compiler, name: string, field: string): EnumShape {
   const found = c.enums.find((e) => e.name === name);

@@ -4,7 +4,6 @@ import { ident, qualified, shortName } from '../db/sql.js';
 import { buildIndex, uniqueConstraintFromIndex } from './indexBuild.js';
 import { renameColumnReferences, tokenize } from '../db/sqlTokens.js';
 import type { Compiler, TableShape } from '../migration/compiler.js';
-import type { Step } from '../migration/plan.js';
 
 /** The column that replaces an old one: its physical name and type. */
 export interface Replacement {
@@ -88,12 +87,11 @@ function carryIndex(c: Compiler, table: TableShape, index: CatalogIndex, oldPhys
   // The old index goes with the old column, and the identity with it (PostgreSQL then logs no old key): the copy takes
   // over, once the new column is NOT NULL.
   const identity = table.replicaIdentity;
-  if (typeof identity === 'object' && identity.index === index.name) c.afterRename.push(replicaIdentityStep(c, table, index.name));
-}
-
-/** Contract's step (after renames) that makes a carried-over index the replica identity again; a later setReplicaIdentity removes it. */
-export function replicaIdentityStep(c: Compiler, table: TableShape, index: string): Step {
-  return { sql: `ALTER TABLE ${c.q(table.physical)} REPLICA IDENTITY USING INDEX ${ident(index)}`, lock: 'ACCESS EXCLUSIVE, catalog only' };
+  if (typeof identity === 'object' && identity.index === index.name) {
+    // After the renames, so the copy has the index's name.
+    table.identityRestore = { sql: `ALTER TABLE ${t} REPLICA IDENTITY USING INDEX ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' };
+    c.afterRename.push(table.identityRestore);
+  }
 }
 
 /** "CREATE INDEX name ON table USING btree (...) ..." from USING on: the part that does not name the index or table. */

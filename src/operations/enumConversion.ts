@@ -1,7 +1,6 @@
 import { ident, literal } from '../db/sql.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import { enumNamed } from '../migration/enumTypes.js';
-import { rowsBreaking } from '../migration/preconditions.js';
 import { canonicalType } from '../migration/typeNames.js';
 
 /** What a column change between an enum and text (or another enum) does when the user gives no up or down. */
@@ -17,7 +16,8 @@ const textual = (type: string) => /^(text|character varying(\(\d+\))?)$/.test(ca
 /**
  * Enums convert to and from text, and between each other through text, by label: the default
  * `up` is `col::text::new_type`, the default `down` `col::text::old_type`. What the defaults
- * cannot convert is refused before start: old values the new enum lacks (naming the rows) and
+ * cannot convert is refused before start: whatever the old release may write that the new enum
+ * lacks (any text, or labels of the old enum), which `up` could not give to the new release, and
  * labels of the new enum the old one lacks, which the new release could write and `down` could
  * not give back to the old release. Undefined when the change is not one between these types.
  */
@@ -27,12 +27,20 @@ export function enumConversion(c: Compiler, table: TableShape, column: ColumnSha
   if (!fromEnum && !toEnum) return undefined;
   if (!(fromEnum || textual(column.type)) || !(toEnum || textual(to.type))) return undefined;
   if (toEnum && to.up === undefined) {
-    rowsBreaking(
-      c, table,
-      `o.${ident(column.physical)} IS NOT NULL AND o.${ident(column.physical)}::text <> ALL (ARRAY[${toEnum.values.map(literal).join(', ')}]::text[])`,
-      `the change of "${column.name}" to ${to.type}: they hold a value ${to.type} does not have`,
-      `give "up" mapping those values to labels of ${to.type} (e.g. up: "CASE ${column.name}::text WHEN 'old' THEN 'new' ELSE ${column.name}::text END::${to.type}"), or add the values to the enum first`,
-    );
+    // The old release keeps writing until complete: each of its values must have a label in the new enum.
+    if (!fromEnum) {
+      c.fail(
+        `up: the old release can write any text into "${column.name}", and one that is not a label of ${to.type} would fail its write`,
+        `give "up" mapping every text to a label of ${to.type}, e.g. up: "CASE WHEN ${column.name} IN (${toEnum.values.map(literal).join(', ')}) THEN ${column.name} ELSE ${literal(toEnum.values[0]!)} END::${to.type}"`,
+      );
+    }
+    const missing = fromEnum.values.filter((v) => !toEnum.values.includes(v));
+    if (missing.length) {
+      c.fail(
+        `up: ${column.type} has ${missing.map((v) => `"${v}"`).join(', ')}, which ${to.type} lacks: an old-release write of one could not be given to the new release`,
+        `give "up" mapping them to labels of ${to.type}, e.g. up: "CASE ${column.name}::text WHEN ${literal(missing[0]!)} THEN ${literal(toEnum.values[0]!)} ELSE ${column.name}::text END::${to.type}"`,
+      );
+    }
   }
   if (fromEnum && to.down === undefined) {
     const unknown = toEnum ? toEnum.values.filter((v) => !fromEnum.values.includes(v)) : [];

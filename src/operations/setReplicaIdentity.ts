@@ -3,7 +3,6 @@ import { ident } from '../db/sql.js';
 import { tokenize } from '../db/sqlTokens.js';
 import type { Compiler, TableShape } from '../migration/compiler.js';
 import type { SetReplicaIdentity } from '../migration/types.js';
-import { replicaIdentityStep } from './carryOver.js';
 
 const LOCK = 'ACCESS EXCLUSIVE, catalog only';
 
@@ -101,27 +100,30 @@ export function setReplicaIdentity(c: Compiler, o: SetReplicaIdentity): void {
   const previous = table.replicaIdentity ?? 'default';
   if (clause(previous) === clause(o.identity)) c.fail(`table "${table.name}" has replica identity ${describe(previous)} already`, 'leave this operation out');
   const t = c.q(table.physical);
-  const step = { sql: `ALTER TABLE ${t} REPLICA IDENTITY ${clause(o.identity)}`, lock: LOCK };
+  let built = false;
   if (typeof o.identity === 'object') {
-    const { facts, built } = indexFacts(c, table, o.identity.index);
-    const wrong = problems(facts);
+    const index = indexFacts(c, table, o.identity.index);
+    const wrong = problems(index.facts);
     if (wrong.length) {
       c.fail(
         `identity.index: index "${o.identity.index}" cannot be the replica identity of "${table.name}": ${wrong.join(', ')}`,
         'a replica identity index must be unique, not partial, not deferrable, without expressions, over NOT NULL columns: choose such an index, or identity: \'full\'',
       );
     }
-    (built ? c.plan.expandOnline : c.plan.expand).push(step);
-  } else {
-    c.plan.expand.push(step);
+    built = index.built;
   }
+  (built ? c.plan.expandOnline : c.plan.expand).push({ sql: `ALTER TABLE ${t} REPLICA IDENTITY ${clause(o.identity)}`, lock: LOCK });
   // A column copy made earlier would make the old identity's index the identity again at complete.
-  if (typeof previous === 'object') {
-    const carried = replicaIdentityStep(c, table, previous.index).sql;
-    const at = c.afterRename.findIndex((s) => s.sql === carried);
-    if (at >= 0) c.afterRename.splice(at, 1);
+  if (table.identityRestore) {
+    c.afterRename.splice(c.afterRename.indexOf(table.identityRestore), 1);
+    delete table.identityRestore;
   }
   table.replicaIdentity = o.identity;
-  // Every such operation restores the identity from before the migration: undo runs newest first, and the indexes this migration built are gone by then.
-  if (!table.created) c.plan.rollback.push({ sql: `ALTER TABLE ${t} REPLICA IDENTITY ${clause(table.before?.replicaIdentity ?? 'default')}`, lock: LOCK });
+  if (table.created) return;
+  // Every such operation restores the identity from before the migration: undo runs newest first.
+  const restore = { sql: `ALTER TABLE ${t} REPLICA IDENTITY ${clause(table.before?.replicaIdentity ?? 'default')}`, lock: LOCK };
+  // An index this migration builds is dropped online, before the rollback transaction: the identity
+  // must leave it first, or a published table would refuse every UPDATE and DELETE in between.
+  if (built) c.plan.rollbackOnline.unshift(restore);
+  else c.plan.rollback.push(restore);
 }

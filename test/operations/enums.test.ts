@@ -134,18 +134,21 @@ const CASES: OperationCase[] = [
     },
   },
   {
-    title: 'alterColumn from text to an enum created in the same migration, with the default up and down',
+    title: 'alterColumn from text to an enum created in the same migration, with an up that maps every text and the default down',
     setup: `CREATE TABLE tickets (id serial PRIMARY KEY, status text NOT NULL DEFAULT 'open');
 INSERT INTO tickets (status) VALUES ('open'), ('closed'), ('open');`,
     migration: defineMigration({
       name: 'status_enum',
       operations: [
         op.createEnum({ name: 'state', values: ['open', 'closed'] }),
-        op.alterColumn({ table: 'tickets', column: 'status', type: 'state' }),
+        op.alterColumn({ table: 'tickets', column: 'status', type: 'state', up: `CASE WHEN status IN ('open', 'closed') THEN status ELSE 'open' END::state` }),
       ],
     }),
     async expanded({ old, next }) {
       await old.query(`INSERT INTO tickets DEFAULT VALUES`);
+      // The old release may write any text: up gives the new release a label for it.
+      await old.query(`INSERT INTO tickets (status) VALUES ('pending')`);
+      expect(await next.query(`SELECT status FROM tickets WHERE id = 5`)).toEqual([{ status: 'open' }]);
       await next.query(`UPDATE tickets SET status = 'closed' WHERE id = 1`);
       await expect(next.query(`UPDATE tickets SET status = 'other' WHERE id = 2`)).rejects.toThrow(/invalid input value for enum state/);
       expect(await next.query(`SELECT id, status FROM tickets WHERE id IN (1, 4) ORDER BY id`)).toEqual([{ id: 1, status: 'closed' }, { id: 4, status: 'open' }]);
@@ -159,7 +162,7 @@ INSERT INTO tickets (status) VALUES ('open'), ('closed'), ('open');`,
     async rolledBack(old) {
       expect(await labelsOf(old, 'state')).toBeNull();
       expect(await old.query(`SELECT id, status FROM tickets ORDER BY id`)).toEqual([
-        { id: 1, status: 'closed' }, { id: 2, status: 'closed' }, { id: 3, status: 'open' }, { id: 4, status: 'open' },
+        { id: 1, status: 'closed' }, { id: 2, status: 'closed' }, { id: 3, status: 'open' }, { id: 4, status: 'open' }, { id: 5, status: 'pending' },
       ]);
     },
   },
