@@ -62,7 +62,9 @@ function compileOperation(c: Compiler, o: Operation): void {
 
 function newOnlyColumn(column: ColumnShape): NewOnlyColumn {
   if (column.default === undefined || column.default === null) return { physical: column.physical, insertValue: 'NULL' };
-  return isConstantDefault(column.default) ? { physical: column.physical, insertValue: column.default } : { physical: column.physical };
+  // As the column's type: a default carried over from the old type is stored converted, and the
+  // sync trigger compares it with the column.
+  return isConstantDefault(column.default) ? { physical: column.physical, insertValue: `(${column.default})::${column.type}` } : { physical: column.physical };
 }
 
 /** Views that apply the caller's rights and row-level security exist from PostgreSQL 15 on. */
