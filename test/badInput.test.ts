@@ -777,7 +777,7 @@ describe.each(DRIVERS)('%s: a column in an index built earlier in the same migra
   });
 });
 
-describe.each(DRIVERS)('%s: identity conversion (review findings 1 and 2)', (kind) => {
+describe.each(DRIVERS)('%s: identity conversion needs an index on the column and is the only change of that column in the migration', (kind) => {
   const fixture = resetTarget(kind, 'bad_input_identity', `CREATE TABLE orders (id integer PRIMARY KEY, seq_no serial, n integer NOT NULL DEFAULT 0);
     CREATE INDEX orders_n_partial ON orders (n) WHERE n > 0;
     CREATE INDEX orders_n_hash ON orders USING hash (n);`);
@@ -818,5 +818,81 @@ describe.each(DRIVERS)('%s: identity conversion (review findings 1 and 2)', (kin
       /identity: turning "seq_no" into an identity column cannot be combined with "type", "up", "down"/,
     );
     expect(combined.hint).toBe('make the other changes in another migration, after this one completes (identity may come with "name" and "comment")');
+  });
+});
+
+describe.each(DRIVERS)('%s: a constraint an earlier operation of the same migration adds, replaces, renames or drops', (kind) => {
+  const fixture = resetTarget(kind, 'bad_input_changed', USERS);
+  const HINT = 'change that constraint in a migration of its own, after this one completes';
+
+  it('a new primary key and a drop of the old or new key are refused in either order, naming both operations', async () => {
+    const error = await fixture.refused(
+      defineMigration({ name: 'key_then_drop_old', operations: [op.setPrimaryKey({ table: 'users', columns: ['name'] }), op.dropConstraint({ table: 'users', name: 'users_pkey' })] }),
+      /^migration "key_then_drop_old": operation 2 \(dropConstraint\): name: operation 1 \(setPrimaryKey\) replaces the primary key "users_pkey" of table "users" earlier in this same migration$/,
+    );
+    expect(error.hint).toBe(HINT);
+    await fixture.refused(
+      defineMigration({ name: 'drop_then_key', operations: [op.dropConstraint({ table: 'users', name: 'users_pkey' }), op.setPrimaryKey({ table: 'users', columns: ['name'] })] }),
+      /^migration "drop_then_key": operation 2 \(setPrimaryKey\): operation 1 \(dropConstraint\) drops "users_pkey" of table "users" earlier in this same migration$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'key_then_drop_new', operations: [op.setPrimaryKey({ table: 'users', columns: ['name'], name: 'users_name_pkey' }), op.dropConstraint({ table: 'users', name: 'users_name_pkey' })] }),
+      /^migration "key_then_drop_new": operation 2 \(dropConstraint\): name: operation 1 \(setPrimaryKey\) adds "users_name_pkey" of table "users" earlier in this same migration$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'key_then_rename', operations: [op.setPrimaryKey({ table: 'users', columns: ['name'] }), op.renameConstraint({ table: 'users', from: 'users_pkey', to: 'users_key' })] }),
+      /^migration "key_then_rename": operation 2 \(renameConstraint\): from: operation 1 \(setPrimaryKey\) replaces the primary key "users_pkey" of table "users" earlier in this same migration$/,
+    );
+  });
+
+  it('a constraint added, renamed or dropped earlier is not dropped or renamed again', async () => {
+    await fixture.target.db.exec('ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0)');
+    await fixture.refused(
+      defineMigration({ name: 'add_then_drop', operations: [op.addConstraint({ table: 'users', name: 'users_email_check', check: `email <> ''` }), op.dropConstraint({ table: 'users', name: 'users_email_check' })] }),
+      /^migration "add_then_drop": operation 2 \(dropConstraint\): name: operation 1 \(addConstraint\) adds "users_email_check" of table "users" earlier in this same migration$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'rename_then_drop', operations: [op.renameConstraint({ table: 'users', from: 'users_age_check', to: 'users_age_positive' }), op.dropConstraint({ table: 'users', name: 'users_age_check' })] }),
+      /^migration "rename_then_drop": operation 2 \(dropConstraint\): name: operation 1 \(renameConstraint\) renames "users_age_check" of table "users" earlier in this same migration$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'drop_then_rename', operations: [op.dropConstraint({ table: 'users', name: 'users_age_check' }), op.renameConstraint({ table: 'users', from: 'users_age_check', to: 'users_age_positive' })] }),
+      /^migration "drop_then_rename": operation 2 \(renameConstraint\): from: operation 1 \(dropConstraint\) drops "users_age_check" of table "users" earlier in this same migration$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'rename_then_add', operations: [op.renameConstraint({ table: 'users', from: 'users_age_check', to: 'users_age_positive' }), op.addConstraint({ table: 'users', name: 'users_age_positive', check: 'age < 200' })] }),
+      /^migration "rename_then_add": operation 2 \(addConstraint\): name: table "users" already has a constraint "users_age_positive"$/,
+    );
+  });
+
+  it('the name of a new primary key is taken for later operations', async () => {
+    await fixture.refused(
+      defineMigration({ name: 'key_then_same_name', operations: [op.setPrimaryKey({ table: 'users', columns: ['name'], name: 'users_name_pkey' }), op.addConstraint({ table: 'users', name: 'users_name_pkey', check: 'age > 0' })] }),
+      /^migration "key_then_same_name": operation 2 \(addConstraint\): name: table "users" already has a constraint "users_name_pkey"$/,
+    );
+  });
+
+  it('a column with a check or foreign key added earlier is not copied or dropped later: contract would drop the constraint with the column', async () => {
+    await fixture.target.db.exec('CREATE TABLE teams (id integer PRIMARY KEY, code integer NOT NULL UNIQUE); ALTER TABLE users ADD COLUMN team integer');
+    const error = await fixture.refused(
+      defineMigration({ name: 'check_then_type', operations: [op.addConstraint({ table: 'users', name: 'users_age_positive', check: 'age > 0' }), op.alterColumn({ table: 'users', column: 'age', type: 'bigint', up: 'age', down: 'age' })] }),
+      /^migration "check_then_type": operation 2 \(alterColumn\): column "age" is in the check "users_age_positive" that operation 1 \(addConstraint\) adds; contract would drop that constraint with the column$/,
+    );
+    expect(error.hint).toBe('give the constraint with the column change (alterColumn "check" or "references"), or add it in a migration of its own after this one completes');
+    const fk = op.addConstraint({ table: 'users', name: 'users_team_fkey', foreignKey: { columns: ['team'], references: { table: 'teams', columns: ['code'] } } });
+    await fixture.refused(
+      defineMigration({ name: 'fk_then_type', operations: [fk, op.alterColumn({ table: 'users', column: 'team', type: 'bigint', up: 'team', down: 'team' })] }),
+      /^migration "fk_then_type": operation 2 \(alterColumn\): column "team" is in the foreign key "users_team_fkey" that operation 1 \(addConstraint\) adds; contract would drop that constraint with the column$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'fk_then_target', operations: [fk, op.alterColumn({ table: 'teams', column: 'code', type: 'bigint', up: 'code', down: 'code' })] }),
+      /^migration "fk_then_target": operation 2 \(alterColumn\): column "code" is referenced by the foreign key "users_team_fkey" that operation 1 \(addConstraint\) adds; contract would drop that constraint with the column$/,
+    );
+    await fixture.refused(
+      defineMigration({ name: 'check_then_drop', operations: [op.addConstraint({ table: 'users', name: 'users_age_positive', check: 'age > 0' }), op.dropColumn({ table: 'users', column: 'age' })] }),
+      /^migration "check_then_drop": operation 2 \(dropColumn\): column "age" is in the check "users_age_positive" that operation 1 \(addConstraint\) adds; contract would drop that constraint with the column$/,
+    );
+    // The same check given with the column change is kept.
+    await fixture.midair.plan(defineMigration({ name: 'check_with_type', operations: [op.alterColumn({ table: 'users', column: 'age', type: 'bigint', up: 'age', down: 'age', check: { name: 'users_age_positive', expression: 'age > 0' } })] }));
   });
 });

@@ -3,6 +3,7 @@ import { qualified, shortName } from '../db/sql.js';
 import { MidairError } from '../errors.js';
 import { closest } from './closest.js';
 import type { IndexSpec } from '../operations/indexBuild.js';
+import type { TableNames } from '../operations/constraintNames.js';
 import type { Operation } from './types.js';
 import type { EnumShape } from './enumTypes.js';
 import type { Plan, ScopeColumn, Step, TableSync } from './plan.js';
@@ -96,6 +97,15 @@ export class Compiler {
   readonly afterRename: Step[] = [];
   /** Indexes this migration builds, by physical table, in the order of their operations. */
   readonly builtIndexes: (IndexSpec & { table: string })[] = [];
+  /** Constraint names of each physical table as this migration leaves them (see constraintNames.ts). */
+  readonly constraintNames = new Map<string, TableNames>();
+  /** The operation that makes each physical table's new primary key: a second one would add a second key in the same contract. */
+  readonly keyMadeBy = new Map<string, string>();
+  /**
+   * Checks and foreign keys that operations add on columns that exist before the migration, by
+   * physical table and columns: `what` says how, e.g. 'in the check "t_check" that operation 1 (addConstraint) adds'.
+   */
+  readonly constraintsAdded: { table: string; columns: string[]; what: string }[] = [];
   /** The first op.sql with `up` compiled so far ("operation 1 (sql)"): what it creates is not in the catalog the plan is made from. */
   rawSqlBefore?: string;
   /** The schema's enum types as this migration leaves them (see enumTypes.ts). */
@@ -195,6 +205,20 @@ export class Compiler {
       this.fail(
         `column "${column.name}" is in the index "${build.index}" that ${this.claimed.get(build.index!)} builds; contract would drop that index with the column`,
         'change the column first (put this operation before the one that builds the index), or in another migration',
+      );
+    }
+  }
+
+  /**
+   * Contract drops a replaced or dropped column with every constraint on it, so a check or foreign
+   * key an earlier operation adds on the column (or referencing it) would be lost or make contract fail.
+   */
+  refuseConstraintAddedOn(table: TableShape, column: ColumnShape): void {
+    const added = this.constraintsAdded.find((k) => k.table === table.physical && k.columns.includes(column.physical));
+    if (added) {
+      this.fail(
+        `column "${column.name}" is ${added.what}; contract would drop that constraint with the column`,
+        'give the constraint with the column change (alterColumn "check" or "references"), or add it in a migration of its own after this one completes',
       );
     }
   }

@@ -27,21 +27,18 @@ function namesBefore(table: CatalogTable | undefined): string[] {
   ];
 }
 
-interface TableNames {
+export interface TableNames {
   /** Names its constraints have: before the migration, plus those its operations give. */
   taken: Set<string>;
   /** Names of constraints the migration replaces: they hold the name until contract. */
   released: Set<string>;
+  /** What an operation does to a named constraint, e.g. 'operation 1 (dropConstraint) drops "t_check"': a second change of it is refused. */
+  changedBy: Map<string, string>;
 }
 
-/** For each migration being compiled (one Compiler each), the names of each physical table. */
-const namesOf = new WeakMap<Compiler, Map<string, TableNames>>();
-
 function tableNames(c: Compiler, table: TableShape): TableNames {
-  let tables = namesOf.get(c);
-  if (!tables) namesOf.set(c, (tables = new Map()));
-  let names = tables.get(table.physical);
-  if (!names) tables.set(table.physical, (names = { taken: new Set(namesBefore(table.before)), released: new Set() }));
+  let names = c.constraintNames.get(table.physical);
+  if (!names) c.constraintNames.set(table.physical, (names = { taken: new Set(namesBefore(table.before)), released: new Set(), changedBy: new Map() }));
   return names;
 }
 
@@ -57,7 +54,23 @@ export function claimConstraintName(c: Compiler, table: TableShape, name: string
     c.fail(`${field}: the constraint's index would be named "${name}", and a table or index of that name exists already`, `choose another name for "${field}"`);
   }
   names.add(name);
+  markConstraintChanged(c, table, name, `${c.where} adds "${name}"`);
   return { replaces: released.delete(name) };
+}
+
+/**
+ * Each operation's steps are planned from the constraints before the migration: a constraint that
+ * an earlier operation adds, replaces, renames or drops cannot be dropped or renamed again, as
+ * contract would then drop the wrong one, or none, or fail.
+ */
+export function refuseChangedConstraint(c: Compiler, table: TableShape, name: string, field?: string): void {
+  const changed = tableNames(c, table).changedBy.get(name);
+  if (changed) c.fail(`${field ? `${field}: ` : ''}${changed} of table "${table.name}" earlier in this same migration`, 'change that constraint in a migration of its own, after this one completes');
+}
+
+/** Records what the current operation does to the constraint `name`, e.g. 'operation 2 (dropConstraint) drops "t_check"'. */
+export function markConstraintChanged(c: Compiler, table: TableShape, name: string, what: string): void {
+  tableNames(c, table).changedBy.set(name, what);
 }
 
 /**

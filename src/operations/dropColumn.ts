@@ -7,6 +7,7 @@ export function dropColumn(c: Compiler, o: DropColumn): void {
   const column = c.column(table, o.column);
   if (column.added) c.fail(`column "${o.column}" is added by this same migration; drop it from the migration instead`);
   c.refuseIndexBuiltOn(table, column);
+  c.refuseConstraintAddedOn(table, column);
   if (table.key.includes(column.physical)) c.fail(`column "${o.column}" is part of the key of "${table.name}" and cannot be dropped here`);
   const before = table.before?.columns.find((b) => b.name === column.physical);
   if (before && !before.nullable && before.default === null && !o.down) {

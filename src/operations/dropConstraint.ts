@@ -4,6 +4,7 @@ import { closest } from '../migration/closest.js';
 import { defaultOf, type Compiler, type TableShape } from '../migration/compiler.js';
 import type { DropConstraint } from '../migration/types.js';
 import { duplicateColumn } from './duplicateColumn.js';
+import { markConstraintChanged, refuseChangedConstraint } from './constraintNames.js';
 
 /** A constraint of a table as dropConstraint sees it; `index`: the index that goes with it. */
 interface Droppable {
@@ -45,6 +46,7 @@ function notNullColumn(table: TableShape, name: string): string | undefined {
 export function dropConstraint(c: Compiler, o: DropConstraint): void {
   const table = c.table(o.table);
   if (table.created) c.fail(`table: "${table.name}" is created by this same migration`, 'leave the constraint out of its createTable instead');
+  refuseChangedConstraint(c, table, o.name, 'name');
   const all = droppables(table.before);
   const k = all.find((d) => d.name === o.name);
   if (!k) {
@@ -82,6 +84,7 @@ export function dropConstraint(c: Compiler, o: DropConstraint): void {
     c.plan.warnings.push(`${c.where}: after complete "${table.name}" has replica identity default and no primary key, so logical replication logs no old key of updated or deleted rows; a publication of its updates or deletes then makes them fail: set one with op.setReplicaIdentity in this migration`);
   }
   table.droppedConstraints = [...(table.droppedConstraints ?? []), k.name];
+  markConstraintChanged(c, table, k.name, `${c.where} drops "${k.name}"`);
   const t = c.q(table.physical);
   c.plan.contract.push({
     sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(k.name)}`,

@@ -60,6 +60,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   if (replacedCheck) replaceCheck(c, table, column, replacedCheck);
   carryOver(c, table, column.physical, { physical, type: d.type }, replacedCheck, names.dropped);
   c.refuseIndexBuiltOn(table, column);
+  c.refuseConstraintAddedOn(table, column);
 
   const replacement: ColumnShape = { name: d.newName, physical, type: d.type, nullable: d.nullable !== false, added: true, default: d.default };
   table.columns[table.columns.indexOf(column)] = replacement;

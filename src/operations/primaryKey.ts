@@ -10,12 +10,9 @@ import { buildIndex, dropIndexOnRollback } from './indexBuild.js';
  * validated check, and contract attaches the index as the key, catalog only.
  */
 
-/** The operation that makes each table's new key: a second one would add a second key in the same contract. */
-const keyedBy = new WeakMap<TableShape, string>();
-
 /** The key's columns, refused when the key cannot be made online or its values are not known before start. */
 export function primaryKeyColumns(c: Compiler, table: TableShape, names: string[], field: string): ColumnShape[] {
-  const earlier = keyedBy.get(table);
+  const earlier = c.keyMadeBy.get(table.physical);
   if (earlier) c.fail(`the primary key of "${table.name}" is made by ${earlier} already`, 'give the key once, with all its columns');
   if (table.created) c.fail(`table "${table.name}" is created by this same migration`, 'give its key in createTable\'s "primaryKey"');
   if (table.before?.partitions?.length) {
@@ -29,14 +26,8 @@ export function primaryKeyColumns(c: Compiler, table: TableShape, names: string[
   const columns = names.map((n) => c.column(table, n, field));
   const changed = columns.find((col) => col.added);
   if (changed) c.fail(`${field}: column "${changed.name}" is added or changed by this same migration, so its values are not known before start`, 'make it the key in a later migration, after this one completes');
-  keyedBy.set(table, c.where);
+  c.keyMadeBy.set(table.physical, c.where);
   return columns;
-}
-
-/** ADD CONSTRAINT would fail in the contract transaction on a name the table's constraints use. */
-export function refuseTakenConstraintName(c: Compiler, table: TableShape, name: string, field: string): void {
-  const taken = [table.before?.primaryKey, ...(table.before?.indexes ?? []).filter((i) => i.constraint).map((i) => i.name), ...(table.before?.constraints ?? []).map((k) => k.name)];
-  if (taken.includes(name)) c.fail(`${field}: table "${table.name}" already has a constraint "${name}"`, `choose another name for "${field}"`);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { ident, literal, shortName } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { SetPrimaryKey } from '../migration/types.js';
-import { buildPrimaryKeyIndex, primaryKeyColumns, primaryKeyUsingIndex, refuseTakenConstraintName } from './primaryKey.js';
+import { claimConstraintName, markConstraintChanged, refuseChangedConstraint } from './constraintNames.js';
+import { buildPrimaryKeyIndex, primaryKeyColumns, primaryKeyUsingIndex } from './primaryKey.js';
 
 /**
  * The new key's index is built at start beside the old key, which stays until contract: it keeps
@@ -17,8 +18,10 @@ export function setPrimaryKey(c: Compiler, o: SetPrimaryKey): void {
   if (columns.length === oldColumns.length && columns.every((col, i) => col.physical === oldColumns[i])) {
     c.fail(`columns: (${o.columns.join(', ')}) is already the primary key of "${table.name}"`, o.name && o.name !== old ? 'to rename the key, use op.renameConstraint' : 'leave out this operation');
   }
+  refuseChangedConstraint(c, table, old);
   const name = o.name ?? old;
-  if (name !== old) refuseTakenConstraintName(c, table, name, 'name');
+  if (name !== old) claimConstraintName(c, table, name, 'name', true);
+  markConstraintChanged(c, table, old, `${c.where} replaces the primary key "${old}"`);
   // DROP CONSTRAINT fails on what is bound to the old key: a foreign key referencing it (bound to
   // its index), a view that groups by it. Found in pg_depend, so each is named as PostgreSQL would.
   c.preconditions.push({
