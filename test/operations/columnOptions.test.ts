@@ -266,7 +266,7 @@ describe('identity conversion under writes from both releases (real PostgreSQL)'
                                          FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                                         WHERE a.attrelid = 't'::regclass AND a.attname = 'n'`);
       expect(rows).toEqual([{ identity: 'a', seq: 'public.t_n_seq', no_default: true }]);
-    }), 120_000);
+    }));
 
   it('to rollback: every insert numbered once, the serial default back and its sequence past every value', () =>
     runUnderWrites(SERIAL_TO_IDENTITY, 'rollback', async (db) => {
@@ -275,7 +275,7 @@ describe('identity conversion under writes from both releases (real PostgreSQL)'
                                          FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                                         WHERE a.attrelid = 't'::regclass AND a.attname = 'n'`);
       expect(rows).toEqual([{ identity: '', default: `nextval('t_n_seq'::regclass)` }]);
-    }), 120_000);
+    }));
 });
 
 describe('postgres: the online way to an identity column on an existing table, the one addColumn\'s refusal names', () => {
@@ -314,7 +314,7 @@ describe('postgres: the online way to an identity column on an existing table, t
     } finally {
       await target.close();
     }
-  }, 120_000);
+  });
 });
 
 const WORDS_SETUP = `CREATE TABLE t (id integer PRIMARY KEY, w text);
@@ -340,12 +340,12 @@ describe('collation and comment changes under writes from both releases (real Po
     runUnderWrites(collation, 'complete', async (db) => {
       expect(await column(db)).toEqual([{ collation: 'C', comment: 'a word' }]);
       expect((await db.query(`SELECT pg_get_indexdef('t_w'::regclass) AS d`)).rows).toEqual([{ d: 'CREATE INDEX t_w ON public.t USING btree (w)' }]);
-    }), 120_000);
+    }));
 
   it('alterColumn collation to rollback: every write kept, the default collation back', () =>
     runUnderWrites(collation, 'rollback', async (db) => {
       expect(await column(db)).toEqual([{ collation: 'default', comment: 'a word' }]);
-    }), 120_000);
+    }));
 
   const comments: UnderWritesCase = {
     label: 'column_options_comments',
@@ -361,11 +361,11 @@ describe('collation and comment changes under writes from both releases (real Po
     runUnderWrites(comments, 'complete', async (db) => {
       expect(await column(db)).toEqual([{ collation: 'default', comment: 'a term' }]);
       expect(await tableComment(db)).toBe('terms');
-    }), 120_000);
+    }));
 
   it('comments to rollback: every write kept, the old comments back (none on the table)', () =>
     runUnderWrites(comments, 'rollback', async (db) => {
       expect(await column(db)).toEqual([{ collation: 'default', comment: 'a word' }]);
       expect(await tableComment(db)).toBeNull();
-    }), 120_000);
+    }));
 });

@@ -277,11 +277,11 @@ describe('postgres: dropConstraint and setReplicaIdentity while both releases wr
 
   it('dropConstraint check: complete', () => runUnderWrites(plain, 'complete', async (db) => {
     expect(await constraintNames(db)).toEqual(['orders_pkey']);
-  }), 120_000);
+  }));
 
   it('dropConstraint check: rollback', () => runUnderWrites(plain, 'rollback', async (db) => {
     expect(await constraintNames(db)).toEqual(['orders_pkey', 'orders_qty_positive']);
-  }), 120_000);
+  }));
 
   const freed = (end: 'complete' | 'rollback'): UnderWritesCase => ({
     label: 'free_qty_writes',
@@ -299,12 +299,12 @@ describe('postgres: dropConstraint and setReplicaIdentity while both releases wr
     expect(await constraintNames(db)).toEqual(['orders_pkey']);
     const [zeros] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE qty = 0`)).rows;
     expect(zeros!.n).toBeGreaterThan(0);
-  }), 120_000);
+  }));
 
   it('dropConstraint check with down: rollback leaves the old release only valid values', () => runUnderWrites(freed('rollback'), 'rollback', async (db) => {
     expect(await constraintNames(db)).toEqual(['orders_pkey', 'orders_qty_positive']);
     expect((await db.query(`SELECT count(*)::int AS n FROM orders WHERE qty <= 0`)).rows).toEqual([{ n: 0 }]);
-  }), 120_000);
+  }));
 
   const full: UnderWritesCase = {
     label: 'replica_full_writes',
@@ -320,9 +320,9 @@ describe('postgres: dropConstraint and setReplicaIdentity while both releases wr
 
   it('setReplicaIdentity: complete', () => runUnderWrites(full, 'complete', async (db) => {
     expect(await identity(db)).toBe('f');
-  }), 120_000);
+  }));
 
   it('setReplicaIdentity: rollback', () => runUnderWrites(full, 'rollback', async (db) => {
     expect(await identity(db)).toBe('d');
-  }), 120_000);
+  }));
 });

@@ -189,12 +189,12 @@ describe('postgres: foreign-key options under writes from both releases', () => 
     runUnderWrites(added, 'complete', async (db) => {
       expect(await constraintsIn(db, 'items')).toEqual([`items_parent ${DEFERRED}`]);
       await expectDeferred(db, 'items_parent');
-    }), 120_000);
+    }));
 
   it('addConstraint foreignKey with options: rollback keeps every write and leaves no key', () =>
     runUnderWrites(added, 'rollback', async (db) => {
       expect(await constraintsIn(db, 'items')).toEqual([]);
-    }), 120_000);
+    }));
 
   const carried: UnderWritesCase = {
     label: 'fk_options_carried',
@@ -214,11 +214,11 @@ describe('postgres: foreign-key options under writes from both releases', () => 
     runUnderWrites(carried, 'complete', async (db) => {
       expect(await constraintsIn(db, 'items')).toEqual([`items_parent ${DEFERRED}`]);
       await expectDeferred(db, 'items_parent');
-    }), 120_000);
+    }));
 
   it('alterColumn type change: rollback keeps every write and the original key', () =>
     runUnderWrites(carried, 'rollback', async (db) => {
       expect(await constraintsIn(db, 'items')).toEqual([`items_parent ${DEFERRED}`]);
       await expectDeferred(db, 'items_parent');
-    }), 120_000);
+    }));
 });

@@ -154,23 +154,23 @@ describe('index options while both releases write (real PostgreSQL)', () => {
     runUnderWrites(expressionIndex, 'complete', async (db) => {
       const { rows } = await db.query(`SELECT pg_get_indexdef(indexrelid) AS d, indisvalid AS valid FROM pg_index WHERE indexrelid = 'accounts_lower_v'::regclass`);
       expect(rows).toEqual([{ d: 'CREATE UNIQUE INDEX accounts_lower_v ON public.accounts USING btree (lower(v))', valid: true }]);
-    }), 120_000);
+    }));
 
   it('an expression index: rollback keeps every write and drops the index', () =>
     runUnderWrites(expressionIndex, 'rollback', async (db) => {
       expect((await db.query(`SELECT to_regclass('accounts_lower_v') AS r`)).rows).toEqual([{ r: null }]);
-    }), 120_000);
+    }));
 
   it('a unique constraint with include: complete keeps every write and makes the constraint', () =>
     runUnderWrites(uniqueInclude, 'complete', async (db) => {
       const { rows } = await db.query(`SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = 'accounts_v_key'`);
       expect(rows).toEqual([{ d: 'UNIQUE (v) INCLUDE (w)' }]);
-    }), 120_000);
+    }));
 
   it('a unique constraint with include: rollback keeps every write and drops its index', () =>
     runUnderWrites(uniqueInclude, 'rollback', async (db) => {
       expect((await db.query(`SELECT to_regclass('accounts_v_key') AS r`)).rows).toEqual([{ r: null }]);
-    }), 120_000);
+    }));
 });
 
 describe('the plan of an index with options (real PostgreSQL)', () => {
