@@ -895,4 +895,17 @@ describe.each(DRIVERS)('%s: a constraint an earlier operation of the same migrat
     // The same check given with the column change is kept.
     await fixture.midair.plan(defineMigration({ name: 'check_with_type', operations: [op.alterColumn({ table: 'users', column: 'age', type: 'bigint', up: 'age', down: 'age', check: { name: 'users_age_positive', expression: 'age > 0' } })] }));
   });
+
+  it('a check naming a column an earlier operation copies or renames is refused, saying where to give it', async () => {
+    const hint = 'give the check with the alterColumn that changes the column ("check"), or add it in a later migration';
+    const copied = await fixture.refused(
+      defineMigration({ name: 'type_then_check', operations: [op.alterColumn({ table: 'users', column: 'age', type: 'bigint', up: 'age', down: 'age' }), op.addConstraint({ table: 'users', name: 'users_age_positive', check: 'age > 0' })] }),
+      /^migration "type_then_check": operation 2 \(addConstraint\): check: column "age" is held by "_midair_new_age" until complete \(an earlier operation of this migration copies or renames it\), and a check is written over the table's physical columns$/,
+    );
+    expect(copied.hint).toBe(hint);
+    await fixture.refused(
+      defineMigration({ name: 'rename_then_check', operations: [op.renameColumn({ table: 'users', from: 'age', to: 'years' }), op.addConstraint({ table: 'users', name: 'users_years_positive', check: 'years > 0' })] }),
+      /operation 2 \(addConstraint\): check: column "years" is held by "age" until complete/,
+    );
+  });
 });

@@ -39,6 +39,15 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
   if (!o.primaryKey) claimConstraintName(c, table, o.name, 'name', Boolean(o.unique));
 
   if (o.check) {
+    // The expression is over the new shape's names, but a check is written on the table, whose
+    // columns keep their physical names until complete.
+    const moved = table.columns.find((col) => col.physical !== col.name && namesIn(o.check!).has(col.name));
+    if (moved) {
+      c.fail(
+        `check: column "${moved.name}" is held by "${moved.physical}" until complete (an earlier operation of this migration copies or renames it), and a check is written over the table's physical columns`,
+        'give the check with the alterColumn that changes the column ("check"), or add it in a later migration',
+      );
+    }
     // The expression may name columns this migration adds: checked up front only when there are none.
     if (existedBefore(table, table.columns)) rowsBreaking(c, table, `NOT (${o.check})`, `the check "${o.name}"`, 'fix those rows first, or give "column" and "up" to rewrite the values');
     c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD CONSTRAINT ${ident(o.name)} CHECK (${o.check}) NOT VALID`, lock: 'ACCESS EXCLUSIVE, catalog only' });
