@@ -892,6 +892,16 @@ describe.each(DRIVERS)('%s: a constraint an earlier operation of the same migrat
       defineMigration({ name: 'check_then_drop', operations: [op.addConstraint({ table: 'users', name: 'users_age_positive', check: 'age > 0' }), op.dropColumn({ table: 'users', column: 'age' })] }),
       /^migration "check_then_drop": operation 2 \(dropColumn\): column "age" is in the check "users_age_positive" that operation 1 \(addConstraint\) adds; contract would drop that constraint with the column$/,
     );
+    await fixture.refused(
+      defineMigration({
+        name: 'references_then_target',
+        operations: [
+          op.addColumn({ table: 'users', column: { name: 'team_code', type: 'integer', references: { table: 'teams', column: 'code', name: 'users_team_code_fkey' } } }),
+          op.alterColumn({ table: 'teams', column: 'code', type: 'bigint', up: 'code', down: 'code' }),
+        ],
+      }),
+      /^migration "references_then_target": operation 2 \(alterColumn\): column "code" is referenced by the foreign key "users_team_code_fkey" that operation 1 \(addColumn\) adds; contract would drop that constraint with the column$/,
+    );
     // The same check given with the column change is kept.
     await fixture.midair.plan(defineMigration({ name: 'check_with_type', operations: [op.alterColumn({ table: 'users', column: 'age', type: 'bigint', up: 'age', down: 'age', check: { name: 'users_age_positive', expression: 'age > 0' } })] }));
   });

@@ -209,6 +209,11 @@ export class Compiler {
     }
   }
 
+  /** Records a constraint the current operation adds on columns, so that a later copy or drop of one is refused (refuseConstraintAddedOn). */
+  recordConstraintOn(table: TableShape, columns: ColumnShape[], what: string): void {
+    this.constraintsAdded.push({ table: table.physical, columns: columns.map((col) => col.physical), what: `${what} that ${this.where} adds` });
+  }
+
   /**
    * Contract drops a replaced or dropped column with every constraint on it, so a check or foreign
    * key an earlier operation adds on the column (or referencing it) would be lost or make contract fail.

@@ -1,7 +1,7 @@
 import { validateStep } from './constraints.js';
 import { ident } from '../db/sql.js';
 import { namesIn } from '../db/sqlTokens.js';
-import { defaultOf, type ColumnShape, type Compiler, type TableShape } from '../migration/compiler.js';
+import { defaultOf, type Compiler } from '../migration/compiler.js';
 import type { AddConstraint } from '../migration/types.js';
 import { existedBefore, rowsBreaking, uniqueKeyValues } from '../migration/preconditions.js';
 import { exclusionDefinition } from './exclusion.js';
@@ -56,7 +56,7 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     c.plan.warnings.push(`${c.where}: the check "${o.name}" applies to old-release writes from start on; give "column" and "up" to keep them unconstrained until complete`);
     // Every column the expression may name (a word spelled like one counts too).
     const named = namesIn(o.check);
-    addedOn(c, table, table.columns.filter((col) => named.has(col.name)), `in the check "${o.name}"`);
+    c.recordConstraintOn(table, table.columns.filter((col) => named.has(col.name)), `in the check "${o.name}"`);
   }
   if (o.unique) {
     const shapes = o.unique.map((name) => c.column(table, name, 'unique'));
@@ -112,12 +112,7 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
     });
     c.plan.validate.push(validateStep(c, table, o.name));
     c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${ident(o.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
-    addedOn(c, table, local, `in the foreign key "${o.name}"`);
-    addedOn(c, target, referenced, `referenced by the foreign key "${o.name}"`);
+    c.recordConstraintOn(table, local, `in the foreign key "${o.name}"`);
+    c.recordConstraintOn(target, referenced, `referenced by the foreign key "${o.name}"`);
   }
-}
-
-/** Records a constraint this operation adds on columns, so that a later copy or drop of one is refused (Compiler.refuseConstraintAddedOn). */
-function addedOn(c: Compiler, table: TableShape, columns: ColumnShape[], what: string): void {
-  c.constraintsAdded.push({ table: table.physical, columns: columns.map((col) => col.physical), what: `${what} that ${c.where} adds` });
 }

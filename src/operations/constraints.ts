@@ -77,6 +77,7 @@ export function constrainNewColumn(c: Compiler, table: TableShape, column: Colum
       lock: `SHARE ROW EXCLUSIVE on ${literal(table.name)} and ${literal(target.name)}, catalog only`,
     });
     c.plan.validate.push(validateStep(c, table, name));
+    c.recordConstraintOn(target, [targetColumn], `referenced by the foreign key "${name}"`);
   }
 }
 
