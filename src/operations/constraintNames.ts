@@ -17,13 +17,28 @@ export function uniqueNameOf(unique: UniqueSpec, fallback: string): string {
   return typeof unique === 'object' ? unique.name : fallback;
 }
 
-/** Every constraint name of a table before the migration: primary key, unique, check, foreign key, exclusion. */
-function namesBefore(table: CatalogTable | undefined): string[] {
+/** A constraint of a table before the migration; `index`: the index that carries its name and goes with it. */
+export interface ConstraintBefore {
+  name: string;
+  kind: 'primary key' | 'unique' | 'check' | 'foreign key' | 'exclusion';
+  /** Physical columns of this table it uses. */
+  columns: string[];
+  index?: string;
+}
+
+/** Every constraint of a table before the migration: primary key, unique, check, foreign key, exclusion. */
+export function constraintsBefore(table: CatalogTable | undefined): ConstraintBefore[] {
   if (!table) return [];
   return [
-    ...(table.primaryKey ? [table.primaryKey] : []),
-    ...table.indexes.filter((i) => i.constraint).map((i) => i.name),
-    ...(table.constraints ?? []).map((k) => k.name),
+    // A primary key's index always has the constraint's name.
+    ...(table.primaryKey ? [{ name: table.primaryKey, kind: 'primary key' as const, columns: table.key, index: table.primaryKey }] : []),
+    ...table.indexes.filter((i) => i.constraint).map((i) => ({ name: i.name, kind: 'unique' as const, columns: i.columns, index: i.name })),
+    ...(table.constraints ?? []).map((k) => ({
+      name: k.name,
+      kind: k.kind === 'foreignKey' ? 'foreign key' as const : k.kind,
+      columns: k.columns,
+      ...(k.kind === 'exclusion' ? { index: k.name } : {}),
+    })),
   ];
 }
 
@@ -38,7 +53,7 @@ export interface TableNames {
 
 function tableNames(c: Compiler, table: TableShape): TableNames {
   let names = c.constraintNames.get(table.physical);
-  if (!names) c.constraintNames.set(table.physical, (names = { taken: new Set(namesBefore(table.before)), released: new Set(), changedBy: new Map() }));
+  if (!names) c.constraintNames.set(table.physical, (names = { taken: new Set(constraintsBefore(table.before).map((k) => k.name)), released: new Set(), changedBy: new Map() }));
   return names;
 }
 

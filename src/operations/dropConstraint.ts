@@ -1,34 +1,9 @@
-import type { CatalogTable } from '../catalog/read.js';
 import { ident } from '../db/sql.js';
 import { closest } from '../migration/closest.js';
 import { defaultOf, type Compiler, type TableShape } from '../migration/compiler.js';
 import type { DropConstraint } from '../migration/types.js';
 import { duplicateColumn } from './duplicateColumn.js';
-import { markConstraintChanged, refuseChangedConstraint } from './constraintNames.js';
-
-/** A constraint of a table as dropConstraint sees it; `index`: the index that goes with it. */
-interface Droppable {
-  name: string;
-  kind: 'primary key' | 'unique' | 'check' | 'foreign key' | 'exclusion';
-  /** Physical columns of this table it uses. */
-  columns: string[];
-  index?: string;
-}
-
-function droppables(table: CatalogTable | undefined): Droppable[] {
-  if (!table) return [];
-  return [
-    // A primary key's index always has the constraint's name.
-    ...(table.primaryKey ? [{ name: table.primaryKey, kind: 'primary key' as const, columns: table.key, index: table.primaryKey }] : []),
-    ...table.indexes.filter((i) => i.constraint).map((i) => ({ name: i.name, kind: 'unique' as const, columns: i.columns, index: i.name })),
-    ...(table.constraints ?? []).map((k) => ({
-      name: k.name,
-      kind: k.kind === 'foreignKey' ? 'foreign key' as const : k.kind,
-      columns: k.columns,
-      ...(k.kind === 'exclusion' ? { index: k.name } : {}),
-    })),
-  ];
-}
+import { constraintsBefore, markConstraintChanged, refuseChangedConstraint } from './constraintNames.js';
 
 const sameColumns = (a: string[], b: string[]) => a.length === b.length && a.every((col) => b.includes(col));
 
@@ -47,7 +22,7 @@ export function dropConstraint(c: Compiler, o: DropConstraint): void {
   const table = c.table(o.table);
   if (table.created) c.fail(`table: "${table.name}" is created by this same migration`, 'leave the constraint out of its createTable instead');
   refuseChangedConstraint(c, table, o.name, 'name');
-  const all = droppables(table.before);
+  const all = constraintsBefore(table.before);
   const k = all.find((d) => d.name === o.name);
   if (!k) {
     const column = notNullColumn(table, o.name);

@@ -1,18 +1,7 @@
 import { ident } from '../db/sql.js';
-import type { CatalogTable } from '../catalog/read.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { RenameConstraint } from '../migration/types.js';
-import { claimConstraintName, markConstraintChanged, refuseChangedConstraint } from './constraintNames.js';
-
-/** The table's named constraints; `indexed`: those whose index shares their name (and is renamed with them). */
-function constraintsOf(table: CatalogTable | undefined): { name: string; indexed: boolean }[] {
-  if (!table) return [];
-  return [
-    ...(table.primaryKey ? [{ name: table.primaryKey, indexed: true }] : []),
-    ...table.indexes.filter((i) => i.constraint).map((i) => ({ name: i.name, indexed: true })),
-    ...(table.constraints ?? []).map((k) => ({ name: k.name, indexed: k.kind === 'exclusion' })),
-  ];
-}
+import { claimConstraintName, constraintsBefore, markConstraintChanged, refuseChangedConstraint } from './constraintNames.js';
 
 /**
  * Constraint names belong to the table, not to the views, so the new name arrives at complete,
@@ -21,12 +10,12 @@ function constraintsOf(table: CatalogTable | undefined): { name: string; indexed
 export function renameConstraint(c: Compiler, o: RenameConstraint): void {
   const table = c.table(o.table);
   refuseChangedConstraint(c, table, o.from, 'from');
-  const constraints = constraintsOf(table.before);
+  const constraints = constraintsBefore(table.before);
   const renamed = constraints.find((k) => k.name === o.from);
   if (!renamed) c.fail(`table "${table.name}" has no constraint "${o.from}"`, `its constraints: ${constraints.map((k) => k.name).sort().join(', ') || 'none'}`);
   claimConstraintName(c, table, o.to, 'to', false);
   // The index takes the new name too, in the schema's one namespace of relations.
-  if (renamed.indexed && (c.catalog.relations ?? []).includes(o.to)) {
+  if (renamed.index !== undefined && (c.catalog.relations ?? []).includes(o.to)) {
     c.fail(`to: the index of constraint "${o.from}" would be renamed "${o.to}", and a table or index of that name exists already`, 'choose another name for "to"');
   }
   markConstraintChanged(c, table, o.from, `${c.where} renames "${o.from}"`);
