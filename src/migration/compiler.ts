@@ -95,8 +95,8 @@ export class Compiler {
   readonly probes: Probe[] = [];
   /** Contract steps that need the final column names (run after renames). */
   readonly afterRename: Step[] = [];
-  /** Indexes this migration builds, by physical table, in the order of their operations. */
-  readonly builtIndexes: (IndexSpec & { table: string })[] = [];
+  /** Indexes this migration builds, by physical table, with the operation that builds each ("operation 1 (createIndex)"). */
+  readonly builtIndexes: (IndexSpec & { table: string; by: string })[] = [];
   /** Constraint names of each physical table as this migration leaves them (see constraintNames.ts). */
   readonly constraintNames = new Map<string, TableNames>();
   /** The operation that makes each physical table's new primary key: a second one would add a second key in the same contract. */
@@ -111,8 +111,8 @@ export class Compiler {
   /** The schema's enum types as this migration leaves them (see enumTypes.ts). */
   readonly enums: EnumShape[];
   private current = { index: 0, kind: '' };
-  /** Relation names this migration creates, and the operation that creates each. */
-  private readonly claimed = new Map<string, string>();
+  /** Relation names this migration creates. */
+  private readonly claimed = new Set<string>();
 
   constructor(
     readonly catalog: Catalog,
@@ -191,7 +191,7 @@ export class Compiler {
     if ((this.catalog.relations ?? []).includes(name) || this.claimed.has(name)) {
       this.fail(`an index or table named "${name}" exists already`, 'give the index another name (the "name" field), or leave out what the existing index already provides');
     }
-    this.claimed.set(name, this.where);
+    this.claimed.add(name);
   }
 
   /**
@@ -199,11 +199,10 @@ export class Compiler {
    * operation builds on the column (a unique constraint, a new primary key) would be lost.
    */
   refuseIndexBuiltOn(table: TableShape, column: ColumnShape): void {
-    const tables = [table.physical, ...(table.before?.partitions ?? []).map((p) => p.name)];
-    const build = this.plan.expandOnline.find((s) => s.index && s.scans && tables.includes(s.scans.table) && s.scans.columns?.includes(column.physical));
+    const build = this.builtIndexes.find((b) => b.table === table.physical && (b.reads ?? b.columns).includes(column.physical));
     if (build) {
       this.fail(
-        `column "${column.name}" is in the index "${build.index}" that ${this.claimed.get(build.index!)} builds; contract would drop that index with the column`,
+        `column "${column.name}" is in the index "${build.name}" that ${build.by} builds; contract would drop that index with the column`,
         'change the column first (put this operation before the one that builds the index), or in another migration',
       );
     }

@@ -81,7 +81,10 @@ function carryIndex(c: Compiler, table: TableShape, index: CatalogIndex, oldPhys
   }
   const onCopy = (name: string) => (name === oldPhysical ? replacement.physical : name);
   // What the copy reads, expressions' columns included: the plan's estimate needs them.
-  buildIndex(c, table, { name: copy, unique: index.unique, columns: index.columns.map(onCopy), body, reads: (index.uses ?? index.columns).map(onCopy) });
+  buildIndex(c, table, {
+    name: copy, unique: index.unique, columns: index.columns.map(onCopy), body, reads: (index.uses ?? index.columns).map(onCopy),
+    partial: index.partial, expressions: index.expressions,
+  });
   c.plan.contract.push({ sql: `ALTER INDEX ${qualified(c.schema, copy)} RENAME TO ${ident(index.name)}`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   if (index.constraint) uniqueConstraintFromIndex(c, table, index.name);
   // The old index goes with the old column, and the identity with it (PostgreSQL then logs no old key): the copy takes

@@ -30,7 +30,10 @@ export function createIndex(c: Compiler, o: CreateIndex): void {
     uniqueKeyValues(c, table, elements.map((e) => ({ label: e.label, sql: e.key })), `the unique index "${name}"`, { where: o.where, nullsNotDistinct: o.nullsNotDistinct });
   }
   const plain = elements.flatMap((e) => (e.column === undefined ? [] : [e.column]));
-  buildIndex(c, table, { name, unique: Boolean(o.unique), columns: plain, body: body(elements).trimStart(), reads: [...read] });
+  buildIndex(c, table, {
+    name, unique: Boolean(o.unique), columns: plain, body: body(elements).trimStart(), reads: [...read],
+    partial: o.where !== undefined, expressions: plain.length < elements.length,
+  });
   // An index on a column this migration adds goes with that column.
   if (!columns.some((col) => col.added)) dropIndexOnRollback(c, table, name);
 }

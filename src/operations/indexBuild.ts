@@ -10,6 +10,9 @@ export interface IndexSpec {
   body?: string;
   /** Every physical column the index reads (expressions, INCLUDE), for the plan's estimate; default columns. */
   reads?: string[];
+  /** It has a predicate (WHERE) or expression keys: what a replica identity index may not have. */
+  partial?: boolean;
+  expressions?: boolean;
 }
 
 const ONLINE = 'SHARE UPDATE EXCLUSIVE (reads and writes go on)';
@@ -29,7 +32,7 @@ function partitionIndexName(partition: string, index: string): string {
 export function buildIndex(c: Compiler, table: TableShape, spec: IndexSpec): void {
   const tail = ` ${spec.body ?? `(${spec.columns.map(ident).join(', ')})`}`;
   const create = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX`;
-  c.builtIndexes.push({ table: table.physical, ...spec });
+  c.builtIndexes.push({ table: table.physical, by: c.where, ...spec });
   const partitions = table.before?.partitions;
   if (!partitions?.length) {
     c.plan.expandOnline.push({ sql: `${create} CONCURRENTLY IF NOT EXISTS ${ident(spec.name)} ON ${c.q(table.physical)}${tail}`, lock: ONLINE, index: spec.name, scans: { table: table.physical, work: 'index build', columns: spec.reads ?? spec.columns } });

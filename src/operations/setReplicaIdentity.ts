@@ -1,6 +1,5 @@
 import type { ReplicaIdentity } from '../catalog/read.js';
 import { ident } from '../db/sql.js';
-import { tokenize } from '../db/sqlTokens.js';
 import type { Compiler, TableShape } from '../migration/compiler.js';
 import type { SetReplicaIdentity } from '../migration/types.js';
 
@@ -35,28 +34,6 @@ function problems(facts: IndexFacts): string[] {
   ];
 }
 
-/** Of an index body, "USING m (k1, k2) INCLUDE (...) WHERE (...)": how many keys it has (plain columns or expressions), and whether it has a predicate. */
-function bodyShape(body: string): { keys: number; partial: boolean } {
-  let depth = 0;
-  let keys = 0;
-  let partial = false;
-  let list: 'before' | 'in' | 'after' = 'before';
-  for (const t of tokenize(body)) {
-    if (t.text === '(') {
-      depth++;
-      if (depth === 1 && list === 'before') [list, keys] = ['in', 1];
-    } else if (t.text === ')') {
-      depth--;
-      if (depth === 0 && list === 'in') list = 'after';
-    } else if (t.text === ',' && depth === 1 && list === 'in') {
-      keys++;
-    } else if (depth === 0 && t.kind === 'word' && t.text.toUpperCase() === 'WHERE') {
-      partial = true;
-    }
-  }
-  return { keys, partial };
-}
-
 /**
  * The facts of the index `name` of the table, and whether this migration builds it (then the
  * identity can only be set once the build is done, in the online steps after it).
@@ -79,8 +56,7 @@ function indexFacts(c: Compiler, table: TableShape, name: string): { facts: Inde
   const built = c.builtIndexes.find((b) => b.table === table.physical && b.name === name);
   if (built) {
     const nullable = built.columns.filter(nullableAtStart).map((physical) => table.columns.find((col) => col.physical === physical)?.name ?? physical);
-    const shape = built.body === undefined ? { keys: built.columns.length, partial: false } : bodyShape(built.body);
-    return { facts: { unique: built.unique, partial: shape.partial, expressions: shape.keys > built.columns.length, deferrable: false, nullable }, built: true };
+    return { facts: { unique: built.unique, partial: Boolean(built.partial), expressions: Boolean(built.expressions), deferrable: false, nullable }, built: true };
   }
   const candidates = [...(before?.primaryKey ? [before.primaryKey] : []), ...(before?.indexes ?? []).filter((i) => i.unique).map((i) => i.name)];
   return c.fail(
