@@ -59,12 +59,13 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     const passage = await gate(db, record, plan, 'rolled_back', { bounds: settings.traffic });
     // Only a forced move to rolling_back gets here with steps it cannot undo (the undoable gate).
     const left = stepsWithoutUndo(record.definition);
+    const leftInPlace = left.length ? { leftInPlace: left } : {};
     let stale: string[] = [];
     await runTransaction(db, plan.rollback, settings, 'rollback', async (tx) => {
       stale = await refreshTriggerFunctions(tx, settings.schema, plan.sync.map((s) => s.table));
-      await advance(tx, record, passage, { droppedRows, ...(left.length ? { leftInPlace: left } : {}) });
+      await advance(tx, record, passage, { droppedRows, ...leftInPlace });
     });
     warnStale(ctx, stale);
-    return { migration: record.name, stage: 'rolled_back', droppedRows, ...(left.length ? { leftInPlace: left } : {}) };
+    return { migration: record.name, stage: 'rolled_back', droppedRows, ...leftInPlace };
   });
 }

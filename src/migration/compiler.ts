@@ -51,6 +51,12 @@ export function defaultOf(table: TableShape, column: ColumnShape): string | null
   return table.before?.columns.find((b) => b.name === column.physical)?.default ?? null;
 }
 
+/** A column's comment in the new shape so far: as an earlier operation set it, else as in the catalog. */
+export function commentOf(table: TableShape, column: ColumnShape): string | null {
+  if (column.comment !== undefined) return column.comment;
+  return table.before?.columns.find((b) => b.name === column.physical)?.comment ?? null;
+}
+
 /** 'did you mean "name"? ' for a misspelt name close to one of `names`, else nothing. */
 function didYouMean(name: string, names: string[]): string {
   const meant = closest(name, names);

@@ -1,8 +1,7 @@
 import type {
-  AddEnumValue, CreateEnum, DropEnum, RenameEnumValue, SetPrimaryKey, SetComment,
-  AddColumn, AddConstraint, AlterColumn, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Migration, RawSql, RenameColumn, RenameConstraint, RenameTable,
+  AddColumn, AddConstraint, AddEnumValue, AlterColumn, CreateEnum, CreateIndex, CreateTable, DropColumn, DropConstraint, DropEnum, DropIndex, DropTable,
+  Migration, RawSql, RenameColumn, RenameConstraint, RenameEnumValue, RenameTable, SetComment, SetPrimaryKey, SetReplicaIdentity,
 } from './types.js';
-import type { DropConstraint, SetReplicaIdentity } from './types.js';
 
 type Args<T> = Omit<T, 'kind'>;
 

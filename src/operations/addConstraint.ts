@@ -9,7 +9,7 @@ import { includedColumns, indexClauses, refuseNullsNotDistinctBefore15 } from '.
 import { duplicateColumn } from './duplicateColumn.js';
 import { buildIndex, dropIndexOnRollback, refuseForeignKeyOnPartitioned, uniqueConstraintFromIndex } from './indexBuild.js';
 import { claimConstraintName } from './constraintNames.js';
-import { foreignKeyClause } from './foreignKeyClause.js';
+import { foreignKeyClause, foreignKeyColumns } from './foreignKeyClause.js';
 import { buildPrimaryKeyIndex, primaryKeyColumns, primaryKeyUsingIndex } from './primaryKey.js';
 
 export function addConstraint(c: Compiler, o: AddConstraint): void {
@@ -91,10 +91,7 @@ export function addConstraint(c: Compiler, o: AddConstraint): void {
   if (o.foreignKey) {
     const fk = o.foreignKey;
     refuseForeignKeyOnPartitioned(c, table);
-    const local = fk.columns.map((name) => c.column(table, name, 'foreignKey.columns'));
-    const target = c.table(fk.references.table, 'foreignKey.references.table');
-    const referenced = fk.references.columns.map((name) => c.column(target, name, 'foreignKey.references.columns'));
-    if (local.length !== referenced.length) c.fail(`foreignKey: ${local.length} columns reference ${referenced.length} columns`, 'give as many "references.columns" as "columns"');
+    const { local, target, referenced } = foreignKeyColumns(c, table, fk, 'foreignKey');
     const columns = local.map((col) => ident(col.physical));
     const targetColumns = referenced.map((col) => ident(col.physical));
     const clause = foreignKeyClause(c, fk, local, 'foreignKey');

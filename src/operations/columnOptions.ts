@@ -41,6 +41,10 @@ export function commentOnColumn(c: Compiler, physicalTable: string, physicalColu
 
 export const COMMENT_LOCK = 'SHARE UPDATE EXCLUSIVE, catalog only';
 
+export function commentOnTable(c: Compiler, physicalTable: string, comment: string | null): string {
+  return `COMMENT ON TABLE ${c.q(physicalTable)} IS ${comment === null ? 'NULL' : literal(comment)}`;
+}
+
 /** Sets a column's comment at start; rollback puts back the one it had before (or none). A column this migration adds is dropped by rollback anyway. */
 export function setColumnComment(c: Compiler, table: TableShape, column: ColumnShape, comment: string | null): void {
   c.plan.expand.push({ sql: commentOnColumn(c, table.physical, column.physical, comment), lock: COMMENT_LOCK });

@@ -1,10 +1,10 @@
-import { ident, literal } from '../db/sql.js';
+import { ident } from '../db/sql.js';
 import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
 import { exclusionDefinition } from './exclusion.js';
 import type { ColumnSpec, CreateTable, ForeignKeySpec, TableConstraint } from '../migration/types.js';
-import { columnOptionClauses, commentOnColumn, probeColumnOptions, probeGeneratedColumns, refuseConflictingValueSources } from './columnOptions.js';
+import { columnOptionClauses, commentOnColumn, commentOnTable, probeColumnOptions, probeGeneratedColumns, refuseConflictingValueSources } from './columnOptions.js';
 import { checkExpressionOf, claimConstraintName } from './constraintNames.js';
-import { foreignKeyClause } from './foreignKeyClause.js';
+import { foreignKeyClause, foreignKeyColumns } from './foreignKeyClause.js';
 
 /**
  * `CONSTRAINT "name" ` for a constraint the user named (unnamed ones get PostgreSQL's default
@@ -34,10 +34,7 @@ function columnDefinition(c: Compiler, table: TableShape, spec: ColumnSpec, fiel
 }
 
 function foreignKeyDefinition(c: Compiler, table: TableShape, fk: ForeignKeySpec, field: string): string {
-  const local = fk.columns.map((name) => c.column(table, name, `${field}.columns`));
-  const target = c.table(fk.references.table, `${field}.references.table`);
-  const referenced = fk.references.columns.map((name) => c.column(target, name, `${field}.references.columns`));
-  if (local.length !== referenced.length) c.fail(`${field}: ${local.length} columns reference ${referenced.length} columns`, 'give as many "references.columns" as "columns"');
+  const { local, target, referenced } = foreignKeyColumns(c, table, fk, field);
   const columns = (shapes: ColumnShape[]) => shapes.map((col) => ident(col.physical)).join(', ');
   return `FOREIGN KEY (${columns(local)}) REFERENCES ${c.q(target.physical)} (${columns(referenced)})${foreignKeyClause(c, fk, local, field)}`;
 }
@@ -81,7 +78,7 @@ export function createTable(c: Compiler, o: CreateTable): void {
     definitions.push(`CONSTRAINT ${ident(x.name)} ${exclusionDefinition(c, table, x.name, x, `exclusions.${k}`)}`);
   });
   c.plan.expand.push({ sql: `CREATE TABLE ${c.q(o.name)} (\n  ${definitions.join(',\n  ')}\n)`, lock: 'none on existing tables' });
-  if (o.comment !== undefined) c.plan.expand.push({ sql: `COMMENT ON TABLE ${c.q(o.name)} IS ${literal(o.comment)}`, lock: 'none on existing tables' });
+  if (o.comment !== undefined) c.plan.expand.push({ sql: commentOnTable(c, o.name, o.comment), lock: 'none on existing tables' });
   for (const spec of o.columns) {
     if (spec.comment !== undefined) c.plan.expand.push({ sql: commentOnColumn(c, o.name, spec.name, spec.comment), lock: 'none on existing tables' });
   }

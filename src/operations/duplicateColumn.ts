@@ -2,7 +2,7 @@ import { ident, shortName } from '../db/sql.js';
 import { carryOver } from './carryOver.js';
 import { canonicalType } from '../migration/typeNames.js';
 import { COMMENT_LOCK, commentOnColumn } from './columnOptions.js';
-import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
+import { commentOf, type ColumnShape, type Compiler, type TableShape } from '../migration/compiler.js';
 import { checkNameOf, releaseConstraintName } from './constraintNames.js';
 import { constrainNewColumn, type ColumnConstraints } from './constraints.js';
 
@@ -45,7 +45,7 @@ export function duplicateColumn(c: Compiler, table: TableShape, column: ColumnSh
   const collate = collation === undefined ? '' : ` COLLATE ${ident(collation)}`;
   c.plan.expand.push({ sql: `ALTER TABLE ${t} ADD COLUMN ${col} ${d.type}${collate}`, lock: 'ACCESS EXCLUSIVE, catalog only (no rewrite)' });
   // The comment given here, else the one an earlier operation of this migration sets, else the old column's.
-  const comment = d.comment !== undefined ? d.comment : column.comment !== undefined ? column.comment : before?.comment ?? null;
+  const comment = d.comment !== undefined ? d.comment : commentOf(table, column);
   if (comment !== null) c.plan.expand.push({ sql: commentOnColumn(c, table.physical, physical, comment), lock: COMMENT_LOCK });
   if (d.default !== null) c.plan.expand.push({ sql: `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT (${d.default})`, lock: 'ACCESS EXCLUSIVE, catalog only' });
   c.plan.rollback.push({ sql: `ALTER TABLE ${t} DROP COLUMN IF EXISTS ${col}`, lock: 'ACCESS EXCLUSIVE, catalog only' });

@@ -1,5 +1,5 @@
-import type { ColumnShape, Compiler } from '../migration/compiler.js';
-import type { ForeignKeyOptions } from '../migration/types.js';
+import type { ColumnShape, Compiler, TableShape } from '../migration/compiler.js';
+import type { ForeignKeyOptions, ForeignKeySpec } from '../migration/types.js';
 
 /**
  * What follows `REFERENCES table (columns)`: MATCH, the actions and deferrability, in the order
@@ -23,4 +23,13 @@ export function foreignKeyClause(c: Compiler, o: ForeignKeyOptions, local: Colum
     o.initiallyDeferred && 'INITIALLY DEFERRED',
   ];
   return clauses.filter(Boolean).map((clause) => ` ${clause}`).join('');
+}
+
+/** A foreign key's columns, in its table and in the one it references: as many on each side. `field` names it in messages. */
+export function foreignKeyColumns(c: Compiler, table: TableShape, fk: ForeignKeySpec, field: string): { local: ColumnShape[]; target: TableShape; referenced: ColumnShape[] } {
+  const local = fk.columns.map((name) => c.column(table, name, `${field}.columns`));
+  const target = c.table(fk.references.table, `${field}.references.table`);
+  const referenced = fk.references.columns.map((name) => c.column(target, name, `${field}.references.columns`));
+  if (local.length !== referenced.length) c.fail(`${field}: ${local.length} columns reference ${referenced.length} columns`, 'give as many "references.columns" as "columns"');
+  return { local, target, referenced };
 }

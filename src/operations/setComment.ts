@@ -1,7 +1,6 @@
-import { literal } from '../db/sql.js';
 import type { Compiler } from '../migration/compiler.js';
 import type { SetComment } from '../migration/types.js';
-import { COMMENT_LOCK, setColumnComment } from './columnOptions.js';
+import { COMMENT_LOCK, commentOnTable, setColumnComment } from './columnOptions.js';
 
 /**
  * A comment is metadata that both releases share: set on the table itself at start (catalog
@@ -10,7 +9,6 @@ import { COMMENT_LOCK, setColumnComment } from './columnOptions.js';
 export function setComment(c: Compiler, o: SetComment): void {
   const table = c.table(o.table);
   if (o.column !== undefined) return setColumnComment(c, table, c.column(table, o.column), o.comment);
-  const on = (comment: string | null | undefined) => `COMMENT ON TABLE ${c.q(table.physical)} IS ${comment == null ? 'NULL' : literal(comment)}`;
-  c.plan.expand.push({ sql: on(o.comment), lock: COMMENT_LOCK });
-  if (!table.created) c.plan.rollback.push({ sql: on(table.before?.comment), lock: COMMENT_LOCK });
+  c.plan.expand.push({ sql: commentOnTable(c, table.physical, o.comment), lock: COMMENT_LOCK });
+  if (!table.created) c.plan.rollback.push({ sql: commentOnTable(c, table.physical, table.before?.comment ?? null), lock: COMMENT_LOCK });
 }
