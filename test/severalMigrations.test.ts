@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createMidair, defineMigration, op, type Midair } from '../src/index.js';
 import { freshDatabase } from './support/databases.js';
+import { ReleaseClients } from './support/releaseClients.js';
 import { WriteLoop } from './support/writeLoop.js';
 
 const scores = defineMigration({
@@ -48,16 +49,10 @@ function writer(client: pg.Client, table: Table, release: 'old' | 'new', keys: n
 describe('several migrations at once (real PostgreSQL)', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let midair: Midair;
-  const clients: pg.Client[] = [];
   const ledger = new Map<string, number>();
 
-  async function client(searchPath?: string): Promise<pg.Client> {
-    const c = new pg.Client(database.url);
-    await c.connect();
-    if (searchPath) await c.query(`SET search_path = ${searchPath}`);
-    clients.push(c);
-    return c;
-  }
+  const clients = new ReleaseClients(() => database.url);
+  const client = (searchPath?: string) => clients.connect(searchPath);
 
   // Each test has a database of its own.
   beforeEach(async () => {
@@ -78,7 +73,7 @@ describe('several migrations at once (real PostgreSQL)', () => {
 
   afterEach(async () => {
     await midair?.close();
-    await Promise.all(clients.splice(0).map((c) => c.end()));
+    await clients.endAll();
     await database?.drop();
   });
 

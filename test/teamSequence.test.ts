@@ -3,6 +3,7 @@ import pg from 'pg';
 import { createMidair, defineMigration, op, type Midair, type Migration } from '../src/index.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 import { constraintsOf, indexesOf } from './support/operationCase.js';
+import { ReleaseClients } from './support/releaseClients.js';
 import { WriteLoop } from './support/writeLoop.js';
 
 /**
@@ -81,17 +82,11 @@ const ACCOUNTS = 50;
 describe('a team\'s sequence of schema changes, each under writes from both releases (real PostgreSQL)', () => {
   let database: TestDatabase;
   let midair: Midair;
-  const clients: pg.Client[] = [];
   /** orders:<id> → amount_cents, accounts:<id> → plan: the value each acknowledged write left. */
   const ledger = new Map<string, string>();
 
-  async function client(searchPath?: string): Promise<pg.Client> {
-    const c = new pg.Client(database.url);
-    await c.connect();
-    if (searchPath) await c.query(`SET search_path = ${searchPath}`);
-    clients.push(c);
-    return c;
-  }
+  const clients = new ReleaseClients(() => database.url);
+  const client = (searchPath?: string) => clients.connect(searchPath);
 
   /** A release's client: inserts orders and changes plans of its own half of the accounts. */
   function writer(c: pg.Client, release: 'old' | 'new'): WriteLoop {
@@ -119,7 +114,7 @@ describe('a team\'s sequence of schema changes, each under writes from both rele
 
   afterAll(async () => {
     await midair?.close();
-    await Promise.all(clients.splice(0).map((c) => c.end()));
+    await clients.endAll();
     await database?.drop();
   });
 

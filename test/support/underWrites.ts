@@ -3,6 +3,7 @@ import pg from 'pg';
 import { createMidair } from '../../src/index.js';
 import type { Migration } from '../../src/migration/types.js';
 import { freshDatabase } from './databases.js';
+import { ReleaseClients } from './releaseClients.js';
 import { WriteLoop } from './writeLoop.js';
 
 /** Where one release writes: its table and value column names (they differ when the migration renames). */
@@ -66,14 +67,8 @@ async function rowsOf(client: pg.Client, where: WrittenColumn): Promise<Map<numb
  */
 export async function runUnderWrites(c: UnderWritesCase, end: 'complete' | 'rollback', after?: (db: pg.Client) => Promise<void>): Promise<void> {
   const database = await freshDatabase(c.label);
-  const clients: pg.Client[] = [];
-  const client = async (searchPath?: string) => {
-    const cl = new pg.Client(database.url);
-    await cl.connect();
-    if (searchPath) await cl.query(`SET search_path = ${searchPath}`);
-    clients.push(cl);
-    return cl;
-  };
+  const clients = new ReleaseClients(() => database.url);
+  const client = (searchPath?: string) => clients.connect(searchPath);
   const midair = await createMidair({ database: database.url });
   try {
     const admin = await client();
@@ -108,7 +103,7 @@ export async function runUnderWrites(c: UnderWritesCase, end: 'complete' | 'roll
     await after?.(admin);
   } finally {
     await midair.close();
-    await Promise.all(clients.map((cl) => cl.end().catch(() => {})));
+    await clients.endAll();
     await database.drop();
   }
 }
