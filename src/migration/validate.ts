@@ -59,7 +59,8 @@ const identity = z.union([
   }),
 ]);
 const comment = z.string().refine((s) => !s.includes('\0'), 'PostgreSQL text cannot hold a NUL character');
-const column = z.strictObject({
+/** A column of addColumn and createTable. */
+export const columnSchema = z.strictObject({
   name,
   type: typeName,
   nullable: z.boolean().optional(),
@@ -97,8 +98,9 @@ const exclusion = z.strictObject({
 const primaryKey = z.union([z.array(name).min(1), z.strictObject({ columns: z.array(name).min(1), name })], { error: 'give column names, or { columns, name } to name the constraint' });
 const tableConstraint = z.strictObject({ name, check: sqlText.optional(), unique: z.array(name).min(1).optional(), foreignKey: foreignKey.optional() });
 
-const operation = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('addColumn'), table: name, column, up: sqlText.optional() }),
+/** Every operation and its fields (docs/operations.md documents each; test/operationsDoc.test.ts checks it). */
+export const operationSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('addColumn'), table: name, column: columnSchema, up: sqlText.optional() }),
   z.strictObject({ kind: z.literal('dropColumn'), table: name, column: name, down: sqlText.optional() }),
   z.strictObject({ kind: z.literal('renameColumn'), table: name, from: name, to: name }),
   z.strictObject({
@@ -108,7 +110,7 @@ const operation = z.discriminatedUnion('kind', [
     identity: identity.optional(), collation: name.optional(), comment: comment.nullable().optional(),
   }),
   z.strictObject({
-    kind: z.literal('createTable'), name, columns: z.array(column).min(1), primaryKey: primaryKey.optional(),
+    kind: z.literal('createTable'), name, columns: z.array(columnSchema).min(1), primaryKey: primaryKey.optional(),
     constraints: z.array(tableConstraint).optional(), exclusions: z.array(exclusion.extend({ name })).min(1).optional(), comment: comment.optional(),
   }),
   z.strictObject({ kind: z.literal('dropTable'), name }),
@@ -147,7 +149,7 @@ const migration = z.strictObject({
   name: z.string().regex(/^[a-z0-9_]{1,40}$/, 'use 1 to 40 lower-case letters, digits or underscores (it names a schema)'),
   description: z.string().optional(),
   lazy: z.boolean().optional(),
-  operations: z.array(operation).min(1, 'a migration needs at least one operation'),
+  operations: z.array(operationSchema).min(1, 'a migration needs at least one operation'),
 });
 
 function describePath(path: PropertyKey[]): string {
