@@ -39,7 +39,15 @@ export type RefusalReason =
   /** An application instance still uses the old shape. */
   | 'old in use'
   /** Rollback cannot undo a step (op.sql without down). */
-  | 'irreversible';
+  | 'irreversible'
+  /** The migration's people fields are missing or name someone the team does not have. */
+  | 'people'
+  /** The one acting is not verified, or their role does not allow the command. */
+  | 'not allowed'
+  /** The step needs approvals it does not have. */
+  | 'approval'
+  /** The schedule guard: a freeze, a holiday, or someone needed is away or off work. */
+  | 'schedule';
 
 /** A MidairError raised before anything changed, because a check said no. */
 export class MidairRefusal extends MidairError {

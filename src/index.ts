@@ -33,3 +33,5 @@ export type { MoveReport, GateReport } from './stages/nextMoves.js';
 export type { Evidence, SideEvidence, CompareEvidence } from './stages/evidence.js';
 export { enforceGuards, type GuardBreach, type GuardName } from './stages/guards.js';
 export type { TrafficConfig } from './config/define.js';
+export type * from './people/team.js';
+export type { Actor } from './people/actor.js';

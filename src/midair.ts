@@ -24,6 +24,7 @@ import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import type { Work } from './stages/stage.js';
+import { identify, type Actor } from './people/actor.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigrations, type Killed, type MigrationRecord, type Stage } from './state/store.js';
@@ -49,6 +50,8 @@ export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   executor?: Executor;
   reporter?: Reporter;
   applicationName?: string;
+  /** The clock the people rules judge by (freeze windows, working hours, approvals); tests inject a fixed one. */
+  now?: () => Date;
 }
 
 /** A migration given as an object, a file path, or a name in the migrations folder. */
@@ -58,6 +61,7 @@ export type MigrationRef = Migration | string;
 export class Midair {
   private installed = false;
   private application: ApplicationClient | null = null;
+  private actor: Actor | null = null;
 
   constructor(
     readonly db: Executor,
@@ -65,6 +69,7 @@ export class Midair {
     private readonly reporter: Reporter,
     /** Opens the application side; createMidair gives it for a `service`, and loads its code only then. */
     private readonly openApplication: () => ApplicationClient = needsService,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /**
@@ -86,7 +91,8 @@ export class Midair {
       await installControlSchema(this.db);
       this.installed = true;
     }
-    return { db: this.db, settings: this.config, report: this.reporter };
+    this.actor ??= await identify(this.db, this.config.team);
+    return { db: this.db, settings: this.config, report: this.reporter, actor: this.actor, now: this.now };
   }
 
   async load(ref: MigrationRef): Promise<LoadedMigration> {
@@ -154,7 +160,7 @@ export class Midair {
   async setBackfillPaused(paused: boolean, name?: string): Promise<void> {
     const ctx = await this.context();
     const record = await this.active(ctx, 'pause or resume backfill', name);
-    await setPaused(ctx.db, record, paused);
+    await setPaused(ctx.db, record, paused, ctx.actor);
   }
 
   /** Verifies a migration (default: the only active one), with `options.workers` connections (see VerifyOptions). */
@@ -286,13 +292,13 @@ async function openOnFirstUse(url: string, open: () => Promise<Executor>): Promi
 }
 
 export async function createMidair(options: CreateMidairOptions = {}): Promise<Midair> {
-  const { resolved, executor, reporter, applicationName, service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush, ...config } = options;
+  const { resolved, executor, reporter, applicationName, now, service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush, ...config } = options;
   const application: ApplicationOptions = { instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
   const settings = resolved ?? (service ? await resolveAsTheCli(config) : resolveConfig(config, { baseDir: process.cwd() }));
   const open = () => connect({ database: settings.database, embeddedDir: settings.embeddedDir, applicationName });
-  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter);
+  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter, needsService, now);
   const db = executor ?? (settings.database ? await openOnFirstUse(settings.database, open) : await open());
   // The application side (routing, evidence, a pool of its own) is code only a service loads.
   const { ApplicationClient } = await import('./client/applicationClient.js');
-  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }));
+  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }), now);
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { processActor } from '../src/people/actor.js';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
 import { compileRecord } from '../src/lifecycle/compileRecord.js';
@@ -165,8 +166,8 @@ describe('two operators moving the same migration at once (real PostgreSQL)', ()
     // Both read the migration while it is expanded and pass its gates.
     const recordA = (await activeMigrations(a, 'public'))[0]!;
     const recordB = (await activeMigrations(b, 'public'))[0]!;
-    const passageA = await gate(a, recordA, compileRecord(recordA), 'rolling_back', { bounds: TRAFFIC_DEFAULTS });
-    const passageB = await gate(b, recordB, compileRecord(recordB), 'rolling_back', { bounds: TRAFFIC_DEFAULTS });
+    const passageA = await gate(a, recordA, compileRecord(recordA), 'rolling_back', { bounds: TRAFFIC_DEFAULTS, actor: processActor() });
+    const passageB = await gate(b, recordB, compileRecord(recordB), 'rolling_back', { bounds: TRAFFIC_DEFAULTS, actor: processActor() });
 
     // A moves it and holds its transaction open until B's update waits for A's row lock.
     let commitA!: () => void;

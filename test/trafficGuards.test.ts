@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { processActor } from '../src/people/actor.js';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
 import { MidairRefusal, type Midair } from '../src/index.js';
@@ -122,13 +123,13 @@ describe('guards pull the kill switch of a live migration on a breach (real Post
     let firstPulled!: () => void;
     const pulledByFirst = new Promise<void>((resolve) => (firstPulled = resolve));
     const first = db.transaction(async (tx) => {
-      const pulled = await pullKillSwitch(tx, { id, name: 'price_cents' }, { by: 'guard-a', reason: 'a', auto: 'mismatch rate' }, ['live']);
+      const pulled = await pullKillSwitch(tx, { id, name: 'price_cents' }, { by: { ...processActor(), label: 'guard-a' }, reason: 'a', auto: 'mismatch rate' }, ['live']);
       firstPulled();
       await firstHolds;
       return pulled;
     });
     await pulledByFirst;
-    const second = other.transaction((tx) => pullKillSwitch(tx, { id, name: 'price_cents' }, { by: 'guard-b', reason: 'b', auto: 'mismatch rate' }, ['live']));
+    const second = other.transaction((tx) => pullKillSwitch(tx, { id, name: 'price_cents' }, { by: { ...processActor(), label: 'guard-b' }, reason: 'b', auto: 'mismatch rate' }, ['live']));
     for (const deadline = Date.now() + 60_000; ; ) {
       const waiting = await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'other-instance' AND wait_event_type = 'Lock'`);
       if (waiting.length) break;
@@ -137,7 +138,7 @@ describe('guards pull the kill switch of a live migration on a breach (real Post
     commitFirst();
     expect(await first).toMatchObject({ stage: 'live', fromPercent: 30, killed: { by: 'guard-a' } });
     expect(await second).toBeNull();
-    expect((await migration()).killed).toMatchObject({ by: 'guard-a', reason: 'a' });
+    expect((await migration()).killed).toMatchObject({ by: { ...processActor(), label: 'guard-a' }, reason: 'a' });
     expect(await kills()).toHaveLength(1);
   });
 });

@@ -1,3 +1,5 @@
+import type { TeamConfig } from '../people/team.js';
+
 /** What `midair.config.ts` exports (through defineConfig). Every field is optional. */
 export interface MidairConfig {
   /** A PostgreSQL connection URL. DATABASE_URL and --database override it; none at all means the embedded database. */
@@ -20,6 +22,8 @@ export interface MidairConfig {
   };
   /** Moving traffic (docs/client.md): the application client's sampling, and the bounds of gates and guards. */
   traffic?: TrafficConfig;
+  /** The people in charge (docs/people.md): who they are, owners of migrations, freezes, paging. Without it, anyone may act. */
+  team?: TeamConfig;
 }
 
 export interface TrafficConfig {

@@ -3,6 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { MidairError } from '../errors.js';
 import { importDefault } from '../importDefault.js';
+import { teamProblems } from '../people/checkTeam.js';
+import type { TeamConfig } from '../people/team.js';
+import { teamSchema } from '../people/teamSchema.js';
 import type { MidairConfig, TrafficConfig } from './define.js';
 
 export interface ResolvedConfig {
@@ -18,6 +21,8 @@ export interface ResolvedConfig {
   batchSize: number;
   targetBatchMs: number;
   traffic: Required<TrafficConfig>;
+  /** The people in charge; null: no team is configured, and anyone may act. */
+  team: TeamConfig | null;
 }
 
 export const TRAFFIC_DEFAULTS: Required<TrafficConfig> = {
@@ -52,6 +57,7 @@ const configSchema = z.strictObject({
     minSoakSeconds: z.number().min(0).optional(),
     oldUnusedSeconds: z.number().min(0).optional(),
   }).optional(),
+  team: teamSchema.optional(),
 });
 
 const CONFIG_FILES = ['midair.config.ts', 'midair.config.mts', 'midair.config.js', 'midair.config.mjs'];
@@ -72,9 +78,12 @@ async function importConfig(file: string): Promise<unknown> {
 /** Checks a config object; `source` is named in messages. */
 export function validateConfig(value: unknown, source: string): MidairConfig {
   const result = configSchema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `${i.path.length ? `field "${i.path.join('.')}"` : 'the default export'}: ${i.message}`);
-  throw new MidairError(`${source}: invalid config: ${issues.join('; ')}`, 'see docs/cli.md for the config fields');
+  const issues = result.success
+    ? (result.data.team ? teamProblems(result.data.team) : [])
+    : result.error.issues.map((i) => `${i.path.length ? `field "${i.path.join('.')}"` : 'the default export'}: ${i.message}`);
+  if (result.success && issues.length === 0) return result.data;
+  const guide = issues.every((i) => i.startsWith('field "team')) ? 'docs/people.md' : 'docs/cli.md';
+  throw new MidairError(`${source}: invalid config: ${issues.join('; ')}`, `see ${guide} for the config fields`);
 }
 
 /** Resolves settings: --database flag, then DATABASE_URL, then the config file, then the embedded database. */
@@ -94,6 +103,7 @@ export function resolveConfig(config: MidairConfig, options: { baseDir: string; 
     batchSize: config.backfill?.batchSize ?? 1000,
     targetBatchMs: config.backfill?.targetBatchMs ?? 100,
     traffic: { ...TRAFFIC_DEFAULTS, ...config.traffic },
+    team: config.team ?? null,
   };
 }
 

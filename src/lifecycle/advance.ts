@@ -57,7 +57,7 @@ export async function advanceMigration(ctx: Context, name: string, toValue: stri
     const record = await activeTarget(db, settings.schema, name);
     const from = record.stage;
     const released = record.killed;
-    const passage = await gate(db, record, compileRecord(record), to, { bounds: settings.traffic, force: options.force, percent });
+    const passage = await gate(db, record, compileRecord(record), to, { bounds: settings.traffic, actor: ctx.actor, force: options.force, percent });
     if (passage.forced) ctx.report.warn(describeForced(passage.forced));
     await db.transaction((tx) => advance(tx, record, passage));
     return { migration: record.name, from, stage: to, rampPercent: record.rampPercent, released: passage.killedAt ? released : null, forced: passage.forced };

@@ -1,7 +1,7 @@
 import { MidairError } from '../errors.js';
 import { notifyRouting } from '../stages/routing.js';
 import { activeTarget } from '../stages/target.js';
-import { actor, audit } from '../state/store.js';
+import { audit } from '../state/store.js';
 import type { Context } from './context.js';
 
 export const DEFAULT_CANARY_SET = 'canary';
@@ -48,12 +48,12 @@ export async function changeCanary(ctx: Context, name: string, verb: 'add' | 're
         ? await tx.query(
             `INSERT INTO midair.canary_keys (migration_id, set_name, key, added_by) SELECT $1, $2, k, $4 FROM unnest($3::text[]) AS k
              ON CONFLICT DO NOTHING RETURNING key`,
-            [record.id, setName, unique, actor()],
+            [record.id, setName, unique, ctx.actor.label],
           )
         : await tx.query('DELETE FROM midair.canary_keys WHERE migration_id = $1 AND set_name = $2 AND key = ANY($3::text[]) RETURNING key', [record.id, setName, unique]);
     const [size] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM midair.canary_keys WHERE migration_id = $1 AND set_name = $2', [record.id, setName]);
     if (changed.length > 0) {
-      await audit(tx, { action: `canary ${verb}`, migration: name, details: { set: setName, keys: changed.length, first: unique.slice(0, 10) } });
+      await audit(tx, ctx.actor, { action: `canary ${verb}`, migration: name, details: { set: setName, keys: changed.length, first: unique.slice(0, 10) } });
       await notifyRouting(tx, name);
     }
     return { migration: name, set: setName, changed: changed.length, size: size?.n ?? 0 };

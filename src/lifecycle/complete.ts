@@ -53,7 +53,7 @@ export async function completeMigration(ctx: Context, name?: string, options: Co
       return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, searchPath: await latestSearchPath(db, settings.schema), droppedVersionSchema: null };
     }
     // Refused before anything runs, validation included.
-    const passage = await gate(db, record, plan, 'complete', { force: options.force, bounds: settings.traffic });
+    const passage = await gate(db, record, plan, 'complete', { force: options.force, bounds: settings.traffic, actor: ctx.actor });
     if (passage.forced) ctx.report.warn(describeForced(passage.forced));
     if (plan.validate.length) ctx.report.step(`validating ${plan.validate.length} constraint(s) online`);
     try {

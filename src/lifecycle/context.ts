@@ -1,4 +1,6 @@
 import type { Executor } from '../db/executor.js';
+import type { Actor } from '../people/actor.js';
+import type { TeamConfig } from '../people/team.js';
 import type { TrafficBounds } from '../stages/gate.js';
 import type { LockPolicy } from './runSteps.js';
 
@@ -8,6 +10,8 @@ export interface Settings extends LockPolicy {
   targetBatchMs: number;
   /** The bounds of traffic gates and guards. */
   traffic: TrafficBounds;
+  /** The people in charge; null: no team is configured, and anyone may act. */
+  team: TeamConfig | null;
 }
 
 /** What every life-cycle step needs: the database and the settings. */
@@ -16,6 +20,10 @@ export interface Context {
   settings: Settings;
   /** Progress and notices for people; the CLI renders them, the library may ignore them. */
   report: Reporter;
+  /** Who is acting: named in every audit entry, judged by the people rules when a team is configured. */
+  actor: Actor;
+  /** The time now; tests inject a fixed clock. */
+  now: () => Date;
 }
 
 export interface BackfillProgress {

@@ -2,7 +2,7 @@ import { MidairError, MidairRefusal } from '../errors.js';
 import { pullKillSwitch } from '../stages/killSwitch.js';
 import { TRAFFIC_STAGES, type Stage } from '../stages/stage.js';
 import { activeTarget } from '../stages/target.js';
-import { actor, latestByName, type Killed } from '../state/store.js';
+import { latestByName, type Killed } from '../state/store.js';
 import type { Context } from './context.js';
 
 export interface KillResult {
@@ -28,7 +28,7 @@ export async function killMigration(ctx: Context, name: string, options: { reaso
   if (!TRAFFIC_STAGES.includes(record.stage)) {
     throw new MidairRefusal('stage', `migration "${name}" is ${record.stage}: application clients use only the old shape already, there is nothing to kill`, 'the kill switch applies in shadow, live and rampdown');
   }
-  const pulled = await db.transaction((tx) => pullKillSwitch(tx, record, { by: actor(), reason }, TRAFFIC_STAGES));
+  const pulled = await db.transaction((tx) => pullKillSwitch(tx, record, { by: ctx.actor, reason }, TRAFFIC_STAGES));
   if (pulled) return { migration: name, stage: pulled.stage, killed: pulled.killed, fromPercent: pulled.fromPercent, alreadyKilled: false };
   const now = await latestByName(db, name);
   if (now?.killed && now.id === record.id) return { migration: name, stage: now.stage, killed: now.killed, fromPercent: now.rampPercent, alreadyKilled: true };

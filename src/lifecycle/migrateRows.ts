@@ -130,7 +130,7 @@ export async function migrateRows(ctx: Context, name: string | undefined, option
         keys: found ? { given, found: Number(found.found), alreadyMigrated: Number(found.migrated), notFound: found.missing ?? [] } : null,
       };
     });
-    await audit(db, { action: 'rows migrated', migration: record.name, details: { table: sync.table, moved: result.moved, ...(options.keys ? { keys: result.keys!.given } : { where: options.where }) } });
+    await audit(db, ctx.actor, { action: 'rows migrated', migration: record.name, details: { table: sync.table, moved: result.moved, ...(options.keys ? { keys: result.keys!.given } : { where: options.where }) } });
     if (lazy) await snapshotLazyProgress(db, record, plan);
     return { migration: record.name, table: sync.table, ...result };
   }, 'shared');

@@ -42,7 +42,7 @@ export async function rampMigration(ctx: Context, name: string, percentValue: un
         [record.id, percent, fromPercent],
       );
       if (moved.length !== 1) throw new MidairRefusal('raced', `migration "${name}" changed while this ramp was checked (killed, or moved by another operator)`, 'see `midair status`');
-      await audit(tx, { action: 'ramp', migration: name, fromStage: 'live', toStage: 'live', details: { fromPercent, toPercent: percent, ...(forced ? { forced } : {}) } });
+      await audit(tx, ctx.actor, { action: 'ramp', migration: name, fromStage: 'live', toStage: 'live', details: { fromPercent, toPercent: percent, ...(forced ? { forced } : {}) } });
       await notifyRouting(tx, name);
     });
     return { migration: name, fromPercent, rampPercent: percent, changed: true, forced };

@@ -40,7 +40,7 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     const plan = compileRecord(record);
     // The drift check runs before anything changes; a resumed rollback (rolling_back) passed it.
     if (record.stage !== 'rolling_back') {
-      const { forced } = await move(db, record, plan, 'rolling_back', { force: options.force, bounds: settings.traffic });
+      const { forced } = await move(db, record, plan, 'rolling_back', { force: options.force, bounds: settings.traffic, actor: ctx.actor });
       if (forced) ctx.report.warn(describeForced(forced));
     }
     const droppedRows: Record<string, number> = {};
@@ -56,7 +56,7 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     // Index drops, and the replica identity moved off an index this migration built before its drop.
     await runOnline(db, plan.rollbackOnline, settings, 'rollback (online steps)', settings.schema);
     ctx.report.step(`rolling back: ${plan.rollback.length} catalog-only statements in one transaction`);
-    const passage = await gate(db, record, plan, 'rolled_back', { bounds: settings.traffic });
+    const passage = await gate(db, record, plan, 'rolled_back', { bounds: settings.traffic, actor: ctx.actor });
     // Only a forced move to rolling_back gets here with steps it cannot undo (the undoable gate).
     const left = stepsWithoutUndo(record.definition);
     const leftInPlace = left.length ? { leftInPlace: left } : {};

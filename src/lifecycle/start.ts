@@ -41,7 +41,7 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       const { plan, catalog } = await compileChecked(ctx, loaded, await readCatalog(db, settings.schema));
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
       await runTransaction(db, plan.expand, settings, 'start', async (tx) => {
-        const id = await insertMigration(tx, { name: m.name, schema: settings.schema, versionSchema: plan.versionSchema, definition: m, catalog, checksum: loaded.checksum, file: loaded.file });
+        const id = await insertMigration(tx, ctx.actor, { name: m.name, schema: settings.schema, versionSchema: plan.versionSchema, definition: m, catalog, checksum: loaded.checksum, file: loaded.file });
         await claimTables(tx, settings.schema, { id, name: m.name }, claimedTables(m));
       });
       record = (await latestByName(db, m.name))!;
@@ -52,7 +52,7 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
     if (record.stage === 'expanding') {
       if (plan.expandOnline.length) ctx.report.step(`building ${plan.expandOnline.length} index(es) concurrently`);
       await runOnline(db, plan.expandOnline, settings, 'start (index builds)', settings.schema);
-      await move(db, record, plan, 'expanded', { bounds: settings.traffic });
+      await move(db, record, plan, 'expanded', { bounds: settings.traffic, actor: ctx.actor });
       // A lazy migration's first progress snapshot: what its rows moved naturally is counted from here.
       if (record.definition.lazy) await snapshotLazyProgress(db, record, plan);
     }

@@ -1,3 +1,5 @@
+import type { MigrationPeople } from '../people/team.js';
+
 /** A column as declared by addColumn, createTable and (partly) alterColumn. */
 export interface ColumnSpec {
   name: string;
@@ -310,7 +312,8 @@ export type Operation =
   | RenameEnumValue
   | SetComment;
 
-export interface Migration {
+/** A migration: its operations, and the people fields of docs/people.md (owners, rollbackAuthority, service, approvals). */
+export interface Migration extends MigrationPeople {
   name: string;
   description?: string;
   /**

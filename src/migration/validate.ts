@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MidairError } from '../errors.js';
+import { migrationPeopleFields } from '../people/teamSchema.js';
 import { checkExpression, checkTypeName, SqlTextProblem } from './sqlText.js';
 import type { Migration } from './types.js';
 
@@ -149,6 +150,7 @@ const migration = z.strictObject({
   name: z.string().regex(/^[a-z0-9_]{1,40}$/, 'use 1 to 40 lower-case letters, digits or underscores (it names a schema)'),
   description: z.string().optional(),
   lazy: z.boolean().optional(),
+  ...migrationPeopleFields,
   operations: z.array(operationSchema).min(1, 'a migration needs at least one operation'),
 });
 

@@ -1,5 +1,6 @@
 import type { Transactional } from '../db/executor.js';
-import { actor, type Killed } from '../state/store.js';
+import { processActor } from '../people/actor.js';
+import type { Killed } from '../state/store.js';
 import { describeRate, readEvidence, type Evidence } from './evidence.js';
 import type { TrafficBounds } from './gate.js';
 import { pullKillSwitch } from './killSwitch.js';
@@ -71,7 +72,7 @@ export async function enforceGuards(db: Transactional, migrationId: number, boun
   const breach = breachOf(evidence, bounds);
   if (!breach) return null;
   const pulled = await db.transaction((tx) =>
-    pullKillSwitch(tx, { id: migrationId, name: m.name }, { by: actor(), reason: breach.reason, auto: breach.guard }, ['live'], { numbers: breach.numbers }),
+    pullKillSwitch(tx, { id: migrationId, name: m.name }, { by: processActor(), reason: breach.reason, auto: breach.guard }, ['live'], { numbers: breach.numbers }),
   );
   return { ...breach, pulled: pulled !== null };
 }

@@ -1,11 +1,12 @@
 import type { Queryable } from '../db/executor.js';
+import type { Actor } from '../people/actor.js';
 import { audit, type Killed } from '../state/store.js';
 import { notifyRouting } from './routing.js';
 import type { Stage } from './stage.js';
 
 /** Who pulls the kill switch and why; `auto` names the guard that pulled it by itself. */
 export interface KillRequest {
-  by: string;
+  by: Actor;
   reason: string;
   auto?: string;
 }
@@ -31,10 +32,10 @@ export async function pullKillSwitch(
        FROM before
       WHERE m.id = before.id AND m.killed IS NULL AND m.stage = ANY($5::text[])
       RETURNING m.killed, m.stage, before.ramp_percent::float8 AS "fromPercent"`,
-    [migration.id, request.by, request.reason, request.auto ?? null, stages],
+    [migration.id, request.by.label, request.reason, request.auto ?? null, stages],
   );
   if (!row) return null;
-  await audit(tx, { action: 'kill', migration: migration.name, fromStage: row.stage, toStage: row.stage, details: { ...details, reason: request.reason, ...(request.auto ? { auto: request.auto } : {}), fromPercent: row.fromPercent } });
+  await audit(tx, request.by, { action: 'kill', migration: migration.name, fromStage: row.stage, toStage: row.stage, details: { ...details, reason: request.reason, ...(request.auto ? { auto: request.auto } : {}), fromPercent: row.fromPercent } });
   await notifyRouting(tx, migration.name);
   return row;
 }

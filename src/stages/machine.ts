@@ -1,4 +1,5 @@
 import type { Executor, Queryable } from '../db/executor.js';
+import type { Actor } from '../people/actor.js';
 import { MidairError, MidairRefusal } from '../errors.js';
 import type { Plan } from '../migration/plan.js';
 import { releaseClaims } from '../state/claims.js';
@@ -71,10 +72,14 @@ export interface Passage {
   ramp: number | null;
   /** When the kill switch was pulled as the gates saw it (null: not pulled); a kill after that refuses the move. */
   killedAt: string | null;
+  /** Who makes the move: named in its audit row. */
+  actor: Actor;
 }
 
 export interface GateOptions {
   bounds: TrafficBounds;
+  /** Who asks for the move. */
+  actor: Actor;
   force?: Force;
   /** The ramp percentage of a move to live (default 0); no other move takes one. */
   percent?: number;
@@ -133,7 +138,7 @@ export async function gate(db: Queryable, record: MigrationRecord, plan: Plan, t
   const ramp = rampOf(record, to, options.percent);
   const input: GateInput = { db, record, plan, bounds: options.bounds, percent: ramp ?? record.rampPercent };
   const forced = await checkGates(transition.gates, input, options.force);
-  return { transition, forced, ramp, killedAt: record.killed?.at ?? null };
+  return { transition, forced, ramp, killedAt: record.killed?.at ?? null, actor: options.actor };
 }
 
 /**
@@ -163,7 +168,7 @@ export async function advance(tx: Queryable, record: MigrationRecord, passage: P
   }
   if (ended) await releaseClaims(tx, record.id);
   const moveDetails = { ...details, ...(ramp !== null ? { rampPercent: ramp, ...(passage.killedAt ? { released: record.killed } : {}) } : {}) };
-  await audit(tx, { action, migration: record.name, fromStage: from, toStage: to, details: passage.forced ? { ...moveDetails, forced: passage.forced } : moveDetails });
+  await audit(tx, passage.actor, { action, migration: record.name, fromStage: from, toStage: to, details: passage.forced ? { ...moveDetails, forced: passage.forced } : moveDetails });
   await notifyRouting(tx, record.name);
   record.stage = to;
   if (ramp !== null) {

@@ -174,6 +174,10 @@ const UPGRADES: string[] = [
   `
   ALTER TABLE midair.client_metrics ADD COLUMN ramp_percent numeric(5, 2);
   `,
+  // Who acted, verified: the team's person id and how it was verified ('role' or 'token'); null when unverified.
+  `
+  ALTER TABLE midair.audit_log ADD COLUMN person text, ADD COLUMN verified_by text;
+  `,
 ];
 
 // Any fixed 64-bit number; shared by every Midair process on the database.

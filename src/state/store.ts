@@ -1,8 +1,8 @@
-import { hostname, userInfo } from 'node:os';
 import type { Queryable } from '../db/executor.js';
 import { literal } from '../db/sql.js';
 import type { Catalog } from '../catalog/read.js';
 import type { Migration } from '../migration/types.js';
+import type { Actor } from '../people/actor.js';
 import { ENDED_STAGES, type Stage } from '../stages/stage.js';
 
 export type { Stage };
@@ -41,16 +41,6 @@ const COLUMNS = `id::int AS id, name, schema, version_schema AS "versionSchema",
   started_at::text AS "startedAt", stage_changed_at::text AS "stageChangedAt", ended_at::text AS "endedAt",
   ramp_percent::float8 AS "rampPercent", ramp_changed_at::text AS "rampChangedAt", killed`;
 
-export function actor(): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (some containers)
-  }
-  return process.env.MIDAIR_ACTOR ?? `${user}@${hostname()}`;
-}
-
 /** The schema's active migrations, oldest first. */
 export async function activeMigrations(db: Queryable, schema: string): Promise<MigrationRecord[]> {
   return db.query<MigrationRecord>(
@@ -78,6 +68,7 @@ export async function history(db: Queryable, schema: string): Promise<MigrationR
 
 export async function insertMigration(
   db: Queryable,
+  actor: Actor,
   m: { name: string; schema: string; versionSchema: string; definition: Migration; catalog: Catalog; checksum: string; file: string | null },
 ): Promise<number> {
   const rows = await db.query<{ id: number }>(
@@ -85,16 +76,18 @@ export async function insertMigration(
      VALUES ($1, $2, $3, 'expanding', $4, $5, $6, $7) RETURNING id::int AS id`,
     [m.name, m.schema, m.versionSchema, JSON.stringify(m.definition), JSON.stringify(m.catalog), m.checksum, m.file],
   );
-  await audit(db, { action: 'start', migration: m.name, fromStage: 'planned', toStage: 'expanding', details: { file: m.file } });
+  await audit(db, actor, { action: 'start', migration: m.name, fromStage: 'planned', toStage: 'expanding', details: { file: m.file } });
   return rows[0]!.id;
 }
 
+/** Writes one audit row: who acted (the verified person, if any, and how they were verified) and what they did. */
 export async function audit(
   db: Queryable,
+  actor: Actor,
   entry: { action: string; migration?: string; fromStage?: string; toStage?: string; details?: Record<string, unknown> },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO midair.audit_log (actor, action, migration, from_stage, to_stage, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [actor(), entry.action, entry.migration ?? null, entry.fromStage ?? null, entry.toStage ?? null, JSON.stringify(entry.details ?? {})],
+    `INSERT INTO midair.audit_log (actor, person, verified_by, action, migration, from_stage, to_stage, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [actor.label, actor.person, actor.via, entry.action, entry.migration ?? null, entry.fromStage ?? null, entry.toStage ?? null, JSON.stringify(entry.details ?? {})],
   );
 }
