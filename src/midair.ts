@@ -14,7 +14,7 @@ import { MidairError } from './errors.js';
 import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
 import { compileRecord } from './lifecycle/compileRecord.js';
 import { compileChecked } from './lifecycle/serverChecks.js';
-import { silentReporter, type Context, type Reporter } from './lifecycle/context.js';
+import { askerOf, silentReporter, type Context, type Reporter } from './lifecycle/context.js';
 import { migrateRows, type MigrateRowsOptions, type MigrateRowsResult } from './lifecycle/migrateRows.js';
 import { rollbackMigration, type RollbackOptions, type RollbackResult } from './lifecycle/rollback.js';
 import { startMigration, type StartResult } from './lifecycle/start.js';
@@ -225,7 +225,7 @@ export class Midair {
   async gates(name: string): Promise<{ migration: string; stage: Stage; rampPercent: number; killed: Killed | null; moves: MoveReport[] }> {
     const ctx = await this.context();
     const record = await activeTarget(ctx.db, ctx.settings.schema, name);
-    const moves = await nextMoves(ctx.db, record, compileRecord(record), ctx.settings.traffic);
+    const moves = await nextMoves(ctx.db, record, compileRecord(record), ctx.settings.traffic, askerOf(ctx));
     return { migration: record.name, stage: record.stage, rampPercent: record.rampPercent, killed: record.killed, moves };
   }
 

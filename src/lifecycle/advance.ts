@@ -7,7 +7,7 @@ import { withOperatorLock } from '../state/operatorLock.js';
 import type { Killed } from '../state/store.js';
 import { completeMigration } from './complete.js';
 import { compileRecord } from './compileRecord.js';
-import type { Context } from './context.js';
+import { askerOf, type Context } from './context.js';
 
 /** The stages `midair advance` moves to; expanded is start's, rolled_back is rollback's. */
 export const ADVANCE_STAGES = ['shadow', 'live', 'rampdown', 'complete'] as const;
@@ -57,7 +57,7 @@ export async function advanceMigration(ctx: Context, name: string, toValue: stri
     const record = await activeTarget(db, settings.schema, name);
     const from = record.stage;
     const released = record.killed;
-    const passage = await gate(db, record, compileRecord(record), to, { bounds: settings.traffic, actor: ctx.actor, force: options.force, percent });
+    const passage = await gate(db, record, compileRecord(record), to, { bounds: settings.traffic, asker: askerOf(ctx), force: options.force, percent });
     if (passage.forced) ctx.report.warn(describeForced(passage.forced));
     await db.transaction((tx) => advance(tx, record, passage));
     return { migration: record.name, from, stage: to, rampPercent: record.rampPercent, released: passage.killedAt ? released : null, forced: passage.forced };

@@ -4,7 +4,7 @@ import { advance, describeForced, gate, type Force } from '../stages/machine.js'
 import { activeTarget } from '../stages/target.js';
 import { lastCompleted, latestByName, type MigrationRecord } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
-import type { Context } from './context.js';
+import { askerOf, type Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
 import { refreshTriggerFunctions, warnStale } from './refreshTriggerFunctions.js';
 import { runOnline, runTransaction } from './runSteps.js';
@@ -53,7 +53,7 @@ export async function completeMigration(ctx: Context, name?: string, options: Co
       return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, searchPath: await latestSearchPath(db, settings.schema), droppedVersionSchema: null };
     }
     // Refused before anything runs, validation included.
-    const passage = await gate(db, record, plan, 'complete', { force: options.force, bounds: settings.traffic, actor: ctx.actor });
+    const passage = await gate(db, record, plan, 'complete', { force: options.force, bounds: settings.traffic, asker: askerOf(ctx) });
     if (passage.forced) ctx.report.warn(describeForced(passage.forced));
     if (plan.validate.length) ctx.report.step(`validating ${plan.validate.length} constraint(s) online`);
     try {

@@ -1,7 +1,7 @@
 import type { Executor } from '../db/executor.js';
 import type { Actor } from '../people/actor.js';
 import type { TeamConfig } from '../people/team.js';
-import type { TrafficBounds } from '../stages/gate.js';
+import type { Asker, TrafficBounds } from '../stages/gate.js';
 import type { LockPolicy } from './runSteps.js';
 
 export interface Settings extends LockPolicy {
@@ -12,6 +12,11 @@ export interface Settings extends LockPolicy {
   traffic: TrafficBounds;
   /** The people in charge; null: no team is configured, and anyone may act. */
   team: TeamConfig | null;
+}
+
+/** Who asks, under which team, now: what the people gates judge. */
+export function askerOf(ctx: Context): Asker {
+  return { actor: ctx.actor, team: ctx.settings.team, now: ctx.now() };
 }
 
 /** What every life-cycle step needs: the database and the settings. */

@@ -7,7 +7,7 @@ import { activeTarget } from '../stages/target.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import { audit } from '../state/store.js';
 import { compileRecord } from './compileRecord.js';
-import type { Context } from './context.js';
+import { askerOf, type Context } from './context.js';
 
 export interface RampResult {
   migration: string;
@@ -33,7 +33,7 @@ export async function rampMigration(ctx: Context, name: string, percentValue: un
     if (record.killed) throw new MidairRefusal('killed', `the kill switch of migration "${name}" holds (pulled by ${record.killed.by} at ${record.killed.at}: ${record.killed.reason})`, killedHint);
     const fromPercent = record.rampPercent;
     if (percent === fromPercent) return { migration: name, fromPercent, rampPercent: percent, changed: false, forced: null };
-    const forced = await checkGates(RAMP_GATES, { db, record, plan: compileRecord(record), bounds: settings.traffic, percent }, options.force);
+    const forced = await checkGates(RAMP_GATES, { db, record, plan: compileRecord(record), bounds: settings.traffic, percent, asker: askerOf(ctx) }, options.force);
     if (forced) ctx.report.warn(describeForced(forced));
     await db.transaction(async (tx) => {
       const moved = await tx.query(

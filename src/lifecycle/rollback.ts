@@ -4,7 +4,7 @@ import { activeTarget } from '../stages/target.js';
 import { latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
 import { stepsWithoutUndo } from '../migration/withoutUndo.js';
-import type { Context } from './context.js';
+import { askerOf, type Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
 import { refreshTriggerFunctions, warnStale } from './refreshTriggerFunctions.js';
 import { runOnline, runTransaction } from './runSteps.js';
@@ -40,7 +40,7 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     const plan = compileRecord(record);
     // The drift check runs before anything changes; a resumed rollback (rolling_back) passed it.
     if (record.stage !== 'rolling_back') {
-      const { forced } = await move(db, record, plan, 'rolling_back', { force: options.force, bounds: settings.traffic, actor: ctx.actor });
+      const { forced } = await move(db, record, plan, 'rolling_back', { force: options.force, bounds: settings.traffic, asker: askerOf(ctx) });
       if (forced) ctx.report.warn(describeForced(forced));
     }
     const droppedRows: Record<string, number> = {};
@@ -56,7 +56,7 @@ export async function rollbackMigration(ctx: Context, name?: string, options: Ro
     // Index drops, and the replica identity moved off an index this migration built before its drop.
     await runOnline(db, plan.rollbackOnline, settings, 'rollback (online steps)', settings.schema);
     ctx.report.step(`rolling back: ${plan.rollback.length} catalog-only statements in one transaction`);
-    const passage = await gate(db, record, plan, 'rolled_back', { bounds: settings.traffic, actor: ctx.actor });
+    const passage = await gate(db, record, plan, 'rolled_back', { bounds: settings.traffic, asker: askerOf(ctx) });
     // Only a forced move to rolling_back gets here with steps it cannot undo (the undoable gate).
     const left = stepsWithoutUndo(record.definition);
     const leftInPlace = left.length ? { leftInPlace: left } : {};

@@ -8,7 +8,7 @@ import { claimedTables } from '../migration/claims.js';
 import { claimTables } from '../state/claims.js';
 import { activeMigrations, insertMigration, latestByName } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
-import type { Context } from './context.js';
+import { askerOf, type Context } from './context.js';
 import { compileRecord } from './compileRecord.js';
 import { compileChecked } from './serverChecks.js';
 import { runOnline, runTransaction } from './runSteps.js';
@@ -52,7 +52,7 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
     if (record.stage === 'expanding') {
       if (plan.expandOnline.length) ctx.report.step(`building ${plan.expandOnline.length} index(es) concurrently`);
       await runOnline(db, plan.expandOnline, settings, 'start (index builds)', settings.schema);
-      await move(db, record, plan, 'expanded', { bounds: settings.traffic, actor: ctx.actor });
+      await move(db, record, plan, 'expanded', { bounds: settings.traffic, asker: askerOf(ctx) });
       // A lazy migration's first progress snapshot: what its rows moved naturally is counted from here.
       if (record.definition.lazy) await snapshotLazyProgress(db, record, plan);
     }

@@ -2,12 +2,22 @@ import type { TrafficConfig } from '../config/define.js';
 import type { Queryable } from '../db/executor.js';
 import type { MidairRefusal } from '../errors.js';
 import type { Plan } from '../migration/plan.js';
+import type { Actor } from '../people/actor.js';
+import type { TeamConfig } from '../people/team.js';
 import type { MigrationRecord } from '../state/store.js';
 
 /** The bounds that traffic gates and guards judge evidence by (config `traffic`, with defaults). */
 export type TrafficBounds = Required<TrafficConfig>;
 
-/** What a gate looks at: the migration, its plan and the database as it is now. */
+/** Who asks for a move, under which team, at what time: what the people gates (approvals, schedule) judge. */
+export interface Asker {
+  actor: Actor;
+  /** Null: no team is configured, and the people gates pass. */
+  team: TeamConfig | null;
+  now: Date;
+}
+
+/** What a gate looks at: the migration, its plan and the database as it is now, and who asks. */
 export interface GateInput {
   db: Queryable;
   record: MigrationRecord;
@@ -15,6 +25,7 @@ export interface GateInput {
   bounds: TrafficBounds;
   /** The ramp percentage the move leaves the migration at (its current one when the move keeps it). */
   percent: number;
+  asker: Asker;
 }
 
 /** A gate's answer, with the numbers it judged (printed by `midair gates` whether it passes or not). */

@@ -1,10 +1,9 @@
 import type { Executor, Queryable } from '../db/executor.js';
-import type { Actor } from '../people/actor.js';
 import { MidairError, MidairRefusal } from '../errors.js';
 import type { Plan } from '../migration/plan.js';
 import { releaseClaims } from '../state/claims.js';
 import { audit, type MigrationRecord } from '../state/store.js';
-import type { Gate, GateInput, TrafficBounds, Verdict } from './gate.js';
+import type { Asker, Gate, GateInput, TrafficBounds, Verdict } from './gate.js';
 import { backfilledGate } from './gates/backfilled.js';
 import { driftGate } from './gates/drift.js';
 import { fullRampGate } from './gates/fullRamp.js';
@@ -73,13 +72,13 @@ export interface Passage {
   /** When the kill switch was pulled as the gates saw it (null: not pulled); a kill after that refuses the move. */
   killedAt: string | null;
   /** Who makes the move: named in its audit row. */
-  actor: Actor;
+  actor: Asker['actor'];
 }
 
 export interface GateOptions {
   bounds: TrafficBounds;
-  /** Who asks for the move. */
-  actor: Actor;
+  /** Who asks for the move (the people gates judge them; the audit row names them). */
+  asker: Asker;
   force?: Force;
   /** The ramp percentage of a move to live (default 0); no other move takes one. */
   percent?: number;
@@ -136,9 +135,9 @@ export async function checkGates(gates: readonly Gate[], input: GateInput, force
 export async function gate(db: Queryable, record: MigrationRecord, plan: Plan, to: Stage, options: GateOptions): Promise<Passage> {
   const transition = transitionOf(record, to);
   const ramp = rampOf(record, to, options.percent);
-  const input: GateInput = { db, record, plan, bounds: options.bounds, percent: ramp ?? record.rampPercent };
+  const input: GateInput = { db, record, plan, bounds: options.bounds, percent: ramp ?? record.rampPercent, asker: options.asker };
   const forced = await checkGates(transition.gates, input, options.force);
-  return { transition, forced, ramp, killedAt: record.killed?.at ?? null, actor: options.actor };
+  return { transition, forced, ramp, killedAt: record.killed?.at ?? null, actor: options.asker.actor };
 }
 
 /**

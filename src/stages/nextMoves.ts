@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/executor.js';
 import type { Plan } from '../migration/plan.js';
 import type { MigrationRecord } from '../state/store.js';
-import type { Gate, GateInput, TrafficBounds } from './gate.js';
+import type { Asker, Gate, GateInput, TrafficBounds } from './gate.js';
 import { RAMP_GATES, rampOf, TRANSITIONS, verdicts } from './machine.js';
 import type { Stage } from './stage.js';
 
@@ -42,9 +42,9 @@ async function report(gates: readonly Gate[], input: GateInput): Promise<GateRep
  * The moves a migration can make forward from where it is, each with every gate's verdict and
  * numbers (`midair gates`). Ramp steps are judged as a step up to 100%, i.e. any step up.
  */
-export async function nextMoves(db: Queryable, record: MigrationRecord, plan: Plan, bounds: TrafficBounds): Promise<MoveReport[]> {
+export async function nextMoves(db: Queryable, record: MigrationRecord, plan: Plan, bounds: TrafficBounds, asker: Asker): Promise<MoveReport[]> {
   const name = record.name;
-  const input = (percent: number): GateInput => ({ db, record, plan, bounds, percent });
+  const input = (percent: number): GateInput => ({ db, record, plan, bounds, percent, asker });
   const moves: MoveReport[] = [];
   const add = async (to: MoveReport['to'], command: string, gates: readonly Gate[], percent: number, note: string | null = null) => {
     const reports = await report(gates, input(percent));
