@@ -38,6 +38,7 @@ import { rampMigration, type RampResult } from './lifecycle/ramp.js';
 import type { Force } from './stages/machine.js';
 import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
+import { recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
 
 export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   /**
@@ -255,6 +256,12 @@ export class Midair {
   async latestSearchPath(): Promise<string> {
     const ctx = await this.context();
     return latestSearchPath(ctx.db, ctx.settings.schema);
+  }
+
+  /** Keeps a rehearsal that took place (who attended, how long each stage took) for the playbook. */
+  async recordRehearsal(record: RehearsalRecord): Promise<void> {
+    const ctx = await this.context();
+    await recordRehearsal(ctx.db, ctx.actor, record);
   }
 
   /** Flushes the application client's last evidence, then closes every connection. */
