@@ -13,6 +13,7 @@ import { registerLatest } from './commands/latest.js';
 import { registerMismatches } from './commands/mismatches.js';
 import { registerMigrateRows } from './commands/migrateRows.js';
 import { registerNew } from './commands/new.js';
+import { registerPlaybook } from './commands/playbook.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRamp } from './commands/ramp.js';
 import { registerRollback } from './commands/rollback.js';
@@ -56,5 +57,6 @@ export function buildProgram(): Command {
   registerSql(program);
   registerDemoCommand(program);
   registerRehearseCommand(program);
+  registerPlaybook(program);
   return program;
 }
