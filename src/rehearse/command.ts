@@ -40,9 +40,13 @@ export function registerRehearseCommand(program: Command): void {
         const durationSeconds = positiveNumber('--duration', o.duration, REHEARSE_DEFAULTS.duration);
         const sampleRows = positiveInteger('--rows', o.rows, REHEARSE_DEFAULTS.rows);
         const settings = await resolveSettings(options);
-        // The record goes where `midair playbook` reads: the configured database, not the one this verb's --database names.
-        const configured = o.attendees === undefined ? null : await resolveSettings({ ...options, database: command.parent?.opts<{ database?: string }>().database });
+        // The record goes where `midair playbook` reads: the project's database (DATABASE_URL, else the
+        // config file), not the one --database names to rehearse on, which is never written to.
+        const configured = o.attendees === undefined ? null : await resolveSettings({ ...options, database: undefined });
         const attendees = configured ? parseAttendees(o.attendees!, configured.team) : [];
+        if (configured && !configured.database) {
+          throw new MidairError('--attendees records the rehearsal in the project\'s database, the one `midair playbook` reads, and none is configured', 'set DATABASE_URL (or `database` in midair.config.ts) to the database the migration will run on, and name the one to rehearse on with --database');
+        }
         if (!settings.database) {
           throw new MidairError('rehearse needs a PostgreSQL server: it copies the database there with CREATE DATABASE', 'give --database <url> (or set DATABASE_URL); the embedded database cannot be copied this way');
         }
