@@ -37,6 +37,8 @@ export interface Playbook {
   description: string | null;
   /** The definition the playbook is for (checksumOf the migration). */
   checksum: string;
+  /** The name of every person of the team, by id (empty without a team). */
+  names: Record<string, string>;
   /** Null when no team is configured: nobody is named. */
   people: {
     primary: string;
@@ -125,6 +127,7 @@ export function buildPlaybook(input: PlaybookInput): Playbook {
     migration: name,
     description: migration.description ?? null,
     checksum: input.checksum,
+    names: Object.fromEntries(Object.entries(team?.people ?? {}).map(([id, person]) => [id, person.name])),
     people: people && team
       ? {
           primary: people.owners.primary,

@@ -5,8 +5,7 @@ import { formatDate, type Playbook, type PlaybookPerson } from './build.js';
 
 /** The playbook as a document: the same blocks whatever the format. */
 export function playbookDocument(p: Playbook): Block[] {
-  const people = new Map((p.people?.contacts ?? []).map((c) => [c.id, c]));
-  const nameOf = (id: string) => `${people.get(id)?.name ?? id} (${id})`;
+  const nameOf = (id: string) => `${p.names[id] ?? id} (${id})`;
   const blocks: Block[] = [{ heading: 1, text: `Playbook: ${p.migration}` }];
   if (p.description) blocks.push({ paragraph: [p.description] });
   blocks.push({
