@@ -119,7 +119,7 @@ describe('midair playbook', () => {
     expect(markdown).toContain('\\<script\\>alert("x")\\</script\\> & \'Co\'');
   });
 
-  test('never rehearsed: every step says so, with a warning; an earlier definition or a failed rehearsal is warned of', () => {
+  test('never rehearsed: every step says so, with a warning; another definition or a failed rehearsal is warned of', () => {
     const never = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: PLAYBOOK_TEAM, rehearsals: [] });
     expect(new Set(never.steps.map((s) => s.expected))).toEqual(new Set(['not rehearsed']));
     expect(never.warnings).toEqual([
@@ -128,7 +128,7 @@ describe('midair playbook', () => {
     ]);
     const stale = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: PLAYBOOK_TEAM, rehearsals: [{ ...demoRehearsal('0123456789abcdef'), ok: false, attendees: ['ben'] }] });
     expect(stale.warnings).toEqual([
-      `the last rehearsal (2026-11-20 14:03 UTC) ran an earlier definition of "split" (checksum 0123456789abcdef, now ${CHECKSUM}): rehearse it again`,
+      `the last rehearsal (2026-11-20 14:03 UTC) ran another definition of "split" (checksum 0123456789abcdef, now ${CHECKSUM}): rehearse it again`,
       'the last rehearsal (2026-11-20 14:03 UTC) was not OK: read its report before running this',
     ]);
   });

@@ -31,7 +31,7 @@ export function registerRehearseCommand(program: Command): void {
     .option('--duration <seconds>', `seconds of traffic in shadow, at each ramp step, under the kill switch, in rampdown and after complete, in total (default ${REHEARSE_DEFAULTS.duration})`)
     .option('--rows <n>', `rows per table when the copy has to be a sample (default ${REHEARSE_DEFAULTS.rows})`)
     .option('--keep', 'keep the copy afterwards instead of dropping it')
-    .option('--attendees <ids>', "person ids of the team who took part, e.g. ana,ben: the rehearsal is recorded in the configured database's control schema for `midair playbook`")
+    .option('--attendees <ids>', "person ids of the team who took part, e.g. ana,ben: the rehearsal is recorded for `midair playbook` in the project's database (DATABASE_URL or the config file)")
     .action(
       action(async ({ args, options, command }) => {
         const o = command.opts<{ clients?: string; instances?: string; duration?: string; rows?: string; keep?: boolean; attendees?: string }>();
@@ -60,7 +60,7 @@ export function registerRehearseCommand(program: Command): void {
         const text = formatReport(report, {
           title: `midair rehearse ${args[0]}`,
           lines: [
-            ['database', `${report.original}, never written to`],
+            ['database', `${report.original}, never written to${kept?.where === report.original ? ' (but for the record of the attendees)' : ''}`],
             ['copy', `${copy}, ${report.copy.kept ? 'kept' : 'dropped afterwards'}`],
             ['tables', `${report.tables.join(', ')} (${report.rows.toLocaleString('en-US')} rows)`],
             ...(kept ? [['attendees', kept.where ? `${attendees.join(', ')}, recorded in ${kept.where}` : `${attendees.join(', ')}, NOT recorded: ${kept.error}`] as [string, string]] : []),

@@ -114,13 +114,13 @@ export function buildPlaybook(input: PlaybookInput): Playbook {
   const warnings: string[] = [];
   if (!last) warnings.push(`migration "${name}" was never rehearsed: no expected durations, and nobody has tried the steps; rehearse it with \`midair rehearse ${name} --attendees <ids>\``);
   else {
-    if (last.checksum !== input.checksum) warnings.push(`the last rehearsal (${formatDate(last.startedAt)}) ran an earlier definition of "${name}" (checksum ${last.checksum}, now ${input.checksum}): rehearse it again`);
+    if (last.checksum !== input.checksum) warnings.push(`the last rehearsal (${formatDate(last.startedAt)}) ran another definition of "${name}" (checksum ${last.checksum}, now ${input.checksum}): rehearse it again`);
     if (!last.ok) warnings.push(`the last rehearsal (${formatDate(last.startedAt)}) was not OK: read its report before running this`);
   }
   if (people) {
     const attended = new Set(input.rehearsals.flatMap((r) => r.attendees));
     const { secondary } = people.owners;
-    if (!attended.has(secondary)) warnings.push(`the secondary, ${nameOf(secondary)}, never rehearsed "${name}": rehearse it together with \`midair rehearse ${name} --attendees ${[...new Set([people.owners.primary, secondary])].join(',')}\``);
+    if (!attended.has(secondary)) warnings.push(`the secondary, ${nameOf(secondary)}, never rehearsed "${name}": rehearse it together with \`midair rehearse ${name} --attendees ${people.owners.primary},${secondary}\``);
   }
 
   return {

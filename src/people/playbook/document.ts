@@ -53,7 +53,7 @@ export function playbookDocument(p: Playbook): Block[] {
     const r = p.rehearsal;
     const attendees = r.attendees.length ? listInWords(r.attendees.map(nameOf)) : 'nobody recorded';
     blocks.push({
-      paragraph: [`${formatDate(r.startedAt)} on ${r.database}: ${formatSeconds(r.seconds)}, ${r.ok ? 'OK' : 'NOT OK'}, ${r.sameDefinition ? 'this definition' : 'an earlier definition'}. Attended by ${attendees}.`],
+      paragraph: [`${formatDate(r.startedAt)} on ${r.database}: ${formatSeconds(r.seconds)}, ${r.ok ? 'OK' : 'NOT OK'}, ${r.sameDefinition ? 'this definition' : 'another definition'}. Attended by ${attendees}.`],
     });
   }
 
