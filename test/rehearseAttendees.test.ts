@@ -36,6 +36,14 @@ async function query<T>(url: string, sql: string): Promise<T[]> {
   }
 }
 
+/** How many rehearsals a database holds (none before its control schema is installed). */
+async function recorded(url: string): Promise<number> {
+  const [table] = await query<{ exists: boolean }>(url, `SELECT to_regclass('midair.rehearsals') IS NOT NULL AS exists`);
+  if (!table!.exists) return 0;
+  const [row] = await query<{ n: number }>(url, 'SELECT count(*)::int AS n FROM midair.rehearsals');
+  return row!.n;
+}
+
 describe('midair rehearse --attendees, then midair playbook', () => {
   const project = tempDir('attendees');
   const noTeam = tempDir('attendees-noteam');
@@ -58,6 +66,7 @@ describe('midair rehearse --attendees, then midair playbook', () => {
 
   test('an unknown person, an empty list, no team, or no database to record in: refused before anything is copied', async () => {
     const env = { DATABASE_URL: configured.url };
+    const before = await recorded(configured.url);
     const unknown = await runCli(project.path, ['rehearse', 'split', '--database', staging.url, '--attendees', 'ana,zed,yan'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/--attendees: "zed", "yan" are not people of the team/);
@@ -69,8 +78,8 @@ describe('midair rehearse --attendees, then midair playbook', () => {
     expect(without.stderr).toMatch(/--attendees names people of the team, and no team is configured/);
     const unconfigured = await runCli(project.path, ['rehearse', 'split', '--database', staging.url, '--attendees', 'ana']);
     expect(unconfigured.stderr).toMatch(/--attendees records the rehearsal in the project's database, the one `midair playbook` reads, and none is configured/);
-    const schemas = await query(configured.url, `SELECT 1 FROM pg_namespace WHERE nspname = 'midair'`);
-    expect(schemas).toEqual([]);
+    expect(await recorded(configured.url)).toBe(before);
+    expect(await query(staging.url, `SELECT 1 FROM pg_namespace WHERE nspname = 'midair'`)).toEqual([]);
   });
 
   test('a rehearsal with attendees is recorded in the configured database, and the playbook shows it', async () => {
