@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
-import { defineMigration, op } from '../src/index.js';
+import { defineMigration, MidairRefusal, op } from '../src/index.js';
 import type { Actor } from '../src/people/actor.js';
-import { acknowledge, escalateDue, notify, openPages, raise, type Alert, type PageEvent } from '../src/people/paging/index.js';
+import { acknowledge, alertOfError, escalateDue, notify, openPages, raise, type Alert, type PageEvent } from '../src/people/paging/index.js';
 import { deliver } from '../src/people/paging/send.js';
 import type { PagingChannel } from '../src/people/team.js';
 import { installControlSchema } from '../src/state/install.js';
@@ -217,5 +217,15 @@ describe('paging: payloads, retries, backups, escalation, ack (real PostgreSQL, 
     const { page } = await raise(db, ALICE, team, GUARD, T0, { definition: { ...migration, owners: undefined } });
     expect(page).toBeNull();
     expect(receiver.bodies('/hook')).toMatchObject([{ event: 'guard fired', person: null }]);
+  });
+});
+
+describe('which failures of a verb page (pure)', () => {
+  it('a refusal for approvals is an approval waiting (warning); other refusals page nobody; any other error is a failed step (critical)', () => {
+    expect(alertOfError('complete', 'price_cents', new MidairRefusal('approval', 'complete needs 1 approval, has 0'))).toEqual({
+      event: 'approval waiting', level: 'warning', migration: 'price_cents', stage: null, message: '`midair complete` of migration price_cents waits for approval: complete needs 1 approval, has 0',
+    });
+    expect(alertOfError('advance', 'price_cents', new MidairRefusal('soak', 'not soaked'))).toBeNull();
+    expect(alertOfError('backfill', null, new Error('connection reset'))).toMatchObject({ event: 'step failed', level: 'critical', migration: null, message: '`midair backfill` failed: connection reset' });
   });
 });
