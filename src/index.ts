@@ -35,3 +35,4 @@ export { enforceGuards, type GuardBreach, type GuardName } from './stages/guards
 export type { TrafficConfig } from './config/define.js';
 export type * from './people/team.js';
 export type { Actor } from './people/actor.js';
+export type { AckResult, Attempt, Delivery, Escalation, PageEvent, PageRecord, PagingOptions } from './people/paging/index.js';
