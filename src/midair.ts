@@ -38,7 +38,7 @@ import { rampMigration, type RampResult } from './lifecycle/ramp.js';
 import type { Force } from './stages/machine.js';
 import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
-import { acknowledge, alertOfError, escalateDue, guardFired, pageTest, stageChanged, tell, type AckResult, type Alert, type Delivery, type Escalation, type PagingOptions } from './people/paging/index.js';
+import { acknowledge, advanced, alertOfError, escalateDue, guardFired, killed, pageTest, stageChanged, tell, type AckResult, type Alert, type Delivery, type Escalation, type PagingOptions } from './people/paging/index.js';
 
 export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   /**
@@ -202,8 +202,7 @@ export class Midair {
    * stage it is in, resumes it after the kill switch. `percent` is the ramp of a move to live.
    */
   async advance(name: string, stage: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
-    return this.paged('advance', name, (ctx) => advanceMigration(ctx, name, stage, options), (r, by) =>
-      r.from === r.stage ? (r.released ? { event: 'kill switch', level: 'info', migration: r.migration, stage: r.stage, message: `migration ${r.migration}: the kill switch is released (\`midair advance\` by ${by})` } : null) : stageChanged(r.migration, r.from, r.stage, 'advance', by));
+    return this.paged('advance', name, (ctx) => advanceMigration(ctx, name, stage, options), advanced);
   }
 
   /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
@@ -213,8 +212,7 @@ export class Midair {
 
   /** The kill switch: every record of every instance back to the old shape until `advance`. */
   async kill(name: string, options: { reason: string }): Promise<KillResult> {
-    return this.paged('kill', name, (ctx) => killMigration(ctx, name, options), (r, by) =>
-      r.alreadyKilled ? null : { event: 'kill switch', level: 'info', migration: r.migration, stage: r.stage, message: `migration ${r.migration}: ${by} pulled the kill switch (${r.killed.reason}); every record goes to the old shape` }, { urgent: true });
+    return this.paged('kill', name, (ctx) => killMigration(ctx, name, options), killed, { urgent: true });
   }
 
   async canaryAdd(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
@@ -256,8 +254,7 @@ export class Midair {
   /** Acknowledges the open pages of a migration, as the verified person acting: escalation stops. */
   async ack(name: string): Promise<AckResult> {
     const ctx = await this.context();
-    const team = ctx.settings.team;
-    if (!team?.paging) throw new MidairError('nothing to acknowledge: no team.paging in the config', 'configure team.paging.channels in midair.config.ts (docs/people.md, "Paging and escalation")');
+    const team = this.pagingTeam(ctx);
     if (!ctx.actor.person) {
       throw new MidairRefusal('not allowed', `${ctx.actor.label} is not a verified person of the team: only a verified person may acknowledge pages`, 'connect as a PostgreSQL role listed in team.people.<id>.roles (docs/people.md, "Who is acting")');
     }
