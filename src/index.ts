@@ -39,3 +39,4 @@ export { renderPlaybook } from './people/playbook/render.js';
 export type { PlaybookFormat } from './people/playbook/formats.js';
 export type { Playbook, PlaybookStep, PlaybookPerson } from './people/playbook/build.js';
 export type { RehearsalRecord } from './rehearse/record.js';
+export type { AckResult, Attempt, Delivery, Escalation, PageEvent, PageRecord, PagingOptions } from './people/paging/index.js';

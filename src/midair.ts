@@ -10,7 +10,7 @@ import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
 import { connectOnFirstUse } from './db/connectOnFirstUse.js';
 import type { Executor } from './db/executor.js';
-import { MidairError } from './errors.js';
+import { MidairError, MidairRefusal } from './errors.js';
 import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
 import { compileRecord } from './lifecycle/compileRecord.js';
 import { compileChecked } from './lifecycle/serverChecks.js';
@@ -40,6 +40,7 @@ import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
 import { readRehearsals, recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
 import { buildPlaybook, type Playbook } from './people/playbook/build.js';
+import { acknowledge, advanced, alertOfError, escalateDue, guardFired, killed, pageTest, stageChanged, tell, type AckResult, type Alert, type Delivery, type Escalation, type PagingOptions } from './people/paging/index.js';
 
 export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   /**
@@ -54,6 +55,8 @@ export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   applicationName?: string;
   /** The clock the people rules judge by (freeze windows, working hours, approvals); tests inject a fixed one. */
   now?: () => Date;
+  /** How notifications are sent (team.paging): retry backoff, how long urgent ones are waited for. */
+  pager?: PagingOptions;
 }
 
 /** A migration given as an object, a file path, or a name in the migrations folder. */
@@ -72,6 +75,7 @@ export class Midair {
     /** Opens the application side; createMidair gives it for a `service`, and loads its code only then. */
     private readonly openApplication: () => ApplicationClient = needsService,
     private readonly now: () => Date = () => new Date(),
+    private readonly pager: PagingOptions = {},
   ) {}
 
   /**
@@ -141,7 +145,7 @@ export class Midair {
 
   async start(ref: MigrationRef): Promise<StartResult> {
     const loaded = await this.load(ref);
-    return startMigration(await this.context(), loaded);
+    return this.paged('start', loaded.migration.name, (ctx) => startMigration(ctx, loaded), (r, by) => (r.resumed ? null : stageChanged(r.migration, null, r.stage, 'start', by)), { definition: loaded.migration });
   }
 
   /**
@@ -149,13 +153,14 @@ export class Midair {
    * one migration at once: they share the work through leases.
    */
   async backfill(options: BackfillOptions & { migration?: string } = {}): Promise<BackfillResult> {
-    const ctx = await this.context();
     const { migration, ...rest } = options;
-    const named = migration ?? (await this.active(ctx, 'backfill')).name;
-    return withOperatorLock(ctx.db, 'backfill', named, async () => {
-      const record = await this.active(ctx, 'backfill', named);
-      return runBackfill(ctx, record, compileRecord(record), rest);
-    }, 'shared');
+    return this.paged('backfill', migration, async (ctx) => {
+      const named = migration ?? (await this.active(ctx, 'backfill')).name;
+      return withOperatorLock(ctx.db, 'backfill', named, async () => {
+        const record = await this.active(ctx, 'backfill', named);
+        return runBackfill(ctx, record, compileRecord(record), rest);
+      }, 'shared');
+    });
   }
 
   /** Pauses or resumes every backfill worker of a migration (default: the only active one), in any process. */
@@ -167,9 +172,10 @@ export class Midair {
 
   /** Verifies a migration (default: the only active one), with `options.workers` connections (see VerifyOptions). */
   async verify(name?: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-    const ctx = await this.context();
-    const record = await this.active(ctx, 'verify', name);
-    return runVerify(ctx, record, compileRecord(record), options);
+    return this.paged('verify', name, async (ctx) => {
+      const record = await this.active(ctx, 'verify', name);
+      return runVerify(ctx, record, compileRecord(record), options);
+    });
   }
 
   /**
@@ -178,17 +184,17 @@ export class Midair {
    */
   async migrateRows(options: MigrateRowsOptions & { migration?: string }): Promise<MigrateRowsResult> {
     const { migration, ...rest } = options;
-    return migrateRows(await this.context(), migration, rest);
+    return this.paged('migrate-rows', migration, (ctx) => migrateRows(ctx, migration, rest));
   }
 
   /** Refuses without a clean, current verification or when the tables drifted, unless `force: { reason }`. */
   async complete(name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
-    return completeMigration(await this.context(), name, options);
+    return this.paged('complete', name, (ctx) => completeMigration(ctx, name, options), (r, by) => stageChanged(r.migration, null, r.stage, 'complete', by));
   }
 
   /** Refuses when the tables drifted since start, unless `force: { reason }`. */
   async rollback(name?: string, options: RollbackOptions = {}): Promise<RollbackResult> {
-    return rollbackMigration(await this.context(), name, options);
+    return this.paged('rollback', name, (ctx) => rollbackMigration(ctx, name, options), (r, by) => stageChanged(r.migration, null, r.stage, 'rollback', by), { urgent: true });
   }
 
   // Operator verbs of moving traffic (docs/traffic.md): stages, ramp, kill switch, canary sets, gates, guards.
@@ -198,17 +204,17 @@ export class Midair {
    * stage it is in, resumes it after the kill switch. `percent` is the ramp of a move to live.
    */
   async advance(name: string, stage: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
-    return advanceMigration(await this.context(), name, stage, options);
+    return this.paged('advance', name, (ctx) => advanceMigration(ctx, name, stage, options), advanced);
   }
 
   /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
   async ramp(name: string, percent: number | string, options: { force?: Force } = {}): Promise<RampResult> {
-    return rampMigration(await this.context(), name, percent, options);
+    return this.paged('ramp', name, (ctx) => rampMigration(ctx, name, percent, options));
   }
 
   /** The kill switch: every record of every instance back to the old shape until `advance`. */
   async kill(name: string, options: { reason: string }): Promise<KillResult> {
-    return killMigration(await this.context(), name, options);
+    return this.paged('kill', name, (ctx) => killMigration(ctx, name, options), killed, { urgent: true });
   }
 
   async canaryAdd(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
@@ -240,7 +246,75 @@ export class Midair {
   async enforceGuards(name: string): Promise<GuardBreach | null> {
     const ctx = await this.context();
     const record = await activeTarget(ctx.db, ctx.settings.schema, name);
-    return enforceGuards(ctx.db, record.id, ctx.settings.traffic);
+    const breach = await enforceGuards(ctx.db, record.id, ctx.settings.traffic);
+    if (breach?.pulled) await tell(this.teller(ctx), () => guardFired(breach), true);
+    return breach;
+  }
+
+  // Paging and escalation (docs/people.md): team.paging's channels hear what happens to a migration.
+
+  /** Acknowledges the open pages of a migration, as the verified person acting: escalation stops. */
+  async ack(name: string): Promise<AckResult> {
+    const ctx = await this.context();
+    const team = this.pagingTeam(ctx);
+    if (!ctx.actor.person) {
+      throw new MidairRefusal('not allowed', `${ctx.actor.label} is not a verified person of the team: only a verified person may acknowledge pages`, 'connect as a PostgreSQL role listed in team.people.<id>.roles (docs/people.md, "Who is acting")');
+    }
+    return acknowledge(ctx.db, ctx.actor, team, name, ctx.now(), this.pager);
+  }
+
+  /** Pages the next owner of every page not acknowledged in time (what `midair pager` runs). */
+  async escalate(): Promise<Escalation[]> {
+    const ctx = await this.context();
+    return escalateDue(ctx.db, this.pagingTeam(ctx), ctx.now(), { ...this.pager, actor: ctx.actor });
+  }
+
+  /** A test notification through every channel of team.paging, each channel's result. */
+  async pageTest(): Promise<Delivery[]> {
+    const ctx = await this.context();
+    return pageTest(ctx.db, ctx.actor, this.pagingTeam(ctx).paging, ctx.now(), this.pager);
+  }
+
+  private pagingTeam(ctx: Context) {
+    const team = ctx.settings.team;
+    if (!team?.paging) throw new MidairError('no team.paging in the config: there is nothing to send through', 'configure team.paging.channels in midair.config.ts (docs/people.md, "Paging and escalation")');
+    return { ...team, paging: team.paging };
+  }
+
+  private teller(ctx: Context) {
+    return { db: ctx.db, actor: ctx.actor, team: ctx.settings.team, now: ctx.now, options: this.pager, warn: (m: string) => ctx.report.warn(m) };
+  }
+
+  /**
+   * Runs a life-cycle verb, then tells the migration's people what came of it: the stage change it
+   * made, or its failure, or the approval it waits for; and pages whoever is due. Notifications go
+   * out after the verb committed and never change its outcome; a rollback or the kill switch waits
+   * for them at most pager.urgentWaitMs.
+   */
+  private async paged<T>(
+    verb: string,
+    name: string | undefined,
+    run: (ctx: Context) => Promise<T>,
+    changed?: (result: T, by: string) => Alert | null,
+    how: { urgent?: boolean; definition?: Migration } = {},
+  ): Promise<T> {
+    const ctx = await this.context();
+    const urgent = how.urgent ?? false;
+    let result: T;
+    try {
+      result = await run(ctx);
+    } catch (error) {
+      await tell(this.teller(ctx), async () => alertOfError(verb, name ?? (await this.onlyActive(ctx)), error), urgent, how.definition);
+      throw error;
+    }
+    await tell(this.teller(ctx), () => changed?.(result, ctx.actor.label) ?? null, urgent, how.definition);
+    return result;
+  }
+
+  /** The one active migration a verb without a name worked on, if there is one. */
+  private async onlyActive(ctx: Context): Promise<string | null> {
+    const active = await activeMigrations(ctx.db, ctx.settings.schema);
+    return active.length === 1 ? active[0]!.name : null;
   }
 
   async status(): Promise<StatusResult> {
@@ -313,13 +387,13 @@ async function openOnFirstUse(url: string, open: () => Promise<Executor>): Promi
 }
 
 export async function createMidair(options: CreateMidairOptions = {}): Promise<Midair> {
-  const { resolved, executor, reporter, applicationName, now, service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush, ...config } = options;
+  const { resolved, executor, reporter, applicationName, now, pager, service, instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush, ...config } = options;
   const application: ApplicationOptions = { instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
   const settings = resolved ?? (service ? await resolveAsTheCli(config) : resolveConfig(config, { baseDir: process.cwd() }));
   const open = () => connect({ database: settings.database, embeddedDir: settings.embeddedDir, applicationName });
-  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter, needsService, now);
+  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter, needsService, now, pager);
   const db = executor ?? (settings.database ? await openOnFirstUse(settings.database, open) : await open());
   // The application side (routing, evidence, a pool of its own) is code only a service loads.
   const { ApplicationClient } = await import('./client/applicationClient.js');
-  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }), now);
+  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }), now, pager);
 }

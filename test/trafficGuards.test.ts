@@ -40,6 +40,7 @@ describe('guards pull the kill switch of a live migration on a breach (real Post
     await reportMetrics(db, id, [compares('live', 100, 4), compares('live', 100, 0, { instance: 'app-2' })]);
     const breach = await enforceGuards(db, id, TEST_BOUNDS);
     expect(breach).toEqual({
+      migration: 'price_cents',
       guard: 'mismatch rate',
       reason: 'guard "mismatch rate": 2.00% of 200 compares mismatched over the last 60s, more than 1.00% (traffic.maxMismatchRate)',
       numbers: { compares: 200, mismatches: 4, mismatchRate: 0.02, maxMismatchRate: 0.01, windowSeconds: 60 },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerAck } from './commands/ack.js';
 import { registerAdvance } from './commands/advance.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerCanary } from './commands/canary.js';
@@ -14,6 +15,8 @@ import { registerMismatches } from './commands/mismatches.js';
 import { registerMigrateRows } from './commands/migrateRows.js';
 import { registerNew } from './commands/new.js';
 import { registerPlaybook } from './commands/playbook.js';
+import { registerPageTest } from './commands/pageTest.js';
+import { registerPager } from './commands/pager.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRamp } from './commands/ramp.js';
 import { registerRollback } from './commands/rollback.js';
@@ -54,6 +57,9 @@ export function buildProgram(): Command {
   registerComplete(program);
   registerRollback(program);
   registerLatest(program);
+  registerAck(program);
+  registerPager(program);
+  registerPageTest(program);
   registerSql(program);
   registerDemoCommand(program);
   registerRehearseCommand(program);

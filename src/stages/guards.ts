@@ -10,6 +10,8 @@ import type { Stage } from './stage.js';
 export type GuardName = 'mismatch rate' | 'new error rate' | 'new p99 latency';
 
 export interface GuardBreach {
+  /** The migration whose guard fired. */
+  migration: string;
   guard: GuardName;
   reason: string;
   numbers: Record<string, number | null>;
@@ -21,7 +23,7 @@ export interface GuardBreach {
 const P99_MIN_CALLS = 100;
 
 /** The first guard the window's evidence breaches, judged only with enough calls (traffic.minWindowCalls). */
-function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled'> | null {
+function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled' | 'migration'> | null {
   const enough = bounds.minWindowCalls;
   const window = `over the last ${bounds.windowSeconds}s`;
   const rateOfMismatch = e.compares.mismatchRate ?? 0;
@@ -74,5 +76,5 @@ export async function enforceGuards(db: Transactional, migrationId: number, boun
   const pulled = await db.transaction((tx) =>
     pullKillSwitch(tx, { id: migrationId, name: m.name }, { by: processActor(), reason: breach.reason, auto: breach.guard }, ['live'], { numbers: breach.numbers }),
   );
-  return { ...breach, pulled: pulled !== null };
+  return { migration: m.name, ...breach, pulled: pulled !== null };
 }

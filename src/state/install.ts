@@ -198,6 +198,26 @@ const UPGRADES: string[] = [
   );
   CREATE INDEX rehearsals_by_migration ON midair.rehearsals (migration, started_at);
   `,
+  // Pages waiting for `midair ack`: who of the migration's owners (chain, in order) was paged last
+  // (tier) and when, so that escalateDue pages the next one once escalateAfterMinutes have passed.
+  `
+  CREATE TABLE midair.pages (
+    id bigserial PRIMARY KEY,
+    migration text NOT NULL,
+    event text NOT NULL,
+    level text NOT NULL,
+    stage text,
+    message text NOT NULL,
+    dedup_key text NOT NULL,
+    chain text[] NOT NULL,
+    tier integer NOT NULL DEFAULT 0,
+    opened_at timestamptz NOT NULL,
+    paged_at timestamptz NOT NULL,
+    acked_at timestamptz,
+    acked_by text
+  );
+  CREATE INDEX pages_open ON midair.pages (migration) WHERE acked_at IS NULL;
+  `,
 ];
 
 // Any fixed 64-bit number; shared by every Midair process on the database.

@@ -1,0 +1,37 @@
+import { MidairRefusal } from '../../errors.js';
+import type { AdvanceResult } from '../../lifecycle/advance.js';
+import type { KillResult } from '../../lifecycle/kill.js';
+import type { Alert } from './raise.js';
+
+/** A verb's failure as an alert: a refusal for approvals waits for an approver; any other non-refusal is a failed step. */
+export function alertOfError(verb: string, migration: string | null, error: unknown): Alert | null {
+  if (error instanceof MidairRefusal) {
+    if (error.reason !== 'approval') return null;
+    return { event: 'approval waiting', level: 'warning', migration, stage: null, message: `\`midair ${verb}\`${migration ? ` of migration ${migration}` : ''} waits for approval: ${error.message}` };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { event: 'step failed', level: 'critical', migration, stage: null, message: `\`midair ${verb}\`${migration ? ` of migration ${migration}` : ''} failed: ${message}` };
+}
+
+/** A stage change an operator made: it informs the owners, it pages nobody. */
+export function stageChanged(migration: string, from: string | null, to: string, verb: string, by: string): Alert {
+  return { event: 'stage changed', level: 'info', migration, stage: to, message: `migration ${migration} ${from ? `moved from ${from} to ${to}` : `is ${to}`} (\`midair ${verb}\` by ${by})` };
+}
+
+/** A guard pulled the kill switch: nobody chose it, so it pages. */
+export function guardFired(breach: { migration: string; reason: string }): Alert {
+  return { event: 'guard fired', level: 'critical', migration: breach.migration, stage: 'live', message: `${breach.reason}: the guard pulled the kill switch, every record goes to the old shape until \`midair advance ${breach.migration} live\`` };
+}
+
+/** An advance moves the migration on, or (to the stage it is in) releases the kill switch. */
+export function advanced(r: AdvanceResult, by: string): Alert | null {
+  if (r.from !== r.stage) return stageChanged(r.migration, r.from, r.stage, 'advance', by);
+  if (!r.released) return null;
+  return { event: 'kill switch', level: 'info', migration: r.migration, stage: r.stage, message: `migration ${r.migration}: the kill switch is released (\`midair advance\` by ${by})` };
+}
+
+/** An operator pulled the kill switch (a second pull changes nothing, and says nothing). */
+export function killed(r: KillResult, by: string): Alert | null {
+  if (r.alreadyKilled) return null;
+  return { event: 'kill switch', level: 'info', migration: r.migration, stage: r.stage, message: `migration ${r.migration}: ${by} pulled the kill switch (${r.killed.reason}); every record goes to the old shape` };
+}

@@ -1,0 +1,26 @@
+import type { Queryable } from '../../db/executor.js';
+import type { Actor } from '../actor.js';
+import type { PagingConfig } from '../team.js';
+import { linksOf, type PageEvent } from './event.js';
+import { auditAttempt } from './notify.js';
+import { deliver, type Delivery, type SendOptions } from './send.js';
+
+/**
+ * A test notification through every channel, backups included, each on its own (no fallback to
+ * its backup: the point is to know which channel works). Answers each channel's result.
+ */
+export async function pageTest(db: Queryable, actor: Actor, paging: PagingConfig, now: Date, options: Pick<SendOptions, 'backoff'> = {}): Promise<Delivery[]> {
+  const event: PageEvent = {
+    event: 'test',
+    migration: null,
+    stage: null,
+    person: null,
+    message: `test notification from midair page-test, sent by ${actor.label}`,
+    level: 'info',
+    at: now.toISOString(),
+    links: linksOf(null),
+    dedupKey: `midair/test/${now.toISOString()}`,
+  };
+  const onAttempt = auditAttempt(db, actor);
+  return Promise.all(paging.channels.map((channel) => deliver([], { ...channel, backup: undefined }, event, { ...options, onAttempt })));
+}

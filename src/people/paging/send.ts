@@ -1,0 +1,93 @@
+import type { PagingChannel } from '../team.js';
+import type { PageEvent } from './event.js';
+import { pagerdutyPayload, slackPayload, webhookPayload } from './payloads.js';
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_RETRIES = 2;
+
+/** One try to post to one channel. */
+export interface Attempt {
+  channel: string;
+  /** 1 for the first try. */
+  attempt: number;
+  ok: boolean;
+  /** The HTTP status, null when there was no answer (timeout, refused connection). */
+  status: number | null;
+  error: string | null;
+}
+
+/** What became of one notification sent to one channel, its backups included. */
+export interface Delivery {
+  channel: string;
+  /** The channel that took it (this one or a backup), null when every one failed. */
+  deliveredBy: string | null;
+  attempts: Attempt[];
+}
+
+export interface SendOptions {
+  /** Waits before retry number `retry` (1, 2, ...); tests inject one that returns at once. Default 500 ms doubling. */
+  backoff?: (retry: number) => Promise<void>;
+  /** Told every attempt as it ends (paging writes the audit log here); its failures are ignored. */
+  onAttempt?: (attempt: Attempt, event: PageEvent, final: { willRetry: boolean; backup: string | null }) => Promise<void>;
+}
+
+export const defaultBackoff = (retry: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (retry - 1)));
+
+/** The body a channel of this kind expects. */
+export function bodyFor(channel: PagingChannel, event: PageEvent): unknown {
+  if (channel.kind === 'slack') return slackPayload(event);
+  if (channel.kind === 'pagerduty') return pagerdutyPayload(event, channel.routingKey ?? '');
+  return webhookPayload(event);
+}
+
+function describeFailure(error: unknown): string {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'timed out';
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+}
+
+async function postOnce(channel: PagingChannel, event: PageEvent, attempt: number): Promise<Attempt> {
+  const timeoutMs = channel.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  try {
+    const response = await fetch(channel.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(bodyFor(channel, event)),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // Read the answer so the connection is released (and a slow body is bounded by the same timeout).
+    const answer = await response.text();
+    if (response.ok) return { channel: channel.name, attempt, ok: true, status: response.status, error: null };
+    return { channel: channel.name, attempt, ok: false, status: response.status, error: `answered ${response.status}${answer ? `: ${answer.slice(0, 200)}` : ''}` };
+  } catch (error) {
+    const reason = describeFailure(error);
+    return { channel: channel.name, attempt, ok: false, status: null, error: reason === 'timed out' ? `timed out after ${timeoutMs} ms` : reason };
+  }
+}
+
+/**
+ * Posts the event to `channel`, retrying it `retries` times, then to its backup (and the backup's
+ * backup), each channel once per chain. Never throws.
+ */
+export async function deliver(channels: readonly PagingChannel[], channel: PagingChannel, event: PageEvent, options: SendOptions = {}): Promise<Delivery> {
+  const backoff = options.backoff ?? defaultBackoff;
+  const attempts: Attempt[] = [];
+  const tried = new Set<string>();
+  let current: PagingChannel | undefined = channel;
+  while (current && !tried.has(current.name)) {
+    tried.add(current.name);
+    const retries = current.retries ?? DEFAULT_RETRIES;
+    for (let attempt = 1; attempt <= retries + 1; attempt++) {
+      if (attempt > 1) await backoff(attempt - 1);
+      const result = await postOnce(current, event, attempt);
+      attempts.push(result);
+      const willRetry = !result.ok && attempt <= retries;
+      const backup = !result.ok && !willRetry ? (current.backup ?? null) : null;
+      await options.onAttempt?.(result, event, { willRetry, backup }).catch(() => undefined);
+      if (result.ok) return { channel: channel.name, deliveredBy: current.name, attempts };
+    }
+    const backupName: string | undefined = current.backup;
+    current = channels.find((c) => c.name === backupName);
+  }
+  return { channel: channel.name, deliveredBy: null, attempts };
+}
