@@ -24,7 +24,11 @@ import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import type { Work } from './stages/stage.js';
-import { identify, type Actor } from './people/actor.js';
+import { identify, presentedToken, type Actor } from './people/actor.js';
+import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type ApproveResult } from './people/approve.js';
+import { authorize } from './people/authority.js';
+import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
+import { peopleOf } from './people/migrationPeople.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigrations, type Killed, type MigrationRecord, type Stage } from './state/store.js';
@@ -87,12 +91,17 @@ export class Midair {
   }
 
   private async context(): Promise<Context> {
+    await this.ensureInstalled();
+    // With a team, a token (MIDAIR_TOKEN, else the one `midair login` saved for this database) names the person first.
+    this.actor ??= await identify(this.db, this.config.team, this.config.team ? presentedToken(this.db.description) : null);
+    return { db: this.db, settings: this.config, report: this.reporter, actor: this.actor, now: this.now };
+  }
+
+  private async ensureInstalled(): Promise<void> {
     if (!this.installed) {
       await installControlSchema(this.db);
       this.installed = true;
     }
-    this.actor ??= await identify(this.db, this.config.team);
-    return { db: this.db, settings: this.config, report: this.reporter, actor: this.actor, now: this.now };
   }
 
   async load(ref: MigrationRef): Promise<LoadedMigration> {
@@ -132,6 +141,8 @@ export class Midair {
   private async planned(ref: MigrationRef): Promise<{ plan: Plan; catalog: Catalog }> {
     const loaded = await this.load(ref);
     const ctx = await this.context();
+    // With a team, a migration without a primary and a secondary owner is refused before anything else.
+    if (ctx.settings.team) peopleOf(ctx.settings.team, loaded.migration);
     const active = (await activeMigrations(ctx.db, ctx.settings.schema)).find((m) => m.name === loaded.migration.name);
     if (active) return { plan: compileRecord(active), catalog: active.catalog };
     return compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema));
@@ -139,7 +150,9 @@ export class Midair {
 
   async start(ref: MigrationRef): Promise<StartResult> {
     const loaded = await this.load(ref);
-    return startMigration(await this.context(), loaded);
+    const ctx = await this.context();
+    await authorize(ctx, 'start', loaded.migration);
+    return startMigration(ctx, loaded);
   }
 
   /**
@@ -150,6 +163,7 @@ export class Midair {
     const ctx = await this.context();
     const { migration, ...rest } = options;
     const named = migration ?? (await this.active(ctx, 'backfill')).name;
+    await authorize(ctx, 'backfill', named);
     return withOperatorLock(ctx.db, 'backfill', named, async () => {
       const record = await this.active(ctx, 'backfill', named);
       return runBackfill(ctx, record, compileRecord(record), rest);
@@ -160,6 +174,7 @@ export class Midair {
   async setBackfillPaused(paused: boolean, name?: string): Promise<void> {
     const ctx = await this.context();
     const record = await this.active(ctx, 'pause or resume backfill', name);
+    await authorize(ctx, 'pause or resume the backfill of', record.name);
     await setPaused(ctx.db, record, paused, ctx.actor);
   }
 
@@ -167,6 +182,7 @@ export class Midair {
   async verify(name?: string, options: VerifyOptions = {}): Promise<VerifyResult> {
     const ctx = await this.context();
     const record = await this.active(ctx, 'verify', name);
+    await authorize(ctx, 'verify', record.name);
     return runVerify(ctx, record, compileRecord(record), options);
   }
 
@@ -176,17 +192,23 @@ export class Midair {
    */
   async migrateRows(options: MigrateRowsOptions & { migration?: string }): Promise<MigrateRowsResult> {
     const { migration, ...rest } = options;
-    return migrateRows(await this.context(), migration, rest);
+    const ctx = await this.context();
+    await authorize(ctx, 'migrate rows of', migration);
+    return migrateRows(ctx, migration, rest);
   }
 
   /** Refuses without a clean, current verification or when the tables drifted, unless `force: { reason }`. */
   async complete(name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
-    return completeMigration(await this.context(), name, options);
+    const ctx = await this.context();
+    await authorize(ctx, 'complete', name);
+    return completeMigration(ctx, name, options);
   }
 
   /** Refuses when the tables drifted since start, unless `force: { reason }`. */
   async rollback(name?: string, options: RollbackOptions = {}): Promise<RollbackResult> {
-    return rollbackMigration(await this.context(), name, options);
+    const ctx = await this.context();
+    await authorize(ctx, 'roll back', name);
+    return rollbackMigration(ctx, name, options);
   }
 
   // Operator verbs of moving traffic (docs/traffic.md): stages, ramp, kill switch, canary sets, gates, guards.
@@ -196,25 +218,35 @@ export class Midair {
    * stage it is in, resumes it after the kill switch. `percent` is the ramp of a move to live.
    */
   async advance(name: string, stage: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
-    return advanceMigration(await this.context(), name, stage, options);
+    const ctx = await this.context();
+    await authorize(ctx, stage === 'complete' ? 'complete' : 'advance', name);
+    return advanceMigration(ctx, name, stage, options);
   }
 
   /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
   async ramp(name: string, percent: number | string, options: { force?: Force } = {}): Promise<RampResult> {
-    return rampMigration(await this.context(), name, percent, options);
+    const ctx = await this.context();
+    await authorize(ctx, 'ramp', name);
+    return rampMigration(ctx, name, percent, options);
   }
 
   /** The kill switch: every record of every instance back to the old shape until `advance`. */
   async kill(name: string, options: { reason: string }): Promise<KillResult> {
-    return killMigration(await this.context(), name, options);
+    const ctx = await this.context();
+    await authorize(ctx, 'pull the kill switch of', name);
+    return killMigration(ctx, name, options);
   }
 
   async canaryAdd(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
-    return changeCanary(await this.context(), name, 'add', keys, options.set);
+    const ctx = await this.context();
+    await authorize(ctx, 'change the canary sets of', name);
+    return changeCanary(ctx, name, 'add', keys, options.set);
   }
 
   async canaryRemove(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
-    return changeCanary(await this.context(), name, 'remove', keys, options.set);
+    const ctx = await this.context();
+    await authorize(ctx, 'change the canary sets of', name);
+    return changeCanary(ctx, name, 'remove', keys, options.set);
   }
 
   async canaryList(name: string, options: { set?: string } = {}): Promise<CanaryListResult> {
@@ -255,6 +287,42 @@ export class Midair {
   async latestSearchPath(): Promise<string> {
     const ctx = await this.context();
     return latestSearchPath(ctx.db, ctx.settings.schema);
+  }
+
+  // The people in charge (docs/people.md): approvals and personal tokens; these need a team.
+
+  /** Approves one step of a migration (active, else its file) at its current definition and stage, as the verified person acting. */
+  async approve(ref: MigrationRef, step: string, options: { comment?: string } = {}): Promise<ApproveResult> {
+    const ctx = await this.context();
+    const target = await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
+    return approveStep(ctx, target, step, options.comment?.trim() || null);
+  }
+
+  /** The steps of a migration that need approval and every approval given, each saying whether it still holds. */
+  async approvals(ref: MigrationRef): Promise<ApprovalsResult> {
+    const ctx = await this.context();
+    return listApprovals(ctx, await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref)));
+  }
+
+  /**
+   * Issues a personal token for `person` (default: the one this session's role maps to); only its
+   * hash is stored. Judged by the session's role alone, so a wrong saved token does not stand in the way.
+   */
+  async login(options: { person?: string } = {}): Promise<LoginResult> {
+    await this.ensureInstalled();
+    return issueToken(this.db, this.teamOrError('login'), this.now(), options.person);
+  }
+
+  /** Revokes one token (its id) or every token of a person. */
+  async revokeTokens(what: string): Promise<RevokeResult> {
+    const team = this.teamOrError('login --revoke');
+    const ctx = await this.context();
+    return revokeToken(ctx.db, team, ctx.actor, what, ctx.now());
+  }
+
+  private teamOrError(verb: string) {
+    if (!this.config.team) throw new MidairError(`\`midair ${verb}\` needs a team: no team is configured`, 'add `team` to midair.config.ts (docs/people.md)');
+    return this.config.team;
   }
 
   /** Flushes the application client's last evidence, then closes every connection. */

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAdvance } from './commands/advance.js';
+import { registerApprovals } from './commands/approvals.js';
+import { registerApprove } from './commands/approve.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerCanary } from './commands/canary.js';
 import { registerComplete } from './commands/complete.js';
@@ -10,6 +12,7 @@ import { registerGates } from './commands/gates.js';
 import { registerInit } from './commands/init.js';
 import { registerKill } from './commands/kill.js';
 import { registerLatest } from './commands/latest.js';
+import { registerLogin } from './commands/login.js';
 import { registerMismatches } from './commands/mismatches.js';
 import { registerMigrateRows } from './commands/migrateRows.js';
 import { registerNew } from './commands/new.js';
@@ -53,6 +56,9 @@ export function buildProgram(): Command {
   registerComplete(program);
   registerRollback(program);
   registerLatest(program);
+  registerLogin(program);
+  registerApprove(program);
+  registerApprovals(program);
   registerSql(program);
   registerDemoCommand(program);
   registerRehearseCommand(program);
