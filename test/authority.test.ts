@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/load.js';
 import { connect } from '../src/db/connect.js';
@@ -5,8 +8,10 @@ import type { Executor } from '../src/db/executor.js';
 import { silentReporter } from '../src/lifecycle/context.js';
 import { defineMigration, Midair, MidairError, MidairRefusal, type Migration } from '../src/index.js';
 import type { TeamConfig } from '../src/people/team.js';
-import { freshDatabase, type TestDatabase } from './support/databases.js';
+import { dropRole, freshDatabase, tempDir, type TestDatabase } from './support/databases.js';
 import { peopleRoles, type PeopleRoles } from './support/people.js';
+import { makeProject } from './support/project.js';
+import { jsonOf, runCli } from './support/runCli.js';
 import { compares, PRICE_CENTS, reportMetrics, soakedFor, TEST_BOUNDS } from './support/trafficEvidence.js';
 
 // Who may do what, approvals with separation of duties, and personal tokens, with three verified
@@ -29,6 +34,10 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
   let team: TeamConfig;
   const sessions: Record<string, Executor> = {};
   let admin: Executor;
+  // Saved credentials go to a folder of this file's own, never to the user's ~/.config.
+  const config = tempDir('authority-config');
+  const previousConfigHome = process.env.XDG_CONFIG_HOME;
+  process.env.XDG_CONFIG_HOME = config.path;
 
   beforeAll(async () => {
     roles = await peopleRoles(['alice', 'bob', 'carol']);
@@ -44,6 +53,10 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     await admin?.close();
     await database?.drop();
     await roles?.drop();
+    await dropRole(DAVE_ROLE);
+    if (previousConfigHome === undefined) delete process.env.XDG_CONFIG_HOME;
+    else process.env.XDG_CONFIG_HOME = previousConfigHome;
+    config.remove();
   });
 
   beforeEach(async () => {
@@ -167,5 +180,93 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect(refused.message).toMatch(/needs 1 approval\(s\) of start by someone other than alice \(from bob\), has 0; 1 earlier approval\(s\) expired/);
     expect((await alice.approvals(changed)).approvals[0]!.expired).toMatch(/^the definition changed since/);
     expect((await failure(alice.approve(OWNED, 'complete'), MidairError)).message).toBe('migration "price_cents" is planned, so complete is not one of its next steps; an approval holds only at the stage it is given in');
+  });
+
+  const DAVE_ROLE = `midair_p_dave_${process.pid}`;
+  /** A session of a plain login role (no superuser, owns nothing) that may use the control schema. */
+  async function daveSession(): Promise<Executor> {
+    await admin.exec(`DROP ROLE IF EXISTS "${DAVE_ROLE}"; CREATE ROLE "${DAVE_ROLE}" LOGIN;
+      GRANT USAGE ON SCHEMA midair TO "${DAVE_ROLE}"; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA midair TO "${DAVE_ROLE}";
+      GRANT USAGE ON ALL SEQUENCES IN SCHEMA midair TO "${DAVE_ROLE}"`);
+    const url = new URL(database.url);
+    url.username = DAVE_ROLE;
+    return connect({ database: url.toString(), embeddedDir: '', applicationName: 'midair-test dave' });
+  }
+
+  /** Runs `fn` with MIDAIR_TOKEN set to `token`. */
+  async function withToken<T>(token: string, fn: () => Promise<T>): Promise<T> {
+    process.env.MIDAIR_TOKEN = token;
+    try {
+      return await fn();
+    } finally {
+      delete process.env.MIDAIR_TOKEN;
+    }
+  }
+
+  it('tokens: issued by the person or an administrator, stored hashed, used through MIDAIR_TOKEN; a wrong or revoked one is an error', async () => {
+    const own = await as('alice').login();
+    expect(own).toMatchObject({ person: 'alice', issuedBy: 'alice' });
+    expect(own.token).toMatch(/^midair_[A-Za-z0-9_-]{43}$/);
+    const stored = await admin.query<{ hash: string; created_by: string }>('SELECT hash, created_by FROM midair.tokens WHERE id = $1', [own.tokenId]);
+    expect(stored).toEqual([{ hash: createHash('sha256').update(own.token).digest('hex'), created_by: 'alice' }]);
+    expect((await failure(as('postgres').login(), MidairError)).message).toMatch(/is not any person's in team\.people\.<id>\.roles/);
+    expect(await as('postgres').login({ person: 'carol' })).toMatchObject({ person: 'carol', issuedBy: 'role "postgres" (administrator)' });
+    expect((await auditOf('login')).map((r) => [r.person, r.details.person])).toEqual([['alice', 'alice'], [null, 'carol']]);
+
+    // The unverified postgres session acts as alice with her token.
+    await withToken(own.token, () => as('postgres').start(OWNED));
+    expect((await auditOf('start'))[0]).toMatchObject({ person: 'alice', verified_by: 'token' });
+    const wrong = await failure(withToken('midair_not-a-token', () => as('alice').status()), MidairError);
+    expect(wrong.message).toBe('the token in MIDAIR_TOKEN is not a token of this database: it is wrong, or was issued for another database');
+
+    // dave is a person of the team whose role administers nothing: he may not issue or revoke for others.
+    const dave = await daveSession();
+    try {
+      const withDave = { people: { ...team.people, dave: { name: 'dave', timezone: 'UTC', contacts: [{ chat: '@dave' }], roles: [DAVE_ROLE] } } };
+      const asDave = new Midair(dave, { ...resolveConfig({}, { baseDir: process.cwd(), database: database.url, env: {} }), team: withDave }, silentReporter, undefined, () => NOW);
+      const refused = await failure(asDave.login({ person: 'carol' }), MidairRefusal);
+      expect(refused.message).toBe(`role "${DAVE_ROLE}" may not issue a token for "carol": a person logs in as themself (connecting as a role in their team.people.<id>.roles), or an administrator issues it`);
+      expect((await failure(asDave.revokeTokens('carol'), MidairRefusal)).reason).toBe('not allowed');
+      expect((await asDave.login()).person).toBe('dave');
+    } finally {
+      await dave.close();
+    }
+    expect((await as('alice').revokeTokens(String(own.tokenId))).revoked).toEqual([{ id: own.tokenId, person: 'alice' }]);
+    const revoked = await failure(withToken(own.token, () => as('postgres').backfill()), MidairError);
+    expect(revoked.message).toMatch(new RegExp(`^the token in MIDAIR_TOKEN \\(token ${own.tokenId} of "alice"\\) was revoked at .* by alice$`));
+    expect((await auditOf('revoke'))[0]).toMatchObject({ person: 'alice', details: { person: 'alice', tokenIds: [own.tokenId] } });
+  });
+
+  it('the CLI: login saves a token (0600), approve and approvals act by it with --json, login --revoke takes it back', async () => {
+    await as('alice').start(OWNED);
+    const dir = tempDir('authority-cli');
+    try {
+      makeProject(dir.path, { 'midair.config.ts': `export default ${JSON.stringify({ team })};\n` });
+      const env = { XDG_CONFIG_HOME: join(dir.path, 'config') };
+      const cli = (args: string[], extra: Record<string, string> = {}) => runCli(dir.path, [...args, '--database', database.url, '--json'], { ...env, ...extra });
+
+      const login = await cli(['login', '--person', 'bob']);
+      const issued = jsonOf<{ ok: boolean; person: string; tokenId: number; token: string; savedTo: string }>(login);
+      expect(issued).toMatchObject({ ok: true, person: 'bob', savedTo: join(dir.path, 'config', 'midair', 'credentials.json') });
+      expect(statSync(issued.savedTo).mode & 0o777).toBe(0o600);
+      expect(Object.values(JSON.parse(readFileSync(issued.savedTo, 'utf8')))).toEqual([{ token: issued.token, person: 'bob', tokenId: issued.tokenId }]);
+
+      const approve = jsonOf(await cli(['approve', 'price_cents', 'complete', '--comment', 'checked the diff']));
+      expect(approve).toMatchObject({ ok: true, person: 'bob', step: 'complete', stage: 'expanded', comment: 'checked the diff' });
+      const approvals = jsonOf<{ needed: unknown[]; approvals: { person: string; expired: string | null }[] }>(await cli(['approvals', 'price_cents']));
+      expect(approvals.needed).toEqual([{ step: 'complete', count: 1, from: null, approvedBy: ['bob'] }]);
+      expect(approvals.approvals).toMatchObject([{ person: 'bob', verifiedBy: 'token', expired: null }]);
+
+      expect(jsonOf(await cli(['login', '--revoke', 'bob']))).toMatchObject({ ok: true, revoked: [{ id: issued.tokenId, person: 'bob' }], forgotten: true });
+      const withRevoked = await cli(['approvals', 'price_cents'], { MIDAIR_TOKEN: issued.token });
+      expect(withRevoked.code).toBe(1);
+      expect(jsonOf(withRevoked)).toMatchObject({ ok: false, error: expect.stringMatching(/was revoked at .* by bob$/) });
+      // The saved token is gone with its revocation: the postgres role is nobody's, so unverified.
+      const unverified = await cli(['approve', 'price_cents', 'complete']);
+      expect(unverified.code).toBe(2);
+      expect(jsonOf(unverified)).toMatchObject({ ok: false, refused: 'not allowed' });
+    } finally {
+      dir.remove();
+    }
   });
 });
