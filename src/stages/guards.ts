@@ -67,7 +67,7 @@ export interface Guarded {
  * The guard a migration's current ramp step breaches now, over the last window, judged as
  * enforceGuards judges it (nothing unless live with the kill switch released); null when none.
  */
-export async function breachNow(db: Queryable, m: Guarded, bounds: TrafficBounds): Promise<Omit<GuardBreach, 'pulled'> | null> {
+export async function breachNow(db: Queryable, m: Guarded, bounds: TrafficBounds): Promise<ReturnType<typeof breachOf>> {
   if (m.stage !== 'live' || m.killed) return null;
   // The current step's evidence only: what made a guard pull the switch before a resume is not judged again.
   const evidence = await readEvidence(db, m.id, { windowSeconds: bounds.windowSeconds, stage: 'live', rampPercent: m.rampPercent, since: m.rampChangedAt });

@@ -28,8 +28,7 @@ export interface MoveReport {
 }
 
 async function report(gates: readonly Gate[], input: GateInput): Promise<GateReport[]> {
-  const judged = input.asker.team ? gates : gates.filter((g) => !g.onlyWithTeam);
-  return (await verdicts(judged, input)).map(({ gate, verdict }) => ({
+  return (await verdicts(gates, input)).map(({ gate, verdict }) => ({
     name: gate.name,
     forceable: gate.forceable,
     passed: verdict.refusal === null,

@@ -11,7 +11,7 @@ export function approvalsGate(step: ApprovableStep): Gate {
   return {
     name: `approvals of ${step}`,
     forceable: false,
-    onlyWithTeam: true,
+    people: true,
     async check({ db, record, asker }) {
       try {
         const { refusal, numbers } = await approvalRefusal(db, asker, { name: record.name, id: record.id, definition: record.definition, checksum: record.checksum, stage: record.stage }, step);
