@@ -35,3 +35,6 @@ export { enforceGuards, type GuardBreach, type GuardName } from './stages/guards
 export type { TrafficConfig } from './config/define.js';
 export type * from './people/team.js';
 export type { Actor } from './people/actor.js';
+export type { ApproveResult, ApprovalsResult } from './people/approve.js';
+export type { Approval, Needed } from './people/approvals.js';
+export type { LoginResult, RevokeResult } from './people/login.js';
