@@ -29,6 +29,7 @@ import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type 
 import { authorize } from './people/authority.js';
 import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
 import { peopleOf } from './people/migrationPeople.js';
+import type { TeamConfig } from './people/team.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigrations, type Killed, type MigrationRecord, type Stage } from './state/store.js';
@@ -293,6 +294,7 @@ export class Midair {
 
   /** Approves one step of a migration (active, else its file) at its current definition and stage, as the verified person acting. */
   async approve(ref: MigrationRef, step: string, options: { comment?: string } = {}): Promise<ApproveResult> {
+    this.teamOrError('approve');
     const ctx = await this.context();
     const target = await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
     return approveStep(ctx, target, step, options.comment?.trim() || null);
@@ -300,6 +302,7 @@ export class Midair {
 
   /** The steps of a migration that need approval and every approval given, each saying whether it still holds. */
   async approvals(ref: MigrationRef): Promise<ApprovalsResult> {
+    this.teamOrError('approvals');
     const ctx = await this.context();
     return listApprovals(ctx, await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref)));
   }
@@ -320,7 +323,7 @@ export class Midair {
     return revokeToken(ctx.db, team, ctx.actor, what, ctx.now());
   }
 
-  private teamOrError(verb: string) {
+  private teamOrError(verb: string): TeamConfig {
     if (!this.config.team) throw new MidairError(`\`midair ${verb}\` needs a team: no team is configured`, 'add `team` to midair.config.ts (docs/people.md)');
     return this.config.team;
   }

@@ -20,6 +20,7 @@ export async function approvedTarget(ctx: Context, name: string | null, load: ()
   return { name: loaded.migration.name, id: null, definition: loaded.migration, checksum: loaded.checksum, stage: 'planned' };
 }
 
+/** Midair's approve and approvals refuse first without a team; this only narrows the type. */
 function teamOf(ctx: Context): TeamConfig {
   if (!ctx.settings.team) throw new MidairError('approvals need a team: no team is configured', 'add `team` to midair.config.ts (docs/people.md)');
   return ctx.settings.team;
