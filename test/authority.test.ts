@@ -149,6 +149,8 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect((await failure(alice.complete('price_cents', { force: { reason: 'in a hurry' } }), MidairRefusal)).reason).toBe('approval');
     expect((await failure(as('postgres').approve('price_cents', 'complete'), MidairRefusal)).reason).toBe('not allowed');
 
+    const gate = (await alice.gates('price_cents')).moves.find((m) => m.to === 'complete')!.gates[0];
+    expect(gate).toMatchObject({ name: 'approvals of complete', forceable: false, passed: false, numbers: { approvals: 0, needed: 1 } });
     await as('bob').approve('price_cents', 'complete');
     expect((await alice.approvals('price_cents')).needed).toEqual([{ step: 'complete', count: 1, from: null, approvedBy: ['alice', 'bob'] }]);
     expect((await alice.complete('price_cents')).stage).toBe('complete');
