@@ -35,6 +35,10 @@ export { enforceGuards, type GuardBreach, type GuardName } from './stages/guards
 export type { TrafficConfig } from './config/define.js';
 export type * from './people/team.js';
 export type { Actor } from './people/actor.js';
+export { renderPlaybook } from './people/playbook/render.js';
+export type { PlaybookFormat } from './people/playbook/formats.js';
+export type { Playbook, PlaybookStep, PlaybookPerson } from './people/playbook/build.js';
+export type { RehearsalRecord } from './rehearse/record.js';
 export type { ApproveResult, ApprovalsResult } from './people/approve.js';
 export type { Approval, Needed } from './people/approvals.js';
 export type { LoginResult, RevokeResult } from './people/login.js';

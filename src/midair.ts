@@ -43,6 +43,8 @@ import { rampMigration, type RampResult } from './lifecycle/ramp.js';
 import type { Force } from './stages/machine.js';
 import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
+import { readRehearsals, recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
+import { buildPlaybook, type Playbook } from './people/playbook/build.js';
 
 export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   /**
@@ -288,6 +290,25 @@ export class Midair {
   async latestSearchPath(): Promise<string> {
     const ctx = await this.context();
     return latestSearchPath(ctx.db, ctx.settings.schema);
+  }
+
+  /**
+   * The runbook of a migration (docs/people.md, "The playbook"): its steps with command, lock,
+   * expected duration, gates, what to watch and rollback, from the plan, the team and the last
+   * rehearsal recorded here; render it with renderPlaybook.
+   */
+  async playbook(ref: MigrationRef): Promise<Playbook> {
+    const loaded = await this.load(ref);
+    const { plan } = await this.planned(loaded.migration);
+    const ctx = await this.context();
+    const rehearsals = await readRehearsals(ctx.db, loaded.migration.name);
+    return buildPlaybook({ migration: loaded.migration, checksum: loaded.checksum, plan, team: this.config.team, rehearsals });
+  }
+
+  /** Keeps a rehearsal that took place (who attended, how long each stage took) for the playbook. */
+  async recordRehearsal(record: RehearsalRecord): Promise<void> {
+    const ctx = await this.context();
+    await recordRehearsal(ctx.db, ctx.actor, record);
   }
 
   // The people in charge (docs/people.md): approvals and personal tokens; these need a team.

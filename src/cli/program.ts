@@ -16,6 +16,7 @@ import { registerLogin } from './commands/login.js';
 import { registerMismatches } from './commands/mismatches.js';
 import { registerMigrateRows } from './commands/migrateRows.js';
 import { registerNew } from './commands/new.js';
+import { registerPlaybook } from './commands/playbook.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRamp } from './commands/ramp.js';
 import { registerRollback } from './commands/rollback.js';
@@ -62,5 +63,6 @@ export function buildProgram(): Command {
   registerSql(program);
   registerDemoCommand(program);
   registerRehearseCommand(program);
+  registerPlaybook(program);
   return program;
 }

@@ -11,7 +11,8 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-const personId = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a person id is lower-case letters, digits, ".", "_" or "-"');
+const PERSON_ID_RULE = 'a person id is lower-case letters, digits, ".", "_" or "-"';
+const personId = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, PERSON_ID_RULE);
 const timezone = z.string().refine(isTimeZone, { error: (issue) => `${JSON.stringify(issue.input)} is not a time zone: use an IANA name such as "Europe/Berlin" or "America/New_York"` });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day is "HH:MM", 24-hour');
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is "YYYY-MM-DD"').refine((s) => !Number.isNaN(Date.parse(s)), 'not a calendar date');
@@ -69,7 +70,12 @@ const channel = z.strictObject({
 
 /** The shape of `team` in midair.config.ts; references between its parts are checked by checkTeam. */
 export const teamSchema = z.strictObject({
-  people: z.record(personId, person).refine((p) => Object.keys(p).length > 0, 'a team needs at least one person'),
+  people: z.record(z.string(), person).superRefine((people, ctx) => {
+    if (Object.keys(people).length === 0) ctx.addIssue({ code: 'custom', message: 'a team needs at least one person' });
+    for (const id of Object.keys(people)) {
+      if (!personId.safeParse(id).success) ctx.addIssue({ code: 'custom', path: [id], message: `${JSON.stringify(id)}: ${PERSON_ID_RULE}` });
+    }
+  }),
   tools: z.record(nonEmpty, tool).optional(),
   migrations: z.record(z.string(), z.strictObject(migrationPeopleFields)).optional(),
   freeze: z.array(freezeWindow).optional(),

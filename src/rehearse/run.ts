@@ -42,6 +42,8 @@ export interface RehearsalReport extends RunReport {
   copy: { name: string; method: 'template' | 'sample'; reason: string | null; kept: boolean };
   /** Tables the simulated workload used (those the migration touches). */
   tables: string[];
+  /** The definition rehearsed (checksumOf the migration), for the record `--attendees` keeps. */
+  checksum: string;
 }
 
 /** The service the rehearsal's application instances belong to; their pools' application_name too. */
@@ -153,6 +155,7 @@ export async function runRehearsal(options: RehearseOptions): Promise<RehearsalR
           original: describeUrl(options.database),
           copy: { name: copy.name, method: copy.method, reason: copy.reason, kept: options.keep },
           tables: touched.map((t) => t.view.name),
+          checksum: loaded.checksum,
         };
       } finally {
         await instances?.close().catch(() => {});

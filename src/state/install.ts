@@ -178,6 +178,26 @@ const UPGRADES: string[] = [
   `
   ALTER TABLE midair.audit_log ADD COLUMN person text, ADD COLUMN verified_by text;
   `,
+  // Rehearsals recorded by \`midair rehearse --attendees\`: who took part and how long each stage took, for the playbook.
+  `
+  CREATE TABLE midair.rehearsals (
+    id bigserial PRIMARY KEY,
+    migration text NOT NULL,
+    -- The definition rehearsed: a playbook says when the migration changed since.
+    checksum text NOT NULL,
+    started_at timestamptz NOT NULL,
+    ended_at timestamptz NOT NULL,
+    ok boolean NOT NULL,
+    -- Person ids of the team.
+    attendees text[] NOT NULL,
+    -- The database rehearsed on, without credentials.
+    database text NOT NULL,
+    -- [{stage, seconds}] in the order they ran.
+    stages jsonb NOT NULL,
+    recorded_by text NOT NULL
+  );
+  CREATE INDEX rehearsals_by_migration ON midair.rehearsals (migration, started_at);
+  `,
   // Personal tokens (only their sha256 hash is kept) and approvals, each for one step of one
   // migration at one definition checksum and the stage it was given in (docs/people.md).
   `
