@@ -40,3 +40,6 @@ export type { PlaybookFormat } from './people/playbook/formats.js';
 export type { Playbook, PlaybookStep, PlaybookPerson } from './people/playbook/build.js';
 export type { RehearsalRecord } from './rehearse/record.js';
 export type { AckResult, Attempt, Delivery, Escalation, PageEvent, PageRecord, PagingOptions } from './people/paging/index.js';
+export type { ApproveResult, ApprovalsResult } from './people/approve.js';
+export type { Approval, Needed } from './people/approvals.js';
+export type { LoginResult, RevokeResult } from './people/login.js';

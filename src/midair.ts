@@ -24,7 +24,12 @@ import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import type { Work } from './stages/stage.js';
-import { identify, type Actor } from './people/actor.js';
+import { identify, presentedToken, type Actor } from './people/actor.js';
+import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type ApproveResult } from './people/approve.js';
+import { authorize } from './people/authority.js';
+import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
+import { peopleOf } from './people/migrationPeople.js';
+import type { TeamConfig } from './people/team.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigrations, type Killed, type MigrationRecord, type Stage } from './state/store.js';
@@ -93,12 +98,17 @@ export class Midair {
   }
 
   private async context(): Promise<Context> {
+    await this.ensureInstalled();
+    // With a team, a token (MIDAIR_TOKEN, else the one `midair login` saved for this database) names the person first.
+    this.actor ??= await identify(this.db, this.config.team, this.config.team ? presentedToken(this.db.description) : null);
+    return { db: this.db, settings: this.config, report: this.reporter, actor: this.actor, now: this.now };
+  }
+
+  private async ensureInstalled(): Promise<void> {
     if (!this.installed) {
       await installControlSchema(this.db);
       this.installed = true;
     }
-    this.actor ??= await identify(this.db, this.config.team);
-    return { db: this.db, settings: this.config, report: this.reporter, actor: this.actor, now: this.now };
   }
 
   async load(ref: MigrationRef): Promise<LoadedMigration> {
@@ -138,6 +148,8 @@ export class Midair {
   private async planned(ref: MigrationRef): Promise<{ plan: Plan; catalog: Catalog }> {
     const loaded = await this.load(ref);
     const ctx = await this.context();
+    // With a team, a migration without a primary and a secondary owner is refused before anything else.
+    if (ctx.settings.team) peopleOf(ctx.settings.team, loaded.migration);
     const active = (await activeMigrations(ctx.db, ctx.settings.schema)).find((m) => m.name === loaded.migration.name);
     if (active) return { plan: compileRecord(active), catalog: active.catalog };
     return compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema));
@@ -145,7 +157,10 @@ export class Midair {
 
   async start(ref: MigrationRef): Promise<StartResult> {
     const loaded = await this.load(ref);
-    return this.paged('start', loaded.migration.name, (ctx) => startMigration(ctx, loaded), (r, by) => (r.resumed ? null : stageChanged(r.migration, null, r.stage, 'start', by)), { definition: loaded.migration });
+    return this.paged('start', loaded.migration.name, async (ctx) => {
+      await authorize(ctx, 'start', loaded.migration);
+      return startMigration(ctx, loaded);
+    }, (r, by) => (r.resumed ? null : stageChanged(r.migration, null, r.stage, 'start', by)), { definition: loaded.migration });
   }
 
   /**
@@ -156,6 +171,7 @@ export class Midair {
     const { migration, ...rest } = options;
     return this.paged('backfill', migration, async (ctx) => {
       const named = migration ?? (await this.active(ctx, 'backfill')).name;
+      await authorize(ctx, 'backfill', named);
       return withOperatorLock(ctx.db, 'backfill', named, async () => {
         const record = await this.active(ctx, 'backfill', named);
         return runBackfill(ctx, record, compileRecord(record), rest);
@@ -167,6 +183,7 @@ export class Midair {
   async setBackfillPaused(paused: boolean, name?: string): Promise<void> {
     const ctx = await this.context();
     const record = await this.active(ctx, 'pause or resume backfill', name);
+    await authorize(ctx, 'pause or resume the backfill of', record.name);
     await setPaused(ctx.db, record, paused, ctx.actor);
   }
 
@@ -174,6 +191,7 @@ export class Midair {
   async verify(name?: string, options: VerifyOptions = {}): Promise<VerifyResult> {
     return this.paged('verify', name, async (ctx) => {
       const record = await this.active(ctx, 'verify', name);
+      await authorize(ctx, 'verify', record.name);
       return runVerify(ctx, record, compileRecord(record), options);
     });
   }
@@ -184,17 +202,26 @@ export class Midair {
    */
   async migrateRows(options: MigrateRowsOptions & { migration?: string }): Promise<MigrateRowsResult> {
     const { migration, ...rest } = options;
-    return this.paged('migrate-rows', migration, (ctx) => migrateRows(ctx, migration, rest));
+    return this.paged('migrate-rows', migration, async (ctx) => {
+      await authorize(ctx, 'migrate rows of', migration);
+      return migrateRows(ctx, migration, rest);
+    });
   }
 
   /** Refuses without a clean, current verification or when the tables drifted, unless `force: { reason }`. */
   async complete(name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
-    return this.paged('complete', name, (ctx) => completeMigration(ctx, name, options), (r, by) => stageChanged(r.migration, null, r.stage, 'complete', by));
+    return this.paged('complete', name, async (ctx) => {
+      await authorize(ctx, 'complete', name);
+      return completeMigration(ctx, name, options);
+    }, (r, by) => stageChanged(r.migration, null, r.stage, 'complete', by));
   }
 
   /** Refuses when the tables drifted since start, unless `force: { reason }`. */
   async rollback(name?: string, options: RollbackOptions = {}): Promise<RollbackResult> {
-    return this.paged('rollback', name, (ctx) => rollbackMigration(ctx, name, options), (r, by) => stageChanged(r.migration, null, r.stage, 'rollback', by), { urgent: true });
+    return this.paged('rollback', name, async (ctx) => {
+      await authorize(ctx, 'roll back', name);
+      return rollbackMigration(ctx, name, options);
+    }, (r, by) => stageChanged(r.migration, null, r.stage, 'rollback', by), { urgent: true });
   }
 
   // Operator verbs of moving traffic (docs/traffic.md): stages, ramp, kill switch, canary sets, gates, guards.
@@ -204,25 +231,38 @@ export class Midair {
    * stage it is in, resumes it after the kill switch. `percent` is the ramp of a move to live.
    */
   async advance(name: string, stage: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
-    return this.paged('advance', name, (ctx) => advanceMigration(ctx, name, stage, options), advanced);
+    return this.paged('advance', name, async (ctx) => {
+      await authorize(ctx, stage === 'complete' ? 'complete' : 'advance', name);
+      return advanceMigration(ctx, name, stage, options);
+    }, advanced);
   }
 
   /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
   async ramp(name: string, percent: number | string, options: { force?: Force } = {}): Promise<RampResult> {
-    return this.paged('ramp', name, (ctx) => rampMigration(ctx, name, percent, options));
+    return this.paged('ramp', name, async (ctx) => {
+      await authorize(ctx, 'ramp', name);
+      return rampMigration(ctx, name, percent, options);
+    });
   }
 
   /** The kill switch: every record of every instance back to the old shape until `advance`. */
   async kill(name: string, options: { reason: string }): Promise<KillResult> {
-    return this.paged('kill', name, (ctx) => killMigration(ctx, name, options), killed, { urgent: true });
+    return this.paged('kill', name, async (ctx) => {
+      await authorize(ctx, 'pull the kill switch of', name);
+      return killMigration(ctx, name, options);
+    }, killed, { urgent: true });
   }
 
   async canaryAdd(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
-    return changeCanary(await this.context(), name, 'add', keys, options.set);
+    const ctx = await this.context();
+    await authorize(ctx, 'change the canary sets of', name);
+    return changeCanary(ctx, name, 'add', keys, options.set);
   }
 
   async canaryRemove(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
-    return changeCanary(await this.context(), name, 'remove', keys, options.set);
+    const ctx = await this.context();
+    await authorize(ctx, 'change the canary sets of', name);
+    return changeCanary(ctx, name, 'remove', keys, options.set);
   }
 
   async canaryList(name: string, options: { set?: string } = {}): Promise<CanaryListResult> {
@@ -350,6 +390,44 @@ export class Midair {
   async recordRehearsal(record: RehearsalRecord): Promise<void> {
     const ctx = await this.context();
     await recordRehearsal(ctx.db, ctx.actor, record);
+  }
+
+  // The people in charge (docs/people.md): approvals and personal tokens; these need a team.
+
+  /** Approves one step of a migration (active, else its file) at its current definition and stage, as the verified person acting. */
+  async approve(ref: MigrationRef, step: string, options: { comment?: string } = {}): Promise<ApproveResult> {
+    this.teamOrError('approve');
+    const ctx = await this.context();
+    const target = await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
+    return approveStep(ctx, target, step, options.comment?.trim() || null);
+  }
+
+  /** The steps of a migration that need approval and every approval given, each saying whether it still holds. */
+  async approvals(ref: MigrationRef): Promise<ApprovalsResult> {
+    this.teamOrError('approvals');
+    const ctx = await this.context();
+    return listApprovals(ctx, await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref)));
+  }
+
+  /**
+   * Issues a personal token for `person` (default: the one this session's role maps to); only its
+   * hash is stored. Judged by the session's role alone, so a wrong saved token does not stand in the way.
+   */
+  async login(options: { person?: string } = {}): Promise<LoginResult> {
+    await this.ensureInstalled();
+    return issueToken(this.db, this.teamOrError('login'), this.now(), options.person);
+  }
+
+  /** Revokes one token (its id) or every token of a person. */
+  async revokeTokens(what: string): Promise<RevokeResult> {
+    const team = this.teamOrError('login --revoke');
+    const ctx = await this.context();
+    return revokeToken(ctx.db, team, ctx.actor, what, ctx.now());
+  }
+
+  private teamOrError(verb: string): TeamConfig {
+    if (!this.config.team) throw new MidairError(`\`midair ${verb}\` needs a team: no team is configured`, 'add `team` to midair.config.ts (docs/people.md)');
+    return this.config.team;
   }
 
   /** Flushes the application client's last evidence, then closes every connection. */

@@ -2,6 +2,7 @@ import { snapshotLazyProgress } from '../backfill/lazyProgress.js';
 import { readCatalog } from '../catalog/read.js';
 import { MidairRefusal } from '../errors.js';
 import type { LoadedMigration } from '../migration/load.js';
+import { requireApprovals } from '../people/approvals.js';
 import { move } from '../stages/machine.js';
 import { NEXT_STEP } from '../stages/stage.js';
 import { claimedTables } from '../migration/claims.js';
@@ -38,6 +39,7 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       resumed = false;
       const previous = await latestByName(db, m.name);
       if (previous?.stage === 'complete') throw new MidairRefusal('stage', `migration "${m.name}" is complete already`, 'give the new change a new name');
+      await requireApprovals(db, askerOf(ctx), { name: m.name, id: null, definition: m, checksum: loaded.checksum, stage: 'planned' }, 'start');
       const { plan, catalog } = await compileChecked(ctx, loaded, await readCatalog(db, settings.schema));
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
       await runTransaction(db, plan.expand, settings, 'start', async (tx) => {

@@ -1,6 +1,8 @@
 import { hostname, userInfo } from 'node:os';
 import type { Queryable } from '../db/executor.js';
+import { credentialsFile, savedCredential } from './credentials.js';
 import type { TeamConfig } from './team.js';
+import { personOfToken } from './tokens.js';
 
 /** Who is acting: every command and every audit entry names one. */
 export interface Actor {
@@ -30,8 +32,29 @@ export async function identifyByRole(db: Queryable, team: TeamConfig): Promise<A
   return found ? { person: found[0], via: 'role', label: found[0] } : null;
 }
 
-/** Who is acting on this database: with a team, the person the session's role maps to (else unverified); without one, the process's user. */
-export async function identify(db: Queryable, team: TeamConfig | null): Promise<Actor> {
+/** A personal token presented by the process, and where it came from (for messages). */
+export interface PresentedToken {
+  token: string;
+  source: 'MIDAIR_TOKEN' | string;
+}
+
+/** The token this process presents: MIDAIR_TOKEN, else the one `midair login` saved for the database. */
+export function presentedToken(database: string, env: NodeJS.ProcessEnv = process.env): PresentedToken | null {
+  if (env.MIDAIR_TOKEN) return { token: env.MIDAIR_TOKEN, source: 'MIDAIR_TOKEN' };
+  const saved = savedCredential(database, credentialsFile(env));
+  return saved ? { token: saved.token, source: `${credentialsFile(env)} (saved by \`midair login\`)` } : null;
+}
+
+/**
+ * Who is acting on this database. Without a team, the process's user. With one: the person of the
+ * token presented (a wrong or revoked one is an error), else the person the session's role maps
+ * to, else unverified (may read, not act).
+ */
+export async function identify(db: Queryable, team: TeamConfig | null, token: PresentedToken | null = null): Promise<Actor> {
   if (!team) return processActor();
+  if (token) {
+    const person = await personOfToken(db, team, token.token, token.source);
+    return { person, via: 'token', label: person };
+  }
   return (await identifyByRole(db, team)) ?? { ...processActor(), label: `unverified ${processActor().label}` };
 }

@@ -1,4 +1,4 @@
-import type { Transactional } from '../db/executor.js';
+import type { Queryable, Transactional } from '../db/executor.js';
 import { processActor } from '../people/actor.js';
 import type { Killed } from '../state/store.js';
 import { describeRate, readEvidence, type Evidence } from './evidence.js';
@@ -56,6 +56,26 @@ function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled
   return null;
 }
 
+/** What the guards judge of a migration: its row as it is now. */
+export interface Guarded {
+  id: number;
+  stage: Stage;
+  killed: Killed | null;
+  rampPercent: number;
+  rampChangedAt: string;
+}
+
+/**
+ * The guard a migration's current ramp step breaches now, over the last window, judged as
+ * enforceGuards judges it (nothing unless live with the kill switch released); null when none.
+ */
+export async function breachNow(db: Queryable, m: Guarded, bounds: TrafficBounds): Promise<ReturnType<typeof breachOf>> {
+  if (m.stage !== 'live' || m.killed) return null;
+  // The current step's evidence only: what made a guard pull the switch before a resume is not judged again.
+  const evidence = await readEvidence(db, m.id, { windowSeconds: bounds.windowSeconds, stage: 'live', rampPercent: m.rampPercent, since: m.rampChangedAt });
+  return breachOf(evidence, bounds);
+}
+
 /**
  * The guards of a live migration: over the last window, a mismatch rate, a new-shape error rate or
  * a new-shape p99 latency (relative to the old shape's) over its bound pulls the kill switch, with
@@ -64,14 +84,12 @@ function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled
  * switch is pulled once, and the others get `pulled: false`.
  */
 export async function enforceGuards(db: Transactional, migrationId: number, bounds: TrafficBounds): Promise<GuardBreach | null> {
-  const [m] = await db.query<{ name: string; stage: Stage; killed: Killed | null; rampPercent: number; rampChangedAt: string }>(
-    'SELECT name, stage, killed, ramp_percent::float8 AS "rampPercent", ramp_changed_at::text AS "rampChangedAt" FROM midair.migrations WHERE id = $1',
+  const [m] = await db.query<Guarded & { name: string }>(
+    'SELECT id::int AS id, name, stage, killed, ramp_percent::float8 AS "rampPercent", ramp_changed_at::text AS "rampChangedAt" FROM midair.migrations WHERE id = $1',
     [migrationId],
   );
-  if (!m || m.stage !== 'live' || m.killed) return null;
-  // The current step's evidence only: what made a guard pull the switch before a resume is not judged again.
-  const evidence = await readEvidence(db, migrationId, { windowSeconds: bounds.windowSeconds, stage: 'live', rampPercent: m.rampPercent, since: m.rampChangedAt });
-  const breach = breachOf(evidence, bounds);
+  if (!m) return null;
+  const breach = await breachNow(db, m, bounds);
   if (!breach) return null;
   const pulled = await db.transaction((tx) =>
     pullKillSwitch(tx, { id: migrationId, name: m.name }, { by: processActor(), reason: breach.reason, auto: breach.guard }, ['live'], { numbers: breach.numbers }),

@@ -4,6 +4,7 @@ import type { Plan } from '../migration/plan.js';
 import { releaseClaims } from '../state/claims.js';
 import { audit, type MigrationRecord } from '../state/store.js';
 import type { Asker, Gate, GateInput, TrafficBounds, Verdict } from './gate.js';
+import { approvalsGate } from './gates/approvals.js';
 import { backfilledGate } from './gates/backfilled.js';
 import { driftGate } from './gates/drift.js';
 import { fullRampGate } from './gates/fullRamp.js';
@@ -29,10 +30,10 @@ export interface Transition {
 }
 
 /** The gates of a step up of the ramp (`midair ramp`). */
-export const RAMP_GATES: readonly Gate[] = [soakGate('step up'), rampWindowGate];
+export const RAMP_GATES: readonly Gate[] = [approvalsGate('ramp'), soakGate('step up'), rampWindowGate];
 
-const COMPLETE_GATES: Gate[] = [syncedGate, verifiedGate, driftGate('complete')];
-const ROLLBACK_GATES: Gate[] = [undoableGate, driftGate('rollback')];
+const COMPLETE_GATES: Gate[] = [approvalsGate('complete'), syncedGate, verifiedGate, driftGate('complete')];
+const ROLLBACK_GATES: Gate[] = [approvalsGate('rollback'), undoableGate, driftGate('rollback')];
 
 /**
  * Every move a migration can make. A move not in this list is refused. A move from a stage to
@@ -40,10 +41,10 @@ const ROLLBACK_GATES: Gate[] = [undoableGate, driftGate('rollback')];
  */
 export const TRANSITIONS: readonly Transition[] = [
   { from: 'expanding', to: 'expanded', action: 'expanded', gates: [] },
-  { from: 'expanded', to: 'shadow', action: 'shadow', gates: [backfilledGate] },
+  { from: 'expanded', to: 'shadow', action: 'shadow', gates: [approvalsGate('shadow'), backfilledGate] },
   { from: 'expanded', to: 'complete', action: 'complete', gates: COMPLETE_GATES },
-  { from: 'shadow', to: 'live', action: 'live', gates: [verifiedGate, shadowComparesGate] },
-  { from: 'live', to: 'rampdown', action: 'rampdown', gates: [fullRampGate, soakGate('always')] },
+  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), verifiedGate, shadowComparesGate] },
+  { from: 'live', to: 'rampdown', action: 'rampdown', gates: [approvalsGate('rampdown'), fullRampGate, soakGate('always')] },
   { from: 'rampdown', to: 'complete', action: 'complete', gates: [notKilledGate, oldUnusedGate, ...COMPLETE_GATES] },
   { from: 'shadow', to: 'shadow', action: 'resume', gates: [] },
   { from: 'live', to: 'live', action: 'resume', gates: [resumeGate] },
@@ -105,10 +106,10 @@ function transitionOf(record: MigrationRecord, to: Stage): Transition {
   return transition;
 }
 
-/** What each gate says about a move, none overridden; for `midair gates`, which shows them all. */
+/** What each gate says about a move, none overridden; for `midair gates`, which shows them all (the people gates only with a team). */
 export async function verdicts(gates: readonly Gate[], input: GateInput): Promise<{ gate: Gate; verdict: Verdict }[]> {
   const out: { gate: Gate; verdict: Verdict }[] = [];
-  for (const g of gates) out.push({ gate: g, verdict: await g.check(input) });
+  for (const g of gates.filter((candidate) => input.asker.team || !candidate.people)) out.push({ gate: g, verdict: await g.check(input) });
   return out;
 }
 

@@ -218,6 +218,33 @@ const UPGRADES: string[] = [
   );
   CREATE INDEX pages_open ON midair.pages (migration) WHERE acked_at IS NULL;
   `,
+  // Personal tokens (only their sha256 hash is kept) and approvals, each for one step of one
+  // migration at one definition checksum and the stage it was given in (docs/people.md).
+  `
+  CREATE TABLE midair.tokens (
+    id bigserial PRIMARY KEY,
+    person text NOT NULL,
+    hash text NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by text NOT NULL,
+    revoked_at timestamptz,
+    revoked_by text
+  );
+  CREATE TABLE midair.approvals (
+    id bigserial PRIMARY KEY,
+    migration text NOT NULL,
+    -- null for a migration not started yet (its start step)
+    migration_id bigint REFERENCES midair.migrations (id) ON DELETE CASCADE,
+    step text NOT NULL,
+    checksum text NOT NULL,
+    stage text NOT NULL,
+    person text NOT NULL,
+    verified_by text NOT NULL,
+    comment text,
+    given_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX approvals_by_migration ON midair.approvals (migration, step);
+  `,
 ];
 
 // Any fixed 64-bit number; shared by every Midair process on the database.

@@ -1,5 +1,6 @@
 import { PHASES, type Plan } from '../../migration/plan.js';
 import { RAMP_GATES, TRANSITIONS } from '../../stages/machine.js';
+import type { Gate } from '../../stages/gate.js';
 import type { Stage } from '../../state/store.js';
 import type { ApprovableStep } from '../team.js';
 
@@ -26,9 +27,17 @@ export interface LifecycleStep {
   risky: boolean;
 }
 
+/**
+ * The names of the evidence gates among `gates`: the people gates (approvals, the schedule) depend
+ * on the team and the migration's rules, and the playbook names the people who approve by step.
+ */
+function evidenceGates(gates: readonly Gate[]): string[] {
+  return gates.filter((g) => !g.people).map((g) => g.name);
+}
+
 /** The gate names of the move from one stage to another, as the stage machine has them. */
 function gatesOf(from: Stage, to: Stage): string[] {
-  return TRANSITIONS.find((t) => t.from === from && t.to === to)?.gates.map((g) => g.name) ?? [];
+  return evidenceGates(TRANSITIONS.find((t) => t.from === from && t.to === to)?.gates ?? []);
 }
 
 /** The distinct locks of the plan's phases, each with how many statements take it, in plan order. */
@@ -118,7 +127,7 @@ export function lifecycleSteps(name: string, plan: Plan): LifecycleStep[] {
       title: `ramp to ${percent}%`,
       command: `midair ramp ${name} ${percent}`,
       locks: noRowLocks,
-      check: { ...gates, gates: RAMP_GATES.map((g) => g.name) },
+      check: { ...gates, gates: evidenceGates(RAMP_GATES) },
       watch: [`the new shape's errors and latency in \`midair gates ${name}\``, `mismatches in \`midair mismatches ${name}\``, 'a guard that fires pulls the kill switch by itself'],
       rollback: killThenRollback,
       rehearsalStage: `live ${percent}%`,

@@ -1,0 +1,141 @@
+import type { Queryable } from '../db/executor.js';
+import { MidairError, MidairRefusal } from '../errors.js';
+import type { Migration } from '../migration/types.js';
+import type { Asker } from '../stages/gate.js';
+import type { Stage } from '../state/store.js';
+import type { Actor } from './actor.js';
+import { howToGetVerified } from './authority.js';
+import { peopleOf } from './migrationPeople.js';
+import { APPROVABLE_STEPS, type ApprovableStep, type TeamConfig } from './team.js';
+
+/** One migration as approvals see it: an approval holds for its definition (checksum) at its stage only. */
+export interface Approved {
+  name: string;
+  /** The active migration's id; null before it is started (its start step). */
+  id: number | null;
+  definition: Migration;
+  checksum: string;
+  stage: Stage | 'planned';
+}
+
+export interface Approval {
+  id: number;
+  step: ApprovableStep;
+  person: string;
+  verifiedBy: string;
+  comment: string | null;
+  givenAt: string;
+  checksum: string;
+  stage: string;
+  /** Null while it holds; else why it no longer does. */
+  expired: string | null;
+}
+
+/** The steps that can be taken next from a stage, so the ones an approval given now can be for. */
+export function stepsFrom(stage: Stage | 'planned'): ApprovableStep[] {
+  const next: Record<Stage | 'planned', ApprovableStep[]> = {
+    planned: ['start'],
+    expanding: ['rollback'],
+    expanded: ['shadow', 'complete', 'rollback'],
+    shadow: ['live', 'rollback'],
+    live: ['ramp', 'rampdown', 'rollback'],
+    rampdown: ['complete', 'rollback'],
+    rolling_back: [],
+    complete: [],
+    rolled_back: [],
+  };
+  return next[stage];
+}
+
+function expiry(row: { checksum: string; stage: string; migrationId: number | null }, target: Approved): string | null {
+  if (row.checksum !== target.checksum) return `the definition changed since (checksum ${row.checksum}, now ${target.checksum})`;
+  if (row.stage !== target.stage || row.migrationId !== target.id) return `given while ${row.stage}; the migration is ${target.stage} now`;
+  return null;
+}
+
+/** Every approval given for the migration's name, newest last, each saying whether it still holds. */
+export async function approvalsOf(db: Queryable, target: Approved): Promise<Approval[]> {
+  const rows = await db.query<Omit<Approval, 'expired'> & { migrationId: number | null }>(
+    `SELECT id::int AS id, step, person, verified_by AS "verifiedBy", comment, given_at::text AS "givenAt", checksum, stage, migration_id::int AS "migrationId"
+       FROM midair.approvals WHERE migration = $1 ORDER BY id`,
+    [target.name],
+  );
+  return rows.map(({ migrationId, ...row }) => ({ ...row, expired: expiry({ ...row, migrationId }, target) }));
+}
+
+/** The steps of a migration that need approval, how many, from whom, and who approved so far. */
+export interface Needed {
+  step: ApprovableStep;
+  count: number;
+  from: string[] | null;
+  /** The people whose approvals hold now (each counts once, and only if `from` lists them). */
+  approvedBy: string[];
+}
+
+export function neededOf(team: TeamConfig, target: Approved, approvals: readonly Approval[]): Needed[] {
+  return Object.entries(peopleOf(team, target.definition).approvals).map(([step, rule]) => {
+    const holding = approvals.filter((a) => a.step === step && a.expired === null && (!rule.from || rule.from.includes(a.person)));
+    return { step: step as ApprovableStep, count: rule.count, from: rule.from ?? null, approvedBy: [...new Set(holding.map((a) => a.person))] };
+  });
+}
+
+/**
+ * Whether `asker` may run `step` of the migration as far as approvals go: the step's rule (from
+ * peopleOf; complete needs one by default) counts the approvals that hold now from people other
+ * than the one who runs it (separation of duties). Null: it may, or no team is configured.
+ */
+export async function approvalRefusal(db: Queryable, asker: Asker, target: Approved, step: ApprovableStep): Promise<{ refusal: MidairRefusal | null; numbers: Record<string, number> }> {
+  if (!asker.team) return { refusal: null, numbers: {} };
+  const rule = peopleOf(asker.team, target.definition).approvals[step];
+  if (!rule) return { refusal: null, numbers: {} };
+  const approvals = (await approvalsOf(db, target)).filter((a) => a.step === step);
+  const runner = asker.actor.person;
+  const holding = approvals.filter((a) => a.expired === null && (!rule.from || rule.from.includes(a.person)));
+  const counted = new Set(holding.filter((a) => a.person !== runner).map((a) => a.person));
+  const numbers = { approvals: counted.size, needed: rule.count };
+  if (counted.size >= rule.count) return { refusal: null, numbers };
+  const other = runner ? `someone other than ${runner}` : 'someone of the team';
+  const from = rule.from ? ` (from ${rule.from.join(', ')})` : '';
+  const notes: string[] = [];
+  if (runner && holding.some((a) => a.person === runner)) notes.push(`${runner}'s own approval does not count: the one who runs a step cannot approve it`);
+  const expired = approvals.filter((a) => a.expired !== null).length;
+  if (expired) notes.push(`${expired} earlier approval(s) expired (the definition or the stage changed since)`);
+  const message = `migration "${target.name}" needs ${rule.count} approval(s) of ${step} by ${other}${from}, has ${counted.size}${notes.length ? `; ${notes.join('; ')}` : ''}`;
+  return { refusal: new MidairRefusal('approval', message, `ask someone to run \`midair approve ${target.name} ${step}\`; \`midair approvals ${target.name}\` lists what holds`), numbers };
+}
+
+/** Refuses the step unless its approvals hold (see approvalRefusal). */
+export async function requireApprovals(db: Queryable, asker: Asker, target: Approved, step: ApprovableStep): Promise<void> {
+  const { refusal } = await approvalRefusal(db, asker, target, step);
+  if (refusal) throw refusal;
+}
+
+/** The step named on the command line, checked against what the migration can do next. */
+export function approvableStep(value: string, target: Approved, team: TeamConfig): ApprovableStep {
+  const step = APPROVABLE_STEPS.find((s) => s === value);
+  if (!step) throw new MidairError(`"${value}" is not a step that takes approvals`, `give one of: ${APPROVABLE_STEPS.join(', ')}`);
+  const rules = peopleOf(team, target.definition).approvals;
+  if (!rules[step]) {
+    throw new MidairError(`step ${step} of migration "${target.name}" needs no approval`, `steps that do: ${Object.keys(rules).join(', ')} (approvals in the migration file or team.migrations.${target.name}.approvals)`);
+  }
+  const next = stepsFrom(target.stage);
+  if (!next.includes(step)) {
+    throw new MidairError(`migration "${target.name}" is ${target.stage}, so ${step} is not one of its next steps; an approval holds only at the stage it is given in`, next.length ? `approve ${next.join(' or ')} now, or ${step} once the migration gets there` : 'there is nothing left to approve');
+  }
+  return step;
+}
+
+/** Records an approval by a verified person (listed in the rule's `from`, if it has one); answers its id. */
+export async function giveApproval(db: Queryable, actor: Actor, team: TeamConfig, target: Approved, step: ApprovableStep, comment: string | null, now: Date): Promise<number> {
+  if (actor.person === null) throw new MidairRefusal('not allowed', `${actor.label} is not a verified person of the team, so may not approve`, howToGetVerified());
+  const rule = peopleOf(team, target.definition).approvals[step]!;
+  if (rule.from && !rule.from.includes(actor.person)) {
+    throw new MidairRefusal('not allowed', `"${actor.person}" may not approve ${step} of migration "${target.name}": only ${rule.from.join(', ')} may`, `ask one of them, or add "${actor.person}" to approvals.${step}.from`);
+  }
+  const [row] = await db.query<{ id: number }>(
+    `INSERT INTO midair.approvals (migration, migration_id, step, checksum, stage, person, verified_by, comment, given_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id::int AS id`,
+    [target.name, target.id, step, target.checksum, target.stage, actor.person, actor.via, comment, now],
+  );
+  return row!.id;
+}

@@ -1,0 +1,97 @@
+import { MidairRefusal } from '../errors.js';
+import type { Context } from '../lifecycle/context.js';
+import type { Migration } from '../migration/types.js';
+import { breachNow } from '../stages/guards.js';
+import { TRAFFIC_STAGES } from '../stages/stage.js';
+import { activeMigrations, latestByName, type MigrationRecord, type Stage } from '../state/store.js';
+import type { Actor } from './actor.js';
+import { peopleOf, type ResolvedPeople } from './migrationPeople.js';
+
+/** What a person does to a migration; every verb that changes something is one of these. */
+export type Act = 'start' | 'backfill' | 'pause or resume the backfill of' | 'verify' | 'migrate rows of' | 'change the canary sets of' | 'advance' | 'ramp' | 'complete' | 'roll back' | 'pull the kill switch of';
+
+/** The migration acted on: its definition and where it is ('planned': not started). */
+export interface Acted {
+  migration: Migration;
+  stage: Stage | 'planned';
+  /** For the kill switch: the guard that breaches (or fired) now, asked only when the rule needs it. */
+  breach?: () => Promise<string | null>;
+}
+
+/** How a person gets verified, for every refusal of an unverified actor. */
+export function howToGetVerified(): string {
+  return 'connect as a PostgreSQL role listed in your team.people.<you>.roles, or run `midair login` and use the token it saves (or set MIDAIR_TOKEN)';
+}
+
+const list = (people: readonly string[]) => people.map((p) => `"${p}"`).join(', ');
+
+/**
+ * Who may do `act` to a migration at `stage`, and in words. Owners may do everything but roll back
+ * or kill in the traffic stages (shadow, live, rampdown), where only the rollback authority or its
+ * deputy may; before them nothing reaches the new shape yet, so owners may roll back too.
+ */
+export function whoMay(act: Act, stage: Stage | 'planned', people: ResolvedPeople): { people: string[]; described: string } {
+  const { primary, secondary, tertiary } = people.owners;
+  const owners = [primary, secondary, ...(tertiary ? [tertiary] : [])];
+  const { person, deputy } = people.rollbackAuthority;
+  const authority = [person, deputy];
+  const stopping = act === 'roll back' || act === 'pull the kill switch of';
+  if (stopping && (TRAFFIC_STAGES as readonly string[]).includes(stage)) {
+    return { people: authority, described: `its rollback authority "${person}" or deputy "${deputy}"` };
+  }
+  if (stopping) {
+    const all = [...new Set([...owners, ...authority])];
+    return { people: all, described: `its owners or rollback authority (${list(all)})` };
+  }
+  return { people: owners, described: `its owners (${list(owners)})` };
+}
+
+/**
+ * Refuses (MidairRefusal 'not allowed', naming the person, the act, who may, and how to get
+ * verified) unless `actor` may do `act` to the migration. Anyone verified may pull the kill switch
+ * while a guard breaches.
+ */
+export async function requireAllowed(actor: Actor, people: ResolvedPeople, act: Act, acted: Acted): Promise<void> {
+  const name = acted.migration.name;
+  const who = whoMay(act, acted.stage, people);
+  if (actor.person === null) {
+    throw new MidairRefusal('not allowed', `${actor.label} is not a verified person of the team, so may read but not ${act} migration "${name}" (${who.described} may)`, howToGetVerified());
+  }
+  if (who.people.includes(actor.person)) return;
+  if (act === 'pull the kill switch of' && acted.breach && (await acted.breach())) return;
+  const where = acted.stage === 'planned' ? '' : ` while it is ${acted.stage}`;
+  const killNote = act === 'pull the kill switch of' ? '; anyone verified may pull it while a guard breaches (`midair gates`)' : '';
+  const hint = act === 'roll back' || act === 'pull the kill switch of'
+    ? `ask ${list(who.people)}, or name the rollback authority in the migration's rollbackAuthority (or team.migrations.${name}.rollbackAuthority)${killNote}`
+    : `ask ${list(who.people)}, or add "${actor.person}" to the migration's owners (in its file, or team.migrations.${name}.owners)`;
+  throw new MidairRefusal('not allowed', `"${actor.person}" may not ${act} migration "${name}"${where}: only ${who.described} may`, hint);
+}
+
+/** The migration a verb on `name` (or on the only active one) is about: an active one first, else the latest of that name. */
+async function recordOf(ctx: Context, name: string | undefined): Promise<MigrationRecord | undefined> {
+  const active = await activeMigrations(ctx.db, ctx.settings.schema);
+  if (!name) return active.length === 1 ? active[0] : undefined;
+  return active.find((m) => m.name === name) ?? (await latestByName(ctx.db, name));
+}
+
+/**
+ * With a team, what every acting Midair method calls first: refuses unless the one acting may do
+ * `act` to the migration given (a definition, for plan and start) or named (an active migration's
+ * recorded definition). Without a team it does nothing. A migration it cannot find is left to the
+ * verb, which says what is wrong.
+ */
+export async function authorize(ctx: Context, act: Act, about: Migration | string | undefined): Promise<void> {
+  const team = ctx.settings.team;
+  if (!team) return;
+  const record = await recordOf(ctx, typeof about === 'object' ? about.name : about);
+  const current = record && record.stage !== 'rolled_back' && record.stage !== 'complete' ? record : undefined;
+  const migration = typeof about === 'object' ? about : record?.definition;
+  if (!migration) return;
+  const stage = typeof about === 'object' ? (current?.stage ?? 'planned') : (record?.stage ?? 'planned');
+  const breach = async () => {
+    if (!current) return null;
+    if (current.killed?.auto) return current.killed.auto;
+    return (await breachNow(ctx.db, current, ctx.settings.traffic))?.reason ?? null;
+  };
+  await requireAllowed(ctx.actor, peopleOf(team, migration), act, { migration, stage, breach });
+}
