@@ -36,6 +36,7 @@ import { killMigration, type KillResult } from './lifecycle/kill.js';
 import { readMismatches, type MismatchesResult } from './lifecycle/mismatches.js';
 import { rampMigration, type RampResult } from './lifecycle/ramp.js';
 import type { Force } from './stages/machine.js';
+import type { Override } from './people/schedule/guard.js';
 import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
 import { readRehearsals, recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
@@ -139,9 +140,10 @@ export class Midair {
     return compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema));
   }
 
-  async start(ref: MigrationRef): Promise<StartResult> {
+  /** With a team, a start on a table above team.risk.startRows passes the schedule guard (or the rollback authority's `override: { reason }`). */
+  async start(ref: MigrationRef, options: { override?: Override } = {}): Promise<StartResult> {
     const loaded = await this.load(ref);
-    return startMigration(await this.context(), loaded);
+    return startMigration(await this.context(), loaded, options);
   }
 
   /**
@@ -202,7 +204,7 @@ export class Midair {
   }
 
   /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
-  async ramp(name: string, percent: number | string, options: { force?: Force } = {}): Promise<RampResult> {
+  async ramp(name: string, percent: number | string, options: { force?: Force; override?: Override } = {}): Promise<RampResult> {
     return rampMigration(await this.context(), name, percent, options);
   }
 
