@@ -37,6 +37,9 @@ import { readMismatches, type MismatchesResult } from './lifecycle/mismatches.js
 import { rampMigration, type RampResult } from './lifecycle/ramp.js';
 import type { Force } from './stages/machine.js';
 import type { Override } from './people/schedule/guard.js';
+import { scheduleReport, type ScheduleReport } from './people/schedule/scheduleReport.js';
+import { teamReport, type TeamReport } from './people/teamReport.js';
+import { requireTeam } from './people/requireTeam.js';
 import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
 import { readRehearsals, recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
@@ -278,6 +281,26 @@ export class Midair {
   async recordRehearsal(record: RehearsalRecord): Promise<void> {
     const ctx = await this.context();
     await recordRehearsal(ctx.db, ctx.actor, record);
+  }
+
+  // The people in charge (docs/people.md).
+
+  /**
+   * The next windows within `days` (default 14) in which everyone a migration needs (primary, secondary,
+   * rollback authority) is at work and nothing freezes: quietest first when traffic was measured.
+   */
+  async schedule(ref: MigrationRef, options: { days?: number } = {}): Promise<ScheduleReport> {
+    const team = requireTeam(this.config.team, 'schedule');
+    const days = options.days ?? 14;
+    if (!Number.isInteger(days) || days < 1 || days > 366) throw new MidairError(`--days must be a whole number of days from 1 to 366, not ${days}`);
+    const loaded = await this.load(ref);
+    const ctx = await this.context();
+    return scheduleReport(ctx.db, team, loaded.migration, this.now(), days);
+  }
+
+  /** Each person of the team now (local time, available or not and why, next day off) and the tools with their backups. */
+  team(): TeamReport {
+    return teamReport(requireTeam(this.config.team, 'team'), this.now());
   }
 
   /** Flushes the application client's last evidence, then closes every connection. */

@@ -39,10 +39,12 @@ function holdOf(w: FreezeWindow, at: Date): Date | null {
   const [last] = cron.previousRuns(1, new Date(at.getTime() + 1));
   if (!last || last.getTime() + length <= at.getTime()) return null;
   let until = last.getTime() + length;
+  let start = last;
   for (let i = 0; i < MAX_CHAINED; i++) {
-    const next = cron.nextRun(new Date(at.getTime() > until ? at : until - 1));
+    const next = cron.nextRun(start);
     if (!next || next.getTime() >= until) break;
-    until = next.getTime() + length;
+    until = Math.max(until, next.getTime() + length);
+    start = next;
   }
   return new Date(until);
 }
