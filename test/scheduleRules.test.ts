@@ -5,7 +5,6 @@ import type { Actor } from '../src/people/actor.js';
 import { availability } from '../src/people/schedule/availability.js';
 import { freezesAt, nextFreezeStart } from '../src/people/schedule/freeze.js';
 import { judgeSchedule } from '../src/people/schedule/guard.js';
-import { zonedInstant } from '../src/people/schedule/localTime.js';
 import { allowedWindows, nextAllowed, scheduleVerdict } from '../src/people/schedule/verdict.js';
 import type { Person, TeamConfig } from '../src/people/team.js';
 
