@@ -118,4 +118,24 @@ describe('the schedule guard (real PostgreSQL, verified people)', () => {
     expect(error.message).toBe(`the schedule guard refuses start (table "notes" has about 200 rows, above team.risk.startRows 100) of migration "notes_lang" now (2026-12-24T15:00:00.000Z): ${CHRISTMAS}; ${NEXT}`);
     expect(await (await as('alice', FROZEN)).start(notes)).toMatchObject({ stage: 'expanded' });
   });
+  it('schedule lists the windows quietest first when traffic per hour was measured', async () => {
+    // Both in Berlin, a daily freeze 12:00-13:00 there: each weekday has a morning window (08:00-11:00 UTC) and an afternoon one (12:00-16:00 UTC).
+    const berlin = { ...team.people.bob!, timezone: 'Europe/Berlin' };
+    const lunch = { ...team, people: { ...team.people, bob: berlin }, freeze: [{ cron: '0 12 * * 1-5', timezone: 'Europe/Berlin', durationMinutes: 60, reason: 'lunch' }] };
+    const db = new pg.Client(database.url);
+    await db.connect();
+    await db.query(`INSERT INTO midair.client_metrics (migration_id, instance_id, bucket_start, stage, side, kind, calls)
+      SELECT id, 'app-1', at, 'shadow', 'old', 'read', calls FROM midair.migrations,
+        (VALUES (timestamptz '2026-12-01 09:00Z', 6000), ('2026-12-01 13:00Z', 100)) AS t(at, calls)`);
+    await db.end();
+    const report = await (await as('alice', new Date('2026-12-07T00:00:00Z'), lunch)).schedule(cents, { days: 2 });
+    expect(report).toMatchObject({ order: 'quietest first', needed: ['alice', 'bob'], allowedNow: false });
+    expect(report.windows.map((w) => [w.start, w.end, w.callsPerHour])).toEqual([
+      ['2026-12-07T12:00:00.000Z', '2026-12-07T16:00:00.000Z', 25],
+      ['2026-12-08T12:00:00.000Z', '2026-12-08T16:00:00.000Z', 25],
+      ['2026-12-07T08:00:00.000Z', '2026-12-07T11:00:00.000Z', 2000],
+      ['2026-12-08T08:00:00.000Z', '2026-12-08T11:00:00.000Z', 2000],
+    ]);
+    expect(report.windows[0]!.local).toEqual({ alice: { start: '2026-12-07 13:00 Europe/Berlin', end: '2026-12-07 17:00 Europe/Berlin' }, bob: { start: '2026-12-07 13:00 Europe/Berlin', end: '2026-12-07 17:00 Europe/Berlin' } });
+  });
 });
