@@ -83,6 +83,9 @@ describe('the schedule guard (real PostgreSQL, verified people)', () => {
     expect(error.message).toBe(`the schedule guard refuses complete of migration "price_cents" now (2026-12-24T15:00:00.000Z): ${CHRISTMAS}; ${NEXT}`);
     expect(error.hint).toContain('the rollback authority, alice, may run it now with --override --reason');
     expect(await auditRows('complete')).toEqual([]);
+    // `midair gates` shows it as the gate "schedule" of the move, not forceable.
+    const moves = (await (await as('bob', FROZEN)).gates('price_cents')).moves;
+    expect(moves.find((m) => m.to === 'complete')!.gates.find((g) => g.name === 'schedule')).toMatchObject({ forceable: false, passed: false, message: error.message });
     expect(await (await as('bob', ALLOWED)).complete('price_cents')).toMatchObject({ stage: 'complete' });
   });
 

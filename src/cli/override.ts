@@ -5,7 +5,9 @@ import type { Override } from '../people/schedule/guard.js';
 /** Adds --override (and --reason, unless --force brought it) to a verb the schedule guard judges. */
 export function addOverride(command: Command): Command {
   command.option('--override', 'run although the schedule guard refuses: the rollback authority only (with --reason; recorded in the audit log)');
-  if (!command.options.some((o) => o.long === '--reason')) command.option('--reason <text>', 'why --override is needed (recorded in the audit log)');
+  const reason = command.options.find((o) => o.long === '--reason');
+  if (reason) reason.description = 'why --force or --override is needed (recorded in the audit log)';
+  else command.option('--reason <text>', 'why --override is needed (recorded in the audit log)');
   return command;
 }
 

@@ -46,6 +46,8 @@ export interface Gate {
   name: string;
   /** Whether `--force --reason` may override it; never for a gate that guards against losing writes. */
   forceable: boolean;
+  /** A gate of the people side (e.g. the schedule guard): it passes, and `midair gates` leaves it out, when no team is configured. */
+  people?: boolean;
   check(input: GateInput): Promise<Verdict>;
 }
 

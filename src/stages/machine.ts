@@ -109,10 +109,10 @@ function transitionOf(record: MigrationRecord, to: Stage): Transition {
   return transition;
 }
 
-/** What each gate says about a move, none overridden; for `midair gates`, which shows them all. */
+/** What each gate says about a move, none overridden; for `midair gates`, which shows them all (the people gates only with a team). */
 export async function verdicts(gates: readonly Gate[], input: GateInput): Promise<{ gate: Gate; verdict: Verdict }[]> {
   const out: { gate: Gate; verdict: Verdict }[] = [];
-  for (const g of gates) out.push({ gate: g, verdict: await g.check(input) });
+  for (const g of gates.filter((candidate) => input.asker.team || !candidate.people)) out.push({ gate: g, verdict: await g.check(input) });
   return out;
 }
 
