@@ -7,7 +7,7 @@ export type Availability =
   | { available: true; /** When their working hours of the day end. */ until: Date }
   | { available: false; reasons: string[]; /** When they are next at work; null when not within a year. */ until: Date | null };
 
-export const DEFAULT_HOURS = { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as Weekday[], from: '09:00', to: '17:00' };
+const DEFAULT_HOURS = { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as Weekday[], from: '09:00', to: '17:00' };
 
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

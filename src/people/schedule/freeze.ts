@@ -15,13 +15,13 @@ function cronOf(w: Extract<FreezeWindow, { cron: string }>): Cron {
 }
 
 /** An ISO date or date-time as an instant: UTC unless it names an offset; a date alone is the start of its day (or, as an end, the end of it). */
-export function instantOf(value: string, end: boolean): Date {
+function instantOf(value: string, end: boolean): Date {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(Date.parse(`${value}T00:00:00Z`) + (end ? 86_400_000 : 0));
   return new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : `${value}Z`);
 }
 
 /** How a freeze window is named in a refusal: its reason, else what it is. */
-export function describeFreeze(w: FreezeWindow): string {
+function describeFreeze(w: FreezeWindow): string {
   const what = 'cron' in w ? `cron "${w.cron}" in ${w.timezone}, ${w.durationMinutes} min` : `${w.from} to ${w.to}`;
   return w.reason ? `freeze "${w.reason}" (${what})` : `freeze (${what})`;
 }

@@ -55,7 +55,7 @@ export function scheduleVerdict(team: TeamConfig, needed: readonly string[], at:
 }
 
 /** When an allowed stretch that holds at `at` ends: the first end of someone's working hours or start of a freeze. */
-export function allowedUntil(team: TeamConfig, needed: readonly string[], at: Date): Date {
+function allowedUntil(team: TeamConfig, needed: readonly string[], at: Date): Date {
   let end = nextFreezeStart(team.freeze ?? [], at)?.getTime() ?? Infinity;
   for (const id of needed) {
     const a = availability(id, team.people[id]!, at);
