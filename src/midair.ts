@@ -29,7 +29,6 @@ import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type 
 import { authorize } from './people/authority.js';
 import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
 import { peopleOf } from './people/migrationPeople.js';
-import type { TeamConfig } from './people/team.js';
 import { installControlSchema } from './state/install.js';
 import { withOperatorLock } from './state/operatorLock.js';
 import { activeMigrations, type Killed, type MigrationRecord, type Stage } from './state/store.js';
@@ -41,6 +40,10 @@ import { killMigration, type KillResult } from './lifecycle/kill.js';
 import { readMismatches, type MismatchesResult } from './lifecycle/mismatches.js';
 import { rampMigration, type RampResult } from './lifecycle/ramp.js';
 import type { Force } from './stages/machine.js';
+import type { Override } from './people/schedule/guard.js';
+import { scheduleReport, type ScheduleReport } from './people/schedule/scheduleReport.js';
+import { teamReport, type TeamReport } from './people/teamReport.js';
+import { requireTeam } from './people/requireTeam.js';
 import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
 import { readRehearsals, recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
@@ -155,11 +158,12 @@ export class Midair {
     return compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema));
   }
 
-  async start(ref: MigrationRef): Promise<StartResult> {
+  /** With a team, a start on a table above team.risk.startRows passes the schedule guard (or the rollback authority's `override: { reason }`). */
+  async start(ref: MigrationRef, options: { override?: Override } = {}): Promise<StartResult> {
     const loaded = await this.load(ref);
     return this.paged('start', loaded.migration.name, async (ctx) => {
       await authorize(ctx, 'start', loaded.migration);
-      return startMigration(ctx, loaded);
+      return startMigration(ctx, loaded, options);
     }, (r, by) => (r.resumed ? null : stageChanged(r.migration, null, r.stage, 'start', by)), { definition: loaded.migration });
   }
 
@@ -238,7 +242,7 @@ export class Midair {
   }
 
   /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
-  async ramp(name: string, percent: number | string, options: { force?: Force } = {}): Promise<RampResult> {
+  async ramp(name: string, percent: number | string, options: { force?: Force; override?: Override } = {}): Promise<RampResult> {
     return this.paged('ramp', name, async (ctx) => {
       await authorize(ctx, 'ramp', name);
       return rampMigration(ctx, name, percent, options);
@@ -392,11 +396,11 @@ export class Midair {
     await recordRehearsal(ctx.db, ctx.actor, record);
   }
 
-  // The people in charge (docs/people.md): approvals and personal tokens; these need a team.
+  // The people in charge (docs/people.md); these need a team.
 
   /** Approves one step of a migration (active, else its file) at its current definition and stage, as the verified person acting. */
   async approve(ref: MigrationRef, step: string, options: { comment?: string } = {}): Promise<ApproveResult> {
-    this.teamOrError('approve');
+    requireTeam(this.config.team, 'approve');
     const ctx = await this.context();
     const target = await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
     return approveStep(ctx, target, step, options.comment?.trim() || null);
@@ -404,7 +408,7 @@ export class Midair {
 
   /** The steps of a migration that need approval and every approval given, each saying whether it still holds. */
   async approvals(ref: MigrationRef): Promise<ApprovalsResult> {
-    this.teamOrError('approvals');
+    requireTeam(this.config.team, 'approvals');
     const ctx = await this.context();
     return listApprovals(ctx, await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref)));
   }
@@ -415,19 +419,32 @@ export class Midair {
    */
   async login(options: { person?: string } = {}): Promise<LoginResult> {
     await this.ensureInstalled();
-    return issueToken(this.db, this.teamOrError('login'), this.now(), options.person);
+    return issueToken(this.db, requireTeam(this.config.team, 'login'), this.now(), options.person);
   }
 
   /** Revokes one token (its id) or every token of a person. */
   async revokeTokens(what: string): Promise<RevokeResult> {
-    const team = this.teamOrError('login --revoke');
+    const team = requireTeam(this.config.team, 'login --revoke');
     const ctx = await this.context();
     return revokeToken(ctx.db, team, ctx.actor, what, ctx.now());
   }
 
-  private teamOrError(verb: string): TeamConfig {
-    if (!this.config.team) throw new MidairError(`\`midair ${verb}\` needs a team: no team is configured`, 'add `team` to midair.config.ts (docs/people.md)');
-    return this.config.team;
+  /**
+   * The next windows within `days` (default 14) in which everyone a migration needs (primary, secondary,
+   * rollback authority) is at work and nothing freezes: quietest first when traffic was measured.
+   */
+  async schedule(ref: MigrationRef, options: { days?: number } = {}): Promise<ScheduleReport> {
+    const team = requireTeam(this.config.team, 'schedule');
+    const days = options.days ?? 14;
+    if (!Number.isInteger(days) || days < 1 || days > 366) throw new MidairError(`--days must be a whole number of days from 1 to 366, not ${days}`);
+    const loaded = await this.load(ref);
+    const ctx = await this.context();
+    return scheduleReport(ctx.db, team, loaded.migration, this.now(), days);
+  }
+
+  /** Each person of the team now (local time, available or not and why, next day off) and the tools with their backups. */
+  team(): TeamReport {
+    return teamReport(requireTeam(this.config.team, 'team'), this.now());
   }
 
   /** Flushes the application client's last evidence, then closes every connection. */

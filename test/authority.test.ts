@@ -86,7 +86,7 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect(twice.message).toMatch(/"alice" is listed twice/);
     expect(await stageOf('price_cents')).toBeUndefined();
     expect((await as('postgres', null).start(PRICE_CENTS)).stage).toBe('expanded');
-    expect((await failure(as('alice', null).approve('price_cents', 'complete'), MidairError)).message).toBe('`midair approve` needs a team: no team is configured');
+    expect((await failure(as('alice', null).approve('price_cents', 'complete'), MidairError)).message).toBe('`midair approve` needs a team, and none is configured');
   });
 
   it('owners act, others and the unverified are refused naming who may and how to get verified; anyone reads', async () => {

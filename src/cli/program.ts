@@ -23,9 +23,11 @@ import { registerPager } from './commands/pager.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRamp } from './commands/ramp.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerSql } from './commands/sql.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
+import { registerTeam } from './commands/team.js';
 import { registerVerify } from './commands/verify.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -67,6 +69,8 @@ export function buildProgram(): Command {
   registerApprove(program);
   registerApprovals(program);
   registerSql(program);
+  registerSchedule(program);
+  registerTeam(program);
   registerDemoCommand(program);
   registerRehearseCommand(program);
   registerPlaybook(program);

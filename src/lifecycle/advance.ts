@@ -1,5 +1,6 @@
 import { MidairError } from '../errors.js';
-import { advance, describeForced, gate, type Force } from '../stages/machine.js';
+import type { Override } from '../people/schedule/guard.js';
+import { advance, describeForced, describeOverride, gate, type Force } from '../stages/machine.js';
 import { rampPercentOf } from '../stages/percent.js';
 import type { Stage } from '../stages/stage.js';
 import { activeTarget } from '../stages/target.js';
@@ -17,6 +18,8 @@ export interface AdvanceOptions {
   /** The ramp percentage of a move to live (default 0), 0 to 100. */
   percent?: number | string;
   force?: Force;
+  /** The rollback authority's override of the schedule guard (a move to live or complete), recorded in the audit log. */
+  override?: Override;
 }
 
 export interface AdvanceResult {
@@ -50,15 +53,16 @@ export async function advanceMigration(ctx: Context, name: string, toValue: stri
   if (to === 'complete') {
     if (percent !== undefined) throw new MidairError('--percent applies to a move to live, not to complete', 'leave --percent out');
     const from = (await activeTarget(db, settings.schema, name)).stage;
-    const done = await completeMigration(ctx, name, { force: options.force });
+    const done = await completeMigration(ctx, name, { force: options.force, override: options.override });
     return { migration: done.migration, from, stage: 'complete', rampPercent: 100, released: null, forced: null };
   }
   return withOperatorLock(db, 'advance', name, async () => {
     const record = await activeTarget(db, settings.schema, name);
     const from = record.stage;
     const released = record.killed;
-    const passage = await gate(db, record, compileRecord(record), to, { bounds: settings.traffic, asker: askerOf(ctx), force: options.force, percent });
+    const passage = await gate(db, record, compileRecord(record), to, { bounds: settings.traffic, asker: { ...askerOf(ctx), override: options.override }, force: options.force, percent });
     if (passage.forced) ctx.report.warn(describeForced(passage.forced));
+    if (passage.override) ctx.report.warn(describeOverride(passage.override));
     await db.transaction((tx) => advance(tx, record, passage));
     return { migration: record.name, from, stage: to, rampPercent: record.rampPercent, released: passage.killedAt ? released : null, forced: passage.forced };
   });

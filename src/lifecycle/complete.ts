@@ -1,6 +1,7 @@
 import { dropVersionSchema } from '../migration/versionSchema.js';
 import { MidairError } from '../errors.js';
-import { advance, describeForced, gate, type Force } from '../stages/machine.js';
+import type { Override } from '../people/schedule/guard.js';
+import { advance, describeForced, describeOverride, gate, type Force } from '../stages/machine.js';
 import { activeTarget } from '../stages/target.js';
 import { lastCompleted, latestByName, type MigrationRecord } from '../state/store.js';
 import { withOperatorLock } from '../state/operatorLock.js';
@@ -13,6 +14,8 @@ import { latestSearchPath } from './status.js';
 export interface CompleteOptions {
   /** Complete although verification or the drift check refuses; the reason goes to the audit log. */
   force?: Force;
+  /** The rollback authority's override of the schedule guard, recorded in the audit log. */
+  override?: Override;
 }
 
 export interface CompleteResult {
@@ -53,8 +56,9 @@ export async function completeMigration(ctx: Context, name?: string, options: Co
       return { migration: record.name, stage: 'complete', versionSchema: record.versionSchema, searchPath: await latestSearchPath(db, settings.schema), droppedVersionSchema: null };
     }
     // Refused before anything runs, validation included.
-    const passage = await gate(db, record, plan, 'complete', { force: options.force, bounds: settings.traffic, asker: askerOf(ctx) });
+    const passage = await gate(db, record, plan, 'complete', { force: options.force, bounds: settings.traffic, asker: { ...askerOf(ctx), override: options.override } });
     if (passage.forced) ctx.report.warn(describeForced(passage.forced));
+    if (passage.override) ctx.report.warn(describeOverride(passage.override));
     if (plan.validate.length) ctx.report.step(`validating ${plan.validate.length} constraint(s) online`);
     try {
       await runOnline(db, plan.validate, settings, 'complete (validation)', settings.schema);

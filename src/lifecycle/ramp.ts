@@ -1,5 +1,6 @@
 import { MidairRefusal } from '../errors.js';
-import { checkGates, describeForced, RAMP_GATES, type Force } from '../stages/machine.js';
+import type { Override } from '../people/schedule/guard.js';
+import { checkGates, describeForced, describeOverride, RAMP_GATES, type Force } from '../stages/machine.js';
 import { rampPercentOf } from '../stages/percent.js';
 import { notifyRouting } from '../stages/routing.js';
 import { NEXT_STEP } from '../stages/stage.js';
@@ -22,7 +23,7 @@ export interface RampResult {
  * Sets the share of records a live migration routes to the new shape. A step up passes the ramp
  * gates (the last window's evidence, the soak at the current step); a step down always goes.
  */
-export async function rampMigration(ctx: Context, name: string, percentValue: unknown, options: { force?: Force } = {}): Promise<RampResult> {
+export async function rampMigration(ctx: Context, name: string, percentValue: unknown, options: { force?: Force; override?: Override } = {}): Promise<RampResult> {
   const { db, settings } = ctx;
   const percent = rampPercentOf(percentValue, name);
   return withOperatorLock(db, 'ramp', name, async () => {
@@ -33,8 +34,9 @@ export async function rampMigration(ctx: Context, name: string, percentValue: un
     if (record.killed) throw new MidairRefusal('killed', `the kill switch of migration "${name}" holds (pulled by ${record.killed.by} at ${record.killed.at}: ${record.killed.reason})`, killedHint);
     const fromPercent = record.rampPercent;
     if (percent === fromPercent) return { migration: name, fromPercent, rampPercent: percent, changed: false, forced: null };
-    const forced = await checkGates(RAMP_GATES, { db, record, plan: compileRecord(record), bounds: settings.traffic, percent, asker: askerOf(ctx) }, options.force);
+    const { forced, override } = await checkGates(RAMP_GATES, { db, record, plan: compileRecord(record), bounds: settings.traffic, percent, asker: { ...askerOf(ctx), override: options.override } }, options.force);
     if (forced) ctx.report.warn(describeForced(forced));
+    if (override) ctx.report.warn(describeOverride(override));
     await db.transaction(async (tx) => {
       const moved = await tx.query(
         `UPDATE midair.migrations SET ramp_percent = $2, ramp_changed_at = now()
@@ -42,7 +44,7 @@ export async function rampMigration(ctx: Context, name: string, percentValue: un
         [record.id, percent, fromPercent],
       );
       if (moved.length !== 1) throw new MidairRefusal('raced', `migration "${name}" changed while this ramp was checked (killed, or moved by another operator)`, 'see `midair status`');
-      await audit(tx, ctx.actor, { action: 'ramp', migration: name, fromStage: 'live', toStage: 'live', details: { fromPercent, toPercent: percent, ...(forced ? { forced } : {}) } });
+      await audit(tx, ctx.actor, { action: 'ramp', migration: name, fromStage: 'live', toStage: 'live', details: { fromPercent, toPercent: percent, ...(forced ? { forced } : {}), ...(override ? { override } : {}) } });
       await notifyRouting(tx, name);
     });
     return { migration: name, fromPercent, rampPercent: percent, changed: true, forced };

@@ -3,7 +3,9 @@ import { readCatalog } from '../catalog/read.js';
 import { MidairRefusal } from '../errors.js';
 import type { LoadedMigration } from '../migration/load.js';
 import { requireApprovals } from '../people/approvals.js';
-import { move } from '../stages/machine.js';
+import { judgeSchedule, type Override } from '../people/schedule/guard.js';
+import { startRisk } from '../people/schedule/startRisk.js';
+import { describeOverride, move } from '../stages/machine.js';
 import { NEXT_STEP } from '../stages/stage.js';
 import { claimedTables } from '../migration/claims.js';
 import { claimTables } from '../state/claims.js';
@@ -26,8 +28,11 @@ export interface StartResult {
   warnings: string[];
 }
 
-/** Expand: additive, catalog-only changes in one transaction, then online index builds. */
-export async function startMigration(ctx: Context, loaded: LoadedMigration): Promise<StartResult> {
+/**
+ * Expand: additive, catalog-only changes in one transaction, then online index builds. With a team, a start
+ * on a large table is a risky step: the schedule guard judges it before anything changes.
+ */
+export async function startMigration(ctx: Context, loaded: LoadedMigration, options: { override?: Override } = {}): Promise<StartResult> {
   const { db, settings } = ctx;
   const m = loaded.migration;
   return withOperatorLock(db, 'start', m.name, async () => {
@@ -41,9 +46,12 @@ export async function startMigration(ctx: Context, loaded: LoadedMigration): Pro
       if (previous?.stage === 'complete') throw new MidairRefusal('stage', `migration "${m.name}" is complete already`, 'give the new change a new name');
       await requireApprovals(db, askerOf(ctx), { name: m.name, id: null, definition: m, checksum: loaded.checksum, stage: 'planned' }, 'start');
       const { plan, catalog } = await compileChecked(ctx, loaded, await readCatalog(db, settings.schema));
+      const risk = settings.team && (await startRisk(db, settings.team, m, catalog));
+      const override = risk ? judgeSchedule({ ...askerOf(ctx), override: options.override }, m, risk) : null;
+      if (override) ctx.report.warn(describeOverride(override));
       ctx.report.step(`expanding: ${plan.expand.length} catalog-only statements in one transaction`);
       await runTransaction(db, plan.expand, settings, 'start', async (tx) => {
-        const id = await insertMigration(tx, ctx.actor, { name: m.name, schema: settings.schema, versionSchema: plan.versionSchema, definition: m, catalog, checksum: loaded.checksum, file: loaded.file });
+        const id = await insertMigration(tx, ctx.actor, { name: m.name, schema: settings.schema, versionSchema: plan.versionSchema, definition: m, catalog, checksum: loaded.checksum, file: loaded.file }, override ? { override } : {});
         await claimTables(tx, settings.schema, { id, name: m.name }, claimedTables(m));
       });
       record = (await latestByName(db, m.name))!;

@@ -72,7 +72,7 @@ export async function runRehearsal(options: RehearseOptions): Promise<RehearsalR
     try {
       view.note(copy.reason ? `copied the schema and a sample (not a full copy: ${copy.reason})` : `copied the whole database as "${copy.name}"`);
       const soakSeconds = options.durationSeconds / SOAKED_STAGES.length;
-      // The people rules (roles, approvals, the schedule) judge the real run, not a rehearsal on a copy.
+      // A rehearsal on a copy is not judged by the people rules (schedule guard, approvals): it may run at any hour.
       const copySettings = withRunTrafficBounds({ ...settings, database: copy.url, databaseSource: 'flag', team: null }, soakSeconds);
       const midair = await createMidair({ resolved: copySettings, reporter: liveReporter(view, options.signal), applicationName: 'midair rehearse' });
       let monitor: LockMonitor | null = null;

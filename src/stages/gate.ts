@@ -3,6 +3,7 @@ import type { Queryable } from '../db/executor.js';
 import type { MidairRefusal } from '../errors.js';
 import type { Plan } from '../migration/plan.js';
 import type { Actor } from '../people/actor.js';
+import type { Override, OverrideRecord } from '../people/schedule/guard.js';
 import type { TeamConfig } from '../people/team.js';
 import type { MigrationRecord } from '../state/store.js';
 
@@ -15,6 +16,8 @@ export interface Asker {
   /** Null: no team is configured, and the people gates pass. */
   team: TeamConfig | null;
   now: Date;
+  /** The rollback authority's override of the schedule guard, if asked for (--override --reason). */
+  override?: Override;
 }
 
 /** What a gate looks at: the migration, its plan and the database as it is now, and who asks. */
@@ -33,6 +36,8 @@ export interface Verdict {
   /** The refusal that holds now, or null when the move may go on. */
   refusal: MidairRefusal | null;
   numbers: Record<string, number | string | boolean | null>;
+  /** What an accepted schedule override let go (the move goes on; its audit row records this). */
+  override?: OverrideRecord;
 }
 
 /** A condition for moving a migration to its next stage (DESIGN.md: Gate). */

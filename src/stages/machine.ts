@@ -3,6 +3,7 @@ import { MidairError, MidairRefusal } from '../errors.js';
 import type { Plan } from '../migration/plan.js';
 import { releaseClaims } from '../state/claims.js';
 import { audit, type MigrationRecord } from '../state/store.js';
+import type { OverrideRecord } from '../people/schedule/guard.js';
 import type { Asker, Gate, GateInput, TrafficBounds, Verdict } from './gate.js';
 import { approvalsGate } from './gates/approvals.js';
 import { backfilledGate } from './gates/backfilled.js';
@@ -12,6 +13,7 @@ import { notKilledGate } from './gates/notKilled.js';
 import { oldUnusedGate } from './gates/oldUnused.js';
 import { rampWindowGate } from './gates/rampWindow.js';
 import { resumeGate } from './gates/resume.js';
+import { scheduleGate, scheduleRampGate } from './gates/schedule.js';
 import { shadowComparesGate } from './gates/shadowCompares.js';
 import { soakGate } from './gates/soak.js';
 import { syncedGate } from './gates/synced.js';
@@ -30,9 +32,9 @@ export interface Transition {
 }
 
 /** The gates of a step up of the ramp (`midair ramp`). */
-export const RAMP_GATES: readonly Gate[] = [approvalsGate('ramp'), soakGate('step up'), rampWindowGate];
+export const RAMP_GATES: readonly Gate[] = [approvalsGate('ramp'), soakGate('step up'), rampWindowGate, scheduleRampGate];
 
-const COMPLETE_GATES: Gate[] = [approvalsGate('complete'), syncedGate, verifiedGate, driftGate('complete')];
+const COMPLETE_GATES: Gate[] = [approvalsGate('complete'), syncedGate, verifiedGate, driftGate('complete'), scheduleGate('complete')];
 const ROLLBACK_GATES: Gate[] = [approvalsGate('rollback'), undoableGate, driftGate('rollback')];
 
 /**
@@ -43,7 +45,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'expanding', to: 'expanded', action: 'expanded', gates: [] },
   { from: 'expanded', to: 'shadow', action: 'shadow', gates: [approvalsGate('shadow'), backfilledGate] },
   { from: 'expanded', to: 'complete', action: 'complete', gates: COMPLETE_GATES },
-  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), verifiedGate, shadowComparesGate] },
+  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), verifiedGate, shadowComparesGate, scheduleGate('the move to live')] },
   { from: 'live', to: 'rampdown', action: 'rampdown', gates: [approvalsGate('rampdown'), fullRampGate, soakGate('always')] },
   { from: 'rampdown', to: 'complete', action: 'complete', gates: [notKilledGate, oldUnusedGate, ...COMPLETE_GATES] },
   { from: 'shadow', to: 'shadow', action: 'resume', gates: [] },
@@ -68,6 +70,8 @@ export interface Passage {
   transition: Transition;
   /** The refusals `force` overrode, with its reason; recorded in the audit log. */
   forced: { reason: string; overridden: string[] } | null;
+  /** What the rollback authority's schedule override let go, with its reason; recorded in the audit log. */
+  override: OverrideRecord | null;
   /** The ramp percentage the move sets, releasing the kill switch; null: ramp and kill switch stay as they are. */
   ramp: number | null;
   /** When the kill switch was pulled as the gates saw it (null: not pulled); a kill after that refuses the move. */
@@ -113,20 +117,25 @@ export async function verdicts(gates: readonly Gate[], input: GateInput): Promis
   return out;
 }
 
+/** What passing the gates took: the --force override and the schedule override, each null when not asked for. */
+export type Overrides = Pick<Passage, 'forced' | 'override'>;
+
 /**
  * Checks gates in order: the first refusal that `force` may not override is thrown; with `force`,
- * forceable refusals are overridden and returned for the audit log.
+ * forceable refusals are overridden and returned for the audit log, as is what a schedule override let go.
  */
-export async function checkGates(gates: readonly Gate[], input: GateInput, force?: Force): Promise<Passage['forced']> {
+export async function checkGates(gates: readonly Gate[], input: GateInput, force?: Force): Promise<Overrides> {
   if (force && !force.reason.trim()) throw new MidairRefusal('stage', '--force needs --reason "<why>"', 'the reason is recorded in the audit log with the override');
   const overridden: string[] = [];
+  let override: OverrideRecord | null = null;
   for (const g of gates) {
-    const { refusal } = await g.check(input);
-    if (!refusal) continue;
-    if (!force || !g.forceable) throw refusal;
-    overridden.push(refusal.message);
+    const verdict = await g.check(input);
+    override = verdict.override ?? override;
+    if (!verdict.refusal) continue;
+    if (!force || !g.forceable) throw verdict.refusal;
+    overridden.push(verdict.refusal.message);
   }
-  return force ? { reason: force.reason, overridden } : null;
+  return { forced: force ? { reason: force.reason, overridden } : null, override };
 }
 
 /**
@@ -137,8 +146,8 @@ export async function gate(db: Queryable, record: MigrationRecord, plan: Plan, t
   const transition = transitionOf(record, to);
   const ramp = rampOf(record, to, options.percent);
   const input: GateInput = { db, record, plan, bounds: options.bounds, percent: ramp ?? record.rampPercent, asker: options.asker };
-  const forced = await checkGates(transition.gates, input, options.force);
-  return { transition, forced, ramp, killedAt: record.killed?.at ?? null, actor: options.asker.actor };
+  const { forced, override } = await checkGates(transition.gates, input, options.force);
+  return { transition, forced, override, ramp, killedAt: record.killed?.at ?? null, actor: options.asker.actor };
 }
 
 /**
@@ -168,7 +177,7 @@ export async function advance(tx: Queryable, record: MigrationRecord, passage: P
   }
   if (ended) await releaseClaims(tx, record.id);
   const moveDetails = { ...details, ...(ramp !== null ? { rampPercent: ramp, ...(passage.killedAt ? { released: record.killed } : {}) } : {}) };
-  await audit(tx, passage.actor, { action, migration: record.name, fromStage: from, toStage: to, details: passage.forced ? { ...moveDetails, forced: passage.forced } : moveDetails });
+  await audit(tx, passage.actor, { action, migration: record.name, fromStage: from, toStage: to, details: { ...moveDetails, ...(passage.forced ? { forced: passage.forced } : {}), ...(passage.override ? { override: passage.override } : {}) } });
   await notifyRouting(tx, record.name);
   record.stage = to;
   if (ramp !== null) {
@@ -187,6 +196,11 @@ export async function move(db: Executor, record: MigrationRecord, plan: Plan, to
 /** For the operator: what --force overrode, and that it is on record. */
 export function describeForced(forced: NonNullable<Passage['forced']>): string {
   return `forced past: ${forced.overridden.join('; ') || 'nothing (every check passed)'}; reason "${forced.reason}" recorded in the audit log`;
+}
+
+/** For the operator: what the schedule override let go, and that it is on record. */
+export function describeOverride(override: OverrideRecord): string {
+  return `schedule guard overridden: ${override.overridden.join('; ')}; reason "${override.reason}" recorded in the audit log`;
 }
 
 /** Refuses work (backfill, verify, pause) that the migration's stage does not allow. */

@@ -70,13 +70,15 @@ export async function insertMigration(
   db: Queryable,
   actor: Actor,
   m: { name: string; schema: string; versionSchema: string; definition: Migration; catalog: Catalog; checksum: string; file: string | null },
+  /** More for the start's audit row, e.g. a schedule override. */
+  details: Record<string, unknown> = {},
 ): Promise<number> {
   const rows = await db.query<{ id: number }>(
     `INSERT INTO midair.migrations (name, schema, version_schema, stage, definition, catalog, checksum, file)
      VALUES ($1, $2, $3, 'expanding', $4, $5, $6, $7) RETURNING id::int AS id`,
     [m.name, m.schema, m.versionSchema, JSON.stringify(m.definition), JSON.stringify(m.catalog), m.checksum, m.file],
   );
-  await audit(db, actor, { action: 'start', migration: m.name, fromStage: 'planned', toStage: 'expanding', details: { file: m.file } });
+  await audit(db, actor, { action: 'start', migration: m.name, fromStage: 'planned', toStage: 'expanding', details: { file: m.file, ...details } });
   return rows[0]!.id;
 }
 

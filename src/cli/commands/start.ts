@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { addOverride, overrideOf } from '../override.js';
 import { withMidair } from '../session.js';
 import { addVerb } from '../verb.js';
 
 export function registerStart(program: Command): void {
-  addVerb(program, 'start <migration>', 'expand: add the new shape beside the old one and keep both in sync (resumes a start that was interrupted)')
+  addOverride(addVerb(program, 'start <migration>', 'expand: add the new shape beside the old one and keep both in sync (resumes a start that was interrupted)'))
     .action(
-      action(async ({ args, options }) => {
+      action(async ({ args, options, command }) => {
+        const override = overrideOf(command);
         const { result, next } = await withMidair('start', options, async (midair) => {
-          const result = await midair.start(args[0]!);
+          const result = await midair.start(args[0]!, { override });
           return { result, next: await midair.nextStep(result.migration) };
         });
         const text = [
