@@ -13,7 +13,8 @@ import { peopleRoles, type PeopleRoles } from './support/people.js';
 import { refusingUrl, startReceiver, type Answer, type Receiver } from './support/receiver.js';
 import { compares, reportMetrics, TEST_BOUNDS } from './support/trafficEvidence.js';
 
-const T0 = new Date('2026-03-02T10:00:00.000Z');
+// A Monday afternoon in Berlin, morning in New York: the owners a risky step needs are at work (the schedule guard).
+const T0 = new Date('2026-03-02T15:00:00.000Z');
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 
 const PRICE_CENTS = defineMigration({
