@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/load.js';
 import { defineMigration, op, type TeamConfig } from '../src/index.js';
@@ -65,4 +66,15 @@ describe('the team config', () => {
       owners: { primary: 'carol', secondary: 'alice' }, service: 'accounts', approvals: { complete: { count: 1 }, live: { count: 2, from: ['alice', 'bob'] } },
     });
   });
+
+  it("docs/people.md's full example config is valid, with every part of the team", () => {
+    const guide = readFileSync(new URL('../docs/people.md', import.meta.url), 'utf8');
+    const example = /## A full example config[\s\S]*?```ts\n([\s\S]*?)```/.exec(guide)![1]!;
+    // The example is plain JavaScript once its import and export are taken away.
+    const body = example.replace(/^import .*$/m, '').replace('export default defineConfig(', 'return (');
+    const config = validateConfig(new Function(body)(), 'docs/people.md');
+    expect(Object.keys(config.team!).sort()).toEqual(['freeze', 'migrations', 'paging', 'people', 'risk', 'tools']);
+    expect(peopleOf(config.team!, migration({})).rollbackAuthority).toEqual({ person: 'bob', deputy: 'alice' });
+  });
 });
+
