@@ -105,7 +105,7 @@ function pagingBlocks(migration: string, paging: PlaybookPaging | null): Block[]
       list: [
         [`Every notification goes at once through ${listInWords(paging.channels)}.`],
         [`A guard that fires, a step that fails or a step waiting for approvals pages ${first} at once`, ...escalation],
-        [{ code: `midair ack ${migration}` }, ' acknowledges every open page of the migration and stops the escalation (as a verified person).'],
+        [{ code: `midair ack ${migration}` }, ' acknowledges every open page of the migration and stops the escalation; a verified person must run it.'],
         ['Escalation runs at the end of every life-cycle verb and in ', { code: 'midair pager' }, ': for the whole migration, keep ', { code: 'midair pager --once' }, ' running every minute (cron), or ', { code: 'midair pager' }, ' as a sidecar.'],
       ],
     },
