@@ -48,6 +48,7 @@ import { nextMoves, type MoveReport } from './stages/nextMoves.js';
 import { enforceGuards, type GuardBreach } from './stages/guards.js';
 import { readRehearsals, recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
 import { buildPlaybook, type Playbook } from './people/playbook/build.js';
+import { startRisk } from './people/schedule/startRisk.js';
 import { acknowledge, advanced, alertOfError, escalateDue, guardFired, killed, pageTest, stageChanged, tell, type AckResult, type Alert, type Delivery, type Escalation, type PagingOptions } from './people/paging/index.js';
 
 export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
@@ -384,10 +385,12 @@ export class Midair {
    */
   async playbook(ref: MigrationRef): Promise<Playbook> {
     const loaded = await this.load(ref);
-    const { plan } = await this.planned(loaded.migration);
+    const { plan, catalog } = await this.planned(loaded.migration);
     const ctx = await this.context();
     const rehearsals = await readRehearsals(ctx.db, loaded.migration.name);
-    return buildPlaybook({ migration: loaded.migration, checksum: loaded.checksum, plan, team: this.config.team, rehearsals });
+    const team = this.config.team;
+    const risk = team ? await startRisk(ctx.db, team, loaded.migration, catalog) : null;
+    return buildPlaybook({ migration: loaded.migration, checksum: loaded.checksum, plan, team, rehearsals, startRisk: risk });
   }
 
   /** Keeps a rehearsal that took place (who attended, how long each stage took) for the playbook. */

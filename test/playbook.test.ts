@@ -10,7 +10,7 @@ import { checksumOf } from '../src/migration/load.js';
 import { buildPlaybook } from '../src/people/playbook/build.js';
 import { readRehearsals } from '../src/rehearse/record.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
-import { demoRehearsal, PLAYBOOK_TEAM } from './support/playbookFixture.js';
+import { demoRehearsal, PLAYBOOK_PAGING, PLAYBOOK_TEAM } from './support/playbookFixture.js';
 import { REPO } from './support/project.js';
 
 // Rewrite the golden file after a deliberate change: UPDATE_GOLDEN=1 npx vitest run test/playbook.test.ts
@@ -54,7 +54,7 @@ describe('midair playbook', () => {
 
   beforeAll(async () => {
     db = await freshDatabase('playbook');
-    midair = await createMidair({ database: db.url, team: PLAYBOOK_TEAM });
+    midair = await createMidair({ database: db.url, team: { ...PLAYBOOK_TEAM, paging: PLAYBOOK_PAGING } });
     await createDemoSchema(midair.db, 100, quiet);
     await midair.recordRehearsal(demoRehearsal(CHECKSUM));
     golden = await midair.playbook(demoMigration);
@@ -73,7 +73,24 @@ describe('midair playbook', () => {
 
   test('every midair command line it lists exists and parses, and a wrong one would not', async () => {
     const lines = commandLines(renderPlaybook(golden, 'md'));
-    expect(lines).toEqual(expect.arrayContaining(['midair start split', 'midair complete split', 'midair kill split --reason "<why>"', 'midair gates split']));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'midair start split',
+        'midair complete split',
+        'midair kill split --reason "<why>"',
+        'midair gates split',
+        // The people steps: approvals, the schedule guard and its override, paging.
+        'midair approve split complete',
+        'midair approvals split',
+        'midair schedule split',
+        'midair advance split live --percent 10 --override --reason "<why>"',
+        'midair ramp split 50 --override --reason "<why>"',
+        'midair complete split --override --reason "<why>"',
+        'midair ack split',
+        'midair pager --once',
+        'midair pager',
+      ]),
+    );
     for (const line of lines) expect(await verbOf(line), line).toBe(words(line)[1]);
     await expect(verbOf('midair frobnicate split')).rejects.toThrow(/unknown command/);
     await expect(verbOf('midair ramp split')).rejects.toThrow(/missing required argument/);
@@ -105,7 +122,7 @@ describe('midair playbook', () => {
       people: { ...PLAYBOOK_TEAM.people, ana: { name: evil, timezone: 'UTC', contacts: [{ email: '<a href="x">ana</a>@example.com' }] } },
       tools: { warRoom: { primary: 'https://meet.example.com/?a=1&b=<2>', backup: evil } },
     };
-    const html = renderPlaybook(buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team, rehearsals: [] }), 'html');
+    const html = renderPlaybook(buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team, rehearsals: [], startRisk: null }), 'html');
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<a href');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;Co&#39;');
@@ -115,18 +132,18 @@ describe('midair playbook', () => {
     // Nothing loaded from elsewhere: no scripts, stylesheets, images or links.
     expect(html).not.toMatch(/<(script|link|img|iframe)\b|<[^>]*\b(src|href)=/);
     // Markdown escapes what it would read as formatting.
-    const markdown = renderPlaybook(buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team, rehearsals: [] }), 'md');
+    const markdown = renderPlaybook(buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team, rehearsals: [], startRisk: null }), 'md');
     expect(markdown).toContain('\\<script\\>alert("x")\\</script\\> & \'Co\'');
   });
 
   test('never rehearsed: every step says so, with a warning; another definition or a failed rehearsal is warned of', () => {
-    const never = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: PLAYBOOK_TEAM, rehearsals: [] });
+    const never = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: PLAYBOOK_TEAM, rehearsals: [], startRisk: null });
     expect(new Set(never.steps.map((s) => s.expected))).toEqual(new Set(['not rehearsed']));
     expect(never.warnings).toEqual([
       'migration "split" was never rehearsed: no expected durations, and nobody has tried the steps; rehearse it with `midair rehearse split --attendees <ids>`',
       'the secondary, Ben Okafor (ben), never rehearsed "split": rehearse it together with `midair rehearse split --attendees ana,ben`',
     ]);
-    const stale = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: PLAYBOOK_TEAM, rehearsals: [{ ...demoRehearsal('0123456789abcdef'), ok: false, attendees: ['ben'] }] });
+    const stale = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: PLAYBOOK_TEAM, rehearsals: [{ ...demoRehearsal('0123456789abcdef'), ok: false, attendees: ['ben'] }], startRisk: null });
     expect(stale.warnings).toEqual([
       `the last rehearsal (2026-11-20 14:03 UTC) ran another definition of "split" (checksum 0123456789abcdef, now ${CHECKSUM}): rehearse it again`,
       'the last rehearsal (2026-11-20 14:03 UTC) was not OK: read its report before running this',
@@ -135,23 +152,58 @@ describe('midair playbook', () => {
 
   test('who joins the call: the secondary and whoever may call a rollback join the risky steps; an approver joins what they approve; the tertiary waits for a page', () => {
     const team: TeamConfig = { ...PLAYBOOK_TEAM, migrations: { split: { owners: { primary: 'ana', secondary: 'ben', tertiary: 'cleo' }, rollbackAuthority: { person: 'dana', deputy: 'cleo' } } } };
-    const playbook = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team, rehearsals: [] });
+    const playbook = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team, rehearsals: [], startRisk: null });
     const joins = Object.fromEntries(playbook.people!.attendance.map((a) => [a.person, { roles: a.roles, joins: a.joins }]));
     expect(joins).toEqual({
       ben: { roles: ['secondary'], joins: [5, 6, 7, 9] },
       cleo: { roles: ['tertiary', 'rollback deputy'], joins: [5, 6, 7, 9] },
       dana: { roles: ['rollback authority'], joins: [5, 6, 7, 9] },
     });
-    const tertiaryOnly = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: { ...team, migrations: { split: { owners: { primary: 'ana', secondary: 'ben', tertiary: 'cleo' } } } }, rehearsals: [] });
+    const tertiaryOnly = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: { ...team, migrations: { split: { owners: { primary: 'ana', secondary: 'ben', tertiary: 'cleo' } } } }, rehearsals: [], startRisk: null });
     expect(tertiaryOnly.people!.attendance.find((a) => a.person === 'cleo')!.words).toBe('no need to join the call: stay reachable and wait for a page at every step (you are paged when the secondary does not answer).');
-    expect(tertiaryOnly.steps.find((s) => s.title === 'complete')!.approvals).toBe('1 approval from anyone in the team, not counting the person who runs it');
+    expect(tertiaryOnly.steps.find((s) => s.title === 'complete')!.approvals).toEqual({ rule: '1 approval from anyone in the team, not counting the person who runs it', command: 'midair approve split complete' });
   });
 
-  test('without a team, nobody is named and every step is still there', () => {
-    const playbook = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: null, rehearsals: [] });
+  test('without a team, nobody is named and every step is still there, with no approvals, schedule guard or paging', () => {
+    const playbook = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: null, rehearsals: [], startRisk: null });
     expect(playbook.people).toBeNull();
     expect(playbook.steps.map((s) => s.command)).toEqual(golden.steps.map((s) => s.command));
+    expect(playbook.steps.filter((s) => s.approvals || s.schedule)).toEqual([]);
     expect(playbook.warnings).toHaveLength(1);
-    expect(renderPlaybook(playbook, 'md')).toContain('No team is configured (docs/people.md), so nobody is named');
+    const markdown = renderPlaybook(playbook, 'md');
+    expect(markdown).toContain('No team is configured (docs/people.md), so nobody is named');
+    for (const people of ['midair approve', 'midair schedule', '--override', 'Schedule guard', 'Approvals', 'midair ack', 'midair pager', 'Pages and escalation']) expect(markdown).not.toContain(people);
+  });
+
+  test("the risky steps are the schedule guard's: start above team.risk.startRows, live, ramp steps above team.risk.rampAbove, complete", () => {
+    const team: TeamConfig = {
+      ...PLAYBOOK_TEAM,
+      risk: { rampAbove: 50 },
+      migrations: { split: { owners: { primary: 'ana', secondary: 'ben' }, rollbackAuthority: { person: 'dana', deputy: 'ben' } } },
+    };
+    const playbook = buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team, rehearsals: [], startRisk: 'start (table "users" has about 2,000,000 rows, above team.risk.startRows 1,000,000)' });
+    const guarded = playbook.steps.filter((s) => s.schedule).map((s) => s.title);
+    expect(guarded).toEqual(['start', 'advance to live at 10%', 'ramp to 100%', 'complete']);
+    expect(playbook.steps[0]!.schedule).toEqual({ window: 'midair schedule split', authority: 'Dana Ruiz (dana)', override: 'midair start split --override --reason "<why>"' });
+    // Those who may call a rollback join exactly the risky steps.
+    expect(playbook.people!.attendance.find((a) => a.person === 'ben')!.joins).toEqual([1, 5, 7, 9]);
+    // A team without paging: nobody is paged, and the playbook says so.
+    const markdown = renderPlaybook(playbook, 'md');
+    expect(markdown).toContain('No paging is configured (team.paging in midair.config.ts): Midair pages nobody');
+    expect(markdown).not.toContain('midair ack');
+    // Without a tertiary the escalation stops at the secondary.
+    const paged = renderPlaybook(buildPlaybook({ migration: demoMigration, checksum: CHECKSUM, plan, team: { ...team, paging: { channels: [{ name: 'hook', kind: 'webhook', url: 'https://ops.example.com/midair' }] } }, rehearsals: [], startRisk: null }), 'md');
+    expect(paged).toContain('- Every notification goes at once through hook (webhook).\n- A guard that fires, a step that fails or a step waiting for approvals pages Ana Lima (ana) at once; if nobody runs `midair ack split` within 15 minutes, Ben Okafor (ben) is paged.\n');
+  });
+
+  test('midair.playbook judges start as the schedule guard does: on a table above team.risk.startRows', async () => {
+    const small = await createMidair({ database: db.url, team: { ...PLAYBOOK_TEAM, risk: { startRows: 10 } } });
+    try {
+      const playbook = await small.playbook(demoMigration);
+      expect(playbook.steps[0]!.schedule?.override).toBe('midair start split --override --reason "<why>"');
+    } finally {
+      await small.close();
+    }
+    expect(golden.steps[0]!.schedule).toBeNull();
   });
 });

@@ -22,6 +22,19 @@ export const PLAYBOOK_TEAM: TeamConfig = {
   },
 };
 
+/**
+ * Paging for the golden playbook: two channels at once, PagerDuty falling back to a webhook. Not in
+ * PLAYBOOK_TEAM, whose config other tests run verbs under (they would page these addresses).
+ */
+export const PLAYBOOK_PAGING: NonNullable<TeamConfig['paging']> = {
+  escalateAfterMinutes: 10,
+  channels: [
+    { name: 'pagerduty', kind: 'pagerduty', url: 'https://events.pagerduty.com/v2/enqueue', routingKey: 'R0UT1NG', backup: 'ops-hook' },
+    { name: 'slack', kind: 'slack', url: 'https://hooks.slack.example.com/services/T0/B0/X' },
+    { name: 'ops-hook', kind: 'webhook', url: 'https://ops.example.com/midair' },
+  ],
+};
+
 /** A rehearsal of the demo migration that Ana and Cleo attended (Ben, the secondary, did not). */
 export function demoRehearsal(checksum: string): RehearsalRecord {
   return {

@@ -3,6 +3,7 @@ import type { Plan } from '../../migration/plan.js';
 import type { Migration } from '../../migration/types.js';
 import type { RehearsalRecord } from '../../rehearse/record.js';
 import { peopleOf, type ResolvedPeople } from '../migrationPeople.js';
+import { DEFAULT_ESCALATE_AFTER_MINUTES } from '../paging/escalate.js';
 import type { Contact, TeamConfig } from '../team.js';
 import { attendanceOf, listInWords, rolesOf, type Attendance } from './attendance.js';
 import { lifecycleSteps, rollbackLocks, type LifecycleStep } from './lifecycle.js';
@@ -25,8 +26,10 @@ export interface PlaybookStep extends Omit<LifecycleStep, 'rehearsalStage' | 'ap
   rehearsedSeconds: number | null;
   /** "4.2s (rehearsal)" or "not rehearsed". */
   expected: string;
-  /** The approvals the step needs, in words; null when it needs none. */
-  approvals: string | null;
+  /** The approvals the step needs, in words, and the command an approver gives one with; null when it needs none. */
+  approvals: { rule: string; command: string } | null;
+  /** For a risky step under a team: the schedule guard judges it; who alone may override it, and how. */
+  schedule: { window: string; authority: string; override: string } | null;
   /** Person ids expected on the call: the primary runs it, the others join. */
   onCall: string[];
 }
@@ -50,12 +53,23 @@ export interface Playbook {
     /** Everyone named, with how to reach them, primary first. */
     contacts: PlaybookPerson[];
     attendance: Attendance[];
+    /** How pages reach the owners (team.paging); null when no paging is configured. */
+    paging: PlaybookPaging | null;
   } | null;
   tools: { name: string; primary: string; backup: string; description: string | null }[];
   rehearsal: { startedAt: string; seconds: number; ok: boolean; database: string; attendees: string[]; sameDefinition: boolean } | null;
   steps: PlaybookStep[];
   rollback: { commands: string[]; locks: string[] };
   warnings: string[];
+}
+
+/** How pages arrive and escalate, from team.paging. */
+export interface PlaybookPaging {
+  /** The channels every notification goes through at once, each with its backups in order ("pagerduty (backup ops-hook)"). */
+  channels: string[];
+  escalateAfterMinutes: number;
+  /** Who is paged in turn: the primary at once, then the secondary, then the tertiary. */
+  escalation: string[];
 }
 
 export interface PlaybookInput {
@@ -65,6 +79,8 @@ export interface PlaybookInput {
   team: TeamConfig | null;
   /** The migration's recorded rehearsals, newest first. */
   rehearsals: RehearsalRecord[];
+  /** Why starting it is risky for the schedule guard (startRisk), or null when it is not. */
+  startRisk: string | null;
 }
 
 export function describeContact(contact: Contact): string {
@@ -85,6 +101,27 @@ function approvalsInWords(rule: ResolvedPeople['approvals'][keyof ResolvedPeople
   return `${rule.count} approval${rule.count === 1 ? '' : 's'} ${from}, not counting the person who runs it`;
 }
 
+/** Each channel notifications go to at once (not only another's backup), followed by its chain of backups. */
+function pagingOf(team: TeamConfig, people: ResolvedPeople, nameOf: (id: string) => string): PlaybookPaging | null {
+  if (!team.paging) return null;
+  const { channels } = team.paging;
+  const backups = new Set(channels.flatMap((c) => (c.backup ? [c.backup] : [])));
+  const chain = (name: string | undefined, seen: string[]): string[] => {
+    if (!name || seen.includes(name)) return seen;
+    return chain(channels.find((c) => c.name === name)?.backup, [...seen, name]);
+  };
+  const described = channels.filter((c) => !backups.has(c.name)).map((c) => {
+    const [, ...fallbacks] = chain(c.name, []);
+    return `${c.name} (${c.kind}${fallbacks.length ? `; when it fails, ${fallbacks.join(' then ')}` : ''})`;
+  });
+  const { primary, secondary, tertiary } = people.owners;
+  return {
+    channels: described,
+    escalateAfterMinutes: team.paging.escalateAfterMinutes ?? DEFAULT_ESCALATE_AFTER_MINUTES,
+    escalation: [primary, secondary, ...(tertiary ? [tertiary] : [])].map(nameOf),
+  };
+}
+
 /**
  * The playbook of a migration: pure, so the same plan, team and rehearsals always give the same
  * playbook (no clock is read; the only dates are the stored rehearsal's).
@@ -94,19 +131,23 @@ export function buildPlaybook(input: PlaybookInput): Playbook {
   const name = migration.name;
   const people = team ? peopleOf(team, migration) : null;
   const nameOf = (id: string) => `${team?.people[id]?.name ?? id} (${id})`;
-  const lifecycle = lifecycleSteps(name, plan);
+  const lifecycle = lifecycleSteps(name, plan, { team, start: input.startRisk });
   const attendance = people ? attendanceOf(people, lifecycle) : [];
   const last = input.rehearsals[0] ?? null;
   const rehearsed = (stage: string) => last?.stages.find((s) => s.stage === stage)?.seconds ?? null;
 
   const steps = lifecycle.map(({ rehearsalStage, approvable, ...step }, i): PlaybookStep => {
     const seconds = rehearsed(rehearsalStage);
+    const rule = people && approvable ? approvalsInWords(people.approvals[approvable], nameOf) : null;
     return {
       ...step,
       number: i + 1,
       rehearsedSeconds: seconds,
       expected: seconds === null ? 'not rehearsed' : `${formatSeconds(seconds)} (rehearsal)`,
-      approvals: people && approvable ? approvalsInWords(people.approvals[approvable], nameOf) : null,
+      approvals: rule && approvable ? { rule, command: `midair approve ${name} ${approvable}` } : null,
+      schedule: people && step.risky
+        ? { window: `midair schedule ${name}`, authority: nameOf(people.rollbackAuthority.person), override: `${step.command} --override --reason "<why>"` }
+        : null,
       onCall: people ? [people.owners.primary, ...attendance.filter((a) => a.joins.includes(i + 1)).map((a) => a.person)] : [],
     };
   });
@@ -141,6 +182,7 @@ export function buildPlaybook(input: PlaybookInput): Playbook {
             return { id, name: person.name, timezone: person.timezone, roles: rolesOf(id, people), contacts: person.contacts.map(describeContact) };
           }),
           attendance,
+          paging: pagingOf(team, people, nameOf),
         }
       : null,
     tools: Object.entries(team?.tools ?? {}).map(([toolName, tool]) => ({ name: toolName, primary: tool.primary, backup: tool.backup, description: tool.description ?? null })),

@@ -1,7 +1,7 @@
 import { formatSeconds } from '../../cli/format/duration.js';
 import { listInWords } from './attendance.js';
 import { spans, type Block, type Span } from './blocks.js';
-import { formatDate, type Playbook, type PlaybookPerson } from './build.js';
+import { formatDate, type Playbook, type PlaybookPaging, type PlaybookPerson } from './build.js';
 
 /** The playbook as a document: the same blocks whatever the format. */
 export function playbookDocument(p: Playbook): Block[] {
@@ -39,6 +39,7 @@ export function playbookDocument(p: Playbook): Block[] {
         ...p.people.attendance.map((a): Span[] => [{ strong: nameOf(a.person) }, `, ${a.roles.join(', ')}: ${a.words}`]),
       ],
     });
+    blocks.push({ heading: 3, text: 'Pages and escalation' }, ...pagingBlocks(p.migration, p.people.paging));
     blocks.push({ heading: 3, text: 'How to reach everyone' });
     blocks.push({ table: { head: ['person', 'for this migration', 'time zone', 'first', 'backup channels, in order'], rows: p.people.contacts.map(contactRow) } });
   }
@@ -64,7 +65,19 @@ export function playbookDocument(p: Playbook): Block[] {
       [{ strong: 'Lock:' }, ` ${step.locks.join('; ')}`],
       [{ strong: 'Expected duration:' }, ` ${step.expected}`],
       [{ strong: 'Check first:' }, ' ', { code: step.check.command }, ...(step.check.gates.length ? [` (${step.check.gates.join(', ')})`] : [])],
-      ...(step.approvals ? [[{ strong: 'Approvals:' }, ` ${step.approvals}`] as Span[]] : []),
+      ...(step.approvals
+        ? [[{ strong: 'Approvals:' }, ` ${step.approvals.rule}: when the migration is ready for this step, an approver runs `, { code: step.approvals.command }, ' (it holds only at the stage and the definition it was given at; ', { code: `midair approvals ${p.migration}` }, ' lists what holds)'] as Span[]]
+        : []),
+      ...(step.schedule
+        ? [[
+            { strong: 'Schedule guard:' },
+            ' it judges this step: run it in a window that ',
+            { code: step.schedule.window },
+            ` lists (the primary, the secondary and the rollback authority at work, no freeze); outside one only ${step.schedule.authority}, the rollback authority, may run `,
+            { code: step.schedule.override },
+            ', recorded in the audit log',
+          ] as Span[]]
+        : []),
       ...(step.onCall.length ? [[{ strong: 'On the call:' }, ` ${step.onCall.map(nameOf).join(', ')}`] as Span[]] : []),
       [{ strong: 'Watch:' }, ' ', ...step.watch.flatMap((w, i) => [...(i ? ['; '] : []), ...spans(w)])],
       [{ strong: 'Rollback:' }, ' ', ...step.rollback.commands.flatMap((c, i): Span[] => [...(i ? [' then '] : []), { code: c }]), ...(step.rollback.commands.length ? [': '] : []), ...spans(step.rollback.note)],
@@ -77,6 +90,26 @@ export function playbookDocument(p: Playbook): Block[] {
   blocks.push({ commands: p.rollback.commands });
   blocks.push({ paragraph: [`Rollback takes ${p.rollback.locks.join('; ')}.`] });
   return blocks;
+}
+
+/** How pages reach the owners and escalate, and how to stop it; or that nobody is paged. */
+function pagingBlocks(migration: string, paging: PlaybookPaging | null): Block[] {
+  if (!paging) return [{ paragraph: ['No paging is configured (team.paging in midair.config.ts): Midair pages nobody; reach people through the contacts below.'] }];
+  const [first, ...next] = paging.escalation;
+  const after = `${paging.escalateAfterMinutes} minute${paging.escalateAfterMinutes === 1 ? '' : 's'}`;
+  const escalation: Span[] = next.length
+    ? [`; if nobody runs `, { code: `midair ack ${migration}` }, ` within ${after}, ${next[0]} is paged`, ...(next[1] ? [`, then after ${after} more ${next[1]}`] : []), '.']
+    : ['.'];
+  return [
+    {
+      list: [
+        [`Every notification goes at once through ${listInWords(paging.channels)}.`],
+        [`A guard that fires, a step that fails or a step waiting for approvals pages ${first} at once`, ...escalation],
+        [{ code: `midair ack ${migration}` }, ' acknowledges every open page of the migration and stops the escalation; a verified person must run it.'],
+        ['Escalation runs at the end of every life-cycle verb and in ', { code: 'midair pager' }, ': for the whole migration, keep ', { code: 'midair pager --once' }, ' running every minute (cron), or ', { code: 'midair pager' }, ' as a sidecar.'],
+      ],
+    },
+  ];
 }
 
 function contactRow(c: PlaybookPerson): Span[][] {

@@ -1,8 +1,9 @@
 import { PHASES, type Plan } from '../../migration/plan.js';
+import { judgesSchedule, riskyRamp } from '../../stages/gates/schedule.js';
 import { RAMP_GATES, TRANSITIONS } from '../../stages/machine.js';
 import type { Gate } from '../../stages/gate.js';
 import type { Stage } from '../../state/store.js';
-import type { ApprovableStep } from '../team.js';
+import type { ApprovableStep, TeamConfig } from '../team.js';
 
 /** The ramp steps a playbook walks through, as a rehearsal does: live at the first, then ramp to each. */
 export const PLAYBOOK_RAMP = [10, 50, 100] as const;
@@ -27,6 +28,13 @@ export interface LifecycleStep {
   risky: boolean;
 }
 
+/** What makes the steps risky, as the schedule guard judges them. */
+export interface StepRisk {
+  team: TeamConfig | null;
+  /** Why starting is risky (startRisk: a large table, raw SQL), or null when it is not. */
+  start: string | null;
+}
+
 /**
  * The names of the evidence gates among `gates`: the people gates (approvals, the schedule) depend
  * on the team and the migration's rules, and the playbook names the people who approve by step.
@@ -35,9 +43,18 @@ function evidenceGates(gates: readonly Gate[]): string[] {
   return gates.filter((g) => !g.people).map((g) => g.name);
 }
 
+function transitionGates(from: Stage, to: Stage): readonly Gate[] {
+  return TRANSITIONS.find((t) => t.from === from && t.to === to)?.gates ?? [];
+}
+
 /** The gate names of the move from one stage to another, as the stage machine has them. */
 function gatesOf(from: Stage, to: Stage): string[] {
-  return evidenceGates(TRANSITIONS.find((t) => t.from === from && t.to === to)?.gates ?? []);
+  return evidenceGates(transitionGates(from, to));
+}
+
+/** Whether the schedule guard judges the move from one stage to another. */
+function guarded(from: Stage, to: Stage): boolean {
+  return judgesSchedule(transitionGates(from, to));
 }
 
 /** The distinct locks of the plan's phases, each with how many statements take it, in plan order. */
@@ -56,9 +73,9 @@ export function rollbackLocks(plan: Plan): string[] {
 /**
  * The life cycle of a migration as the playbook lists it: start, backfill, verify, shadow, live and
  * each ramp step, rampdown, complete; each with its command, locks from the plan, the gates of
- * its move, what to watch and the exact rollback.
+ * its move, what to watch and the exact rollback; risky where the schedule guard would judge it.
  */
-export function lifecycleSteps(name: string, plan: Plan): LifecycleStep[] {
+export function lifecycleSteps(name: string, plan: Plan, risk: StepRisk): LifecycleStep[] {
   const gates = { command: `midair gates ${name}`, gates: [] as string[] };
   const rollback = { commands: [`midair rollback ${name}`], note: 'removes the new shape; every write is kept in the old one' };
   const killThenRollback = {
@@ -77,7 +94,7 @@ export function lifecycleSteps(name: string, plan: Plan): LifecycleStep[] {
       rollback,
       rehearsalStage: 'start',
       approvable: 'start',
-      risky: false,
+      risky: risk.start !== null,
     },
     {
       title: 'backfill',
@@ -110,7 +127,7 @@ export function lifecycleSteps(name: string, plan: Plan): LifecycleStep[] {
       rollback,
       rehearsalStage: 'shadow',
       approvable: 'shadow',
-      risky: false,
+      risky: guarded('expanded', 'shadow'),
     },
     {
       title: `advance to live at ${first}%`,
@@ -121,9 +138,9 @@ export function lifecycleSteps(name: string, plan: Plan): LifecycleStep[] {
       rollback: killThenRollback,
       rehearsalStage: `live ${first}%`,
       approvable: 'live',
-      risky: true,
+      risky: guarded('shadow', 'live'),
     },
-    ...ramps.map((percent): LifecycleStep => ({
+    ...ramps.map((percent, i): LifecycleStep => ({
       title: `ramp to ${percent}%`,
       command: `midair ramp ${name} ${percent}`,
       locks: noRowLocks,
@@ -132,7 +149,7 @@ export function lifecycleSteps(name: string, plan: Plan): LifecycleStep[] {
       rollback: killThenRollback,
       rehearsalStage: `live ${percent}%`,
       approvable: 'ramp',
-      risky: true,
+      risky: judgesSchedule(RAMP_GATES) && riskyRamp(risk.team, i === 0 ? first : ramps[i - 1]!, percent),
     })),
     {
       title: 'advance to rampdown',
@@ -143,7 +160,7 @@ export function lifecycleSteps(name: string, plan: Plan): LifecycleStep[] {
       rollback: killThenRollback,
       rehearsalStage: 'rampdown',
       approvable: 'rampdown',
-      risky: false,
+      risky: guarded('live', 'rampdown'),
     },
     {
       title: 'complete',
@@ -154,7 +171,7 @@ export function lifecycleSteps(name: string, plan: Plan): LifecycleStep[] {
       rollback: { commands: [], note: `none: complete is irreversible. Until it runs, \`midair rollback ${name}\` undoes everything` },
       rehearsalStage: 'complete',
       approvable: 'complete',
-      risky: true,
+      risky: guarded('rampdown', 'complete'),
     },
   ];
 }

@@ -1,6 +1,14 @@
 import { MidairRefusal } from '../../errors.js';
 import { DEFAULT_RAMP_ABOVE, judgeSchedule } from '../../people/schedule/guard.js';
+import type { TeamConfig } from '../../people/team.js';
 import { passed, refused, type Gate, type GateInput } from '../gate.js';
+
+const SCHEDULE_GATE = 'schedule';
+
+/** Whether a move's gates hold the schedule guard: the risky moves (the playbook reads them here). */
+export function judgesSchedule(gates: readonly Gate[]): boolean {
+  return gates.some((g) => g.name === SCHEDULE_GATE);
+}
 
 /**
  * The schedule guard on a risky move (docs/people.md): refused in a freeze window or while a needed
@@ -9,7 +17,7 @@ import { passed, refused, type Gate, type GateInput } from '../gate.js';
  */
 export function scheduleGate(what: string, risky: (input: GateInput) => boolean = () => true): Gate {
   return {
-    name: 'schedule',
+    name: SCHEDULE_GATE,
     forceable: false,
     people: true,
     async check(input) {
@@ -27,5 +35,9 @@ export function scheduleGate(what: string, risky: (input: GateInput) => boolean 
   };
 }
 
-/** A ramp step is risky above team.risk.rampAbove percent (default 10). */
-export const scheduleRampGate = scheduleGate('this ramp step', ({ asker, percent, record }) => percent > record.rampPercent && percent > (asker.team?.risk?.rampAbove ?? DEFAULT_RAMP_ABOVE));
+/** A ramp step up from one percentage to another is risky above team.risk.rampAbove percent (default 10). */
+export function riskyRamp(team: TeamConfig | null, from: number, to: number): boolean {
+  return to > from && to > (team?.risk?.rampAbove ?? DEFAULT_RAMP_ABOVE);
+}
+
+export const scheduleRampGate = scheduleGate('this ramp step', ({ asker, percent, record }) => riskyRamp(asker.team, record.rampPercent, percent));
