@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One embedded database created for the run, which test files copy: see test/README.md.
+    globalSetup: ['test/support/embeddedTemplateSetup.ts'],
     // Several times the longest durations seen on a busy 2-core machine (load 13): a test 197 s
     // (the embedded CLI life cycle), a hook about 60 s. A correct test must not fail for being slow;
     // speed is measured by benchmarks, never by a timeout. See test/README.md.

@@ -5,6 +5,7 @@ import type { DatabaseKind, Executor } from '../../src/db/executor.js';
 import { ident } from '../../src/db/sql.js';
 import { silentReporter } from '../../src/lifecycle/context.js';
 import { Midair } from '../../src/midair.js';
+import { copyEmbeddedTemplate } from './embeddedTemplate.js';
 import { catalogSnapshot, schemaDump, type Snapshot } from './snapshot.js';
 import { freshDatabase, tempDir } from './databases.js';
 
@@ -83,6 +84,7 @@ async function openServer(label: string): Promise<Target> {
 
 async function openEmbedded(label: string): Promise<Target> {
   const folder = tempDir(label);
+  await copyEmbeddedTemplate(folder.path);
   const config = settings(folder.path, null);
   const db = await connect({ database: null, embeddedDir: config.embeddedDir });
   return {
