@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
-import { defineMigration, MidairRefusal, op } from '../src/index.js';
+import { defineMigration, MidairError, MidairRefusal, MidairStepFailure, op } from '../src/index.js';
 import type { Actor } from '../src/people/actor.js';
 import { acknowledge, alertOfError, escalateDue, notify, openPages, raise, type Alert, type PageEvent } from '../src/people/paging/index.js';
 import { deliver } from '../src/people/paging/send.js';
@@ -227,5 +227,11 @@ describe('which failures of a verb page (pure)', () => {
     });
     expect(alertOfError('advance', 'price_cents', new MidairRefusal('soak', 'not soaked'))).toBeNull();
     expect(alertOfError('backfill', null, new Error('connection reset'))).toMatchObject({ event: 'step failed', level: 'critical', migration: null, message: '`midair backfill` failed: connection reset' });
+  });
+
+  it('a step that failed once its work began pages; a check on the input (a MidairError) pages nobody', () => {
+    expect(alertOfError('start', 'price_cents', new MidairStepFailure('expand failed at `SELECT 1 / 0`: division by zero'))).toMatchObject({ event: 'step failed', level: 'critical' });
+    expect(alertOfError('advance', 'price_cents', new MidairError('"livee" is not a stage `midair advance` moves migration "price_cents" to', 'give one of: shadow, live, complete'))).toBeNull();
+    expect(alertOfError('migrate-rows', 'price_cents', new MidairError('name the rows to migrate with keys or with a where condition (one of the two)'))).toBeNull();
   });
 });
