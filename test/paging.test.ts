@@ -4,6 +4,7 @@ import type { Executor } from '../src/db/executor.js';
 import { defineMigration, MidairError, MidairRefusal, MidairStepFailure, op } from '../src/index.js';
 import type { Actor } from '../src/people/actor.js';
 import { acknowledge, alertOfError, escalateDue, notify, openPages, raise, type Alert, type PageEvent } from '../src/people/paging/index.js';
+import { auditAttempt } from '../src/people/paging/notify.js';
 import { deliver } from '../src/people/paging/send.js';
 import type { PagingChannel } from '../src/people/team.js';
 import { installControlSchema } from '../src/state/install.js';
@@ -129,8 +130,19 @@ describe('paging: payloads, retries, backups, escalation, ack (real PostgreSQL, 
     expect(receiver.bodies('/hook')).toHaveLength(2);
     const rows = await auditRows();
     expect(rows.map((r) => r.action)).toEqual(['page retry', 'page sent']);
-    expect(rows[0]).toMatchObject({ migration: 'price_cents', person: 'alice', details: { channel: 'hook', attempt: 1, status: 500, error: 'answered 500: receiver says no', event: 'guard fired', owner: 'primary' } });
+    expect(rows[0]).toMatchObject({ migration: 'price_cents', person: 'alice', details: { channel: 'hook', attempt: 1, status: 500, error: 'answered 500', event: 'guard fired', owner: 'primary' } });
     expect(rows[1]).toMatchObject({ details: { channel: 'hook', attempt: 2, status: 200 } });
+  });
+
+  it('no secret reaches an error text or the audit log: not the body a receiver answers, nor a password in a channel URL', async () => {
+    answers = () => 500;
+    await notify(db, ALICE, { channels: [pagerduty({ retries: 0 })] }, EVENT, { backoff: noWait });
+    const withPassword = receiver.url('/hook').replace('http://', 'http://user:s3cret@');
+    const delivery = await deliver([], webhook({ url: withPassword, retries: 0 }), EVENT, { backoff: noWait, onAttempt: auditAttempt(db, ALICE) });
+    expect(delivery.attempts).toMatchObject([{ ok: false, status: null, error: 'the request could not be sent' }]);
+    const rows = await auditRows();
+    expect(rows.map((r) => [r.action, r.details.status, r.details.error])).toEqual([['page failed', 500, 'answered 500'], ['page failed', null, 'the request could not be sent']]);
+    expect(JSON.stringify(rows)).not.toMatch(/receiver says no|s3cret|R0UT1NGKEY/);
   });
 
   it('a receiver that never answers times out after timeoutMs, and the failure is audited', async () => {

@@ -40,10 +40,17 @@ export function bodyFor(channel: PagingChannel, event: PageEvent): unknown {
   return webhookPayload(event);
 }
 
-function describeFailure(error: unknown): string {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return 'timed out';
-  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+/**
+ * Why a post got no answer, in a few fixed words: never the error's own text, which can name the
+ * URL (and any secret in it).
+ */
+function describeFailure(error: unknown, timeoutMs: number): string {
+  const e = error as Error & { cause?: { code?: unknown } };
+  if (e?.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
+  if (e?.name === 'AbortError') return 'abandoned: midair closed';
+  const code = e?.cause?.code;
+  // System error codes (ECONNREFUSED, ENOTFOUND, ...) are safe to show and say what went wrong.
+  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'the request could not be sent';
 }
 
 async function postOnce(channel: PagingChannel, event: PageEvent, attempt: number): Promise<Attempt> {
@@ -55,13 +62,13 @@ async function postOnce(channel: PagingChannel, event: PageEvent, attempt: numbe
       body: JSON.stringify(bodyFor(channel, event)),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    // Read the answer so the connection is released (and a slow body is bounded by the same timeout).
-    const answer = await response.text();
+    // Read the answer so the connection is released (and a slow body is bounded by the same timeout),
+    // but keep none of it: a receiver may echo what it got, routing key included.
+    await response.text();
     if (response.ok) return { channel: channel.name, attempt, ok: true, status: response.status, error: null };
-    return { channel: channel.name, attempt, ok: false, status: response.status, error: `answered ${response.status}${answer ? `: ${answer.slice(0, 200)}` : ''}` };
+    return { channel: channel.name, attempt, ok: false, status: response.status, error: `answered ${response.status}` };
   } catch (error) {
-    const reason = describeFailure(error);
-    return { channel: channel.name, attempt, ok: false, status: null, error: reason === 'timed out' ? `timed out after ${timeoutMs} ms` : reason };
+    return { channel: channel.name, attempt, ok: false, status: null, error: describeFailure(error, timeoutMs) };
   }
 }
 
