@@ -5,6 +5,7 @@ import { defineMigration, MidairError, MidairRefusal, MidairStepFailure, op } fr
 import type { Actor } from '../src/people/actor.js';
 import { acknowledge, alertOfError, escalateDue, notify, openPages, raise, type Alert, type PageEvent } from '../src/people/paging/index.js';
 import { auditAttempt } from '../src/people/paging/notify.js';
+import { pageTest } from '../src/people/paging/pageTest.js';
 import { deliver } from '../src/people/paging/send.js';
 import type { PagingChannel } from '../src/people/team.js';
 import { installControlSchema } from '../src/state/install.js';
@@ -119,6 +120,27 @@ describe('paging: payloads, retries, backups, escalation, ack (real PostgreSQL, 
       },
       { routing_key: 'R0UT1NGKEY', event_action: 'acknowledge', dedup_key: 'midair/price_cents/guard fired' },
     ]);
+  });
+
+  it('PagerDuty gets no info event (it would open an incident nobody closes); the other channels do', async () => {
+    const info: PageEvent = { ...EVENT, event: 'stage changed', level: 'info', message: 'moved to shadow' };
+    const deliveries = await notify(db, ALICE, { channels: [pagerduty(), webhook()] }, info);
+    expect(deliveries.map((d) => d.channel)).toEqual(['hook']);
+    expect(receiver.bodies('/pd')).toEqual([]);
+    expect(receiver.bodies('/hook')).toMatchObject([{ event: 'stage changed' }]);
+    // Nor as a backup: the info event goes on to the backup's backup.
+    const down: PagingChannel = { name: 'down', kind: 'webhook', url: await refusingUrl(), retries: 0, backup: 'pd' };
+    const delivery = await deliver([down, pagerduty({ backup: 'slack' }), slack()], down, info, { backoff: noWait });
+    expect(delivery).toMatchObject({ deliveredBy: 'slack', attempts: [{ channel: 'down' }, { channel: 'slack' }] });
+    expect(receiver.bodies('/pd')).toEqual([]);
+  });
+
+  it('page-test triggers a PagerDuty test incident and resolves it right after, with the same dedup_key', async () => {
+    const deliveries = await pageTest(db, ALICE, { channels: [pagerduty()] }, T0, { backoff: noWait });
+    expect(deliveries).toMatchObject([{ channel: 'pd', deliveredBy: 'pd' }]);
+    const [trigger, resolve] = receiver.bodies('/pd');
+    expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: 'midair/test/2026-03-02T10:00:00.000Z', payload: { severity: 'info' } });
+    expect(resolve).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: 'midair/test/2026-03-02T10:00:00.000Z' });
   });
 
   it('a channel that answers 500 is retried, with the backoff between tries, and every try is audited', async () => {

@@ -1,6 +1,6 @@
 import type { PagingChannel } from '../team.js';
 import type { PageEvent } from './event.js';
-import { pagerdutyPayload, slackPayload, webhookPayload } from './payloads.js';
+import { pagerdutyPayload, slackPayload, takes, webhookPayload } from './payloads.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_RETRIES = 2;
@@ -74,7 +74,7 @@ async function postOnce(channel: PagingChannel, event: PageEvent, attempt: numbe
 
 /**
  * Posts the event to `channel`, retrying it `retries` times, then to its backup (and the backup's
- * backup), each channel once per chain. Never throws.
+ * backup), each channel once per chain, skipping those that do not carry the event. Never throws.
  */
 export async function deliver(channels: readonly PagingChannel[], channel: PagingChannel, event: PageEvent, options: SendOptions = {}): Promise<Delivery> {
   const backoff = options.backoff ?? defaultBackoff;
@@ -83,6 +83,12 @@ export async function deliver(channels: readonly PagingChannel[], channel: Pagin
   let current: PagingChannel | undefined = channel;
   while (current && !tried.has(current.name)) {
     tried.add(current.name);
+    if (!takes(current, event)) {
+      // A backup that does not carry this kind of event (PagerDuty, for info): on to its own backup.
+      const skipped: string | undefined = current.backup;
+      current = channels.find((c) => c.name === skipped);
+      continue;
+    }
     const retries = current.retries ?? DEFAULT_RETRIES;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
       if (attempt > 1) await backoff(attempt - 1);
