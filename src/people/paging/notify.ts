@@ -28,7 +28,7 @@ export function auditAttempt(db: Queryable, actor: Actor) {
  * Sends one event through the configured channels at once (retries and backups per channel),
  * every attempt in the audit log. Never throws: a channel's failure is in its Delivery.
  */
-export async function notify(db: Queryable, actor: Actor, paging: PagingConfig, event: PageEvent, options: Pick<SendOptions, 'backoff'> = {}): Promise<Delivery[]> {
+export async function notify(db: Queryable, actor: Actor, paging: PagingConfig, event: PageEvent, options: Pick<SendOptions, 'backoff' | 'signal'> = {}): Promise<Delivery[]> {
   const onAttempt = auditAttempt(db, actor);
   const channels = firstChannels(paging.channels).filter((channel) => takes(channel, event));
   return Promise.all(channels.map((channel) => deliver(paging.channels, channel, event, { ...options, onAttempt })));

@@ -27,11 +27,28 @@ export interface Delivery {
 export interface SendOptions {
   /** Waits before retry number `retry` (1, 2, ...); tests inject one that returns at once. Default 500 ms doubling. */
   backoff?: (retry: number) => Promise<void>;
+  /** Aborted when Midair closes and stops waiting: the post under way ends, no retry or backup follows. */
+  signal?: AbortSignal;
   /** Told every attempt as it ends (paging writes the audit log here); its failures are ignored. */
   onAttempt?: (attempt: Attempt, event: PageEvent, final: { willRetry: boolean; backup: string | null }) => Promise<void>;
 }
 
-export const defaultBackoff = (retry: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (retry - 1)));
+// Unref'd: a retry to come never keeps the process alive.
+export const defaultBackoff = (retry: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (retry - 1)).unref());
+
+/** The backoff, cut short when `signal` aborts. */
+function waitUnlessAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done);
+    if (signal.aborted) done();
+    void wait.then(done, done);
+  });
+}
 
 /** The body a channel of this kind expects. */
 export function bodyFor(channel: PagingChannel, event: PageEvent): unknown {
@@ -53,14 +70,14 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'the request could not be sent';
 }
 
-async function postOnce(channel: PagingChannel, event: PageEvent, attempt: number): Promise<Attempt> {
+async function postOnce(channel: PagingChannel, event: PageEvent, attempt: number, abandon: AbortSignal | undefined): Promise<Attempt> {
   const timeoutMs = channel.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     const response = await fetch(channel.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(bodyFor(channel, event)),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: abandon ? AbortSignal.any([AbortSignal.timeout(timeoutMs), abandon]) : AbortSignal.timeout(timeoutMs),
     });
     // Read the answer so the connection is released (and a slow body is bounded by the same timeout),
     // but keep none of it: a receiver may echo what it got, routing key included.
@@ -91,14 +108,17 @@ export async function deliver(channels: readonly PagingChannel[], channel: Pagin
     }
     const retries = current.retries ?? DEFAULT_RETRIES;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      if (attempt > 1) await backoff(attempt - 1);
-      const result = await postOnce(current, event, attempt);
+      if (attempt > 1) await waitUnlessAborted(backoff(attempt - 1), options.signal);
+      if (options.signal?.aborted && attempts.length > 0) return { channel: channel.name, deliveredBy: null, attempts };
+      const result = await postOnce(current, event, attempt, options.signal);
       attempts.push(result);
-      const willRetry = !result.ok && attempt <= retries;
-      const backup = !result.ok && !willRetry ? (current.backup ?? null) : null;
+      const abandoned = options.signal?.aborted ?? false;
+      const willRetry = !result.ok && !abandoned && attempt <= retries;
+      const backup = !result.ok && !willRetry && !abandoned ? (current.backup ?? null) : null;
       await options.onAttempt?.(result, event, { willRetry, backup }).catch(() => undefined);
       if (result.ok) return { channel: channel.name, deliveredBy: current.name, attempts };
     }
+    if (options.signal?.aborted) break;
     const backupName: string | undefined = current.backup;
     current = channels.find((c) => c.name === backupName);
   }
