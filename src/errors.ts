@@ -62,6 +62,17 @@ export class MidairRefusal extends MidairError {
   }
 }
 
+/**
+ * A MidairError raised after a step's work began (the database rejected a step's SQL, or a lock
+ * never came): unlike a check on the input, it pages the migration's owners (docs/people.md).
+ */
+export class MidairStepFailure extends MidairError {
+  constructor(message: string, hint?: string, details?: Record<string, unknown>) {
+    super(message, hint, details);
+    this.name = 'MidairStepFailure';
+  }
+}
+
 interface PgLikeError {
   code?: string;
   message: string;

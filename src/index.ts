@@ -23,7 +23,7 @@ export type { StatusResult } from './lifecycle/status.js';
 export type { BackfillResult } from './backfill/run.js';
 export type { PlanEstimate, BackfillEstimate, StepEstimate } from './estimate/estimate.js';
 export type { VerifyResult, VerifyOptions, Mismatch } from './verify/run.js';
-export { MidairError, MidairRefusal, type RefusalReason } from './errors.js';
+export { MidairError, MidairRefusal, MidairStepFailure, type RefusalReason } from './errors.js';
 export type { AdvanceOptions, AdvanceResult } from './lifecycle/advance.js';
 export type { RampResult } from './lifecycle/ramp.js';
 export type { KillResult } from './lifecycle/kill.js';

@@ -49,7 +49,7 @@ import { enforceGuards, type GuardBreach } from './stages/guards.js';
 import { readRehearsals, recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
 import { buildPlaybook, type Playbook } from './people/playbook/build.js';
 import { startRisk } from './people/schedule/startRisk.js';
-import { acknowledge, advanced, alertOfError, escalateDue, guardFired, killed, pageTest, stageChanged, tell, type AckResult, type Alert, type Delivery, type Escalation, type PagingOptions } from './people/paging/index.js';
+import { acknowledge, advanced, alertOfError, DEFAULT_CLOSE_WAIT_MS, escalateDue, guardFired, killed, pageTest, PagingInFlight, stageChanged, tell, type AckResult, type Alert, type Delivery, type Escalation, type PagingOptions } from './people/paging/index.js';
 
 export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   /**
@@ -64,7 +64,7 @@ export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   applicationName?: string;
   /** The clock the people rules judge by (freeze windows, working hours, approvals); tests inject a fixed one. */
   now?: () => Date;
-  /** How notifications are sent (team.paging): retry backoff, how long urgent ones are waited for. */
+  /** How notifications are sent (team.paging): retry backoff, how long verbs and close() wait for them. */
   pager?: PagingOptions;
 }
 
@@ -76,6 +76,8 @@ export class Midair {
   private installed = false;
   private application: ApplicationClient | null = null;
   private actor: Actor | null = null;
+  /** Notifications still sending after their verb returned: close() waits for them, with a cap. */
+  private readonly paging = new PagingInFlight();
 
   constructor(
     readonly db: Executor,
@@ -226,7 +228,7 @@ export class Midair {
     return this.paged('rollback', name, async (ctx) => {
       await authorize(ctx, 'roll back', name);
       return rollbackMigration(ctx, name, options);
-    }, (r, by) => stageChanged(r.migration, null, r.stage, 'rollback', by), { urgent: true });
+    }, (r, by) => stageChanged(r.migration, null, r.stage, 'rollback', by));
   }
 
   // Operator verbs of moving traffic (docs/traffic.md): stages, ramp, kill switch, canary sets, gates, guards.
@@ -255,7 +257,7 @@ export class Midair {
     return this.paged('kill', name, async (ctx) => {
       await authorize(ctx, 'pull the kill switch of', name);
       return killMigration(ctx, name, options);
-    }, killed, { urgent: true });
+    }, killed);
   }
 
   async canaryAdd(name: string, keys: readonly string[], options: { set?: string } = {}): Promise<CanaryChangeResult> {
@@ -292,7 +294,7 @@ export class Midair {
     const ctx = await this.context();
     const record = await activeTarget(ctx.db, ctx.settings.schema, name);
     const breach = await enforceGuards(ctx.db, record.id, ctx.settings.traffic);
-    if (breach?.pulled) await tell(this.teller(ctx), () => guardFired(breach), true);
+    if (breach?.pulled) await tell(this.teller(ctx), () => guardFired(breach));
     return breach;
   }
 
@@ -327,32 +329,31 @@ export class Midair {
   }
 
   private teller(ctx: Context) {
-    return { db: ctx.db, actor: ctx.actor, team: ctx.settings.team, now: ctx.now, options: this.pager, warn: (m: string) => ctx.report.warn(m) };
+    return { db: ctx.db, actor: ctx.actor, team: ctx.settings.team, now: ctx.now, options: this.pager, inFlight: this.paging, warn: (m: string) => ctx.report.warn(m) };
   }
 
   /**
    * Runs a life-cycle verb, then tells the migration's people what came of it: the stage change it
    * made, or its failure, or the approval it waits for; and pages whoever is due. Notifications go
-   * out after the verb committed and never change its outcome; a rollback or the kill switch waits
-   * for them at most pager.urgentWaitMs.
+   * out after the verb committed and never change its outcome; the verb waits for them at most
+   * pager.waitMs, close() for the rest.
    */
   private async paged<T>(
     verb: string,
     name: string | undefined,
     run: (ctx: Context) => Promise<T>,
     changed?: (result: T, by: string) => Alert | null,
-    how: { urgent?: boolean; definition?: Migration } = {},
+    how: { definition?: Migration } = {},
   ): Promise<T> {
     const ctx = await this.context();
-    const urgent = how.urgent ?? false;
     let result: T;
     try {
       result = await run(ctx);
     } catch (error) {
-      await tell(this.teller(ctx), async () => alertOfError(verb, name ?? (await this.onlyActive(ctx)), error), urgent, how.definition);
+      await tell(this.teller(ctx), async () => alertOfError(verb, name ?? (await this.onlyActive(ctx)), error), how.definition);
       throw error;
     }
-    await tell(this.teller(ctx), () => changed?.(result, ctx.actor.label) ?? null, urgent, how.definition);
+    await tell(this.teller(ctx), () => changed?.(result, ctx.actor.label) ?? null, how.definition);
     return result;
   }
 
@@ -450,8 +451,12 @@ export class Midair {
     return teamReport(requireTeam(this.config.team, 'team'), this.now());
   }
 
-  /** Flushes the application client's last evidence, then closes every connection. */
+  /**
+   * Waits for the notifications still sending (at most pager.closeWaitMs, then abandons them,
+   * saying so), flushes the application client's last evidence, then closes every connection.
+   */
   async close(): Promise<void> {
+    await this.paging.close(this.pager.closeWaitMs ?? DEFAULT_CLOSE_WAIT_MS, (m) => this.reporter.warn(m));
     await this.application?.close();
     await this.db.close();
   }

@@ -1,9 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
-import { defineMigration, MidairRefusal, op } from '../src/index.js';
+import { defineMigration, MidairError, MidairRefusal, MidairStepFailure, op } from '../src/index.js';
 import type { Actor } from '../src/people/actor.js';
-import { acknowledge, alertOfError, escalateDue, notify, openPages, raise, type Alert, type PageEvent } from '../src/people/paging/index.js';
+import { acknowledge, alertOfError, escalateDue, openPages, type Alert, type PageEvent } from '../src/people/paging/index.js';
+import { auditAttempt, notify } from '../src/people/paging/notify.js';
+import { raise } from '../src/people/paging/raise.js';
+import { pageTest } from '../src/people/paging/pageTest.js';
 import { deliver } from '../src/people/paging/send.js';
 import type { PagingChannel } from '../src/people/team.js';
 import { installControlSchema } from '../src/state/install.js';
@@ -120,6 +123,27 @@ describe('paging: payloads, retries, backups, escalation, ack (real PostgreSQL, 
     ]);
   });
 
+  it('PagerDuty gets no info event (it would open an incident nobody closes); the other channels do', async () => {
+    const info: PageEvent = { ...EVENT, event: 'stage changed', level: 'info', message: 'moved to shadow' };
+    const deliveries = await notify(db, ALICE, { channels: [pagerduty(), webhook()] }, info);
+    expect(deliveries.map((d) => d.channel)).toEqual(['hook']);
+    expect(receiver.bodies('/pd')).toEqual([]);
+    expect(receiver.bodies('/hook')).toMatchObject([{ event: 'stage changed' }]);
+    // Nor as a backup: the info event goes on to the backup's backup.
+    const down: PagingChannel = { name: 'down', kind: 'webhook', url: await refusingUrl(), retries: 0, backup: 'pd' };
+    const delivery = await deliver([down, pagerduty({ backup: 'slack' }), slack()], down, info, { backoff: noWait });
+    expect(delivery).toMatchObject({ deliveredBy: 'slack', attempts: [{ channel: 'down' }, { channel: 'slack' }] });
+    expect(receiver.bodies('/pd')).toEqual([]);
+  });
+
+  it('page-test triggers a PagerDuty test incident and resolves it right after, with the same dedup_key', async () => {
+    const deliveries = await pageTest(db, ALICE, { channels: [pagerduty()] }, T0, { backoff: noWait });
+    expect(deliveries).toMatchObject([{ channel: 'pd', deliveredBy: 'pd' }]);
+    const [trigger, resolve] = receiver.bodies('/pd');
+    expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: 'midair/test/2026-03-02T10:00:00.000Z', payload: { severity: 'info' } });
+    expect(resolve).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: 'midair/test/2026-03-02T10:00:00.000Z' });
+  });
+
   it('a channel that answers 500 is retried, with the backoff between tries, and every try is audited', async () => {
     answers = (n) => (n === 1 ? 500 : 200);
     const waited: number[] = [];
@@ -129,8 +153,19 @@ describe('paging: payloads, retries, backups, escalation, ack (real PostgreSQL, 
     expect(receiver.bodies('/hook')).toHaveLength(2);
     const rows = await auditRows();
     expect(rows.map((r) => r.action)).toEqual(['page retry', 'page sent']);
-    expect(rows[0]).toMatchObject({ migration: 'price_cents', person: 'alice', details: { channel: 'hook', attempt: 1, status: 500, error: 'answered 500: receiver says no', event: 'guard fired', owner: 'primary' } });
+    expect(rows[0]).toMatchObject({ migration: 'price_cents', person: 'alice', details: { channel: 'hook', attempt: 1, status: 500, error: 'answered 500', event: 'guard fired', owner: 'primary' } });
     expect(rows[1]).toMatchObject({ details: { channel: 'hook', attempt: 2, status: 200 } });
+  });
+
+  it('no secret reaches an error text or the audit log: not the body a receiver answers, nor a password in a channel URL', async () => {
+    answers = () => 500;
+    await notify(db, ALICE, { channels: [pagerduty({ retries: 0 })] }, EVENT, { backoff: noWait });
+    const withPassword = receiver.url('/hook').replace('http://', 'http://user:s3cret@');
+    const delivery = await deliver([], webhook({ url: withPassword, retries: 0 }), EVENT, { backoff: noWait, onAttempt: auditAttempt(db, ALICE) });
+    expect(delivery.attempts).toMatchObject([{ ok: false, status: null, error: 'the request could not be sent' }]);
+    const rows = await auditRows();
+    expect(rows.map((r) => [r.action, r.details.status, r.details.error])).toEqual([['page failed', 500, 'answered 500'], ['page failed', null, 'the request could not be sent']]);
+    expect(JSON.stringify(rows)).not.toMatch(/receiver says no|s3cret|R0UT1NGKEY/);
   });
 
   it('a receiver that never answers times out after timeoutMs, and the failure is audited', async () => {
@@ -227,5 +262,11 @@ describe('which failures of a verb page (pure)', () => {
     });
     expect(alertOfError('advance', 'price_cents', new MidairRefusal('soak', 'not soaked'))).toBeNull();
     expect(alertOfError('backfill', null, new Error('connection reset'))).toMatchObject({ event: 'step failed', level: 'critical', migration: null, message: '`midair backfill` failed: connection reset' });
+  });
+
+  it('a step that failed once its work began pages; a check on the input (a MidairError) pages nobody', () => {
+    expect(alertOfError('start', 'price_cents', new MidairStepFailure('expand failed at `SELECT 1 / 0`: division by zero'))).toMatchObject({ event: 'step failed', level: 'critical' });
+    expect(alertOfError('advance', 'price_cents', new MidairError('"livee" is not a stage `midair advance` moves migration "price_cents" to', 'give one of: shadow, live, complete'))).toBeNull();
+    expect(alertOfError('migrate-rows', 'price_cents', new MidairError('name the rows to migrate with keys or with a where condition (one of the two)'))).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
 import { defineMigration, op } from '../src/index.js';
-import { raise } from '../src/people/paging/index.js';
+import { raise } from '../src/people/paging/raise.js';
 import { installControlSchema } from '../src/state/install.js';
 import { freshDatabase, tempDir, type TestDatabase } from './support/databases.js';
 import { OWNERS, pagingTeam } from './support/pagingTeam.js';

@@ -2,10 +2,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { resolveConfig } from '../src/config/load.js';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
-import { silentReporter } from '../src/lifecycle/context.js';
+import { silentReporter, type Reporter } from '../src/lifecycle/context.js';
 import { defineMigration, MidairRefusal, op } from '../src/index.js';
 import { Midair } from '../src/midair.js';
-import { openPages } from '../src/people/paging/index.js';
+import type { Actor } from '../src/people/actor.js';
+import { openPages, type PagingOptions } from '../src/people/paging/index.js';
+import { raise } from '../src/people/paging/raise.js';
 import type { PagingChannel } from '../src/people/team.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 import { OWNERS, pagingTeam } from './support/pagingTeam.js';
@@ -16,6 +18,7 @@ import { compares, reportMetrics, TEST_BOUNDS } from './support/trafficEvidence.
 // A Monday afternoon in Berlin, morning in New York: the owners a risky step needs are at work (the schedule guard).
 const T0 = new Date('2026-03-02T15:00:00.000Z');
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
+const ALICE: Actor = { person: 'alice', via: 'role', label: 'alice' };
 
 const PRICE_CENTS = defineMigration({
   name: 'price_cents',
@@ -59,11 +62,12 @@ describe('the life cycle tells the owners through team.paging (real PostgreSQL, 
     await receiver.close();
   });
 
-  /** Midair as alice under a team paging through `channels`, on the test's clock; urgent notifications waited for 50 ms at most. */
-  function midairWith(channels: PagingChannel[], db: Executor = asAlice): Midair {
-    const team = pagingTeam(channels, { escalateAfterMinutes: 15, roles: { alice: roles.role.alice! } });
-    const settings = { ...resolveConfig({ team }, { baseDir: process.cwd(), database: database.url, env: {} }), traffic: TEST_BOUNDS };
-    return new Midair(db, settings, silentReporter, undefined, () => clock, { backoff: async () => {}, urgentWaitMs: 50 });
+  const teamOf = (channels: PagingChannel[]) => pagingTeam(channels, { escalateAfterMinutes: 15, roles: { alice: roles.role.alice! } });
+
+  /** Midair as alice under a team paging through `channels`, on the test's clock; a verb waits for its notifications (to a local receiver) as `pager` says. */
+  function midairWith(channels: PagingChannel[], db: Executor = asAlice, pager: PagingOptions = { waitMs: 60_000 }, reporter: Reporter = silentReporter): Midair {
+    const settings = { ...resolveConfig({ team: teamOf(channels) }, { baseDir: process.cwd(), database: database.url, env: {} }), traffic: TEST_BOUNDS };
+    return new Midair(db, settings, reporter, undefined, () => clock, { backoff: async () => {}, ...pager });
   }
   const hook = (): PagingChannel => ({ name: 'hook', kind: 'webhook', url: receiver.url('/hook') });
 
@@ -98,16 +102,52 @@ describe('the life cycle tells the owners through team.paging (real PostgreSQL, 
     expect(receiver.bodies('/hook').map((b) => [b.event, (b.person as { id: string } | null)?.id])).toEqual([['step failed', 'alice'], ['step failed', 'bob'], ['acknowledged', 'bob']]);
   });
 
-  it('escalation also runs at the end of a later verb: no pager process needed for it to happen', async () => {
+  it('a later verb escalates the due pages of its own migration; those of other migrations are left to `midair pager`', async () => {
     const midair = midairWith([hook()]);
-    await midair.start(FAILS).catch(() => undefined);
+    await midair.init();
+    const team = teamOf([hook()]);
+    const guard = (name: string) => ({ event: 'guard fired', level: 'critical', migration: name, stage: 'live', message: `guard of ${name}` }) as const;
+    await raise(asAlice, ALICE, team, guard('price_cents'), T0, { definition: PRICE_CENTS });
+    await raise(asAlice, ALICE, team, guard('other'), T0, { definition: { ...PRICE_CENTS, name: 'other' } });
     clock = minutes(16);
     await midair.start(PRICE_CENTS);
-    expect(receiver.bodies('/hook').map((b) => [b.event, (b.person as { id: string }).id])).toEqual([['step failed', 'alice'], ['stage changed', 'alice'], ['step failed', 'bob']]);
+    expect(receiver.bodies('/hook').map((b) => [b.event, b.migration, (b.person as { id: string }).id])).toEqual([
+      ['guard fired', 'price_cents', 'alice'],
+      ['guard fired', 'other', 'alice'],
+      ['stage changed', 'price_cents', 'alice'],
+      ['guard fired', 'price_cents', 'bob'],
+    ]);
+    expect(await midair.escalate()).toMatchObject([{ migration: 'other', from: 'alice', to: 'bob' }]);
+  });
+
+  it('verbs return while a channel hangs; close() waits at most closeWaitMs, abandons the rest (saying so once), and the audit log has what was done', async () => {
+    const own = await connect({ database: roles.urlOf('alice', database.name), embeddedDir: '', applicationName: 'midair-test alice closing' });
+    const warnings: string[] = [];
+    const reporter: Reporter = { ...silentReporter, warn: (m) => void warnings.push(m) };
+    const down: PagingChannel = { name: 'down', kind: 'slack', url: await refusingUrl(), retries: 3 };
+    // A backoff that never ends by itself: only close() ends it.
+    const midair = midairWith([{ ...hook(), timeoutMs: 600_000, retries: 1 }, down], own, { waitMs: 50, closeWaitMs: 1000, backoff: () => new Promise(() => {}) }, reporter);
+    answers = () => 'hang';
+    await midair.start(PRICE_CENTS);
+    expect(await midair.rollback('price_cents')).toMatchObject({ migration: 'price_cents', stage: 'rolled_back' });
+    await midair.close();
+    expect(warnings.filter((w) => /abandoned at close/.test(w))).toHaveLength(1);
+    const rows = await asAlice.query<{ action: string; channel: string; error: string; event: string }>(
+      `SELECT action, details->>'channel' AS channel, details->>'error' AS error, details->>'event' AS event FROM midair.audit_log WHERE action LIKE 'page %' ORDER BY id`,
+    );
+    // Each notification: 'down' refused once (its retry waited for a backoff that close() cut short), the hook's post abandoned.
+    const sorted = rows.map((r) => [r.action, r.channel, r.error]).sort();
+    expect(sorted).toEqual([
+      ['page failed', 'hook', 'abandoned: midair closed'],
+      ['page failed', 'hook', 'abandoned: midair closed'],
+      ['page retry', 'down', 'ECONNREFUSED'],
+      ['page retry', 'down', 'ECONNREFUSED'],
+    ]);
+    expect(await asAlice.query(`SELECT stage FROM midair.migrations WHERE name = 'price_cents'`)).toEqual([{ stage: 'rolled_back' }]);
   });
 
   it('a rollback succeeds while every channel fails: one never answers, one refuses connections', async () => {
-    const midair = midairWith([{ ...hook(), timeoutMs: 600_000, retries: 0 }, { name: 'down', kind: 'slack', url: await refusingUrl(), retries: 3 }]);
+    const midair = midairWith([{ ...hook(), timeoutMs: 600_000, retries: 0 }, { name: 'down', kind: 'slack', url: await refusingUrl(), retries: 3 }], asAlice, { waitMs: 50 });
     await midair.start(PRICE_CENTS);
     answers = () => 'hang';
     const result = await midair.rollback('price_cents');
@@ -116,7 +156,7 @@ describe('the life cycle tells the owners through team.paging (real PostgreSQL, 
   });
 
   it('the kill switch holds while every channel fails', async () => {
-    const midair = midairWith([{ ...hook(), url: await refusingUrl(), retries: 5 }]);
+    const midair = midairWith([{ ...hook(), url: await refusingUrl(), retries: 5 }], asAlice, { waitMs: 50 });
     await midair.start(PRICE_CENTS);
     await midair.backfill();
     await midair.verify();
@@ -138,7 +178,6 @@ describe('the life cycle tells the owners through team.paging (real PostgreSQL, 
     await reportMetrics(asAlice, id, [compares('shadow', 500)]);
     await midair.advance('price_cents', 'live', { percent: 30 });
     await reportMetrics(asAlice, id, [compares('live', 200, 10)]);
-    // Urgent notifications are waited for 50 ms at most: wait for the page itself.
     const breach = await midair.enforceGuards('price_cents');
     expect(breach).toMatchObject({ migration: 'price_cents', guard: 'mismatch rate', pulled: true });
     await expect.poll(() => receiver.bodies('/hook').map((b) => b.event), { timeout: 60_000 }).toContain('guard fired');

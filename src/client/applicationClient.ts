@@ -5,8 +5,7 @@ import { isEmbeddedExecutor, type Executor } from '../db/executor.js';
 import { MidairError } from '../errors.js';
 import { enforceGuards } from '../stages/guards.js';
 import { processActor } from '../people/actor.js';
-import { guardFired } from '../people/paging/alerts.js';
-import { tell } from '../people/paging/tell.js';
+import { DEFAULT_CLOSE_WAIT_MS, guardFired, PagingInFlight, tell } from '../people/paging/index.js';
 import { embeddedTransport } from './embeddedTransport.js';
 import { Evidence } from './evidence.js';
 import { EvidenceFlusher, type AfterFlush } from './flusher.js';
@@ -49,6 +48,8 @@ export class ApplicationClient {
   private readonly flusher: EvidenceFlusher;
   private readonly names = new Set<string>();
   private readonly inBackground = new Set<Promise<void>>();
+  /** A guard's pages still sending: close() waits for them, with a cap. */
+  private readonly paging = new PagingInFlight();
   private readonly maxInBackground: number;
 
   private constructor(
@@ -71,7 +72,7 @@ export class ApplicationClient {
       const breach = await enforceGuards(transport.control, migrationId, settings.traffic);
       if (!breach?.pulled) return;
       logger.warn(`midair: ${breach.reason}: pulled the kill switch, every record goes to the old shape`);
-      await tell({ db: transport.control, actor: processActor(), team: settings.team, now: () => new Date(), options: {}, warn: (m) => logger.warn(`midair: ${m}`) }, () => guardFired(breach), true);
+      await tell({ db: transport.control, actor: processActor(), team: settings.team, now: () => new Date(), options: {}, inFlight: this.paging, warn: (m) => logger.warn(`midair: ${m}`) }, () => guardFired(breach));
     };
     const afterFlush = [guards, ...(options.afterFlush ?? [])];
     this.flusher = new EvidenceFlusher(transport.control, this.evidence, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, afterFlush, logger);
@@ -129,6 +130,8 @@ export class ApplicationClient {
     await Promise.all(this.inBackground);
     await this.watcher.close();
     await this.flusher.close();
+    // After the last flush, whose guards may page.
+    await this.paging.close(DEFAULT_CLOSE_WAIT_MS, (m) => this.logger.warn(`midair: ${m}`));
     await this.transport.close();
   }
 

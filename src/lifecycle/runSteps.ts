@@ -1,6 +1,6 @@
 import type { Executor, Queryable } from '../db/executor.js';
 import { firstLine, qualified } from '../db/sql.js';
-import { MidairError, explainDatabaseError } from '../errors.js';
+import { MidairError, MidairStepFailure, explainDatabaseError } from '../errors.js';
 import type { Step } from '../migration/plan.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,10 +17,12 @@ const TRANSACTION_HINT = 'nothing of this step was applied; fix the cause and ru
 const ONLINE_HINT = 'the steps before it stay applied (an index build may have left an invalid index); fix the cause and run the command again, which resumes here, or roll back';
 
 function stepError(error: unknown, step: Step, phase: string, hint: string): unknown {
+  if (error instanceof MidairError) return error;
+  // The database went away while the step ran: a failure of the work, which pages.
   const explained = explainDatabaseError(error, phase);
-  if (explained instanceof MidairError) return explained;
+  if (explained instanceof MidairError) return new MidairStepFailure(explained.message, explained.hint, explained.details);
   const e = error as { message?: string; detail?: string };
-  return new MidairError(`${phase} failed at \`${firstLine(step.sql)}\`: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, hint);
+  return new MidairStepFailure(`${phase} failed at \`${firstLine(step.sql)}\`: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, hint);
 }
 
 async function withLockRetries<T>(policy: LockPolicy, phase: string, attempt: () => Promise<T>): Promise<T> {
@@ -31,7 +33,7 @@ async function withLockRetries<T>(policy: LockPolicy, phase: string, attempt: ()
       const code = (error as { code?: string }).code;
       if (code !== LOCK_NOT_AVAILABLE || i >= policy.lockRetries) {
         if (code === LOCK_NOT_AVAILABLE) {
-          throw new MidairError(
+          throw new MidairStepFailure(
             `${phase}: could not get a lock within ${policy.lockTimeoutMs} ms after ${i + 1} tries; long-running transactions hold the tables`,
             'find them in pg_stat_activity, let them finish, and run the command again (or raise lockRetries)',
           );

@@ -80,7 +80,18 @@ export function teamProblems(team: TeamConfig): string[] {
     if (names.indexOf(c.name) !== i) problems.push(`field "team.paging.channels.${i}.name": "${c.name}" is used twice`);
     if (c.backup !== undefined && !names.includes(c.backup)) problems.push(`field "team.paging.channels.${i}.backup": there is no channel "${c.backup}"`);
     if (c.backup === c.name) problems.push(`field "team.paging.channels.${i}.backup": a channel cannot be its own backup`);
+    if (hasCredentials(c.url)) problems.push(`field "team.paging.channels.${i}.url": the URL carries a user name or password, which would end up in error messages and the audit log`);
     if (c.kind === 'pagerduty' && !c.routingKey) problems.push(`field "team.paging.channels.${i}.routingKey": a pagerduty channel needs the integration's routing key`);
   });
   return problems;
+}
+
+/** A channel URL with user:password@ (fetch refuses it, and names the URL in its error). */
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
 }

@@ -19,7 +19,7 @@ export interface AckResult {
  * Acknowledges every open page of a migration: escalation stops, the audit log names who, and the
  * channels hear it (PagerDuty: an acknowledge of the incident). Once per page: a second ack finds none.
  */
-export async function acknowledge(db: Queryable, actor: Actor, team: TeamConfig, migration: string, now: Date, options: Pick<SendOptions, 'backoff'> = {}): Promise<AckResult> {
+export async function acknowledge(db: Queryable, actor: Actor, team: TeamConfig, migration: string, now: Date, options: Pick<SendOptions, 'backoff' | 'signal'> = {}): Promise<AckResult> {
   const acknowledged = await acknowledgePages(db, migration, actor.label, now);
   if (acknowledged.length === 0) return { migration, acknowledged, deliveries: [] };
   await audit(db, actor, { action: 'page acknowledged', migration, details: { pages: acknowledged.map((p) => ({ id: p.id, event: p.event, paged: p.chain[p.tier] })) } });

@@ -1,14 +1,20 @@
-import { MidairRefusal } from '../../errors.js';
+import { MidairError, MidairRefusal, MidairStepFailure } from '../../errors.js';
 import type { AdvanceResult } from '../../lifecycle/advance.js';
 import type { KillResult } from '../../lifecycle/kill.js';
 import type { Alert } from './raise.js';
 
-/** A verb's failure as an alert: a refusal for approvals waits for an approver; any other non-refusal is a failed step. */
+/**
+ * A verb's failure as an alert. A refusal for approvals waits for an approver; a failure of the
+ * work once it began (MidairStepFailure, or an unexpected error: a bug, a lost connection) is a
+ * failed step. Every other MidairError is a check on the input (a wrong stage name, a missing
+ * option): the one who typed it sees it, nobody is paged.
+ */
 export function alertOfError(verb: string, migration: string | null, error: unknown): Alert | null {
   if (error instanceof MidairRefusal) {
     if (error.reason !== 'approval') return null;
     return { event: 'approval waiting', level: 'warning', migration, stage: null, message: `\`midair ${verb}\`${migration ? ` of migration ${migration}` : ''} waits for approval: ${error.message}` };
   }
+  if (error instanceof MidairError && !(error instanceof MidairStepFailure)) return null;
   const message = error instanceof Error ? error.message : String(error);
   return { event: 'step failed', level: 'critical', migration, stage: null, message: `\`midair ${verb}\`${migration ? ` of migration ${migration}` : ''} failed: ${message}` };
 }

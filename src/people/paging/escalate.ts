@@ -23,21 +23,23 @@ export interface Escalation {
 
 /**
  * Pages the next owner of every page nobody acknowledged within escalateAfterMinutes of its last
- * page: primary, then secondary, then tertiary (the last stays open until `midair ack`). Each
- * move is committed before anyone is paged, and claimed, so that pagers running at once page
- * each owner once. `now` is the caller's clock.
+ * page (of one migration when `migration` is given): primary, then secondary, then tertiary (the
+ * last stays open until `midair ack`). Each move is committed before anyone is paged, and claimed,
+ * so that pagers running at once page each owner once. `now` is the caller's clock.
  */
 export async function escalateDue(
   db: Queryable,
   team: TeamConfig | null,
   now: Date,
-  options: Pick<SendOptions, 'backoff'> & { actor: Actor },
+  options: Pick<SendOptions, 'backoff' | 'signal'> & { actor: Actor; migration?: string },
 ): Promise<Escalation[]> {
   if (!team?.paging) return [];
   const minutes = team.paging.escalateAfterMinutes ?? DEFAULT_ESCALATE_AFTER_MINUTES;
-  const due = await pagesDue(db, new Date(now.getTime() - minutes * 60_000));
+  const due = await pagesDue(db, new Date(now.getTime() - minutes * 60_000), options.migration);
   const escalations: Escalation[] = [];
   for (const page of due) {
+    // Midair is closing and stopped waiting: the rest stays due for the next pager.
+    if (options.signal?.aborted) break;
     const moved = await claimEscalation(db, page, now);
     if (!moved) continue;
     const person = pagedPerson(team, moved.chain, moved.tier);

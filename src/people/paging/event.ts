@@ -1,7 +1,7 @@
 import type { Contact } from '../team.js';
 
 /** What happened, as every channel's payload names it. */
-export type PageEventKind = 'stage changed' | 'kill switch' | 'guard fired' | 'step failed' | 'approval waiting' | 'acknowledged' | 'test';
+export type PageEventKind = 'stage changed' | 'kill switch' | 'guard fired' | 'step failed' | 'approval waiting' | 'acknowledged' | 'resolved' | 'test';
 
 /** How urgent: info only informs; warning and critical page an owner and escalate until acknowledged. */
 export type PageLevel = 'info' | 'warning' | 'critical';

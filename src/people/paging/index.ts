@@ -1,12 +1,11 @@
 export { acknowledge, type AckResult } from './acknowledge.js';
-export type { PagingOptions } from './afterAction.js';
+export { DEFAULT_CLOSE_WAIT_MS, type PagingOptions } from './afterAction.js';
 export { advanced, alertOfError, guardFired, killed, stageChanged } from './alerts.js';
 export type { OwnerTier, PageEvent, PageEventKind, PageLevel, PagedPerson } from './event.js';
 export { escalateDue, type Escalation } from './escalate.js';
-export { notify } from './notify.js';
+export { PagingInFlight } from './inFlight.js';
 export { openPages, type PageRecord } from './pages.js';
 export { pageTest } from './pageTest.js';
-export { pagerdutyPayload, slackPayload, webhookPayload } from './payloads.js';
-export { raise, type Alert } from './raise.js';
+export type { Alert } from './raise.js';
 export type { Attempt, Delivery } from './send.js';
-export { tell, type Teller } from './tell.js';
+export { tell } from './tell.js';

@@ -3,6 +3,7 @@ import { audit } from '../../state/store.js';
 import type { Actor } from '../actor.js';
 import type { PagingChannel, PagingConfig } from '../team.js';
 import type { PageEvent } from './event.js';
+import { takes } from './payloads.js';
 import { deliver, type Attempt, type Delivery, type SendOptions } from './send.js';
 
 /** The channels a notification goes to first: every channel that is not only another's backup. */
@@ -27,7 +28,8 @@ export function auditAttempt(db: Queryable, actor: Actor) {
  * Sends one event through the configured channels at once (retries and backups per channel),
  * every attempt in the audit log. Never throws: a channel's failure is in its Delivery.
  */
-export async function notify(db: Queryable, actor: Actor, paging: PagingConfig, event: PageEvent, options: Pick<SendOptions, 'backoff'> = {}): Promise<Delivery[]> {
+export async function notify(db: Queryable, actor: Actor, paging: PagingConfig, event: PageEvent, options: Pick<SendOptions, 'backoff' | 'signal'> = {}): Promise<Delivery[]> {
   const onAttempt = auditAttempt(db, actor);
-  return Promise.all(firstChannels(paging.channels).map((channel) => deliver(paging.channels, channel, event, { ...options, onAttempt })));
+  const channels = firstChannels(paging.channels).filter((channel) => takes(channel, event));
+  return Promise.all(channels.map((channel) => deliver(paging.channels, channel, event, { ...options, onAttempt })));
 }

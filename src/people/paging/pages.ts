@@ -47,11 +47,11 @@ export async function openPages(db: Queryable, migration?: string): Promise<Page
   return rows;
 }
 
-/** Unacknowledged pages whose last page is older than `since` and that have someone left to page. */
-export async function pagesDue(db: Queryable, since: Date): Promise<PageRecord[]> {
+/** Unacknowledged pages (of one migration, or of all) whose last page is older than `since` and that have someone left to page. */
+export async function pagesDue(db: Queryable, since: Date, migration?: string): Promise<PageRecord[]> {
   const rows = await db.query<PageRecord>(
-    `SELECT ${COLUMNS} FROM midair.pages WHERE acked_at IS NULL AND paged_at <= $1 AND tier < cardinality(chain) - 1 ORDER BY id`,
-    [since.toISOString()],
+    `SELECT ${COLUMNS} FROM midair.pages WHERE acked_at IS NULL AND paged_at <= $1 AND tier < cardinality(chain) - 1 AND ($2::text IS NULL OR migration = $2) ORDER BY id`,
+    [since.toISOString(), migration ?? null],
   );
   return rows;
 }

@@ -1,3 +1,4 @@
+import type { PagingChannel } from '../team.js';
 import type { PageEvent } from './event.js';
 
 /** The generic JSON webhook's body: the event as it is, with the format's name and version. */
@@ -28,9 +29,20 @@ export function slackPayload(event: PageEvent): { text: string; blocks: unknown[
   return { text, blocks };
 }
 
-/** PagerDuty Events API v2: a trigger per page (one incident per migration and event), an acknowledge for `midair ack`. */
+/**
+ * Whether a channel carries this event. PagerDuty opens an incident for every trigger, so it gets
+ * no info events (stage changes, the kill switch an operator pulled): only pages, their
+ * acknowledgement, and page-test (resolved right after).
+ */
+export function takes(channel: PagingChannel, event: PageEvent): boolean {
+  if (channel.kind !== 'pagerduty') return true;
+  return event.level !== 'info' || event.event === 'acknowledged' || event.event === 'resolved' || event.event === 'test';
+}
+
+/** PagerDuty Events API v2: a trigger per page (one incident per migration and event), an acknowledge for `midair ack`, a resolve. */
 export function pagerdutyPayload(event: PageEvent, routingKey: string): Record<string, unknown> {
   if (event.event === 'acknowledged') return { routing_key: routingKey, event_action: 'acknowledge', dedup_key: event.dedupKey };
+  if (event.event === 'resolved') return { routing_key: routingKey, event_action: 'resolve', dedup_key: event.dedupKey };
   return {
     routing_key: routingKey,
     event_action: 'trigger',

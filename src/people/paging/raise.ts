@@ -43,7 +43,7 @@ export async function raise(
   team: TeamConfig & { paging: PagingConfig },
   alert: Alert,
   at: Date,
-  options: Pick<SendOptions, 'backoff'> & { definition?: Migration } = {},
+  options: Pick<SendOptions, 'backoff' | 'signal'> & { definition?: Migration } = {},
 ): Promise<{ page: PageRecord | null; deliveries: Delivery[] }> {
   const chain = await chainOf(db, team, alert.migration, options.definition);
   const dedupKey = dedupKeyOf(alert.migration, alert.event);

@@ -1,6 +1,6 @@
 import type { PagingChannel } from '../team.js';
 import type { PageEvent } from './event.js';
-import { pagerdutyPayload, slackPayload, webhookPayload } from './payloads.js';
+import { pagerdutyPayload, slackPayload, takes, webhookPayload } from './payloads.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_RETRIES = 2;
@@ -27,11 +27,28 @@ export interface Delivery {
 export interface SendOptions {
   /** Waits before retry number `retry` (1, 2, ...); tests inject one that returns at once. Default 500 ms doubling. */
   backoff?: (retry: number) => Promise<void>;
+  /** Aborted when Midair closes and stops waiting: the post under way ends, no retry or backup follows. */
+  signal?: AbortSignal;
   /** Told every attempt as it ends (paging writes the audit log here); its failures are ignored. */
   onAttempt?: (attempt: Attempt, event: PageEvent, final: { willRetry: boolean; backup: string | null }) => Promise<void>;
 }
 
-export const defaultBackoff = (retry: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (retry - 1)));
+// Unref'd: a retry to come never keeps the process alive.
+export const defaultBackoff = (retry: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (retry - 1)).unref());
+
+/** The backoff, cut short when `signal` aborts. */
+function waitUnlessAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done);
+    if (signal.aborted) done();
+    void wait.then(done, done);
+  });
+}
 
 /** The body a channel of this kind expects. */
 export function bodyFor(channel: PagingChannel, event: PageEvent): unknown {
@@ -40,34 +57,41 @@ export function bodyFor(channel: PagingChannel, event: PageEvent): unknown {
   return webhookPayload(event);
 }
 
-function describeFailure(error: unknown): string {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return 'timed out';
-  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+/**
+ * Why a post got no answer, in a few fixed words: never the error's own text, which can name the
+ * URL (and any secret in it).
+ */
+function describeFailure(error: unknown, timeoutMs: number): string {
+  const e = error as Error & { cause?: { code?: unknown } };
+  if (e?.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
+  if (e?.name === 'AbortError') return 'abandoned: midair closed';
+  const code = e?.cause?.code;
+  // System error codes (ECONNREFUSED, ENOTFOUND, ...) are safe to show and say what went wrong.
+  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'the request could not be sent';
 }
 
-async function postOnce(channel: PagingChannel, event: PageEvent, attempt: number): Promise<Attempt> {
+async function postOnce(channel: PagingChannel, event: PageEvent, attempt: number, abandon: AbortSignal | undefined): Promise<Attempt> {
   const timeoutMs = channel.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     const response = await fetch(channel.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(bodyFor(channel, event)),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: abandon ? AbortSignal.any([AbortSignal.timeout(timeoutMs), abandon]) : AbortSignal.timeout(timeoutMs),
     });
-    // Read the answer so the connection is released (and a slow body is bounded by the same timeout).
-    const answer = await response.text();
+    // Read the answer so the connection is released (and a slow body is bounded by the same timeout),
+    // but keep none of it: a receiver may echo what it got, routing key included.
+    await response.text();
     if (response.ok) return { channel: channel.name, attempt, ok: true, status: response.status, error: null };
-    return { channel: channel.name, attempt, ok: false, status: response.status, error: `answered ${response.status}${answer ? `: ${answer.slice(0, 200)}` : ''}` };
+    return { channel: channel.name, attempt, ok: false, status: response.status, error: `answered ${response.status}` };
   } catch (error) {
-    const reason = describeFailure(error);
-    return { channel: channel.name, attempt, ok: false, status: null, error: reason === 'timed out' ? `timed out after ${timeoutMs} ms` : reason };
+    return { channel: channel.name, attempt, ok: false, status: null, error: describeFailure(error, timeoutMs) };
   }
 }
 
 /**
  * Posts the event to `channel`, retrying it `retries` times, then to its backup (and the backup's
- * backup), each channel once per chain. Never throws.
+ * backup), each channel once per chain, skipping those that do not carry the event. Never throws.
  */
 export async function deliver(channels: readonly PagingChannel[], channel: PagingChannel, event: PageEvent, options: SendOptions = {}): Promise<Delivery> {
   const backoff = options.backoff ?? defaultBackoff;
@@ -76,16 +100,25 @@ export async function deliver(channels: readonly PagingChannel[], channel: Pagin
   let current: PagingChannel | undefined = channel;
   while (current && !tried.has(current.name)) {
     tried.add(current.name);
+    if (!takes(current, event)) {
+      // A backup that does not carry this kind of event (PagerDuty, for info): on to its own backup.
+      const skipped: string | undefined = current.backup;
+      current = channels.find((c) => c.name === skipped);
+      continue;
+    }
     const retries = current.retries ?? DEFAULT_RETRIES;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      if (attempt > 1) await backoff(attempt - 1);
-      const result = await postOnce(current, event, attempt);
+      if (attempt > 1) await waitUnlessAborted(backoff(attempt - 1), options.signal);
+      if (options.signal?.aborted && attempts.length > 0) return { channel: channel.name, deliveredBy: null, attempts };
+      const result = await postOnce(current, event, attempt, options.signal);
       attempts.push(result);
-      const willRetry = !result.ok && attempt <= retries;
-      const backup = !result.ok && !willRetry ? (current.backup ?? null) : null;
+      const abandoned = options.signal?.aborted ?? false;
+      const willRetry = !result.ok && !abandoned && attempt <= retries;
+      const backup = !result.ok && !willRetry && !abandoned ? (current.backup ?? null) : null;
       await options.onAttempt?.(result, event, { willRetry, backup }).catch(() => undefined);
       if (result.ok) return { channel: channel.name, deliveredBy: current.name, attempts };
     }
+    if (options.signal?.aborted) break;
     const backupName: string | undefined = current.backup;
     current = channels.find((c) => c.name === backupName);
   }

@@ -4,6 +4,7 @@ import type { Actor } from '../actor.js';
 import type { TeamConfig } from '../team.js';
 import { afterAction, type PagingOptions } from './afterAction.js';
 import { escalateDue } from './escalate.js';
+import type { PagingInFlight } from './inFlight.js';
 import { raise, type Alert } from './raise.js';
 
 export interface Teller {
@@ -12,22 +13,26 @@ export interface Teller {
   team: TeamConfig | null;
   now: () => Date;
   options: PagingOptions;
+  /** Where the work is tracked for close() to wait for (and abandon). */
+  inFlight: PagingInFlight;
   warn: (message: string) => void;
 }
 
 /**
- * After an action committed: raises its alert, if any, then pages whoever is due (escalation runs
- * opportunistically here as well as in `midair pager`). Nothing without team.paging; never throws;
- * urgent (rollback, kill switch, guard) waits at most urgentWaitMs.
+ * After an action committed: raises its alert, if any, then escalates the pages of that alert's
+ * migration that are due (the pages of other migrations are `midair pager`'s). Nothing without
+ * team.paging; never throws; waits at most waitMs, the rest goes on until close().
  */
-export async function tell(teller: Teller, alert: () => Promise<Alert | null> | Alert | null, urgent: boolean, definition?: Migration): Promise<void> {
-  const { db, actor, team, now, options, warn } = teller;
+export async function tell(teller: Teller, alert: () => Promise<Alert | null> | Alert | null, definition?: Migration): Promise<void> {
+  const { db, actor, team, now, options, inFlight, warn } = teller;
   if (!team?.paging) return;
   const paging = { ...team, paging: team.paging };
+  const sending = { backoff: options.backoff, signal: inFlight.signal };
   await afterAction(async () => {
     const at = now();
     const raised = await alert();
-    if (raised) await raise(db, actor, paging, raised, at, { ...options, definition });
-    await escalateDue(db, paging, at, { ...options, actor });
-  }, urgent, options, warn);
+    if (!raised) return;
+    await raise(db, actor, paging, raised, at, { ...sending, definition });
+    if (raised.migration) await escalateDue(db, paging, at, { ...sending, actor, migration: raised.migration });
+  }, options, inFlight, warn);
 }
