@@ -12,6 +12,7 @@ import { fullRampGate } from './gates/fullRamp.js';
 import { notKilledGate } from './gates/notKilled.js';
 import { oldUnusedGate } from './gates/oldUnused.js';
 import { rampWindowGate } from './gates/rampWindow.js';
+import { onRise } from './gates/onRise.js';
 import { resumeGate } from './gates/resume.js';
 import { scheduleGate, scheduleRampGate } from './gates/schedule.js';
 import { shadowComparesGate } from './gates/shadowCompares.js';
@@ -45,11 +46,11 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'expanding', to: 'expanded', action: 'expanded', gates: [] },
   { from: 'expanded', to: 'shadow', action: 'shadow', gates: [approvalsGate('shadow'), backfilledGate] },
   { from: 'expanded', to: 'complete', action: 'complete', gates: COMPLETE_GATES },
-  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), verifiedGate, shadowComparesGate, scheduleGate('the move to live')] },
+  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), onRise(approvalsGate('ramp')), verifiedGate, shadowComparesGate, scheduleGate('the move to live')] },
   { from: 'live', to: 'rampdown', action: 'rampdown', gates: [approvalsGate('rampdown'), fullRampGate, soakGate('always')] },
   { from: 'rampdown', to: 'complete', action: 'complete', gates: [notKilledGate, oldUnusedGate, ...COMPLETE_GATES] },
   { from: 'shadow', to: 'shadow', action: 'resume', gates: [] },
-  { from: 'live', to: 'live', action: 'resume', gates: [resumeGate] },
+  { from: 'live', to: 'live', action: 'resume', gates: [resumeGate, onRise(approvalsGate('ramp')), scheduleRampGate] },
   // Every record goes back to the new shape at once: the operator's call, as rampdown gathers no compares.
   { from: 'rampdown', to: 'rampdown', action: 'resume', gates: [] },
   { from: 'expanding', to: 'rolling_back', action: 'rollback', gates: ROLLBACK_GATES },
