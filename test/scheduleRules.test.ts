@@ -6,6 +6,7 @@ import { availability } from '../src/people/schedule/availability.js';
 import { freezesAt, nextFreezeStart } from '../src/people/schedule/freeze.js';
 import { judgeSchedule } from '../src/people/schedule/guard.js';
 import { zonedInstant } from '../src/people/schedule/localTime.js';
+import { scheduleDays } from '../src/people/schedule/scheduleDays.js';
 import { allowedWindows, nextAllowed, scheduleVerdict } from '../src/people/schedule/verdict.js';
 import type { Person, TeamConfig } from '../src/people/team.js';
 
@@ -37,6 +38,13 @@ describe('zonedInstant: the instant a wall clock reading names', () => {
     expect(zonedInstant('2026-11-01', '02:00', 'America/New_York')).toEqual(at('2026-11-01T07:00:00Z'));
     expect(zonedInstant('2026-07-01', '09:00', 'Asia/Kolkata')).toEqual(at('2026-07-01T03:30:00Z'));
   });
+});
+
+test('schedule days: one rule for the library and the command line, 1 to 366, 14 when not given', () => {
+  expect(scheduleDays(undefined)).toBe(14);
+  expect(scheduleDays(7)).toBe(7);
+  expect(scheduleDays('366')).toBe(366);
+  for (const bad of [0, '0', 1.5, '1.5', 367, 'abc', '']) expect(() => scheduleDays(bad)).toThrow(`--days must be a whole number of days from 1 to 366, not "${bad}"`);
 });
 
 describe('freeze windows', () => {
@@ -88,6 +96,13 @@ describe('freeze windows', () => {
 });
 
 describe('availability of a person', () => {
+  test('when they are next at work is looked for within a year (366 days), as `midair team` says', () => {
+    const away = (to: string) => availability('alice', { ...alice, away: [{ from: '2026-12-01', to }] }, at('2026-12-02T10:00:00Z'));
+    // Back on Monday 2027-11-29, 362 days on: found. Back on Monday 2027-12-06, 369 days on: not within a year.
+    expect(away('2027-11-28')).toMatchObject({ available: false, until: at('2027-11-29T08:00:00Z') });
+    expect(away('2027-12-05')).toMatchObject({ available: false, until: null });
+  });
+
   test('outside working hours in their own time zone, with the local time, until their next start', () => {
     expect(availability('bob', bob, at('2026-12-02T11:30:00Z'))).toEqual({
       available: false,

@@ -30,7 +30,12 @@ function partsOf(instant: Date, zone: string): Record<string, number> {
 export function localTime(instant: Date, zone: string): LocalTime {
   const p = partsOf(instant, zone);
   const date = `${p.year}-${pad(p.month!)}-${pad(p.day!)}`;
-  return { date, clock: `${pad(p.hour!)}:${pad(p.minute!)}`, weekday: new Date(`${date}T00:00:00Z`).getUTCDay() };
+  return { date, clock: `${pad(p.hour!)}:${pad(p.minute!)}`, weekday: weekdayOf(date) };
+}
+
+/** The weekday of a calendar date ("YYYY-MM-DD"), 0 Sunday to 6 Saturday. */
+export function weekdayOf(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
 
 /** Minutes the zone is ahead of UTC at an instant. */
