@@ -119,7 +119,7 @@ export async function verdicts(gates: readonly Gate[], input: GateInput): Promis
 }
 
 /** What passing the gates took: the --force override and the schedule override, each null when not asked for. */
-export type Overrides = Pick<Passage, 'forced' | 'override'>;
+type Overrides = Pick<Passage, 'forced' | 'override'>;
 
 /**
  * Checks gates in order: the first refusal that `force` may not override is thrown; with `force`,
