@@ -41,6 +41,7 @@ import { readMismatches, type MismatchesResult } from './lifecycle/mismatches.js
 import { rampMigration, type RampResult } from './lifecycle/ramp.js';
 import type { Force } from './stages/machine.js';
 import type { Override } from './people/schedule/guard.js';
+import { scheduleDays } from './people/schedule/scheduleDays.js';
 import { scheduleReport, type ScheduleReport } from './people/schedule/scheduleReport.js';
 import { teamReport, type TeamReport } from './people/teamReport.js';
 import { requireTeam } from './people/requireTeam.js';
@@ -439,8 +440,7 @@ export class Midair {
    */
   async schedule(ref: MigrationRef, options: { days?: number } = {}): Promise<ScheduleReport> {
     const team = requireTeam(this.config.team, 'schedule');
-    const days = options.days ?? 14;
-    if (!Number.isInteger(days) || days < 1 || days > 366) throw new MidairError(`--days must be a whole number of days from 1 to 366, not ${days}`);
+    const days = scheduleDays(options.days);
     const loaded = await this.load(ref);
     const ctx = await this.context();
     return scheduleReport(ctx.db, team, loaded.migration, this.now(), days);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freshDatabase, tempDir, type TestDatabase } from './support/databases.js';
 import { makeProject } from './support/project.js';
@@ -50,6 +52,20 @@ describe('midair team and midair schedule (real CLI)', () => {
     expect(alice!.nextDayOff).toMatchObject({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), reasons: [expect.stringMatching(/^public holiday in DE: /)] });
     expect(bob).toMatchObject({ region: null, workingHours: { from: '08:00', to: '16:00' }, nextDayOff: null });
     expect(team.tools).toEqual([{ name: 'warRoom', primary: 'https://meet.example.com/db', backup: '+1 555 0100', description: null }]);
+  });
+
+  test('team reads the config only: with no database given it opens none (no embedded database is made)', async () => {
+    const team = jsonOf<{ ok: boolean; people: unknown[] }>(expectSuccess(await runCli(dir.path, ['team', '--json']), 'team without a database'));
+    expect(team.people).toHaveLength(2);
+    expect(existsSync(join(dir.path, '.midair'))).toBe(false);
+  });
+
+  test('schedule --days takes a whole number of days from 1 to 366, by the one rule the library applies', async () => {
+    for (const days of ['0', 'abc', '367']) {
+      const result = await cli('schedule', 'add_note', '--days', days);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`--days must be a whole number of days from 1 to 366, not "${days}"`);
+    }
   });
 
   test('schedule --json: the windows in which both owners are at work, chronological without measured traffic', async () => {

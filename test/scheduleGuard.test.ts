@@ -124,6 +124,37 @@ describe('the schedule guard (real PostgreSQL, verified people)', () => {
     expect(error.message).toBe(`the schedule guard refuses start (table "notes" has about 200 rows, above team.risk.startRows 100) of migration "notes_lang" now (2026-12-24T15:00:00.000Z): ${CHRISTMAS}; ${NEXT}`);
     expect(await (await as('alice', FROZEN)).start(notes)).toMatchObject({ stage: 'expanded' });
   });
+  describe('a rise of traffic without `midair ramp` passes the ramp approvals and the schedule guard too', () => {
+    const force = { reason: 'no application client in this test' };
+    const rampRule = (): TeamConfig => ({ ...team, migrations: { price_cents: { approvals: { ramp: { count: 1 } } } } });
+
+    it('advance to live at a percent above 0 needs the ramp approvals; at 0 it does not', async () => {
+      const alice = await as('alice', ALLOWED, rampRule());
+      await alice.advance('price_cents', 'shadow');
+      const error = await refusal(alice.advance('price_cents', 'live', { percent: 80, force }));
+      expect(error.reason).toBe('approval');
+      expect(error.message).toContain('needs 1 approval(s) of ramp by someone other than alice');
+      expect(await alice.advance('price_cents', 'live', { force })).toMatchObject({ stage: 'live', rampPercent: 0 });
+    });
+
+    it('resuming after a kill above the killed percent (--force) needs the ramp approvals and an allowed time', async () => {
+      const alice = await as('alice', ALLOWED, rampRule());
+      await alice.advance('price_cents', 'shadow');
+      await (await as('bob', ALLOWED, rampRule())).approve('price_cents', 'ramp');
+      expect(await alice.advance('price_cents', 'live', { percent: 10, force })).toMatchObject({ stage: 'live', rampPercent: 10 });
+      await alice.kill('price_cents', { reason: 'looks odd' });
+
+      // The approval given while shadow no longer holds: the resume to 100% is a ramp step like any other.
+      const unapproved = await refusal(alice.advance('price_cents', 'live', { percent: 100, force }));
+      expect(unapproved.reason).toBe('approval');
+      await (await as('bob', ALLOWED, rampRule())).approve('price_cents', 'ramp');
+      const frozen = await refusal((await as('alice', FROZEN, rampRule())).advance('price_cents', 'live', { percent: 100, force }));
+      expect(frozen.reason).toBe('schedule');
+      expect(frozen.message).toContain(`this ramp step of migration "price_cents" now (2026-12-24T15:00:00.000Z): ${CHRISTMAS}`);
+      expect(await alice.advance('price_cents', 'live', { percent: 100, force })).toMatchObject({ stage: 'live', rampPercent: 100 });
+    });
+  });
+
   it('schedule lists the windows quietest first when traffic per hour was measured', async () => {
     // Both in Berlin, a daily freeze 12:00-13:00 there: each weekday has a morning window (08:00-11:00 UTC) and an afternoon one (12:00-16:00 UTC).
     const berlin = { ...team.people.bob!, timezone: 'Europe/Berlin' };

@@ -5,6 +5,8 @@ import type { Actor } from '../src/people/actor.js';
 import { availability } from '../src/people/schedule/availability.js';
 import { freezesAt, nextFreezeStart } from '../src/people/schedule/freeze.js';
 import { judgeSchedule } from '../src/people/schedule/guard.js';
+import { zonedInstant } from '../src/people/schedule/localTime.js';
+import { scheduleDays } from '../src/people/schedule/scheduleDays.js';
 import { allowedWindows, nextAllowed, scheduleVerdict } from '../src/people/schedule/verdict.js';
 import type { Person, TeamConfig } from '../src/people/team.js';
 
@@ -14,6 +16,36 @@ const person = (timezone: string, more: Partial<Person> = {}): Person => ({ name
 const alice = person('Europe/Berlin', { name: 'Alice' });
 const bob = person('America/New_York', { name: 'Bob' });
 const team = (more: Partial<TeamConfig> = {}): TeamConfig => ({ people: { alice, bob }, ...more });
+
+describe('zonedInstant: the instant a wall clock reading names', () => {
+  test('a clock time read twice in autumn is its first reading, east of UTC and west of it', () => {
+    // Berlin 2026-10-25: 02:30 CEST (00:30Z), then 02:30 CET (01:30Z).
+    expect(zonedInstant('2026-10-25', '02:30', 'Europe/Berlin')).toEqual(at('2026-10-25T00:30:00Z'));
+    // New York 2026-11-01: 01:30 EDT (05:30Z), then 01:30 EST (06:30Z).
+    expect(zonedInstant('2026-11-01', '01:30', 'America/New_York')).toEqual(at('2026-11-01T05:30:00Z'));
+  });
+
+  test('a clock time skipped in spring lands just after the gap, east of UTC and west of it', () => {
+    // Berlin 2026-03-29 jumps from 02:00 CET to 03:00 CEST: 02:30 is read as 03:30 CEST.
+    expect(zonedInstant('2026-03-29', '02:30', 'Europe/Berlin')).toEqual(at('2026-03-29T01:30:00Z'));
+    // New York 2026-03-08 jumps from 02:00 EST to 03:00 EDT: 02:30 is read as 03:30 EDT.
+    expect(zonedInstant('2026-03-08', '02:30', 'America/New_York')).toEqual(at('2026-03-08T07:30:00Z'));
+  });
+
+  test('ordinary times on either side of a change keep their own offset', () => {
+    expect(zonedInstant('2026-10-25', '01:59', 'Europe/Berlin')).toEqual(at('2026-10-24T23:59:00Z'));
+    expect(zonedInstant('2026-10-25', '03:00', 'Europe/Berlin')).toEqual(at('2026-10-25T02:00:00Z'));
+    expect(zonedInstant('2026-11-01', '02:00', 'America/New_York')).toEqual(at('2026-11-01T07:00:00Z'));
+    expect(zonedInstant('2026-07-01', '09:00', 'Asia/Kolkata')).toEqual(at('2026-07-01T03:30:00Z'));
+  });
+});
+
+test('schedule days: one rule for the library and the command line, 1 to 366, 14 when not given', () => {
+  expect(scheduleDays(undefined)).toBe(14);
+  expect(scheduleDays(7)).toBe(7);
+  expect(scheduleDays('366')).toBe(366);
+  for (const bad of [0, '0', 1.5, '1.5', 367, 'abc', '']) expect(() => scheduleDays(bad)).toThrow(`--days must be a whole number of days from 1 to 366, not "${bad}"`);
+});
 
 describe('freeze windows', () => {
   const weekend = { cron: '0 18 * * 5', timezone: 'Europe/Berlin', durationMinutes: 60 * 60, reason: 'weekend' };
@@ -64,6 +96,13 @@ describe('freeze windows', () => {
 });
 
 describe('availability of a person', () => {
+  test('when they are next at work is looked for within a year (366 days), as `midair team` says', () => {
+    const away = (to: string) => availability('alice', { ...alice, away: [{ from: '2026-12-01', to }] }, at('2026-12-02T10:00:00Z'));
+    // Back on Monday 2027-11-29, 362 days on: found. Back on Monday 2027-12-06, 369 days on: not within a year.
+    expect(away('2027-11-28')).toMatchObject({ available: false, until: at('2027-11-29T08:00:00Z') });
+    expect(away('2027-12-05')).toMatchObject({ available: false, until: null });
+  });
+
   test('outside working hours in their own time zone, with the local time, until their next start', () => {
     expect(availability('bob', bob, at('2026-12-02T11:30:00Z'))).toEqual({
       available: false,

@@ -43,7 +43,7 @@ function projectWithout(files: Record<string, string>): ReturnType<typeof tempDi
   return dir;
 }
 
-/** Runs the CLI and returns the URLs of the modules it imported (not those it required). */
+/** Runs the CLI and returns the URLs of the modules it imported and the paths of those it required. */
 async function loadedBy(cwd: string, args: string[], env: Record<string, string> = {}): Promise<string[]> {
   const log = join(cwd, 'loaded.txt');
   writeFileSync(log, '');
@@ -55,17 +55,18 @@ const from = (urls: string[], part: string) => urls.filter((u) => u.includes(par
 const PGLITE = '/node_modules/@electric-sql/pglite/';
 const TSX = '/node_modules/tsx/';
 const PG = '/node_modules/pg/';
+const HOLIDAYS = '/node_modules/date-holidays/';
 
-test('the recorder sees PGlite, tsx and pg when they are imported (so the checks below can fail)', () => {
+test('the recorder sees PGlite, tsx and pg when they are imported, and date-holidays when it is required (so the checks below can fail)', () => {
   const dir = tempDir('startup-recorder');
   try {
     const log = join(dir.path, 'loaded.txt');
     writeFileSync(log, '');
-    const script = "await import('@electric-sql/pglite'); await import('tsx/cjs/api'); await import('pg');";
+    const script = "await import('@electric-sql/pglite'); await import('tsx/cjs/api'); await import('pg'); (await import('node:module')).createRequire(import.meta.url)('date-holidays');";
     const run = spawnSync(process.execPath, ['--import', RECORDER, '--input-type=module', '-e', script], { cwd: REPO, env: { ...process.env, MIDAIR_TEST_LOADED: log }, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     const urls = readFileSync(log, 'utf8').split('\n');
-    for (const part of [PGLITE, TSX, PG]) expect(from(urls, part).length, part).toBeGreaterThan(0);
+    for (const part of [PGLITE, TSX, PG, HOLIDAYS]) expect(from(urls, part).length, part).toBeGreaterThan(0);
   } finally {
     dir.remove();
   }
@@ -100,13 +101,14 @@ describe('a project whose midair.config.js imports midair, with no node_modules'
     expect(from(urls, PG)).toEqual([]);
   });
 
-  test('`status` on a server loads pg, and neither PGlite nor tsx', async () => {
+  test('`status` on a server loads pg, and neither PGlite nor tsx, nor date-holidays (no team names a region)', async () => {
     const db = await freshDatabase('startup');
     try {
       const urls = await loadedBy(dir.path, ['status'], { DATABASE_URL: db.url });
       expect(from(urls, PG).length).toBeGreaterThan(0);
       expect(from(urls, PGLITE)).toEqual([]);
       expect(from(urls, TSX)).toEqual([]);
+      expect(from(urls, HOLIDAYS)).toEqual([]);
     } finally {
       await db.drop();
     }

@@ -37,7 +37,8 @@ export function stepsFrom(stage: Stage | 'planned'): ApprovableStep[] {
     planned: ['start'],
     expanding: ['rollback'],
     expanded: ['shadow', 'complete', 'rollback'],
-    shadow: ['live', 'rollback'],
+    // ramp: `advance live --percent` above 0 is a ramp step too.
+    shadow: ['live', 'ramp', 'rollback'],
     live: ['ramp', 'rampdown', 'rollback'],
     rampdown: ['complete', 'rollback'],
     rolling_back: [],

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { Cron } from 'croner';
+import { dateHolidays } from './dateHolidays.js';
 import type { MigrationPeople, TeamConfig } from './team.js';
 
 /** Where a name points to a person: every person named in a migration's people fields, with its field. */
@@ -37,11 +37,9 @@ export function migrationPeopleProblems(people: MigrationPeople, team: TeamConfi
   return problems;
 }
 
-const require = createRequire(import.meta.url);
-
 /** Whether date-holidays knows the region ("DE", "US-CA"); loaded only when a team names a region. */
 function knownRegion(region: string): boolean {
-  const Holidays = require('date-holidays') as new () => { getCountries(): Record<string, string>; getStates(country: string): Record<string, string> | undefined };
+  const Holidays = dateHolidays();
   const holidays = new Holidays();
   const [country, state] = region.split('-') as [string, string | undefined];
   if (!holidays.getCountries()[country]) return false;

@@ -1,4 +1,4 @@
-import { availability, hoursOf, nextDayOff } from './schedule/availability.js';
+import { availability, hoursOf, nextDayOff, PERSON_LOOKAHEAD_DAYS } from './schedule/availability.js';
 import { localTime } from './schedule/localTime.js';
 import type { Contact, TeamConfig } from './team.js';
 
@@ -28,9 +28,6 @@ export interface TeamReport {
   tools: { name: string; primary: string; backup: string; description: string | null }[];
 }
 
-/** How far ahead `midair team` looks for someone's next day off. */
-const DAY_OFF_LOOKAHEAD = 366;
-
 /** Each person of the team at `now`: where they are, whether they are at work and why not, their next day off; and the tools with their backups. */
 export function teamReport(team: TeamConfig, now: Date): TeamReport {
   const people = Object.entries(team.people).map(([id, p]): PersonReport => {
@@ -48,7 +45,7 @@ export function teamReport(team: TeamConfig, now: Date): TeamReport {
       availableNow: a.available,
       why: a.available ? [] : a.reasons,
       until: a.until?.toISOString() ?? null,
-      nextDayOff: nextDayOff(id, p, local.date, DAY_OFF_LOOKAHEAD),
+      nextDayOff: nextDayOff(id, p, local.date, PERSON_LOOKAHEAD_DAYS),
     };
   });
   const tools = Object.entries(team.tools ?? {}).map(([name, t]) => ({ name, primary: t.primary, backup: t.backup, description: t.description ?? null }));

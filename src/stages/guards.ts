@@ -57,7 +57,7 @@ function breachOf(e: Evidence, bounds: TrafficBounds): Omit<GuardBreach, 'pulled
 }
 
 /** What the guards judge of a migration: its row as it is now. */
-export interface Guarded {
+interface Guarded {
   id: number;
   stage: Stage;
   killed: Killed | null;

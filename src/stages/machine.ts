@@ -11,6 +11,7 @@ import { driftGate } from './gates/drift.js';
 import { fullRampGate } from './gates/fullRamp.js';
 import { notKilledGate } from './gates/notKilled.js';
 import { oldUnusedGate } from './gates/oldUnused.js';
+import { onRise } from './gates/onRise.js';
 import { rampWindowGate } from './gates/rampWindow.js';
 import { resumeGate } from './gates/resume.js';
 import { scheduleGate, scheduleRampGate } from './gates/schedule.js';
@@ -45,11 +46,11 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'expanding', to: 'expanded', action: 'expanded', gates: [] },
   { from: 'expanded', to: 'shadow', action: 'shadow', gates: [approvalsGate('shadow'), backfilledGate] },
   { from: 'expanded', to: 'complete', action: 'complete', gates: COMPLETE_GATES },
-  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), verifiedGate, shadowComparesGate, scheduleGate('the move to live')] },
+  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), onRise(approvalsGate('ramp')), verifiedGate, shadowComparesGate, scheduleGate('the move to live')] },
   { from: 'live', to: 'rampdown', action: 'rampdown', gates: [approvalsGate('rampdown'), fullRampGate, soakGate('always')] },
   { from: 'rampdown', to: 'complete', action: 'complete', gates: [notKilledGate, oldUnusedGate, ...COMPLETE_GATES] },
   { from: 'shadow', to: 'shadow', action: 'resume', gates: [] },
-  { from: 'live', to: 'live', action: 'resume', gates: [resumeGate] },
+  { from: 'live', to: 'live', action: 'resume', gates: [resumeGate, onRise(approvalsGate('ramp')), scheduleRampGate] },
   // Every record goes back to the new shape at once: the operator's call, as rampdown gathers no compares.
   { from: 'rampdown', to: 'rampdown', action: 'resume', gates: [] },
   { from: 'expanding', to: 'rolling_back', action: 'rollback', gates: ROLLBACK_GATES },
@@ -118,7 +119,7 @@ export async function verdicts(gates: readonly Gate[], input: GateInput): Promis
 }
 
 /** What passing the gates took: the --force override and the schedule override, each null when not asked for. */
-export type Overrides = Pick<Passage, 'forced' | 'override'>;
+type Overrides = Pick<Passage, 'forced' | 'override'>;
 
 /**
  * Checks gates in order: the first refusal that `force` may not override is thrown; with `force`,

@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
-import { MidairError } from '../../errors.js';
+import { scheduleDays } from '../../people/schedule/scheduleDays.js';
 import type { ScheduleReport } from '../../people/schedule/scheduleReport.js';
 import { action } from '../action.js';
 import { withMidair } from '../session.js';
 import { addVerb } from '../verb.js';
-
-function daysOf(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new MidairError(`--days must be a whole number of days, not "${value}"`, 'e.g. --days 7');
-  return Number(value);
-}
 
 function formatSchedule(r: ScheduleReport): string {
   const lines = [
@@ -31,7 +25,7 @@ export function registerSchedule(program: Command): void {
     .option('--days <n>', 'how far ahead to look (default 14)')
     .action(
       action(async ({ args, options, command }) => {
-        const days = daysOf(command.opts<{ days?: string }>().days);
+        const days = scheduleDays(command.opts<{ days?: string }>().days);
         const result = await withMidair('schedule', options, (midair) => midair.schedule(args[0]!, { days }));
         return { data: { ...result }, text: formatSchedule(result) };
       }),

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { requireTeam } from '../../people/requireTeam.js';
-import { teamReport, type TeamReport } from '../../people/teamReport.js';
+import type { TeamReport } from '../../people/teamReport.js';
 import { action } from '../action.js';
 import { resolveSettings } from '../session.js';
 import { addVerb } from '../verb.js';
@@ -23,9 +22,19 @@ export function registerTeam(program: Command): void {
   addVerb(program, 'team', 'the people of the team: local time, available now or not (and why), next day off, contacts; the tools with their backups')
     .action(
       action(async ({ options }) => {
-        // The config alone: no database is opened.
-        const result = teamReport(requireTeam((await resolveSettings(options)).team, 'team'), new Date());
-        return { data: { ...result }, text: formatTeam(result) };
+        // The library before the config file (see session.ts).
+        const [{ createMidair }, { connectOnFirstUse }, { connect }] = await Promise.all([import('../../midair.js'), import('../../db/connectOnFirstUse.js'), import('../../db/connect.js')]);
+        const settings = await resolveSettings(options);
+        // The config alone: team() runs no query, so the connection, opened on first use, is never opened.
+        const { database, embeddedDir } = settings;
+        const db = connectOnFirstUse(database ? 'postgres' : 'embedded', database ? 'the database' : embeddedDir, () => connect({ database, embeddedDir, applicationName: 'midair team' }));
+        const midair = await createMidair({ resolved: settings, executor: db });
+        try {
+          const result = midair.team();
+          return { data: { ...result }, text: formatTeam(result) };
+        } finally {
+          await midair.close();
+        }
       }),
     );
 }

@@ -1,6 +1,6 @@
 import type { Person, Weekday } from '../team.js';
 import { holidayOn } from './holidays.js';
-import { addDays, localTime, zonedInstant } from './localTime.js';
+import { addDays, localTime, weekdayOf, zonedInstant } from './localTime.js';
 
 /** Whether a person can be at work at an instant; when not, every reason and when they next can. */
 export type Availability =
@@ -11,15 +11,11 @@ const DEFAULT_HOURS = { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as Weekday[], 
 
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-/** How far ahead a person's next working day is looked for. */
-const LOOKAHEAD_DAYS = 400;
+/** How far ahead a person's days are looked at (when they are next at work, their next day off): a year, leap day included. */
+export const PERSON_LOOKAHEAD_DAYS = 366;
 
 export function hoursOf(person: Person): { days: Weekday[]; from: string; to: string } {
   return { days: person.workingHours?.days ?? DEFAULT_HOURS.days, from: person.workingHours?.from ?? DEFAULT_HOURS.from, to: person.workingHours?.to ?? DEFAULT_HOURS.to };
-}
-
-function weekdayOf(date: string): number {
-  return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
 
 /** Why the person is off the whole of a local date (away, public holiday, not a working day): empty when it is a working day for them. */
@@ -52,7 +48,7 @@ export function availability(id: string, person: Person, at: Date): Availability
   if (!workday) reasons.push(`${id} is outside working hours in ${person.timezone} (${hours.days.join(',')} ${hours.from}-${hours.to}, it is ${DAY_NAMES[local.weekday]} ${local.clock} there)`);
   else if (local.clock < hours.from || local.clock >= hours.to) reasons.push(`${id} is outside working hours in ${person.timezone} (${hours.from}-${hours.to}, it is ${local.clock} there)`);
   if (!reasons.length) return { available: true, until: zonedInstant(local.date, hours.to, person.timezone) };
-  for (let i = 0; i < LOOKAHEAD_DAYS; i++) {
+  for (let i = 0; i < PERSON_LOOKAHEAD_DAYS; i++) {
     const date = addDays(local.date, i);
     if (!hours.days.includes(WEEKDAYS[weekdayOf(date)]!) || dayOffReasons(id, person, date).length) continue;
     const start = zonedInstant(date, hours.from, person.timezone);

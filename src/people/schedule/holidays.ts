@@ -1,4 +1,4 @@
-import Holidays from 'date-holidays';
+import { dateHolidays } from '../dateHolidays.js';
 
 const calendars = new Map<string, Map<string, string>>();
 
@@ -8,6 +8,7 @@ function publicHolidays(region: string, year: number): Map<string, string> {
   let days = calendars.get(key);
   if (!days) {
     const [country, state] = region.split('-') as [string, string | undefined];
+    const Holidays = dateHolidays();
     const calendar = state ? new Holidays(country, state) : new Holidays(country);
     days = new Map();
     for (const h of calendar.getHolidays(year) || []) {

@@ -30,7 +30,12 @@ function partsOf(instant: Date, zone: string): Record<string, number> {
 export function localTime(instant: Date, zone: string): LocalTime {
   const p = partsOf(instant, zone);
   const date = `${p.year}-${pad(p.month!)}-${pad(p.day!)}`;
-  return { date, clock: `${pad(p.hour!)}:${pad(p.minute!)}`, weekday: new Date(`${date}T00:00:00Z`).getUTCDay() };
+  return { date, clock: `${pad(p.hour!)}:${pad(p.minute!)}`, weekday: weekdayOf(date) };
+}
+
+/** The weekday of a calendar date ("YYYY-MM-DD"), 0 Sunday to 6 Saturday. */
+export function weekdayOf(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
 
 /** Minutes the zone is ahead of UTC at an instant. */
@@ -48,12 +53,12 @@ export function zonedInstant(date: string, clock: string, zone: string): Date {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const [h, min] = clock.split(':').map(Number) as [number, number];
   const wall = Date.UTC(y, m - 1, d, h, min);
-  const first = offsetMinutes(new Date(wall), zone);
-  const guess = wall - first * 60_000;
-  const second = offsetMinutes(new Date(guess), zone);
-  if (second === first) return new Date(guess);
-  const other = wall - second * 60_000;
-  return offsetMinutes(new Date(other), zone) === second ? new Date(Math.min(guess, other)) : new Date(wall - Math.min(first, second) * 60_000);
+  // A day either side of the reading lies before and after any change of that night: the two offsets it can have.
+  const before = offsetMinutes(new Date(wall - 86_400_000), zone);
+  const after = offsetMinutes(new Date(wall + 86_400_000), zone);
+  const valid = [before, after].map((offset) => wall - offset * 60_000).filter((t) => wall - offsetMinutes(new Date(t), zone) * 60_000 === t);
+  // None valid: the reading is in a spring-forward gap, which the offset from before it moves past.
+  return new Date(valid.length ? Math.min(...valid) : wall - before * 60_000);
 }
 
 /** The calendar date `days` after `date` ("YYYY-MM-DD"). */
