@@ -47,6 +47,8 @@ describe('the team config', () => {
     expect(problemOf({ people: { alice, bob: { ...bob, roles: ['ops'] }, carol: { ...carol, roles: ['ops'] } } })).toMatch(/field "team\.people\.carol\.roles": role "ops" is also "bob"'s/);
     expect(problemOf({ people: { alice }, paging: { channels: [{ name: 'hook', kind: 'webhook', url: 'https://x.example.com', backup: 'sms' }] } })).toMatch(/field "team\.paging\.channels\.0\.backup": there is no channel "sms"/);
     expect(problemOf({ people: { alice }, paging: { channels: [{ name: 'pd', kind: 'pagerduty', url: 'https://x.example.com' }] } })).toMatch(/field "team\.paging\.channels\.0\.routingKey": a pagerduty channel needs/);
+    // An undo must always stay possible: a rollback takes no approvals.
+    expect(problemOf({ people: { alice, bob }, migrations: { m: { owners: { primary: 'alice', secondary: 'bob' }, approvals: { rollback: { count: 1 } } } } })).toMatch(/team\.migrations\.m\.approvals/);
   });
 
   it('a migration under a team needs a primary and a secondary who are different people of the team', () => {

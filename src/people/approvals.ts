@@ -35,11 +35,11 @@ export interface Approval {
 export function stepsFrom(stage: Stage | 'planned'): ApprovableStep[] {
   const next: Record<Stage | 'planned', ApprovableStep[]> = {
     planned: ['start'],
-    expanding: ['rollback'],
-    expanded: ['shadow', 'complete', 'rollback'],
-    shadow: ['live', 'rollback'],
-    live: ['ramp', 'rampdown', 'rollback'],
-    rampdown: ['complete', 'rollback'],
+    expanding: [],
+    expanded: ['shadow', 'complete'],
+    shadow: ['live'],
+    live: ['ramp', 'rampdown'],
+    rampdown: ['complete'],
     rolling_back: [],
     complete: [],
     rolled_back: [],
