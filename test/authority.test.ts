@@ -204,12 +204,12 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
 
   it('tokens: issued by the person or an administrator, stored hashed, used through MIDAIR_TOKEN; a wrong or revoked one is an error', async () => {
     const own = await as('alice').login();
-    expect(own).toMatchObject({ person: 'alice', issuedBy: 'alice' });
+    expect(own).toMatchObject({ person: 'alice', issuedBy: 'alice', own: true });
     expect(own.token).toMatch(/^midair_[A-Za-z0-9_-]{43}$/);
     const stored = await admin.query<{ hash: string; created_by: string }>('SELECT hash, created_by FROM midair.tokens WHERE id = $1', [own.tokenId]);
     expect(stored).toEqual([{ hash: createHash('sha256').update(own.token).digest('hex'), created_by: 'alice' }]);
     expect((await failure(as('postgres').login(), MidairError)).message).toMatch(/is not any person's in team\.people\.<id>\.roles/);
-    expect(await as('postgres').login({ person: 'carol' })).toMatchObject({ person: 'carol', issuedBy: 'role "postgres" (administrator)' });
+    expect(await as('postgres').login({ person: 'carol' })).toMatchObject({ person: 'carol', issuedBy: 'role "postgres" (administrator)', own: false });
     expect((await auditOf('login')).map((r) => [r.person, r.details.person])).toEqual([['alice', 'alice'], [null, 'carol']]);
 
     // The unverified postgres session acts as alice with her token.
@@ -218,8 +218,10 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     const wrong = await failure(withToken('midair_not-a-token', () => as('alice').status()), MidairError);
     expect(wrong.message).toBe('the token in MIDAIR_TOKEN is not a token of this database: it is wrong, or was issued for another database');
 
-    // dave is a person of the team whose role administers nothing: he may not issue or revoke for others.
+    // dave is a person of the team whose role is no superuser: he may not issue or revoke for others,
+    // not even as the owner of the midair schema (with one shared role, that would be every operator).
     const dave = await daveSession();
+    await admin.exec(`ALTER SCHEMA midair OWNER TO "${DAVE_ROLE}"`);
     try {
       const withDave = { people: { ...team.people, dave: { name: 'dave', timezone: 'UTC', contacts: [{ chat: '@dave' }], roles: [DAVE_ROLE] } } };
       const asDave = new Midair(dave, { ...resolveConfig({}, { baseDir: process.cwd(), database: database.url, env: {} }), team: withDave }, silentReporter, undefined, () => NOW);
@@ -236,18 +238,24 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect((await auditOf('revoke'))[0]).toMatchObject({ person: 'alice', details: { person: 'alice', tokenIds: [own.tokenId] } });
   });
 
-  it('the CLI: login saves a token (0600), approve and approvals act by it with --json, login --revoke takes it back', async () => {
+  it('the CLI: login saves your own token (0600) but only prints one issued for someone else; approve and approvals act by it with --json, login --revoke takes it back', async () => {
     await as('alice').start(OWNED);
     const dir = tempDir('authority-cli');
     try {
-      makeProject(dir.path, { 'midair.config.ts': `export default ${JSON.stringify({ team })};\n` });
+      // The postgres role (a superuser, so an administrator) is bob's here.
+      const withBob = { people: { ...team.people, bob: { ...team.people.bob!, roles: ['postgres'] } } };
+      makeProject(dir.path, { 'midair.config.ts': `export default ${JSON.stringify({ team: withBob })};\n` });
       const env = { XDG_CONFIG_HOME: join(dir.path, 'config') };
       const cli = (args: string[], extra: Record<string, string> = {}) => runCli(dir.path, [...args, '--database', database.url, '--json'], { ...env, ...extra });
 
-      const login = await cli(['login', '--person', 'bob']);
-      const issued = jsonOf<{ ok: boolean; person: string; tokenId: number; token: string; savedTo: string }>(login);
-      expect(issued).toMatchObject({ ok: true, person: 'bob', savedTo: join(dir.path, 'config', 'midair', 'credentials.json') });
+      const issued = jsonOf<{ ok: boolean; person: string; tokenId: number; token: string; savedTo: string }>(await cli(['login']));
+      expect(issued).toMatchObject({ ok: true, person: 'bob', own: true, savedTo: join(dir.path, 'config', 'midair', 'credentials.json') });
       expect(statSync(issued.savedTo).mode & 0o777).toBe(0o600);
+      // carol's token is printed only: saved, it would make bob act as carol.
+      const forCarol = await cli(['login', '--person', 'carol']);
+      expect(jsonOf(forCarol)).toMatchObject({ ok: true, person: 'carol', own: false, savedTo: null });
+      const text = await runCli(dir.path, ['login', '--person', 'carol', '--database', database.url], env);
+      expect(text.stdout).toMatch(/not saved: it is "carol"'s, not yours; hand it to them to set as MIDAIR_TOKEN/);
       expect(Object.values(JSON.parse(readFileSync(issued.savedTo, 'utf8')))).toEqual([{ token: issued.token, person: 'bob', tokenId: issued.tokenId }]);
 
       const approve = jsonOf(await cli(['approve', 'price_cents', 'complete', '--comment', 'checked the diff']));
@@ -260,10 +268,7 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
       const withRevoked = await cli(['approvals', 'price_cents'], { MIDAIR_TOKEN: issued.token });
       expect(withRevoked.code).toBe(1);
       expect(jsonOf(withRevoked)).toMatchObject({ ok: false, error: expect.stringMatching(/was revoked at .* by bob$/) });
-      // The saved token is gone with its revocation: the postgres role is nobody's, so unverified.
-      const unverified = await cli(['approve', 'price_cents', 'complete']);
-      expect(unverified.code).toBe(2);
-      expect(jsonOf(unverified)).toMatchObject({ ok: false, refused: 'not allowed' });
+      expect(JSON.parse(readFileSync(issued.savedTo, 'utf8'))).toEqual({});
     } finally {
       dir.remove();
     }
