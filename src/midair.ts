@@ -24,7 +24,7 @@ import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import type { Work } from './stages/stage.js';
-import { identify, presentedToken, type Actor } from './people/actor.js';
+import { identify, presentedToken } from './people/actor.js';
 import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type ApproveResult } from './people/approve.js';
 import { authorize } from './people/authority.js';
 import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
@@ -74,7 +74,6 @@ export type MigrationRef = Migration | string;
 export class Midair {
   private installed = false;
   private application: ApplicationClient | null = null;
-  private actor: Actor | null = null;
 
   constructor(
     readonly db: Executor,
@@ -103,8 +102,9 @@ export class Midair {
   private async context(): Promise<Context> {
     await this.ensureInstalled();
     // With a team, a token (MIDAIR_TOKEN, else the one `midair login` saved for this database) names the person first.
-    this.actor ??= await identify(this.db, this.config.team, this.config.team ? presentedToken(this.db.description) : null);
-    return { db: this.db, settings: this.config, report: this.reporter, actor: this.actor, now: this.now };
+    // Asked again on every call (one query), so a token revoked meanwhile stops working in a long-lived process.
+    const actor = await identify(this.db, this.config.team, this.config.team ? presentedToken(this.db.description) : null);
+    return { db: this.db, settings: this.config, report: this.reporter, actor, now: this.now };
   }
 
   private async ensureInstalled(): Promise<void> {

@@ -212,8 +212,9 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect(await as('postgres').login({ person: 'carol' })).toMatchObject({ person: 'carol', issuedBy: 'role "postgres" (administrator)', own: false });
     expect((await auditOf('login')).map((r) => [r.person, r.details.person])).toEqual([['alice', 'alice'], [null, 'carol']]);
 
-    // The unverified postgres session acts as alice with her token.
-    await withToken(own.token, () => as('postgres').start(OWNED));
+    // The unverified postgres session acts as alice with her token; the same long-lived handle acts later.
+    const holder = as('postgres');
+    await withToken(own.token, () => holder.start(OWNED));
     expect((await auditOf('start'))[0]).toMatchObject({ person: 'alice', verified_by: 'token' });
     const wrong = await failure(withToken('midair_not-a-token', () => as('alice').status()), MidairError);
     expect(wrong.message).toBe('the token in MIDAIR_TOKEN is not a token of this database: it is wrong, or was issued for another database');
@@ -233,7 +234,8 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
       await dave.close();
     }
     expect((await as('alice').revokeTokens(String(own.tokenId))).revoked).toEqual([{ id: own.tokenId, person: 'alice' }]);
-    const revoked = await failure(withToken(own.token, () => as('postgres').backfill()), MidairError);
+    // Revoked meanwhile: the long-lived handle that used it is refused at its next call.
+    const revoked = await failure(withToken(own.token, () => holder.backfill()), MidairError);
     expect(revoked.message).toMatch(new RegExp(`^the token in MIDAIR_TOKEN \\(token ${own.tokenId} of "alice"\\) was revoked at .* by alice$`));
     expect((await auditOf('revoke'))[0]).toMatchObject({ person: 'alice', details: { person: 'alice', tokenIds: [own.tokenId] } });
   });
