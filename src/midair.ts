@@ -162,7 +162,7 @@ export class Midair {
   async start(ref: MigrationRef, options: { override?: Override } = {}): Promise<StartResult> {
     const loaded = await this.load(ref);
     return this.paged('start', loaded.migration.name, async (ctx) => {
-      await authorize(ctx, 'start', loaded.migration);
+      await authorize(ctx, 'start', loaded.migration, options);
       return startMigration(ctx, loaded, options);
     }, (r, by) => (r.resumed ? null : stageChanged(r.migration, null, r.stage, 'start', by)), { definition: loaded.migration });
   }
@@ -215,7 +215,7 @@ export class Midair {
   /** Refuses without a clean, current verification or when the tables drifted, unless `force: { reason }`. */
   async complete(name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
     return this.paged('complete', name, async (ctx) => {
-      await authorize(ctx, 'complete', name);
+      await authorize(ctx, 'complete', name, options);
       return completeMigration(ctx, name, options);
     }, (r, by) => stageChanged(r.migration, null, r.stage, 'complete', by));
   }
@@ -236,7 +236,7 @@ export class Midair {
    */
   async advance(name: string, stage: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
     return this.paged('advance', name, async (ctx) => {
-      await authorize(ctx, stage === 'complete' ? 'complete' : 'advance', name);
+      await authorize(ctx, stage === 'complete' ? 'complete' : 'advance', name, options);
       return advanceMigration(ctx, name, stage, options);
     }, advanced);
   }
@@ -244,7 +244,7 @@ export class Midair {
   /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
   async ramp(name: string, percent: number | string, options: { force?: Force; override?: Override } = {}): Promise<RampResult> {
     return this.paged('ramp', name, async (ctx) => {
-      await authorize(ctx, 'ramp', name);
+      await authorize(ctx, 'ramp', name, options);
       return rampMigration(ctx, name, percent, options);
     });
   }

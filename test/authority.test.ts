@@ -134,6 +134,28 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect(await stageOf('price_cents')).toBe('rolled_back');
   });
 
+  it('a migration whose people cannot be resolved can still be killed and rolled back by any verified person, warned and audited; nothing else', async () => {
+    // Started before the team existed: no owners.
+    await as('postgres', null).start(PRICE_CENTS);
+    expect((await failure(as('alice').backfill(), MidairRefusal)).reason).toBe('people');
+    expect((await failure(as('postgres').rollback('price_cents'), MidairRefusal)).reason).toBe('not allowed');
+    const warnings: string[] = [];
+    const settings = { ...resolveConfig({}, { baseDir: process.cwd(), database: database.url, env: {} }), traffic: TEST_BOUNDS, team };
+    const carol = new Midair(sessions.carol!, settings, { ...silentReporter, warn: (m: string) => warnings.push(m) }, undefined, () => NOW);
+    expect((await carol.rollback('price_cents')).stage).toBe('rolled_back');
+    expect(warnings[0]).toMatch(/^the people of migration "price_cents" cannot be resolved \(migration "price_cents" has no owners: .*\), so any verified person may roll back it; "carol" does, recorded in the audit log$/);
+    expect(await auditOf('people unresolved')).toEqual([expect.objectContaining({ person: 'carol', details: { act: 'roll back', reason: expect.stringMatching(/has no owners/) } })]);
+  });
+
+  it('the rollback authority who is no owner may run a risky step with an override (the schedule guard judges it), not without', async () => {
+    const frozen: TeamConfig = { ...team, risk: { startRows: 1 }, freeze: [{ from: '2026-03-01', to: '2026-03-03', reason: 'release' }] };
+    const byCarol = defineMigration({ ...OWNED, rollbackAuthority: { person: 'carol', deputy: 'bob' } });
+    expect((await failure(as('carol', frozen).start(byCarol), MidairRefusal)).message).toBe('"carol" may not start migration "price_cents": only its owners ("alice", "bob") may');
+    expect((await failure(as('bob', frozen).start(byCarol, { override: { reason: 'hotfix' } }), MidairRefusal)).message).toMatch(/^only the rollback authority of migration "price_cents", carol \(carol\), may override the schedule guard; bob may not$/);
+    expect((await as('carol', frozen).start(byCarol, { override: { reason: 'hotfix' } })).stage).toBe('expanded');
+    expect((await auditOf('start'))[0]).toMatchObject({ person: 'carol', details: expect.objectContaining({ override: expect.objectContaining({ reason: 'hotfix' }) }) });
+  });
+
   it('separation of duties: alice cannot complete on her own approval; bob\'s lets her; both audited', async () => {
     const alice = as('alice');
     await alice.start(OWNED);
