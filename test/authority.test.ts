@@ -203,6 +203,22 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect((await failure(alice.approve(OWNED, 'complete'), MidairError)).message).toBe('migration "price_cents" is planned, so complete is not one of its next steps; an approval holds only at the stage it is given in');
   });
 
+  it('a start approval holds for one start, not for another after a rollback; an approver who left the team does not count', async () => {
+    const plain = defineMigration({ ...PRICE_CENTS, owners: { primary: 'alice', secondary: 'bob' } });
+    const needsStart: TeamConfig = { ...team, migrations: { price_cents: { approvals: { start: { count: 1 } } } } };
+    await as('carol', needsStart).approve(plain, 'start');
+    await as('alice', needsStart).start(plain);
+    await as('alice', needsStart).rollback('price_cents');
+    const again = await failure(as('alice', needsStart).start(plain), MidairRefusal);
+    expect(again.reason).toBe('approval');
+    expect((await as('alice', needsStart).approvals(plain)).approvals.map((a) => a.expired)).toEqual([expect.stringMatching(/^given before the migration was last started \(run \d+\); a start approval holds for one start$/)]);
+    await as('carol', needsStart).approve(plain, 'start');
+    const withoutCarol: TeamConfig = { ...needsStart, people: { alice: team.people.alice!, bob: team.people.bob! } };
+    expect((await failure(as('alice', withoutCarol).start(plain), MidairRefusal)).reason).toBe('approval');
+    expect((await as('alice', withoutCarol).approvals(plain)).approvals.map((a) => a.expired)).toEqual(['"carol" is no longer a person of the team', '"carol" is no longer a person of the team']);
+    expect((await as('alice', needsStart).start(plain)).stage).toBe('expanded');
+  });
+
   const DAVE_ROLE = `midair_p_dave_${process.pid}`;
   /** A session of a plain login role (no superuser, owns nothing) that may use the control schema. */
   async function daveSession(): Promise<Executor> {

@@ -61,6 +61,6 @@ export interface ApprovalsResult {
 
 export async function listApprovals(ctx: Context, target: Approved): Promise<ApprovalsResult> {
   const team = teamOf(ctx);
-  const approvals = await approvalsOf(ctx.db, target);
+  const approvals = await approvalsOf(ctx.db, target, team);
   return { migration: target.name, stage: target.stage, checksum: target.checksum, needed: neededOf(team, target, approvals), approvals };
 }
