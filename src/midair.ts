@@ -10,7 +10,7 @@ import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
 import { connectOnFirstUse } from './db/connectOnFirstUse.js';
 import type { Executor } from './db/executor.js';
-import { MidairError, MidairRefusal } from './errors.js';
+import { MidairError } from './errors.js';
 import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
 import { compileRecord } from './lifecycle/compileRecord.js';
 import { compileChecked } from './lifecycle/serverChecks.js';
@@ -26,7 +26,7 @@ import { requireStageFor } from './stages/machine.js';
 import type { Work } from './stages/stage.js';
 import { identify, presentedToken } from './people/actor.js';
 import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type ApproveResult } from './people/approve.js';
-import { authorize } from './people/authority.js';
+import { authorize, unverifiedRefusal } from './people/authority.js';
 import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
 import { peopleOf } from './people/migrationPeople.js';
 import { installControlSchema } from './state/install.js';
@@ -301,9 +301,7 @@ export class Midair {
   async ack(name: string): Promise<AckResult> {
     const ctx = await this.context();
     const team = this.pagingTeam(ctx);
-    if (!ctx.actor.person) {
-      throw new MidairRefusal('not allowed', `${ctx.actor.label} is not a verified person of the team: only a verified person may acknowledge pages`, 'connect as a PostgreSQL role listed in team.people.<id>.roles (docs/people.md, "Who is acting")');
-    }
+    if (!ctx.actor.person) throw unverifiedRefusal(ctx.actor, 'acknowledge pages');
     return acknowledge(ctx.db, ctx.actor, team, name, ctx.now(), this.pager);
   }
 
@@ -393,6 +391,8 @@ export class Midair {
   /** Keeps a rehearsal that took place (who attended, how long each stage took) for the playbook. */
   async recordRehearsal(record: RehearsalRecord): Promise<void> {
     const ctx = await this.context();
+    // The playbook judges people by the attendance kept here: with a team, only a verified person keeps it.
+    if (ctx.settings.team && !ctx.actor.person) throw unverifiedRefusal(ctx.actor, 'record a rehearsal');
     await recordRehearsal(ctx.db, ctx.actor, record);
   }
 

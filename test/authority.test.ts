@@ -10,6 +10,7 @@ import { defineMigration, Midair, MidairError, MidairRefusal, type Migration } f
 import type { TeamConfig } from '../src/people/team.js';
 import { dropRole, freshDatabase, tempDir, type TestDatabase } from './support/databases.js';
 import { peopleRoles, type PeopleRoles } from './support/people.js';
+import { demoRehearsal } from './support/playbookFixture.js';
 import { makeProject } from './support/project.js';
 import { jsonOf, runCli } from './support/runCli.js';
 import { compares, PRICE_CENTS, reportMetrics, soakedFor, TEST_BOUNDS } from './support/trafficEvidence.js';
@@ -217,6 +218,14 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect((await failure(as('alice', withoutCarol).start(plain), MidairRefusal)).reason).toBe('approval');
     expect((await as('alice', withoutCarol).approvals(plain)).approvals.map((a) => a.expired)).toEqual(['"carol" is no longer a person of the team', '"carol" is no longer a person of the team']);
     expect((await as('alice', needsStart).start(plain)).stage).toBe('expanded');
+  });
+
+  it('with a team, only a verified person records a rehearsal (the playbook judges people by it)', async () => {
+    const refused = await failure(as('postgres').recordRehearsal(demoRehearsal('0123456789abcdef')), MidairRefusal);
+    expect(refused.message).toMatch(/^unverified .* is not a verified person of the team, so may not record a rehearsal$/);
+    expect(refused.hint).toMatch(/`midair login`/);
+    await as('carol').recordRehearsal(demoRehearsal('0123456789abcdef'));
+    await as('postgres', null).recordRehearsal(demoRehearsal('0123456789abcdef'));
   });
 
   const DAVE_ROLE = `midair_p_dave_${process.pid}`;

@@ -4,7 +4,7 @@ import type { Migration } from '../migration/types.js';
 import type { Asker } from '../stages/gate.js';
 import type { Stage } from '../state/store.js';
 import type { Actor } from './actor.js';
-import { howToGetVerified } from './authority.js';
+import { unverifiedRefusal } from './authority.js';
 import { peopleOf } from './migrationPeople.js';
 import { APPROVABLE_STEPS, type ApprovableStep, type TeamConfig } from './team.js';
 
@@ -140,7 +140,7 @@ export function approvableStep(value: string, target: Approved, team: TeamConfig
 
 /** Records an approval by a verified person (listed in the rule's `from`, if it has one); answers its id. */
 export async function giveApproval(db: Queryable, actor: Actor, team: TeamConfig, target: Approved, step: ApprovableStep, comment: string | null, now: Date): Promise<number> {
-  if (actor.person === null) throw new MidairRefusal('not allowed', `${actor.label} is not a verified person of the team, so may not approve`, howToGetVerified());
+  if (actor.person === null) throw unverifiedRefusal(actor, 'approve');
   const rule = peopleOf(team, target.definition).approvals[step]!;
   if (rule.from && !rule.from.includes(actor.person)) {
     throw new MidairRefusal('not allowed', `"${actor.person}" may not approve ${step} of migration "${target.name}": only ${rule.from.join(', ')} may`, `ask one of them, or add "${actor.person}" to approvals.${step}.from`);

@@ -1,9 +1,8 @@
-import { MidairError } from '../errors.js';
 import type { Context } from '../lifecycle/context.js';
 import type { LoadedMigration } from '../migration/load.js';
 import { activeMigrations, audit } from '../state/store.js';
 import { approvableStep, approvalsOf, giveApproval, neededOf, type Approval, type Approved, type Needed } from './approvals.js';
-import type { TeamConfig } from './team.js';
+import { requireTeam } from './requireTeam.js';
 
 /**
  * The migration an approval is about: the active one of that name (its recorded definition), else
@@ -20,12 +19,6 @@ export async function approvedTarget(ctx: Context, name: string | null, load: ()
   return { name: loaded.migration.name, id: null, definition: loaded.migration, checksum: loaded.checksum, stage: 'planned' };
 }
 
-/** Midair's approve and approvals refuse first without a team; this only narrows the type. */
-function teamOf(ctx: Context): TeamConfig {
-  if (!ctx.settings.team) throw new MidairError('approvals need a team: no team is configured', 'add `team` to midair.config.ts (docs/people.md)');
-  return ctx.settings.team;
-}
-
 export interface ApproveResult {
   migration: string;
   step: string;
@@ -39,7 +32,7 @@ export interface ApproveResult {
 
 /** Records an approval of one step by the verified person acting, audited. */
 export async function approveStep(ctx: Context, target: Approved, stepValue: string, comment: string | null): Promise<ApproveResult> {
-  const team = teamOf(ctx);
+  const team = requireTeam(ctx.settings.team, 'approve');
   const step = approvableStep(stepValue, target, team);
   return ctx.db.transaction(async (tx) => {
     const approvalId = await giveApproval(tx, ctx.actor, team, target, step, comment, ctx.now());
@@ -60,7 +53,7 @@ export interface ApprovalsResult {
 }
 
 export async function listApprovals(ctx: Context, target: Approved): Promise<ApprovalsResult> {
-  const team = teamOf(ctx);
+  const team = requireTeam(ctx.settings.team, 'approvals');
   const approvals = await approvalsOf(ctx.db, target, team);
   return { migration: target.name, stage: target.stage, checksum: target.checksum, needed: neededOf(team, target, approvals), approvals };
 }
