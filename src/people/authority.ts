@@ -6,7 +6,7 @@ import { breachNow } from '../stages/guards.js';
 import { TRAFFIC_STAGES } from '../stages/stage.js';
 import { activeMigrations, latestByName, type MigrationRecord, type Stage } from '../state/store.js';
 import type { Actor } from './actor.js';
-import { peopleOf, type ResolvedPeople } from './migrationPeople.js';
+import { ownerChain, peopleOf, type ResolvedPeople } from './migrationPeople.js';
 import type { Override } from './schedule/guard.js';
 
 /** What a person does to a migration; every verb that changes something is one of these. */
@@ -41,8 +41,7 @@ const list = (people: readonly string[]) => people.map((p) => `"${p}"`).join(', 
  * deputy may; before them nothing reaches the new shape yet, so owners may roll back too.
  */
 export function whoMay(act: Act, stage: Stage | 'planned', people: ResolvedPeople): { people: string[]; described: string } {
-  const { primary, secondary, tertiary } = people.owners;
-  const owners = [primary, secondary, ...(tertiary ? [tertiary] : [])];
+  const owners = ownerChain(people.owners);
   const { person, deputy } = people.rollbackAuthority;
   const authority = [person, deputy];
   const stopping = STOPPING.includes(act);
