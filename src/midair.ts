@@ -27,6 +27,7 @@ import type { Work } from './stages/stage.js';
 import { identify, presentedToken } from './people/actor.js';
 import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type ApproveResult } from './people/approve.js';
 import { authorize, unverifiedRefusal } from './people/authority.js';
+import { migrationTarget } from './people/migrationTarget.js';
 import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
 import { peopleOf } from './people/migrationPeople.js';
 import { installControlSchema } from './state/install.js';
@@ -381,11 +382,12 @@ export class Midair {
    * rehearsal recorded here; render it with renderPlaybook.
    */
   async playbook(ref: MigrationRef): Promise<Playbook> {
-    const loaded = await this.load(ref);
-    const { plan } = await this.planned(loaded.migration);
     const ctx = await this.context();
-    const rehearsals = await readRehearsals(ctx.db, loaded.migration.name);
-    return buildPlaybook({ migration: loaded.migration, checksum: loaded.checksum, plan, team: this.config.team, rehearsals });
+    // An active migration's people come from the definition it was started with, as for every people rule.
+    const { migration, checksum } = await migrationTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
+    const { plan } = await this.planned(migration);
+    const rehearsals = await readRehearsals(ctx.db, migration.name);
+    return buildPlaybook({ migration, checksum, plan, team: this.config.team, rehearsals });
   }
 
   /** Keeps a rehearsal that took place (who attended, how long each stage took) for the playbook. */
@@ -437,9 +439,9 @@ export class Midair {
     const team = requireTeam(this.config.team, 'schedule');
     const days = options.days ?? 14;
     if (!Number.isInteger(days) || days < 1 || days > 366) throw new MidairError(`--days must be a whole number of days from 1 to 366, not ${days}`);
-    const loaded = await this.load(ref);
     const ctx = await this.context();
-    return scheduleReport(ctx.db, team, loaded.migration, this.now(), days);
+    const { migration } = await migrationTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
+    return scheduleReport(ctx.db, team, migration, this.now(), days);
   }
 
   /** Each person of the team now (local time, available or not and why, next day off) and the tools with their backups. */

@@ -1,22 +1,14 @@
 import type { Context } from '../lifecycle/context.js';
 import type { LoadedMigration } from '../migration/load.js';
-import { activeMigrations, audit } from '../state/store.js';
+import { audit } from '../state/store.js';
 import { approvableStep, approvalsOf, giveApproval, neededOf, type Approval, type Approved, type Needed } from './approvals.js';
+import { migrationTarget } from './migrationTarget.js';
 import { requireTeam } from './requireTeam.js';
 
-/**
- * The migration an approval is about: the active one of that name (its recorded definition), else
- * the file, not started yet. `load` is asked only when no active migration has the name.
- */
+/** The migration an approval is about (migrationTarget): the active one of that name, else the file, not started yet. */
 export async function approvedTarget(ctx: Context, name: string | null, load: () => Promise<LoadedMigration>): Promise<Approved> {
-  const active = await activeMigrations(ctx.db, ctx.settings.schema);
-  const byName = (n: string) => active.find((m) => m.name === n);
-  const found = name ? byName(name) : undefined;
-  if (found) return { name: found.name, id: found.id, definition: found.definition, checksum: found.checksum, stage: found.stage };
-  const loaded = await load();
-  const record = byName(loaded.migration.name);
-  if (record) return { name: record.name, id: record.id, definition: record.definition, checksum: record.checksum, stage: record.stage };
-  return { name: loaded.migration.name, id: null, definition: loaded.migration, checksum: loaded.checksum, stage: 'planned' };
+  const { migration, checksum, record } = await migrationTarget(ctx, name, load);
+  return { name: migration.name, id: record?.id ?? null, definition: migration, checksum, stage: record?.stage ?? 'planned' };
 }
 
 export interface ApproveResult {
