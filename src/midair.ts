@@ -10,7 +10,7 @@ import type { MidairConfig } from './config/define.js';
 import { connect } from './db/connect.js';
 import { connectOnFirstUse } from './db/connectOnFirstUse.js';
 import type { Executor } from './db/executor.js';
-import { MidairError, MidairRefusal } from './errors.js';
+import { MidairError } from './errors.js';
 import { completeMigration, type CompleteOptions, type CompleteResult } from './lifecycle/complete.js';
 import { compileRecord } from './lifecycle/compileRecord.js';
 import { compileChecked } from './lifecycle/serverChecks.js';
@@ -24,9 +24,10 @@ import type { Plan } from './migration/plan.js';
 import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import type { Work } from './stages/stage.js';
-import { identify, presentedToken, type Actor } from './people/actor.js';
+import { identify, presentedToken } from './people/actor.js';
 import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type ApproveResult } from './people/approve.js';
-import { authorize } from './people/authority.js';
+import { authorize, unverifiedRefusal } from './people/authority.js';
+import { migrationTarget } from './people/migrationTarget.js';
 import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
 import { peopleOf } from './people/migrationPeople.js';
 import { installControlSchema } from './state/install.js';
@@ -76,7 +77,6 @@ export type MigrationRef = Migration | string;
 export class Midair {
   private installed = false;
   private application: ApplicationClient | null = null;
-  private actor: Actor | null = null;
   /** Notifications still sending after their verb returned: close() waits for them, with a cap. */
   private readonly paging = new PagingInFlight();
 
@@ -107,8 +107,9 @@ export class Midair {
   private async context(): Promise<Context> {
     await this.ensureInstalled();
     // With a team, a token (MIDAIR_TOKEN, else the one `midair login` saved for this database) names the person first.
-    this.actor ??= await identify(this.db, this.config.team, this.config.team ? presentedToken(this.db.description) : null);
-    return { db: this.db, settings: this.config, report: this.reporter, actor: this.actor, now: this.now };
+    // Asked again on every call (one query), so a token revoked meanwhile stops working in a long-lived process.
+    const actor = await identify(this.db, this.config.team, this.config.team ? presentedToken(this.db.description) : null);
+    return { db: this.db, settings: this.config, report: this.reporter, actor, now: this.now };
   }
 
   private async ensureInstalled(): Promise<void> {
@@ -166,7 +167,7 @@ export class Midair {
   async start(ref: MigrationRef, options: { override?: Override } = {}): Promise<StartResult> {
     const loaded = await this.load(ref);
     return this.paged('start', loaded.migration.name, async (ctx) => {
-      await authorize(ctx, 'start', loaded.migration);
+      await authorize(ctx, 'start', loaded.migration, options);
       return startMigration(ctx, loaded, options);
     }, (r, by) => (r.resumed ? null : stageChanged(r.migration, null, r.stage, 'start', by)), { definition: loaded.migration });
   }
@@ -219,7 +220,7 @@ export class Midair {
   /** Refuses without a clean, current verification or when the tables drifted, unless `force: { reason }`. */
   async complete(name?: string, options: CompleteOptions = {}): Promise<CompleteResult> {
     return this.paged('complete', name, async (ctx) => {
-      await authorize(ctx, 'complete', name);
+      await authorize(ctx, 'complete', name, options);
       return completeMigration(ctx, name, options);
     }, (r, by) => stageChanged(r.migration, null, r.stage, 'complete', by));
   }
@@ -240,7 +241,7 @@ export class Midair {
    */
   async advance(name: string, stage: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
     return this.paged('advance', name, async (ctx) => {
-      await authorize(ctx, stage === 'complete' ? 'complete' : 'advance', name);
+      await authorize(ctx, stage === 'complete' ? 'complete' : 'advance', name, options);
       return advanceMigration(ctx, name, stage, options);
     }, advanced);
   }
@@ -248,7 +249,7 @@ export class Midair {
   /** Sets a live migration's ramp percentage; a step up passes the ramp gates, a step down always goes. */
   async ramp(name: string, percent: number | string, options: { force?: Force; override?: Override } = {}): Promise<RampResult> {
     return this.paged('ramp', name, async (ctx) => {
-      await authorize(ctx, 'ramp', name);
+      await authorize(ctx, 'ramp', name, options);
       return rampMigration(ctx, name, percent, options);
     });
   }
@@ -305,9 +306,7 @@ export class Midair {
   async ack(name: string): Promise<AckResult> {
     const ctx = await this.context();
     const team = this.pagingTeam(ctx);
-    if (!ctx.actor.person) {
-      throw new MidairRefusal('not allowed', `${ctx.actor.label} is not a verified person of the team: only a verified person may acknowledge pages`, 'connect as a PostgreSQL role listed in team.people.<id>.roles (docs/people.md, "Who is acting")');
-    }
+    if (!ctx.actor.person) throw unverifiedRefusal(ctx.actor, 'acknowledge pages');
     return acknowledge(ctx.db, ctx.actor, team, name, ctx.now(), this.pager);
   }
 
@@ -386,18 +385,21 @@ export class Midair {
    * rehearsal recorded here; render it with renderPlaybook.
    */
   async playbook(ref: MigrationRef): Promise<Playbook> {
-    const loaded = await this.load(ref);
-    const { plan, catalog } = await this.planned(loaded.migration);
     const ctx = await this.context();
-    const rehearsals = await readRehearsals(ctx.db, loaded.migration.name);
+    // An active migration's people come from the definition it was started with, as for every people rule.
+    const { migration, checksum } = await migrationTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
+    const { plan, catalog } = await this.planned(migration);
+    const rehearsals = await readRehearsals(ctx.db, migration.name);
     const team = this.config.team;
-    const risk = team ? await startRisk(ctx.db, team, loaded.migration, catalog) : null;
-    return buildPlaybook({ migration: loaded.migration, checksum: loaded.checksum, plan, team, rehearsals, startRisk: risk });
+    const risk = team ? await startRisk(ctx.db, team, migration, catalog) : null;
+    return buildPlaybook({ migration, checksum, plan, team, rehearsals, startRisk: risk });
   }
 
   /** Keeps a rehearsal that took place (who attended, how long each stage took) for the playbook. */
   async recordRehearsal(record: RehearsalRecord): Promise<void> {
     const ctx = await this.context();
+    // The playbook judges people by the attendance kept here: with a team, only a verified person keeps it.
+    if (ctx.settings.team && !ctx.actor.person) throw unverifiedRefusal(ctx.actor, 'record a rehearsal');
     await recordRehearsal(ctx.db, ctx.actor, record);
   }
 
@@ -441,9 +443,9 @@ export class Midair {
   async schedule(ref: MigrationRef, options: { days?: number } = {}): Promise<ScheduleReport> {
     const team = requireTeam(this.config.team, 'schedule');
     const days = scheduleDays(options.days);
-    const loaded = await this.load(ref);
     const ctx = await this.context();
-    return scheduleReport(ctx.db, team, loaded.migration, this.now(), days);
+    const { migration } = await migrationTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
+    return scheduleReport(ctx.db, team, migration, this.now(), days);
   }
 
   /** Each person of the team now (local time, available or not and why, next day off) and the tools with their backups. */

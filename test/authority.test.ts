@@ -10,6 +10,7 @@ import { defineMigration, Midair, MidairError, MidairRefusal, type Migration } f
 import type { TeamConfig } from '../src/people/team.js';
 import { dropRole, freshDatabase, tempDir, type TestDatabase } from './support/databases.js';
 import { peopleRoles, type PeopleRoles } from './support/people.js';
+import { demoRehearsal } from './support/playbookFixture.js';
 import { makeProject } from './support/project.js';
 import { jsonOf, runCli } from './support/runCli.js';
 import { compares, PRICE_CENTS, reportMetrics, soakedFor, TEST_BOUNDS } from './support/trafficEvidence.js';
@@ -134,6 +135,28 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect(await stageOf('price_cents')).toBe('rolled_back');
   });
 
+  it('a migration whose people cannot be resolved can still be killed and rolled back by any verified person, warned and audited; nothing else', async () => {
+    // Started before the team existed: no owners.
+    await as('postgres', null).start(PRICE_CENTS);
+    expect((await failure(as('alice').backfill(), MidairRefusal)).reason).toBe('people');
+    expect((await failure(as('postgres').rollback('price_cents'), MidairRefusal)).reason).toBe('not allowed');
+    const warnings: string[] = [];
+    const settings = { ...resolveConfig({}, { baseDir: process.cwd(), database: database.url, env: {} }), traffic: TEST_BOUNDS, team };
+    const carol = new Midair(sessions.carol!, settings, { ...silentReporter, warn: (m: string) => warnings.push(m) }, undefined, () => NOW);
+    expect((await carol.rollback('price_cents')).stage).toBe('rolled_back');
+    expect(warnings[0]).toMatch(/^the people of migration "price_cents" cannot be resolved \(migration "price_cents" has no owners: .*\), so any verified person may roll back it; "carol" does, recorded in the audit log$/);
+    expect(await auditOf('people unresolved')).toEqual([expect.objectContaining({ person: 'carol', details: { act: 'roll back', reason: expect.stringMatching(/has no owners/) } })]);
+  });
+
+  it('the rollback authority who is no owner may run a risky step with an override (the schedule guard judges it), not without', async () => {
+    const frozen: TeamConfig = { ...team, risk: { startRows: 1 }, freeze: [{ from: '2026-03-01', to: '2026-03-03', reason: 'release' }] };
+    const byCarol = defineMigration({ ...OWNED, rollbackAuthority: { person: 'carol', deputy: 'bob' } });
+    expect((await failure(as('carol', frozen).start(byCarol), MidairRefusal)).message).toBe('"carol" may not start migration "price_cents": only its owners ("alice", "bob") may');
+    expect((await failure(as('bob', frozen).start(byCarol, { override: { reason: 'hotfix' } }), MidairRefusal)).message).toMatch(/^only the rollback authority of migration "price_cents", carol \(carol\), may override the schedule guard; bob may not$/);
+    expect((await as('carol', frozen).start(byCarol, { override: { reason: 'hotfix' } })).stage).toBe('expanded');
+    expect((await auditOf('start'))[0]).toMatchObject({ person: 'carol', details: expect.objectContaining({ override: expect.objectContaining({ reason: 'hotfix' }) }) });
+  });
+
   it('separation of duties: alice cannot complete on her own approval; bob\'s lets her; both audited', async () => {
     const alice = as('alice');
     await alice.start(OWNED);
@@ -158,18 +181,14 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect((await auditOf('complete'))[0]).toMatchObject({ person: 'alice', verified_by: 'role' });
   });
 
-  it('an approval expires when the stage changes', async () => {
+  it('an approval expires when the stage changes; a rollback never waits for approvals', async () => {
     const alice = as('alice');
-    const withRollbackApproval = defineMigration({ ...OWNED, approvals: { rollback: { count: 1 } } });
-    await alice.start(withRollbackApproval);
+    await alice.start(OWNED);
     await alice.backfill();
-    await as('carol').approve('price_cents', 'rollback');
+    await as('carol').approve('price_cents', 'complete');
     await alice.advance('price_cents', 'shadow');
-    const refused = await failure(as('bob').rollback('price_cents'), MidairRefusal);
-    expect(refused.reason).toBe('approval');
-    expect(refused.message).toBe('migration "price_cents" needs 1 approval(s) of rollback by someone other than bob, has 0; 1 earlier approval(s) expired (the definition or the stage changed since)');
     expect((await alice.approvals('price_cents')).approvals.map((a) => [a.person, a.expired])).toEqual([['carol', 'given while expanded; the migration is shadow now']]);
-    await as('carol').approve('price_cents', 'rollback');
+    expect((await failure(as('carol').approve('price_cents', 'rollback'), MidairError)).message).toBe('"rollback" is not a step that takes approvals');
     expect((await as('bob').rollback('price_cents')).stage).toBe('rolled_back');
   });
 
@@ -183,6 +202,30 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
     expect(refused.message).toMatch(/needs 1 approval\(s\) of start by someone other than alice \(from bob\), has 0; 1 earlier approval\(s\) expired/);
     expect((await alice.approvals(changed)).approvals[0]!.expired).toMatch(/^the definition changed since/);
     expect((await failure(alice.approve(OWNED, 'complete'), MidairError)).message).toBe('migration "price_cents" is planned, so complete is not one of its next steps; an approval holds only at the stage it is given in');
+  });
+
+  it('a start approval holds for one start, not for another after a rollback; an approver who left the team does not count', async () => {
+    const plain = defineMigration({ ...PRICE_CENTS, owners: { primary: 'alice', secondary: 'bob' } });
+    const needsStart: TeamConfig = { ...team, migrations: { price_cents: { approvals: { start: { count: 1 } } } } };
+    await as('carol', needsStart).approve(plain, 'start');
+    await as('alice', needsStart).start(plain);
+    await as('alice', needsStart).rollback('price_cents');
+    const again = await failure(as('alice', needsStart).start(plain), MidairRefusal);
+    expect(again.reason).toBe('approval');
+    expect((await as('alice', needsStart).approvals(plain)).approvals.map((a) => a.expired)).toEqual([expect.stringMatching(/^given before the migration was last started \(run \d+\); a start approval holds for one start$/)]);
+    await as('carol', needsStart).approve(plain, 'start');
+    const withoutCarol: TeamConfig = { ...needsStart, people: { alice: team.people.alice!, bob: team.people.bob! } };
+    expect((await failure(as('alice', withoutCarol).start(plain), MidairRefusal)).reason).toBe('approval');
+    expect((await as('alice', withoutCarol).approvals(plain)).approvals.map((a) => a.expired)).toEqual(['"carol" is no longer a person of the team', '"carol" is no longer a person of the team']);
+    expect((await as('alice', needsStart).start(plain)).stage).toBe('expanded');
+  });
+
+  it('with a team, only a verified person records a rehearsal (the playbook judges people by it)', async () => {
+    const refused = await failure(as('postgres').recordRehearsal(demoRehearsal('0123456789abcdef')), MidairRefusal);
+    expect(refused.message).toMatch(/^unverified .* is not a verified person of the team, so may not record a rehearsal$/);
+    expect(refused.hint).toMatch(/`midair login`/);
+    await as('carol').recordRehearsal(demoRehearsal('0123456789abcdef'));
+    await as('postgres', null).recordRehearsal(demoRehearsal('0123456789abcdef'));
   });
 
   const DAVE_ROLE = `midair_p_dave_${process.pid}`;
@@ -208,22 +251,25 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
 
   it('tokens: issued by the person or an administrator, stored hashed, used through MIDAIR_TOKEN; a wrong or revoked one is an error', async () => {
     const own = await as('alice').login();
-    expect(own).toMatchObject({ person: 'alice', issuedBy: 'alice' });
+    expect(own).toMatchObject({ person: 'alice', issuedBy: 'alice', own: true });
     expect(own.token).toMatch(/^midair_[A-Za-z0-9_-]{43}$/);
     const stored = await admin.query<{ hash: string; created_by: string }>('SELECT hash, created_by FROM midair.tokens WHERE id = $1', [own.tokenId]);
     expect(stored).toEqual([{ hash: createHash('sha256').update(own.token).digest('hex'), created_by: 'alice' }]);
     expect((await failure(as('postgres').login(), MidairError)).message).toMatch(/is not any person's in team\.people\.<id>\.roles/);
-    expect(await as('postgres').login({ person: 'carol' })).toMatchObject({ person: 'carol', issuedBy: 'role "postgres" (administrator)' });
+    expect(await as('postgres').login({ person: 'carol' })).toMatchObject({ person: 'carol', issuedBy: 'role "postgres" (administrator)', own: false });
     expect((await auditOf('login')).map((r) => [r.person, r.details.person])).toEqual([['alice', 'alice'], [null, 'carol']]);
 
-    // The unverified postgres session acts as alice with her token.
-    await withToken(own.token, () => as('postgres').start(OWNED));
+    // The unverified postgres session acts as alice with her token; the same long-lived handle acts later.
+    const holder = as('postgres');
+    await withToken(own.token, () => holder.start(OWNED));
     expect((await auditOf('start'))[0]).toMatchObject({ person: 'alice', verified_by: 'token' });
     const wrong = await failure(withToken('midair_not-a-token', () => as('alice').status()), MidairError);
     expect(wrong.message).toBe('the token in MIDAIR_TOKEN is not a token of this database: it is wrong, or was issued for another database');
 
-    // dave is a person of the team whose role administers nothing: he may not issue or revoke for others.
+    // dave is a person of the team whose role is no superuser: he may not issue or revoke for others,
+    // not even as the owner of the midair schema (with one shared role, that would be every operator).
     const dave = await daveSession();
+    await admin.exec(`ALTER SCHEMA midair OWNER TO "${DAVE_ROLE}"`);
     try {
       const withDave = { people: { ...team.people, dave: { name: 'dave', timezone: 'UTC', contacts: [{ chat: '@dave' }], roles: [DAVE_ROLE] } } };
       const asDave = new Midair(dave, { ...resolveConfig({}, { baseDir: process.cwd(), database: database.url, env: {} }), team: withDave }, silentReporter, undefined, () => NOW);
@@ -235,23 +281,30 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
       await dave.close();
     }
     expect((await as('alice').revokeTokens(String(own.tokenId))).revoked).toEqual([{ id: own.tokenId, person: 'alice' }]);
-    const revoked = await failure(withToken(own.token, () => as('postgres').backfill()), MidairError);
+    // Revoked meanwhile: the long-lived handle that used it is refused at its next call.
+    const revoked = await failure(withToken(own.token, () => holder.backfill()), MidairError);
     expect(revoked.message).toMatch(new RegExp(`^the token in MIDAIR_TOKEN \\(token ${own.tokenId} of "alice"\\) was revoked at .* by alice$`));
     expect((await auditOf('revoke'))[0]).toMatchObject({ person: 'alice', details: { person: 'alice', tokenIds: [own.tokenId] } });
   });
 
-  it('the CLI: login saves a token (0600), approve and approvals act by it with --json, login --revoke takes it back', async () => {
+  it('the CLI: login saves your own token (0600) but only prints one issued for someone else; approve and approvals act by it with --json, login --revoke takes it back', async () => {
     await as('alice').start(OWNED);
     const dir = tempDir('authority-cli');
     try {
-      makeProject(dir.path, { 'midair.config.ts': `export default ${JSON.stringify({ team })};\n` });
+      // The postgres role (a superuser, so an administrator) is bob's here.
+      const withBob = { people: { ...team.people, bob: { ...team.people.bob!, roles: ['postgres'] } } };
+      makeProject(dir.path, { 'midair.config.ts': `export default ${JSON.stringify({ team: withBob })};\n` });
       const env = { XDG_CONFIG_HOME: join(dir.path, 'config') };
       const cli = (args: string[], extra: Record<string, string> = {}) => runCli(dir.path, [...args, '--database', database.url, '--json'], { ...env, ...extra });
 
-      const login = await cli(['login', '--person', 'bob']);
-      const issued = jsonOf<{ ok: boolean; person: string; tokenId: number; token: string; savedTo: string }>(login);
-      expect(issued).toMatchObject({ ok: true, person: 'bob', savedTo: join(dir.path, 'config', 'midair', 'credentials.json') });
+      const issued = jsonOf<{ ok: boolean; person: string; tokenId: number; token: string; savedTo: string }>(await cli(['login']));
+      expect(issued).toMatchObject({ ok: true, person: 'bob', own: true, savedTo: join(dir.path, 'config', 'midair', 'credentials.json') });
       expect(statSync(issued.savedTo).mode & 0o777).toBe(0o600);
+      // carol's token is printed only: saved, it would make bob act as carol.
+      const forCarol = await cli(['login', '--person', 'carol']);
+      expect(jsonOf(forCarol)).toMatchObject({ ok: true, person: 'carol', own: false, savedTo: null });
+      const text = await runCli(dir.path, ['login', '--person', 'carol', '--database', database.url], env);
+      expect(text.stdout).toMatch(/not saved: it is "carol"'s, not yours; hand it to them to set as MIDAIR_TOKEN/);
       expect(Object.values(JSON.parse(readFileSync(issued.savedTo, 'utf8')))).toEqual([{ token: issued.token, person: 'bob', tokenId: issued.tokenId }]);
 
       const approve = jsonOf(await cli(['approve', 'price_cents', 'complete', '--comment', 'checked the diff']));
@@ -264,10 +317,7 @@ describe('people in charge: roles, approvals, tokens (real PostgreSQL)', () => {
       const withRevoked = await cli(['approvals', 'price_cents'], { MIDAIR_TOKEN: issued.token });
       expect(withRevoked.code).toBe(1);
       expect(jsonOf(withRevoked)).toMatchObject({ ok: false, error: expect.stringMatching(/was revoked at .* by bob$/) });
-      // The saved token is gone with its revocation: the postgres role is nobody's, so unverified.
-      const unverified = await cli(['approve', 'price_cents', 'complete']);
-      expect(unverified.code).toBe(2);
-      expect(jsonOf(unverified)).toMatchObject({ ok: false, refused: 'not allowed' });
+      expect(JSON.parse(readFileSync(issued.savedTo, 'utf8'))).toEqual({});
     } finally {
       dir.remove();
     }

@@ -4,6 +4,7 @@ import { requireAllowed, whoMay } from '../src/people/authority.js';
 import type { ResolvedPeople } from '../src/people/migrationPeople.js';
 import { defineMigration, MidairRefusal } from '../src/index.js';
 import { TRANSITIONS } from '../src/stages/machine.js';
+import { APPROVABLE_STEPS } from '../src/people/team.js';
 
 // The rules of who may do what, without a database.
 
@@ -36,12 +37,14 @@ describe('who may do what', () => {
   });
 
   it('an approval can be given for exactly the approvable moves out of each stage', () => {
-    const approvable = (to: string) => (to === 'rolling_back' ? 'rollback' : to);
+    // A rollback takes no approval: an undo must always stay possible.
     for (const stage of ['expanded', 'shadow', 'live', 'rampdown'] as const) {
-      const moves = TRANSITIONS.filter((t) => t.from === stage && t.to !== stage).map((t) => approvable(t.to));
+      const moves = TRANSITIONS.filter((t) => t.from === stage && t.to !== stage && t.to !== 'rolling_back').map((t) => t.to);
       expect(stepsFrom(stage).filter((s) => s !== 'ramp').sort()).toEqual(moves.sort());
     }
     expect(stepsFrom('planned')).toEqual(['start']);
     expect(stepsFrom('live')).toContain('ramp');
+    expect(APPROVABLE_STEPS).not.toContain('rollback');
+    for (const t of TRANSITIONS.filter((t) => t.action === 'rollback')) expect(t.gates.map((g) => g.name)).not.toContain('approvals of rollback');
   });
 });

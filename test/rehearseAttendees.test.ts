@@ -75,7 +75,7 @@ describe('midair rehearse --attendees, then midair playbook', () => {
     expect(empty.stderr).toMatch(/--attendees is empty/);
     const without = await runCli(noTeam.path, ['rehearse', 'split', '--database', staging.url, '--attendees', 'ana'], env);
     expect(without.code).toBe(1);
-    expect(without.stderr).toMatch(/--attendees names people of the team, and no team is configured/);
+    expect(without.stderr).toMatch(/`midair rehearse --attendees` needs a team, and none is configured/);
     const unconfigured = await runCli(project.path, ['rehearse', 'split', '--database', staging.url, '--attendees', 'ana']);
     expect(unconfigured.stderr).toMatch(/--attendees records the rehearsal in the project's database, the one `midair playbook` reads, and none is configured/);
     expect(await recorded(configured.url)).toBe(before);

@@ -50,6 +50,8 @@ describe('the team config', () => {
     const withPassword = problemOf({ people: { alice }, paging: { channels: [{ name: 'hook', kind: 'webhook', url: 'https://ops:s3cret@hooks.example.com/x' }] } });
     expect(withPassword).toMatch(/field "team\.paging\.channels\.0\.url": the URL carries a user name or password/);
     expect(withPassword).not.toMatch(/s3cret/);
+    // An undo must always stay possible: a rollback takes no approvals.
+    expect(problemOf({ people: { alice, bob }, migrations: { m: { owners: { primary: 'alice', secondary: 'bob' }, approvals: { rollback: { count: 1 } } } } })).toMatch(/team\.migrations\.m\.approvals/);
   });
 
   it('a migration under a team needs a primary and a secondary who are different people of the team', () => {

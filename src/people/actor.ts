@@ -35,7 +35,8 @@ export async function identifyByRole(db: Queryable, team: TeamConfig): Promise<A
 /** A personal token presented by the process, and where it came from (for messages). */
 export interface PresentedToken {
   token: string;
-  source: 'MIDAIR_TOKEN' | string;
+  /** Where it came from, for messages: "MIDAIR_TOKEN" or the credentials file. */
+  source: string;
 }
 
 /** The token this process presents: MIDAIR_TOKEN, else the one `midair login` saved for the database. */

@@ -4,7 +4,7 @@ import type { Migration } from '../migration/types.js';
 import type { Asker } from '../stages/gate.js';
 import type { Stage } from '../state/store.js';
 import type { Actor } from './actor.js';
-import { howToGetVerified } from './authority.js';
+import { unverifiedRefusal } from './authority.js';
 import { peopleOf } from './migrationPeople.js';
 import { APPROVABLE_STEPS, type ApprovableStep, type TeamConfig } from './team.js';
 
@@ -35,12 +35,12 @@ export interface Approval {
 export function stepsFrom(stage: Stage | 'planned'): ApprovableStep[] {
   const next: Record<Stage | 'planned', ApprovableStep[]> = {
     planned: ['start'],
-    expanding: ['rollback'],
-    expanded: ['shadow', 'complete', 'rollback'],
+    expanding: [],
+    expanded: ['shadow', 'complete'],
     // ramp: `advance live --percent` above 0 is a ramp step too.
-    shadow: ['live', 'ramp', 'rollback'],
-    live: ['ramp', 'rampdown', 'rollback'],
-    rampdown: ['complete', 'rollback'],
+    shadow: ['live', 'ramp'],
+    live: ['ramp', 'rampdown'],
+    rampdown: ['complete'],
     rolling_back: [],
     complete: [],
     rolled_back: [],
@@ -48,20 +48,33 @@ export function stepsFrom(stage: Stage | 'planned'): ApprovableStep[] {
   return next[stage];
 }
 
-function expiry(row: { checksum: string; stage: string; migrationId: number | null }, target: Approved): string | null {
+interface Row {
+  person: string;
+  checksum: string;
+  stage: string;
+  migrationId: number | null;
+  /** For a start approval: the latest run of the name when it was given, and now. */
+  latestRun: number | null;
+  latestNow: number | null;
+}
+
+function expiry(row: Row, target: Approved, team: TeamConfig): string | null {
+  if (!team.people[row.person]) return `"${row.person}" is no longer a person of the team`;
   if (row.checksum !== target.checksum) return `the definition changed since (checksum ${row.checksum}, now ${target.checksum})`;
   if (row.stage !== target.stage || row.migrationId !== target.id) return `given while ${row.stage}; the migration is ${target.stage} now`;
+  if (row.latestRun !== row.latestNow) return `given before the migration was last started (run ${row.latestNow}); a start approval holds for one start`;
   return null;
 }
 
 /** Every approval given for the migration's name, newest last, each saying whether it still holds. */
-export async function approvalsOf(db: Queryable, target: Approved): Promise<Approval[]> {
-  const rows = await db.query<Omit<Approval, 'expired'> & { migrationId: number | null }>(
-    `SELECT id::int AS id, step, person, verified_by AS "verifiedBy", comment, given_at::text AS "givenAt", checksum, stage, migration_id::int AS "migrationId"
+export async function approvalsOf(db: Queryable, target: Approved, team: TeamConfig): Promise<Approval[]> {
+  const rows = await db.query<Omit<Approval, 'expired'> & Omit<Row, 'person' | 'checksum' | 'stage'>>(
+    `SELECT id::int AS id, step, person, verified_by AS "verifiedBy", comment, given_at::text AS "givenAt", checksum, stage, migration_id::int AS "migrationId",
+            latest_run::int AS "latestRun", (SELECT max(id)::int FROM midair.migrations WHERE name = $1) AS "latestNow"
        FROM midair.approvals WHERE migration = $1 ORDER BY id`,
     [target.name],
   );
-  return rows.map(({ migrationId, ...row }) => ({ ...row, expired: expiry({ ...row, migrationId }, target) }));
+  return rows.map(({ migrationId, latestRun, latestNow, ...row }) => ({ ...row, expired: expiry({ ...row, migrationId, latestRun: migrationId === null ? latestRun : null, latestNow: migrationId === null ? latestNow : null }, target, team) }));
 }
 
 /** The steps of a migration that need approval, how many, from whom, and who approved so far. */
@@ -89,7 +102,7 @@ export async function approvalRefusal(db: Queryable, asker: Asker, target: Appro
   if (!asker.team) return { refusal: null, numbers: {} };
   const rule = peopleOf(asker.team, target.definition).approvals[step];
   if (!rule) return { refusal: null, numbers: {} };
-  const approvals = (await approvalsOf(db, target)).filter((a) => a.step === step);
+  const approvals = (await approvalsOf(db, target, asker.team)).filter((a) => a.step === step);
   const runner = asker.actor.person;
   const holding = approvals.filter((a) => a.expired === null && (!rule.from || rule.from.includes(a.person)));
   const counted = new Set(holding.filter((a) => a.person !== runner).map((a) => a.person));
@@ -100,7 +113,7 @@ export async function approvalRefusal(db: Queryable, asker: Asker, target: Appro
   const notes: string[] = [];
   if (runner && holding.some((a) => a.person === runner)) notes.push(`${runner}'s own approval does not count: the one who runs a step cannot approve it`);
   const expired = approvals.filter((a) => a.expired !== null).length;
-  if (expired) notes.push(`${expired} earlier approval(s) expired (the definition or the stage changed since)`);
+  if (expired) notes.push(`${expired} earlier approval(s) expired (the definition or the stage changed since, the migration was started again, or the approver left the team)`);
   const message = `migration "${target.name}" needs ${rule.count} approval(s) of ${step} by ${other}${from}, has ${counted.size}${notes.length ? `; ${notes.join('; ')}` : ''}`;
   return { refusal: new MidairRefusal('approval', message, `ask someone to run \`midair approve ${target.name} ${step}\`; \`midair approvals ${target.name}\` lists what holds`), numbers };
 }
@@ -128,14 +141,14 @@ export function approvableStep(value: string, target: Approved, team: TeamConfig
 
 /** Records an approval by a verified person (listed in the rule's `from`, if it has one); answers its id. */
 export async function giveApproval(db: Queryable, actor: Actor, team: TeamConfig, target: Approved, step: ApprovableStep, comment: string | null, now: Date): Promise<number> {
-  if (actor.person === null) throw new MidairRefusal('not allowed', `${actor.label} is not a verified person of the team, so may not approve`, howToGetVerified());
+  if (actor.person === null) throw unverifiedRefusal(actor, 'approve');
   const rule = peopleOf(team, target.definition).approvals[step]!;
   if (rule.from && !rule.from.includes(actor.person)) {
     throw new MidairRefusal('not allowed', `"${actor.person}" may not approve ${step} of migration "${target.name}": only ${rule.from.join(', ')} may`, `ask one of them, or add "${actor.person}" to approvals.${step}.from`);
   }
   const [row] = await db.query<{ id: number }>(
-    `INSERT INTO midair.approvals (migration, migration_id, step, checksum, stage, person, verified_by, comment, given_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id::int AS id`,
+    `INSERT INTO midair.approvals (migration, migration_id, step, checksum, stage, person, verified_by, comment, given_at, latest_run)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $2::bigint IS NULL THEN (SELECT max(id) FROM midair.migrations WHERE name = $1) END) RETURNING id::int AS id`,
     [target.name, target.id, step, target.checksum, target.stage, actor.person, actor.via, comment, now],
   );
   return row!.id;

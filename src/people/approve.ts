@@ -1,29 +1,14 @@
-import { MidairError } from '../errors.js';
 import type { Context } from '../lifecycle/context.js';
 import type { LoadedMigration } from '../migration/load.js';
-import { activeMigrations, audit } from '../state/store.js';
+import { audit } from '../state/store.js';
 import { approvableStep, approvalsOf, giveApproval, neededOf, type Approval, type Approved, type Needed } from './approvals.js';
-import type { TeamConfig } from './team.js';
+import { migrationTarget } from './migrationTarget.js';
+import { requireTeam } from './requireTeam.js';
 
-/**
- * The migration an approval is about: the active one of that name (its recorded definition), else
- * the file, not started yet. `load` is asked only when no active migration has the name.
- */
+/** The migration an approval is about (migrationTarget): the active one of that name, else the file, not started yet. */
 export async function approvedTarget(ctx: Context, name: string | null, load: () => Promise<LoadedMigration>): Promise<Approved> {
-  const active = await activeMigrations(ctx.db, ctx.settings.schema);
-  const byName = (n: string) => active.find((m) => m.name === n);
-  const found = name ? byName(name) : undefined;
-  if (found) return { name: found.name, id: found.id, definition: found.definition, checksum: found.checksum, stage: found.stage };
-  const loaded = await load();
-  const record = byName(loaded.migration.name);
-  if (record) return { name: record.name, id: record.id, definition: record.definition, checksum: record.checksum, stage: record.stage };
-  return { name: loaded.migration.name, id: null, definition: loaded.migration, checksum: loaded.checksum, stage: 'planned' };
-}
-
-/** Midair's approve and approvals refuse first without a team; this only narrows the type. */
-function teamOf(ctx: Context): TeamConfig {
-  if (!ctx.settings.team) throw new MidairError('approvals need a team: no team is configured', 'add `team` to midair.config.ts (docs/people.md)');
-  return ctx.settings.team;
+  const { migration, checksum, record } = await migrationTarget(ctx, name, load);
+  return { name: migration.name, id: record?.id ?? null, definition: migration, checksum, stage: record?.stage ?? 'planned' };
 }
 
 export interface ApproveResult {
@@ -39,7 +24,7 @@ export interface ApproveResult {
 
 /** Records an approval of one step by the verified person acting, audited. */
 export async function approveStep(ctx: Context, target: Approved, stepValue: string, comment: string | null): Promise<ApproveResult> {
-  const team = teamOf(ctx);
+  const team = requireTeam(ctx.settings.team, 'approve');
   const step = approvableStep(stepValue, target, team);
   return ctx.db.transaction(async (tx) => {
     const approvalId = await giveApproval(tx, ctx.actor, team, target, step, comment, ctx.now());
@@ -60,7 +45,7 @@ export interface ApprovalsResult {
 }
 
 export async function listApprovals(ctx: Context, target: Approved): Promise<ApprovalsResult> {
-  const team = teamOf(ctx);
-  const approvals = await approvalsOf(ctx.db, target);
+  const team = requireTeam(ctx.settings.team, 'approvals');
+  const approvals = await approvalsOf(ctx.db, target, team);
   return { migration: target.name, stage: target.stage, checksum: target.checksum, needed: neededOf(team, target, approvals), approvals };
 }

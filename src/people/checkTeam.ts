@@ -3,7 +3,7 @@ import { dateHolidays } from './dateHolidays.js';
 import type { MigrationPeople, TeamConfig } from './team.js';
 
 /** Where a name points to a person: every person named in a migration's people fields, with its field. */
-export function namedPeople(people: MigrationPeople): { field: string; id: string }[] {
+function namedPeople(people: MigrationPeople): { field: string; id: string }[] {
   const named: { field: string; id: string }[] = [];
   const { owners, rollbackAuthority, approvals } = people;
   if (owners) {

@@ -9,15 +9,16 @@ import { newToken, revokeTokens, storeToken, tokenOwner } from './tokens.js';
 interface Session {
   role: string;
   person: string | null;
-  /** A superuser, or a member of the role that owns the midair schema. */
+  /**
+   * A superuser. Not the owner of the midair schema: with one shared role that would be every
+   * operator, and anyone could mint a token for anyone.
+   */
   admin: boolean;
 }
 
 async function sessionOf(db: Queryable, team: TeamConfig): Promise<Session> {
   const [row] = await db.query<{ role: string; admin: boolean }>(
-    `SELECT session_user::text AS role,
-            (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
-              OR pg_has_role(session_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'midair'), 'MEMBER') AS admin`,
+    `SELECT session_user::text AS role, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS admin`,
   );
   return { role: row!.role, admin: row!.admin, person: (await identifyByRole(db, team))?.person ?? null };
 }
@@ -34,12 +35,13 @@ export interface LoginResult {
   token: string;
   /** Who issued it: the person themself, or an administrator's role. */
   issuedBy: string;
+  /** Whether it is for the person the session's role maps to: only such a token may be saved, or the issuer would act as someone else. */
+  own: boolean;
 }
 
 /**
  * Issues a personal token for `person` (default: the one the session's role maps to). Issued by
- * the person themself, verified by their role, or by an administrator (superuser, or owner of the
- * midair schema), audited with who issued it.
+ * the person themself, verified by their role, or by an administrator (a superuser), audited with who issued it.
  */
 export async function issueToken(db: Queryable, team: TeamConfig, now: Date, person?: string): Promise<LoginResult> {
   const session = await sessionOf(db, team);
@@ -49,13 +51,13 @@ export async function issueToken(db: Queryable, team: TeamConfig, now: Date, per
   }
   if (!team.people[target]) throw new MidairError(`"${target}" is not a person of the team (team.people has ${Object.keys(team.people).map((p) => `"${p}"`).join(', ')})`, 'give a person id from team.people');
   if (target !== session.person && !session.admin) {
-    throw new MidairRefusal('not allowed', `role "${session.role}" may not issue a token for "${target}": a person logs in as themself (connecting as a role in their team.people.<id>.roles), or an administrator issues it`, 'ask an administrator (a superuser, or the owner of the midair schema) to run `midair login --person ' + target + '`');
+    throw new MidairRefusal('not allowed', `role "${session.role}" may not issue a token for "${target}": a person logs in as themself (connecting as a role in their team.people.<id>.roles), or an administrator issues it`, 'ask an administrator (a PostgreSQL superuser) to run `midair login --person ' + target + '`');
   }
   const by = actorOf(session);
   const token = newToken();
   const tokenId = await storeToken(db, target, token, by.label, now);
   await audit(db, by, { action: 'login', details: { person: target, tokenId, issuedBy: by.label } });
-  return { person: target, tokenId, token, issuedBy: by.label };
+  return { person: target, tokenId, token, issuedBy: by.label, own: target === session.person };
 }
 
 export interface RevokeResult {
@@ -77,7 +79,7 @@ export async function revokeToken(db: Queryable, team: TeamConfig, actor: Actor,
   }
   const by: Actor = actor.person ? actor : actorOf(session);
   if (owner !== actor.person && !session.admin) {
-    throw new MidairRefusal('not allowed', `${by.label} may not revoke "${owner}"'s tokens: a person revokes their own, or an administrator does`, 'ask an administrator (a superuser, or the owner of the midair schema)');
+    throw new MidairRefusal('not allowed', `${by.label} may not revoke "${owner}"'s tokens: a person revokes their own, or an administrator does`, 'ask an administrator (a PostgreSQL superuser)');
   }
   const revoked = await revokeTokens(db, byId ? { tokenId: Number(what) } : { person: owner }, by.label, now);
   await audit(db, by, { action: 'revoke', details: { person: owner, tokenIds: revoked.map((r) => r.id) } });

@@ -12,6 +12,11 @@ export interface ResolvedPeople {
   approvals: Partial<Record<ApprovableStep, Required<Pick<ApprovalRule, 'count'>> & Pick<ApprovalRule, 'from'>>>;
 }
 
+/** The owners in the order they are asked: primary, secondary, then the tertiary if there is one. */
+export function ownerChain(owners: Owners): string[] {
+  return [owners.primary, owners.secondary, ...(owners.tertiary ? [owners.tertiary] : [])];
+}
+
 /**
  * The people of a migration under a team: refused, naming the field, when it has no primary and
  * secondary owner who are different people of the team, or names someone the team does not have.

@@ -79,7 +79,8 @@ export interface Owners {
 }
 
 /** The steps an approval can be given for. */
-export const APPROVABLE_STEPS = ['start', 'shadow', 'live', 'ramp', 'rampdown', 'complete', 'rollback'] as const;
+/** No rollback: an undo must always stay possible, so it never waits for approvals. */
+export const APPROVABLE_STEPS = ['start', 'shadow', 'live', 'ramp', 'rampdown', 'complete'] as const;
 export type ApprovableStep = (typeof APPROVABLE_STEPS)[number];
 
 export interface ApprovalRule {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { APPROVABLE_STEPS } from './team.js';
 
 /** An IANA time zone the runtime knows, e.g. "Europe/Berlin". */
-export function isTimeZone(zone: string): boolean {
+function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

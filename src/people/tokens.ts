@@ -22,14 +22,11 @@ export async function storeToken(db: Queryable, person: string, token: string, c
   return row!.id;
 }
 
-/** Where a token came from, for messages: the MIDAIR_TOKEN variable or the credentials file. */
-export type TokenSource = 'MIDAIR_TOKEN' | string;
-
 /**
  * The person a token stands for. A token that is unknown, revoked, or of someone no longer in the
  * team is an error that says so: never a silent fallback to another identity.
  */
-export async function personOfToken(db: Queryable, team: TeamConfig, token: string, source: TokenSource): Promise<string> {
+export async function personOfToken(db: Queryable, team: TeamConfig, token: string, source: string): Promise<string> {
   const [row] = await db.query<{ id: number; person: string; revokedAt: string | null; revokedBy: string | null }>(
     'SELECT id::int AS id, person, revoked_at::text AS "revokedAt", revoked_by AS "revokedBy" FROM midair.tokens WHERE hash = $1',
     [hashOf(token)],

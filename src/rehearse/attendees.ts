@@ -1,4 +1,5 @@
 import { MidairError } from '../errors.js';
+import { requireTeam } from '../people/requireTeam.js';
 import type { TeamConfig } from '../people/team.js';
 
 /**
@@ -6,13 +7,11 @@ import type { TeamConfig } from '../people/team.js';
  * typo costs nothing: attendance is what the playbook judges people by, so it names people of the team.
  */
 export function parseAttendees(value: string, team: TeamConfig | null): string[] {
-  if (!team) {
-    throw new MidairError('--attendees names people of the team, and no team is configured', 'add a `team` to midair.config.ts (docs/people.md), or rehearse without --attendees');
-  }
+  const people = requireTeam(team, 'rehearse --attendees').people;
   const ids = value.split(',').map((id) => id.trim()).filter((id) => id !== '');
   if (ids.length === 0) throw new MidairError('--attendees is empty', 'give the person ids of team.people who took part, separated by commas: --attendees ana,ben');
-  const known = Object.keys(team.people);
-  const unknown = ids.filter((id) => !team.people[id]);
+  const known = Object.keys(people);
+  const unknown = ids.filter((id) => !people[id]);
   if (unknown.length) {
     throw new MidairError(`--attendees: ${unknown.map((id) => `"${id}"`).join(', ')} ${unknown.length === 1 ? 'is not a person' : 'are not people'} of the team`, `use the ids of team.people in midair.config.ts: ${known.join(', ')}`);
   }

@@ -36,7 +36,7 @@ export interface Transition {
 export const RAMP_GATES: readonly Gate[] = [approvalsGate('ramp'), soakGate('step up'), rampWindowGate, scheduleRampGate];
 
 const COMPLETE_GATES: Gate[] = [approvalsGate('complete'), syncedGate, verifiedGate, driftGate('complete'), scheduleGate('complete')];
-const ROLLBACK_GATES: Gate[] = [approvalsGate('rollback'), undoableGate, driftGate('rollback')];
+const ROLLBACK_GATES: Gate[] = [undoableGate, driftGate('rollback')];
 
 /**
  * Every move a migration can make. A move not in this list is refused. A move from a stage to

@@ -241,7 +241,9 @@ const UPGRADES: string[] = [
     person text NOT NULL,
     verified_by text NOT NULL,
     comment text,
-    given_at timestamptz NOT NULL DEFAULT now()
+    given_at timestamptz NOT NULL DEFAULT now(),
+    -- a start approval counts only while this is still the latest run of the migration's name (null: none yet)
+    latest_run bigint
   );
   CREATE INDEX approvals_by_migration ON midair.approvals (migration, step);
   `,

@@ -10,7 +10,8 @@ export const PLAYBOOK_TEAM: TeamConfig = {
     ana: { name: 'Ana Lima', timezone: 'Europe/Lisbon', contacts: [{ chat: '@ana' }, { phone: '+351 21 000 0001' }, { email: 'ana@example.com' }] },
     ben: { name: 'Ben Okafor', timezone: 'Europe/Berlin', contacts: [{ phone: '+49 30 0000 0002' }, { email: 'ben@example.com' }] },
     cleo: { name: 'Cleo Park', timezone: 'America/New_York', contacts: [{ pager: 'cleo-pd' }, { email: 'cleo@example.com' }] },
-    dana: { name: 'Dana Ruiz', timezone: 'Europe/Madrid', contacts: [{ email: 'dana@example.com' }] },
+    // The tests connect as postgres: Dana is who keeps the rehearsals (only a verified person may).
+    dana: { name: 'Dana Ruiz', timezone: 'Europe/Madrid', contacts: [{ email: 'dana@example.com' }], roles: ['postgres'] },
   },
   tools: {
     warRoom: { primary: 'https://meet.example.com/db-migrations', backup: 'tel:+1-555-0199 (bridge, PIN 4242)', description: 'the call everyone joins' },
