@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/executor.js';
 import type { Migration } from '../../migration/types.js';
 import { latestByName } from '../../state/store.js';
 import type { Actor } from '../actor.js';
-import { peopleOf } from '../migrationPeople.js';
+import { ownerChain, peopleOf } from '../migrationPeople.js';
 import type { PagingConfig, TeamConfig } from '../team.js';
 import { dedupKeyOf, linksOf, type PageEvent, type PageEventKind, type PageLevel } from './event.js';
 import { notify } from './notify.js';
@@ -25,8 +25,7 @@ async function chainOf(db: Queryable, team: TeamConfig, name: string | null, def
   const migration = definition ?? (await latestByName(db, name))?.definition;
   if (!migration) return null;
   try {
-    const { owners } = peopleOf(team, migration);
-    return [owners.primary, owners.secondary, ...(owners.tertiary ? [owners.tertiary] : [])];
+    return ownerChain(peopleOf(team, migration).owners);
   } catch {
     // A migration without owners still reaches the channels, naming nobody.
     return null;
