@@ -25,9 +25,9 @@ import type { Migration } from './migration/types.js';
 import { requireStageFor } from './stages/machine.js';
 import type { Work } from './stages/stage.js';
 import { identify, presentedToken } from './people/actor.js';
-import { approvedTarget, approveStep, listApprovals, type ApprovalsResult, type ApproveResult } from './people/approve.js';
+import { approvedOf, approveStep, listApprovals, type ApprovalsResult, type ApproveResult } from './people/approve.js';
 import { authorize, unverifiedRefusal } from './people/authority.js';
-import { migrationTarget } from './people/migrationTarget.js';
+import { migrationTarget, type MigrationTarget } from './people/migrationTarget.js';
 import { issueToken, revokeToken, type LoginResult, type RevokeResult } from './people/login.js';
 import { peopleOf } from './people/migrationPeople.js';
 import { installControlSchema } from './state/install.js';
@@ -121,6 +121,11 @@ export class Midair {
 
   async load(ref: MigrationRef): Promise<LoadedMigration> {
     return typeof ref === 'string' ? resolveMigration(ref, this.config.migrationsDir) : fromObject(ref);
+  }
+
+  /** Whose migration `ref` is, for the people rules: the active one of that name (its recorded definition), else the file. */
+  private async target(ctx: Context, ref: MigrationRef): Promise<MigrationTarget> {
+    return migrationTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
   }
 
   /** The migration named, or the only active one, if its stage allows the work. */
@@ -387,7 +392,7 @@ export class Midair {
   async playbook(ref: MigrationRef): Promise<Playbook> {
     const ctx = await this.context();
     // An active migration's people come from the definition it was started with, as for every people rule.
-    const { migration, checksum } = await migrationTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
+    const { migration, checksum } = await this.target(ctx, ref);
     const { plan, catalog } = await this.planned(migration);
     const rehearsals = await readRehearsals(ctx.db, migration.name);
     const team = this.config.team;
@@ -409,15 +414,14 @@ export class Midair {
   async approve(ref: MigrationRef, step: string, options: { comment?: string } = {}): Promise<ApproveResult> {
     requireTeam(this.config.team, 'approve');
     const ctx = await this.context();
-    const target = await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
-    return approveStep(ctx, target, step, options.comment?.trim() || null);
+    return approveStep(ctx, approvedOf(await this.target(ctx, ref)), step, options.comment?.trim() || null);
   }
 
   /** The steps of a migration that need approval and every approval given, each saying whether it still holds. */
   async approvals(ref: MigrationRef): Promise<ApprovalsResult> {
     requireTeam(this.config.team, 'approvals');
     const ctx = await this.context();
-    return listApprovals(ctx, await approvedTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref)));
+    return listApprovals(ctx, approvedOf(await this.target(ctx, ref)));
   }
 
   /**
@@ -444,7 +448,7 @@ export class Midair {
     const team = requireTeam(this.config.team, 'schedule');
     const days = scheduleDays(options.days);
     const ctx = await this.context();
-    const { migration } = await migrationTarget(ctx, typeof ref === 'string' ? ref : ref.name, () => this.load(ref));
+    const { migration } = await this.target(ctx, ref);
     return scheduleReport(ctx.db, team, migration, this.now(), days);
   }
 

@@ -1,13 +1,11 @@
 import type { Context } from '../lifecycle/context.js';
-import type { LoadedMigration } from '../migration/load.js';
 import { audit } from '../state/store.js';
 import { approvableStep, approvalsOf, giveApproval, neededOf, type Approval, type Approved, type Needed } from './approvals.js';
-import { migrationTarget } from './migrationTarget.js';
+import type { MigrationTarget } from './migrationTarget.js';
 import { requireTeam } from './requireTeam.js';
 
-/** The migration an approval is about (migrationTarget): the active one of that name, else the file, not started yet. */
-export async function approvedTarget(ctx: Context, name: string | null, load: () => Promise<LoadedMigration>): Promise<Approved> {
-  const { migration, checksum, record } = await migrationTarget(ctx, name, load);
+/** The migration an approval is about: the active one of that name, else the file, not started yet. */
+export function approvedOf({ migration, checksum, record }: MigrationTarget): Approved {
   return { name: migration.name, id: record?.id ?? null, definition: migration, checksum, stage: record?.stage ?? 'planned' };
 }
 
