@@ -15,6 +15,11 @@ export function literal(value: string): string {
   return "'" + value.replaceAll("'", "''") + "'";
 }
 
+/** A timestamptz column read as an ISO string in UTC, the same from node-postgres and PGlite (each parses timestamps its own way). */
+export function isoTime(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 /** A statement's first line, shortened, for messages that name it. */
 export function firstLine(sql: string): string {
   const line = sql.trim().split('\n')[0] ?? '';

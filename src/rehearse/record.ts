@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/executor.js';
+import { isoTime } from '../db/sql.js';
 import type { Actor } from '../people/actor.js';
 import { audit } from '../state/store.js';
 
@@ -32,10 +33,10 @@ export async function recordRehearsal(db: Queryable, actor: Actor, record: Rehea
 
 /** The recorded rehearsals of a migration, newest first. */
 export async function readRehearsals(db: Queryable, migration: string): Promise<RehearsalRecord[]> {
-  const rows = await db.query<{ checksum: string; started_at: string; ended_at: string; ok: boolean; attendees: string[]; database: string; stages: RehearsalRecord['stages'] }>(
-    `SELECT checksum, to_json(started_at)#>>'{}' AS started_at, to_json(ended_at)#>>'{}' AS ended_at, ok, attendees, database, stages
+  const rows = await db.query<Omit<RehearsalRecord, 'migration'>>(
+    `SELECT checksum, ${isoTime('started_at')} AS "startedAt", ${isoTime('ended_at')} AS "endedAt", ok, attendees, database, stages
        FROM midair.rehearsals WHERE migration = $1 ORDER BY started_at DESC, id DESC`,
     [migration],
   );
-  return rows.map((r) => ({ migration, checksum: r.checksum, startedAt: new Date(r.started_at).toISOString(), endedAt: new Date(r.ended_at).toISOString(), ok: r.ok, attendees: r.attendees, database: r.database, stages: r.stages }));
+  return rows.map((r) => ({ migration, ...r }));
 }

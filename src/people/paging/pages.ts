@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/executor.js';
+import { isoTime } from '../../db/sql.js';
 import type { PageEventKind, PageLevel } from './event.js';
 
 /** A page waiting for `midair ack`, or acknowledged. */
@@ -20,11 +21,8 @@ export interface PageRecord {
   ackedBy: string | null;
 }
 
-/** A time as an ISO string in UTC, the same from node-postgres and PGlite (each parses timestamps its own way). */
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 const COLUMNS = `id::int AS id, migration, event, level, stage, message, dedup_key AS "dedupKey", chain, tier,
-  ${iso('opened_at')} AS "openedAt", ${iso('paged_at')} AS "pagedAt", ${iso('acked_at')} AS "ackedAt", acked_by AS "ackedBy"`;
+  ${isoTime('opened_at')} AS "openedAt", ${isoTime('paged_at')} AS "pagedAt", ${isoTime('acked_at')} AS "ackedAt", acked_by AS "ackedBy"`;
 
 export async function openPage(
   db: Queryable,
