@@ -4,7 +4,7 @@ import { withMidair } from '../session.js';
 import { addVerb } from '../verb.js';
 
 export function registerApprove(program: Command): void {
-  addVerb(program, 'approve <migration> <step>', 'approve one step (start, shadow, live, ramp, rampdown, complete, rollback) of a migration at its current definition and stage; it expires when either changes')
+  addVerb(program, 'approve <migration> <step>', 'approve one step (start, shadow, live, ramp, rampdown, complete) of a migration at its current definition and stage; it expires when either changes')
     .option('--comment <text>', 'why, recorded with the approval and in the audit log')
     .action(
       action(async ({ args, options, command }) => {
