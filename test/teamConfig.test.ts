@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/load.js';
 import { defineMigration, op, type TeamConfig } from '../src/index.js';
 import { peopleOf } from '../src/people/migrationPeople.js';
+import { teamReport } from '../src/people/teamReport.js';
 
 const alice = { name: 'Alice', timezone: 'Europe/Berlin', contacts: [{ email: 'alice@example.com' }], region: 'DE' };
 const bob = { name: 'Bob', timezone: 'America/New_York', contacts: [{ phone: '+1 555 0100' }, { chat: '@bob' }] };
@@ -81,5 +82,29 @@ describe('the team config', () => {
     expect(Object.keys(config.team!).sort()).toEqual(['freeze', 'migrations', 'paging', 'people', 'risk', 'tools']);
     expect(peopleOf(config.team!, migration({})).rollbackAuthority).toEqual({ person: 'bob', deputy: 'alice' });
   });
-});
 
+  it('`midair team` at a fixed instant: who is at work now, why not, until when, and the next day off', () => {
+    const team: TeamConfig = {
+      people: { alice, bob: { ...bob, away: [{ from: '2026-12-28', to: '2026-12-31' }] } },
+      tools: { warRoom: { primary: 'https://meet.example.com/db', backup: 'tel:+1-555-0199' } },
+    };
+    // Christmas Day, 16:00 in Berlin and 10:00 in New York.
+    const report = teamReport(team, new Date('2026-12-25T15:00:00Z'));
+    expect(report.people.map(({ id, localTime, availableNow, why, until, nextDayOff }) => ({ id, localTime, availableNow, why, until, nextDayOff }))).toEqual([
+      {
+        id: 'alice', localTime: '2026-12-25 16:00', availableNow: false,
+        why: ['public holiday in DE: 1. Weihnachtstag (for alice)'],
+        // The 26th is a holiday too, then the weekend: Monday 09:00 in Berlin.
+        until: '2026-12-28T08:00:00.000Z',
+        nextDayOff: { date: '2026-12-25', reasons: ['public holiday in DE: 1. Weihnachtstag (for alice)'] },
+      },
+      {
+        // No region: Christmas is a working day for bob, until 17:00 in New York.
+        id: 'bob', localTime: '2026-12-25 10:00', availableNow: true, why: [],
+        until: '2026-12-25T22:00:00.000Z',
+        nextDayOff: { date: '2026-12-28', reasons: ['bob is away until 2026-12-31'] },
+      },
+    ]);
+    expect(report.tools).toEqual([{ name: 'warRoom', primary: 'https://meet.example.com/db', backup: 'tel:+1-555-0199', description: null }]);
+  });
+});
