@@ -97,13 +97,13 @@ export async function deliver(channels: readonly PagingChannel[], channel: Pagin
   const backoff = options.backoff ?? defaultBackoff;
   const attempts: Attempt[] = [];
   const tried = new Set<string>();
+  const backupOf = (c: PagingChannel) => channels.find((b) => b.name === c.backup);
   let current: PagingChannel | undefined = channel;
   while (current && !tried.has(current.name)) {
     tried.add(current.name);
     if (!takes(current, event)) {
       // A backup that does not carry this kind of event (PagerDuty, for info): on to its own backup.
-      const skipped: string | undefined = current.backup;
-      current = channels.find((c) => c.name === skipped);
+      current = backupOf(current);
       continue;
     }
     const retries = current.retries ?? DEFAULT_RETRIES;
@@ -119,8 +119,7 @@ export async function deliver(channels: readonly PagingChannel[], channel: Pagin
       if (result.ok) return { channel: channel.name, deliveredBy: current.name, attempts };
     }
     if (options.signal?.aborted) break;
-    const backupName: string | undefined = current.backup;
-    current = channels.find((c) => c.name === backupName);
+    current = backupOf(current);
   }
   return { channel: channel.name, deliveredBy: null, attempts };
 }
