@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/executor.js';
 import { audit } from '../../state/store.js';
 import type { Actor } from '../actor.js';
 import type { TeamConfig } from '../team.js';
-import { linksOf, type PageEvent } from './event.js';
+import { pageEvent } from './event.js';
 import { notify } from './notify.js';
 import { acknowledgePages, type PageRecord } from './pages.js';
 import { pagedPerson } from './person.js';
@@ -28,17 +28,15 @@ export async function acknowledge(db: Queryable, actor: Actor, team: TeamConfig,
     // One acknowledgement per incident: pages of one event share PagerDuty's dedup key.
     const incidents = [...new Map(acknowledged.map((p) => [p.dedupKey, p])).values()];
     for (const page of incidents) {
-      const event: PageEvent = {
+      const event = pageEvent({
         event: 'acknowledged',
         migration,
         stage: page.stage,
         person: pagedPerson(team, page.chain, page.tier),
         message: `${actor.label} acknowledged "${page.event}" of migration ${migration}`,
         level: 'info',
-        at: now.toISOString(),
-        links: linksOf(migration),
         dedupKey: page.dedupKey,
-      };
+      }, now);
       deliveries.push(...(await notify(db, actor, team.paging, event, options)));
     }
   }

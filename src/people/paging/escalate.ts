@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/executor.js';
 import { audit } from '../../state/store.js';
 import type { Actor } from '../actor.js';
 import type { TeamConfig } from '../team.js';
-import { linksOf, type PageEvent } from './event.js';
+import { pageEvent } from './event.js';
 import { notify } from './notify.js';
 import { claimEscalation, pagesDue } from './pages.js';
 import { pagedPerson } from './person.js';
@@ -50,17 +50,15 @@ export async function escalateDue(
       migration: moved.migration,
       details: { pageId: moved.id, event: moved.event, from, to, owner: person?.owner ?? null, afterMinutes: minutes },
     });
-    const event: PageEvent = {
+    const event = pageEvent({
       event: moved.event,
       migration: moved.migration,
       stage: moved.stage,
       person,
       message: `${moved.message} (escalated: ${from} did not acknowledge within ${minutes} min)`,
       level: moved.level,
-      at: now.toISOString(),
-      links: linksOf(moved.migration),
       dedupKey: moved.dedupKey,
-    };
+    }, now);
     const deliveries = await notify(db, options.actor, team.paging, event, options);
     escalations.push({ pageId: moved.id, migration: moved.migration, event: moved.event, from, to, owner: person?.owner ?? 'tertiary', deliveries });
   }
