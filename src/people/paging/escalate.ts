@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/executor.js';
 import { audit } from '../../state/store.js';
 import type { Actor } from '../actor.js';
-import type { TeamConfig } from '../team.js';
+import type { PagingConfig, TeamConfig } from '../team.js';
 import { pageEvent } from './event.js';
 import { notify } from './notify.js';
 import { claimEscalation, pagesDue } from './pages.js';
@@ -29,11 +29,10 @@ export interface Escalation {
  */
 export async function escalateDue(
   db: Queryable,
-  team: TeamConfig | null,
+  team: TeamConfig & { paging: PagingConfig },
   now: Date,
   options: Pick<SendOptions, 'backoff' | 'signal'> & { actor: Actor; migration?: string },
 ): Promise<Escalation[]> {
-  if (!team?.paging) return [];
   const minutes = team.paging.escalateAfterMinutes ?? DEFAULT_ESCALATE_AFTER_MINUTES;
   const due = await pagesDue(db, new Date(now.getTime() - minutes * 60_000), options.migration);
   const escalations: Escalation[] = [];
