@@ -11,7 +11,7 @@ export interface PagingOptions extends Pick<SendOptions, 'backoff'> {
   closeWaitMs?: number;
 }
 
-export const DEFAULT_WAIT_MS = 2000;
+const DEFAULT_WAIT_MS = 2000;
 export const DEFAULT_CLOSE_WAIT_MS = 5000;
 
 /**

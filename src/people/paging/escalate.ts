@@ -1,8 +1,8 @@
 import type { Queryable } from '../../db/executor.js';
 import { audit } from '../../state/store.js';
 import type { Actor } from '../actor.js';
-import type { TeamConfig } from '../team.js';
-import { linksOf, type PageEvent } from './event.js';
+import type { PagingConfig, TeamConfig } from '../team.js';
+import { pageEvent } from './event.js';
 import { notify } from './notify.js';
 import { claimEscalation, pagesDue } from './pages.js';
 import { pagedPerson } from './person.js';
@@ -29,11 +29,10 @@ export interface Escalation {
  */
 export async function escalateDue(
   db: Queryable,
-  team: TeamConfig | null,
+  team: TeamConfig & { paging: PagingConfig },
   now: Date,
   options: Pick<SendOptions, 'backoff' | 'signal'> & { actor: Actor; migration?: string },
 ): Promise<Escalation[]> {
-  if (!team?.paging) return [];
   const minutes = team.paging.escalateAfterMinutes ?? DEFAULT_ESCALATE_AFTER_MINUTES;
   const due = await pagesDue(db, new Date(now.getTime() - minutes * 60_000), options.migration);
   const escalations: Escalation[] = [];
@@ -50,17 +49,15 @@ export async function escalateDue(
       migration: moved.migration,
       details: { pageId: moved.id, event: moved.event, from, to, owner: person?.owner ?? null, afterMinutes: minutes },
     });
-    const event: PageEvent = {
+    const event = pageEvent({
       event: moved.event,
       migration: moved.migration,
       stage: moved.stage,
       person,
       message: `${moved.message} (escalated: ${from} did not acknowledge within ${minutes} min)`,
       level: moved.level,
-      at: now.toISOString(),
-      links: linksOf(moved.migration),
       dedupKey: moved.dedupKey,
-    };
+    }, now);
     const deliveries = await notify(db, options.actor, team.paging, event, options);
     escalations.push({ pageId: moved.id, migration: moved.migration, event: moved.event, from, to, owner: person?.owner ?? 'tertiary', deliveries });
   }

@@ -40,8 +40,13 @@ export function dedupKeyOf(migration: string | null, event: PageEventKind): stri
   return `midair/${migration ?? '-'}/${event}`;
 }
 
+/** An event at `at`, with the commands its migration's paged person needs. */
+export function pageEvent(fields: Omit<PageEvent, 'at' | 'links'>, at: Date): PageEvent {
+  return { ...fields, at: at.toISOString(), links: linksOf(fields.migration) };
+}
+
 /** The commands a paged person needs. */
-export function linksOf(migration: string | null): Record<string, string> {
+function linksOf(migration: string | null): Record<string, string> {
   const links: Record<string, string> = { guide: 'docs/people.md#paging-and-escalation' };
   if (migration) {
     links.acknowledge = `midair ack ${migration}`;

@@ -7,7 +7,7 @@ import { takes } from './payloads.js';
 import { deliver, type Attempt, type Delivery, type SendOptions } from './send.js';
 
 /** The channels a notification goes to first: every channel that is not only another's backup. */
-export function firstChannels(channels: readonly PagingChannel[]): PagingChannel[] {
+function firstChannels(channels: readonly PagingChannel[]): PagingChannel[] {
   const backups = new Set(channels.map((c) => c.backup).filter(Boolean));
   const first = channels.filter((c) => !backups.has(c.name));
   // Channels that all back each other up: start with the first one listed.

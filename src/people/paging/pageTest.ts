@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/executor.js';
 import type { Actor } from '../actor.js';
 import type { PagingConfig } from '../team.js';
-import { linksOf, type PageEvent } from './event.js';
+import { pageEvent } from './event.js';
 import { auditAttempt } from './notify.js';
 import { deliver, type Delivery, type SendOptions } from './send.js';
 
@@ -11,17 +11,15 @@ import { deliver, type Delivery, type SendOptions } from './send.js';
  * right after its trigger (same dedup key), so nobody is left with it. Answers each channel's result.
  */
 export async function pageTest(db: Queryable, actor: Actor, paging: PagingConfig, now: Date, options: Pick<SendOptions, 'backoff'> = {}): Promise<Delivery[]> {
-  const event: PageEvent = {
+  const event = pageEvent({
     event: 'test',
     migration: null,
     stage: null,
     person: null,
     message: `test notification from midair page-test, sent by ${actor.label}`,
     level: 'info',
-    at: now.toISOString(),
-    links: linksOf(null),
     dedupKey: `midair/test/${now.toISOString()}`,
-  };
+  }, now);
   const onAttempt = auditAttempt(db, actor);
   return Promise.all(paging.channels.map(async (channel) => {
     const alone = { ...channel, backup: undefined };

@@ -4,7 +4,7 @@ import { latestByName } from '../../state/store.js';
 import type { Actor } from '../actor.js';
 import { ownerChain, peopleOf } from '../migrationPeople.js';
 import type { PagingConfig, TeamConfig } from '../team.js';
-import { dedupKeyOf, linksOf, type PageEvent, type PageEventKind, type PageLevel } from './event.js';
+import { dedupKeyOf, pageEvent, type PageEventKind, type PageLevel } from './event.js';
 import { notify } from './notify.js';
 import { openPage, type PageRecord } from './pages.js';
 import { pagedPerson } from './person.js';
@@ -49,16 +49,6 @@ export async function raise(
   const page = chain && alert.migration && alert.level !== 'info'
     ? await openPage(db, { migration: alert.migration, event: alert.event, level: alert.level, stage: alert.stage, message: alert.message, dedupKey, chain, at })
     : null;
-  const event: PageEvent = {
-    event: alert.event,
-    migration: alert.migration,
-    stage: alert.stage,
-    person: chain ? pagedPerson(team, chain, 0) : null,
-    message: alert.message,
-    level: alert.level,
-    at: at.toISOString(),
-    links: linksOf(alert.migration),
-    dedupKey,
-  };
+  const event = pageEvent({ ...alert, person: chain ? pagedPerson(team, chain, 0) : null, dedupKey }, at);
   return { page, deliveries: await notify(db, actor, team.paging, event, options) };
 }

@@ -2,8 +2,8 @@ import type { PagingChannel } from '../team.js';
 import type { PageEvent } from './event.js';
 import { pagerdutyPayload, slackPayload, takes, webhookPayload } from './payloads.js';
 
-export const DEFAULT_TIMEOUT_MS = 5000;
-export const DEFAULT_RETRIES = 2;
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_RETRIES = 2;
 
 /** One try to post to one channel. */
 export interface Attempt {
@@ -34,7 +34,7 @@ export interface SendOptions {
 }
 
 // Unref'd: a retry to come never keeps the process alive.
-export const defaultBackoff = (retry: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (retry - 1)).unref());
+const defaultBackoff = (retry: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (retry - 1)).unref());
 
 /** The backoff, cut short when `signal` aborts. */
 function waitUnlessAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
@@ -51,7 +51,7 @@ function waitUnlessAborted(wait: Promise<void>, signal: AbortSignal | undefined)
 }
 
 /** The body a channel of this kind expects. */
-export function bodyFor(channel: PagingChannel, event: PageEvent): unknown {
+function bodyFor(channel: PagingChannel, event: PageEvent): unknown {
   if (channel.kind === 'slack') return slackPayload(event);
   if (channel.kind === 'pagerduty') return pagerdutyPayload(event, channel.routingKey ?? '');
   return webhookPayload(event);
@@ -97,13 +97,13 @@ export async function deliver(channels: readonly PagingChannel[], channel: Pagin
   const backoff = options.backoff ?? defaultBackoff;
   const attempts: Attempt[] = [];
   const tried = new Set<string>();
+  const backupOf = (c: PagingChannel) => channels.find((b) => b.name === c.backup);
   let current: PagingChannel | undefined = channel;
   while (current && !tried.has(current.name)) {
     tried.add(current.name);
     if (!takes(current, event)) {
       // A backup that does not carry this kind of event (PagerDuty, for info): on to its own backup.
-      const skipped: string | undefined = current.backup;
-      current = channels.find((c) => c.name === skipped);
+      current = backupOf(current);
       continue;
     }
     const retries = current.retries ?? DEFAULT_RETRIES;
@@ -119,8 +119,7 @@ export async function deliver(channels: readonly PagingChannel[], channel: Pagin
       if (result.ok) return { channel: channel.name, deliveredBy: current.name, attempts };
     }
     if (options.signal?.aborted) break;
-    const backupName: string | undefined = current.backup;
-    current = channels.find((c) => c.name === backupName);
+    current = backupOf(current);
   }
   return { channel: channel.name, deliveredBy: null, attempts };
 }
