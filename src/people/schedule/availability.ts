@@ -12,7 +12,7 @@ const DEFAULT_HOURS = { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as Weekday[], 
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 /** How far ahead a person's days are looked at (when they are next at work, their next day off): a year, leap day included. */
-export const PERSON_LOOKAHEAD_DAYS = 366;
+const PERSON_LOOKAHEAD_DAYS = 366;
 
 export function hoursOf(person: Person): { days: Weekday[]; from: string; to: string } {
   return { days: person.workingHours?.days ?? DEFAULT_HOURS.days, from: person.workingHours?.from ?? DEFAULT_HOURS.from, to: person.workingHours?.to ?? DEFAULT_HOURS.to };
@@ -29,9 +29,9 @@ function dayOffReasons(id: string, person: Person, date: string): string[] {
   return reasons;
 }
 
-/** The next day off (away or public holiday) of a person on or after a local date, within `days`; for `midair team`. */
-export function nextDayOff(id: string, person: Person, from: string, days: number): { date: string; reasons: string[] } | null {
-  for (let i = 0; i < days; i++) {
+/** The next day off (away or public holiday) of a person on or after a local date, within a year; for `midair team`. */
+export function nextDayOff(id: string, person: Person, from: string): { date: string; reasons: string[] } | null {
+  for (let i = 0; i < PERSON_LOOKAHEAD_DAYS; i++) {
     const date = addDays(from, i);
     const reasons = dayOffReasons(id, person, date);
     if (reasons.length) return { date, reasons };
