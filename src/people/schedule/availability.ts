@@ -18,6 +18,11 @@ export function hoursOf(person: Person): { days: Weekday[]; from: string; to: st
   return { days: person.workingHours?.days ?? DEFAULT_HOURS.days, from: person.workingHours?.from ?? DEFAULT_HOURS.from, to: person.workingHours?.to ?? DEFAULT_HOURS.to };
 }
 
+/** Whether a weekday (0 Sunday to 6 Saturday) is one of the working days of `hours`. */
+function worksOn(hours: { days: Weekday[] }, weekday: number): boolean {
+  return hours.days.includes(WEEKDAYS[weekday]!);
+}
+
 /** Why the person is off the whole of a local date (away, public holiday, not a working day): empty when it is a working day for them. */
 function dayOffReasons(id: string, person: Person, date: string): string[] {
   const reasons: string[] = [];
@@ -44,13 +49,12 @@ export function availability(id: string, person: Person, at: Date): Availability
   const hours = hoursOf(person);
   const local = localTime(at, person.timezone);
   const reasons = dayOffReasons(id, person, local.date);
-  const workday = hours.days.includes(WEEKDAYS[local.weekday]!);
-  if (!workday) reasons.push(`${id} is outside working hours in ${person.timezone} (${hours.days.join(',')} ${hours.from}-${hours.to}, it is ${DAY_NAMES[local.weekday]} ${local.clock} there)`);
+  if (!worksOn(hours, local.weekday)) reasons.push(`${id} is outside working hours in ${person.timezone} (${hours.days.join(',')} ${hours.from}-${hours.to}, it is ${DAY_NAMES[local.weekday]} ${local.clock} there)`);
   else if (local.clock < hours.from || local.clock >= hours.to) reasons.push(`${id} is outside working hours in ${person.timezone} (${hours.from}-${hours.to}, it is ${local.clock} there)`);
   if (!reasons.length) return { available: true, until: zonedInstant(local.date, hours.to, person.timezone) };
   for (let i = 0; i < PERSON_LOOKAHEAD_DAYS; i++) {
     const date = addDays(local.date, i);
-    if (!hours.days.includes(WEEKDAYS[weekdayOf(date)]!) || dayOffReasons(id, person, date).length) continue;
+    if (!worksOn(hours, weekdayOf(date)) || dayOffReasons(id, person, date).length) continue;
     const start = zonedInstant(date, hours.from, person.timezone);
     if (start > at) return { available: false, reasons, until: start };
   }
