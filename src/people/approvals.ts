@@ -6,7 +6,7 @@ import type { Stage } from '../state/store.js';
 import type { Actor } from './actor.js';
 import { unverifiedRefusal } from './authority.js';
 import { peopleOf } from './migrationPeople.js';
-import { APPROVABLE_STEPS, type ApprovableStep, type TeamConfig } from './team.js';
+import { APPROVABLE_STEPS, type ApprovableStep, type ApprovalRule, type TeamConfig } from './team.js';
 
 /** One migration as approvals see it: an approval holds for its definition (checksum) at its stage only. */
 export interface Approved {
@@ -77,6 +77,11 @@ export async function approvalsOf(db: Queryable, target: Approved, team: TeamCon
   return rows.map(({ migrationId, latestRun, latestNow, ...row }) => ({ ...row, expired: expiry({ ...row, migrationId, latestRun: migrationId === null ? latestRun : null, latestNow: migrationId === null ? latestNow : null }, target, team) }));
 }
 
+/** Whether an approval counts for a step's rule: it has not expired and its person is one the rule takes. */
+function holdsUnder(rule: Pick<ApprovalRule, 'from'>, approval: Approval): boolean {
+  return approval.expired === null && (!rule.from || rule.from.includes(approval.person));
+}
+
 /** The steps of a migration that need approval, how many, from whom, and who approved so far. */
 export interface Needed {
   step: ApprovableStep;
@@ -88,7 +93,7 @@ export interface Needed {
 
 export function neededOf(team: TeamConfig, target: Approved, approvals: readonly Approval[]): Needed[] {
   return Object.entries(peopleOf(team, target.definition).approvals).map(([step, rule]) => {
-    const holding = approvals.filter((a) => a.step === step && a.expired === null && (!rule.from || rule.from.includes(a.person)));
+    const holding = approvals.filter((a) => a.step === step && holdsUnder(rule, a));
     return { step: step as ApprovableStep, count: rule.count, from: rule.from ?? null, approvedBy: [...new Set(holding.map((a) => a.person))] };
   });
 }
@@ -104,7 +109,7 @@ export async function approvalRefusal(db: Queryable, asker: Asker, target: Appro
   if (!rule) return { refusal: null, numbers: {} };
   const approvals = (await approvalsOf(db, target, asker.team)).filter((a) => a.step === step);
   const runner = asker.actor.person;
-  const holding = approvals.filter((a) => a.expired === null && (!rule.from || rule.from.includes(a.person)));
+  const holding = approvals.filter((a) => holdsUnder(rule, a));
   const counted = new Set(holding.filter((a) => a.person !== runner).map((a) => a.person));
   const numbers = { approvals: counted.size, needed: rule.count };
   if (counted.size >= rule.count) return { refusal: null, numbers };

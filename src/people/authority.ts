@@ -21,7 +21,7 @@ export interface Acted {
 }
 
 /** How a person gets verified, for every refusal of an unverified actor. */
-export function howToGetVerified(): string {
+function howToGetVerified(): string {
   return 'connect as a PostgreSQL role listed in your team.people.<you>.roles, or run `midair login` and use the token it saves (or set MIDAIR_TOKEN)';
 }
 

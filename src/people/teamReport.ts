@@ -1,4 +1,4 @@
-import { availability, hoursOf, nextDayOff, PERSON_LOOKAHEAD_DAYS } from './schedule/availability.js';
+import { availability, hoursOf, nextDayOff } from './schedule/availability.js';
 import { localTime } from './schedule/localTime.js';
 import type { Contact, TeamConfig } from './team.js';
 
@@ -45,7 +45,7 @@ export function teamReport(team: TeamConfig, now: Date): TeamReport {
       availableNow: a.available,
       why: a.available ? [] : a.reasons,
       until: a.until?.toISOString() ?? null,
-      nextDayOff: nextDayOff(id, p, local.date, PERSON_LOOKAHEAD_DAYS),
+      nextDayOff: nextDayOff(id, p, local.date),
     };
   });
   const tools = Object.entries(team.tools ?? {}).map(([name, t]) => ({ name, primary: t.primary, backup: t.backup, description: t.description ?? null }));

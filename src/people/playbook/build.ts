@@ -83,7 +83,7 @@ export interface PlaybookInput {
   startRisk: string | null;
 }
 
-export function describeContact(contact: Contact): string {
+function describeContact(contact: Contact): string {
   const [kind, value] = Object.entries(contact)[0]!;
   return `${kind} ${value}`;
 }

@@ -1,7 +1,7 @@
 import type { Block, Span } from './blocks.js';
 
 /** Every character HTML gives a meaning to in text and attribute values. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 

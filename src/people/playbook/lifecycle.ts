@@ -6,7 +6,7 @@ import type { Stage } from '../../state/store.js';
 import type { ApprovableStep, TeamConfig } from '../team.js';
 
 /** The ramp steps a playbook walks through, as a rehearsal does: live at the first, then ramp to each. */
-export const PLAYBOOK_RAMP = [10, 50, 100] as const;
+const PLAYBOOK_RAMP = [10, 50, 100] as const;
 
 /** One step of the life cycle as an operator runs it: what to type, what it locks, what to check and watch, how to undo it. */
 export interface LifecycleStep {

@@ -17,9 +17,6 @@ export interface OverrideRecord {
   overridden: string[];
 }
 
-export const DEFAULT_START_ROWS = 1_000_000;
-export const DEFAULT_RAMP_ABOVE = 10;
-
 /**
  * Judges a risky step (`what`, e.g. "complete") of a migration under the asker's team: returns null when
  * the schedule allows it, the override record when the rollback authority overrode it, else refuses with

@@ -4,7 +4,8 @@ import { readTableStatistics } from '../../estimate/statistics.js';
 import { claimedTables, EVERY_TABLE } from '../../migration/claims.js';
 import type { Migration } from '../../migration/types.js';
 import type { TeamConfig } from '../team.js';
-import { DEFAULT_START_ROWS } from './guard.js';
+
+const DEFAULT_START_ROWS = 1_000_000;
 
 /**
  * Why starting a migration is a risky step (team.risk.startRows, default 1,000,000): the first existing

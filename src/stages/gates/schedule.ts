@@ -1,9 +1,10 @@
 import { MidairRefusal } from '../../errors.js';
-import { DEFAULT_RAMP_ABOVE, judgeSchedule } from '../../people/schedule/guard.js';
+import { judgeSchedule } from '../../people/schedule/guard.js';
 import type { TeamConfig } from '../../people/team.js';
 import { passed, refused, type Gate, type GateInput } from '../gate.js';
 
 const SCHEDULE_GATE = 'schedule';
+const DEFAULT_RAMP_ABOVE = 10;
 
 /** Whether a move's gates hold the schedule guard: the risky moves (the playbook reads them here). */
 export function judgesSchedule(gates: readonly Gate[]): boolean {
