@@ -43,3 +43,7 @@ export type { AckResult, Attempt, Delivery, Escalation, PageEvent, PageRecord, P
 export type { ApproveResult, ApprovalsResult } from './people/approve.js';
 export type { Approval, Needed } from './people/approvals.js';
 export type { LoginResult, RevokeResult } from './people/login.js';
+export type { ServiceConfig, PrometheusSli, SloConfig, CredentialConfig } from './slo/services.js';
+export type { TrackedRequest } from './slo/requestCounts.js';
+export type { ServiceStatus, ObjectiveStatus } from './slo/status.js';
+export type { Budget, Events, AlertState } from './slo/budget.js';

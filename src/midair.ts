@@ -3,6 +3,9 @@ import { estimatePlan, type PlanEstimate } from './estimate/estimate.js';
 import type { ApplicationClient, ApplicationOptions } from './client/applicationClient.js';
 import type { MigrationClient } from './client/migrationClient.js';
 import type { MigrationSpec } from './client/spec.js';
+import type { TrackedRequest } from './slo/requestCounts.js';
+import { servicesNamed } from './slo/servicesNamed.js';
+import { serviceStatus, type ServiceStatus } from './slo/status.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
 import { loadConfig, resolveConfig, type ResolvedConfig } from './config/load.js';
@@ -77,6 +80,8 @@ export type MigrationRef = Migration | string;
 export class Midair {
   private installed = false;
   private application: ApplicationClient | null = null;
+  /** track() warns once, not on every request. */
+  private trackFailed = false;
   /** Notifications still sending after their verb returned: close() waits for them, with a cap. */
   private readonly paging = new PagingInFlight();
 
@@ -97,6 +102,20 @@ export class Midair {
   migration<Input, Value = unknown, Written = unknown>(name: string, spec: MigrationSpec<Input, Value, Written>): MigrationClient<Input, Value, Written> {
     this.application ??= this.openApplication();
     return this.application.migration(name, spec);
+  }
+
+  /**
+   * Counts one request of the service (createMidair({ service })) for its built-in SLI (docs/slo.md):
+   * in memory, flushed in the background. Never throws into the application and never blocks it.
+   */
+  track(request: TrackedRequest): void {
+    try {
+      this.application ??= this.openApplication();
+      this.application.track(request);
+    } catch (error) {
+      if (!this.trackFailed) this.reporter.warn(`midair: cannot track requests: ${(error as Error).message}`);
+      this.trackFailed = true;
+    }
   }
 
   /** Writes the application client's evidence now, comparisons under way included (it is written every second anyway). */
@@ -457,6 +476,16 @@ export class Midair {
     return teamReport(requireTeam(this.config.team, 'team'), this.now());
   }
 
+  // Budgets (docs/slo.md): each service's SLO, error budget and burn rates.
+
+  /** Each service's SLO state now (or the one named): SLI, budget used and left, burn rates, fast-burn alerts. */
+  async slo(options: { service?: string } = {}): Promise<ServiceStatus[]> {
+    const ctx = await this.context();
+    const statuses: ServiceStatus[] = [];
+    for (const [name, service] of servicesNamed(this.config.services, options.service)) statuses.push(await serviceStatus(ctx.db, name, service, ctx.now()));
+    return statuses;
+  }
+
   /**
    * Waits for the notifications still sending (at most pager.closeWaitMs, then abandons them,
    * saying so), flushes the application client's last evidence, then closes every connection.
@@ -486,6 +515,9 @@ async function resolveAsTheCli(config: MidairConfig): Promise<ResolvedConfig> {
     ...(config.backfill?.batchSize !== undefined && { batchSize: explicit.batchSize }),
     ...(config.backfill?.targetBatchMs !== undefined && { targetBatchMs: explicit.targetBatchMs }),
     traffic: { ...fromCli.traffic, ...config.traffic },
+    ...(config.services !== undefined && { services: explicit.services }),
+    ...(config.slo !== undefined && { slo: explicit.slo }),
+    ...(config.credentials !== undefined && { credentials: explicit.credentials }),
   };
 }
 

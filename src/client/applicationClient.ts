@@ -6,6 +6,7 @@ import { MidairError } from '../errors.js';
 import { enforceGuards } from '../stages/guards.js';
 import { processActor } from '../people/actor.js';
 import { DEFAULT_CLOSE_WAIT_MS, guardFired, PagingInFlight, tell } from '../people/paging/index.js';
+import { RequestCounts, type TrackedRequest } from '../slo/requestCounts.js';
 import { embeddedTransport } from './embeddedTransport.js';
 import { Evidence } from './evidence.js';
 import { EvidenceFlusher, type AfterFlush } from './flusher.js';
@@ -45,6 +46,8 @@ export class ApplicationClient {
   readonly instanceId: string;
   private readonly watcher: RoutingWatcher;
   private readonly evidence = new Evidence();
+  /** The service's requests per minute (midair.track, midair.middleware()), flushed with the evidence. */
+  private readonly requests: RequestCounts;
   private readonly flusher: EvidenceFlusher;
   private readonly names = new Set<string>();
   private readonly inBackground = new Set<Promise<void>>();
@@ -75,7 +78,8 @@ export class ApplicationClient {
       await tell({ db: transport.control, actor: processActor(), team: settings.team, now: () => new Date(), options: {}, inFlight: this.paging, warn: (m) => logger.warn(`midair: ${m}`) }, () => guardFired(breach));
     };
     const afterFlush = [guards, ...(options.afterFlush ?? [])];
-    this.flusher = new EvidenceFlusher(transport.control, this.evidence, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, afterFlush, logger);
+    this.requests = new RequestCounts(settings.services[service]?.latency?.underMs ?? null);
+    this.flusher = new EvidenceFlusher(transport.control, { evidence: this.evidence, requests: this.requests }, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, afterFlush, logger);
     this.flusher.start();
   }
 
@@ -117,6 +121,11 @@ export class ApplicationClient {
     this.names.add(name);
     this.watcher.watch(name);
     return client;
+  }
+
+  /** Counts one request of the service for its SLI: in memory, never I/O; written with the next flush. */
+  track(request: TrackedRequest): void {
+    this.requests.add(request);
   }
 
   /** Waits for the comparisons under way, then writes the evidence now (it is written every flush interval anyway). */

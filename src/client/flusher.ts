@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/executor.js';
 import { appliedPercent } from './decision.js';
+import type { RequestCounts } from '../slo/requestCounts.js';
+import { addServiceMinutes } from '../slo/serviceMinutesStore.js';
 import type { Evidence } from './evidence.js';
 import { addMetrics, insertMismatches, upsertInstances } from './evidenceStore.js';
 import type { RoutingWatcher } from './routingWatcher.js';
@@ -12,7 +14,7 @@ import type { ClientLogger } from './spec.js';
 export type AfterFlush = (migrationId: number) => Promise<void> | void;
 
 /**
- * Writes an instance's evidence to the control schema in the background, every `intervalMs`
+ * Writes an instance's evidence and its service's request counts to the control schema in the background, every `intervalMs`
  * (an unref'd timer: it never keeps the process alive), and once more on close. Evidence it
  * cannot write is kept and written with the next flush that can.
  */
@@ -23,7 +25,7 @@ export class EvidenceFlusher {
 
   constructor(
     private readonly db: Queryable,
-    private readonly evidence: Evidence,
+    private readonly memory: { evidence: Evidence; requests: RequestCounts },
     private readonly watcher: RoutingWatcher,
     private readonly instance: { id: string; service: string },
     private readonly intervalMs: number,
@@ -50,8 +52,11 @@ export class EvidenceFlusher {
 
   private async write(): Promise<void> {
     const states = this.watcher.states();
-    const batch = this.evidence.take();
+    const batch = this.memory.evidence.take();
+    let requests = this.memory.requests.take();
     try {
+      await addServiceMinutes(this.db, this.instance.service, requests);
+      requests = [];
       // What was written stays written: only what is left is put back on a failure below.
       await addMetrics(this.db, this.instance.id, batch.counters);
       batch.counters = [];
@@ -63,7 +68,8 @@ export class EvidenceFlusher {
       if (this.failing) this.logger.warn('midair: evidence is written to the control schema again');
       this.failing = false;
     } catch (error) {
-      this.evidence.restore(batch);
+      this.memory.evidence.restore(batch);
+      this.memory.requests.restore(requests);
       if (!this.failing) this.logger.warn(`midair: cannot write evidence to the control schema (${(error as Error).message}); keeping it in memory until it can`);
       this.failing = true;
       return;

@@ -1,4 +1,5 @@
 import type { TeamConfig } from '../people/team.js';
+import type { CredentialConfig, ServiceConfig, SloConfig } from '../slo/services.js';
 
 /** What `midair.config.ts` exports (through defineConfig). Every field is optional. */
 export interface MidairConfig {
@@ -24,6 +25,12 @@ export interface MidairConfig {
   traffic?: TrafficConfig;
   /** The people in charge (docs/people.md): who they are, owners of migrations, freezes, paging. Without it, anyone may act. */
   team?: TeamConfig;
+  /** Services and their SLOs (docs/slo.md): error budgets and burn rates gate risky steps. A migration names its service (team.migrations.<name>.service or the file's `service`). */
+  services?: Record<string, ServiceConfig>;
+  /** How budgets gate risky steps. */
+  slo?: SloConfig;
+  /** Third-party API credentials used in production, for `midair doctor` (docs/doctor.md). */
+  credentials?: Record<string, CredentialConfig>;
 }
 
 export interface TrafficConfig {

@@ -7,6 +7,9 @@ import { teamProblems } from '../people/checkTeam.js';
 import type { TeamConfig } from '../people/team.js';
 import { teamSchema } from '../people/teamSchema.js';
 import type { MidairConfig, TrafficConfig } from './define.js';
+import { serviceProblems } from '../slo/checkServices.js';
+import { DEFAULT_MIN_BUDGET_LEFT, type CredentialConfig, type ServiceConfig } from '../slo/services.js';
+import { credentialsSchema, servicesSchema, sloSchema } from '../slo/servicesSchema.js';
 
 export interface ResolvedConfig {
   /** Connection URL, or null for the embedded database. */
@@ -23,6 +26,10 @@ export interface ResolvedConfig {
   traffic: Required<TrafficConfig>;
   /** The people in charge; null: no team is configured, and anyone may act. */
   team: TeamConfig | null;
+  /** Services and their SLOs; empty: no budgets are judged. */
+  services: Record<string, ServiceConfig>;
+  slo: { minBudgetLeft: number };
+  credentials: Record<string, CredentialConfig>;
 }
 
 export const TRAFFIC_DEFAULTS: Required<TrafficConfig> = {
@@ -58,6 +65,9 @@ const configSchema = z.strictObject({
     oldUnusedSeconds: z.number().min(0).optional(),
   }).optional(),
   team: teamSchema.optional(),
+  services: servicesSchema.optional(),
+  slo: sloSchema.optional(),
+  credentials: credentialsSchema.optional(),
 });
 
 const CONFIG_FILES = ['midair.config.ts', 'midair.config.mts', 'midair.config.js', 'midair.config.mjs'];
@@ -79,10 +89,10 @@ async function importConfig(file: string): Promise<unknown> {
 export function validateConfig(value: unknown, source: string): MidairConfig {
   const result = configSchema.safeParse(value ?? {});
   const issues = result.success
-    ? (result.data.team ? teamProblems(result.data.team) : [])
+    ? [...(result.data.team ? teamProblems(result.data.team) : []), ...serviceProblems(result.data.services, result.data.team, result.data.credentials)]
     : result.error.issues.map((i) => `${i.path.length ? `field "${i.path.join('.')}"` : 'the default export'}: ${i.message}`);
   if (result.success && issues.length === 0) return result.data;
-  const guide = issues.every((i) => i.startsWith('field "team')) ? 'docs/people.md' : 'docs/cli.md';
+  const guide = issues.every((i) => i.startsWith('field "team')) ? 'docs/people.md' : issues.every((i) => /^field "(services|slo|credentials)/.test(i)) ? 'docs/slo.md' : 'docs/cli.md';
   throw new MidairError(`${source}: invalid config: ${issues.join('; ')}`, `see ${guide} for the config fields`);
 }
 
@@ -104,6 +114,9 @@ export function resolveConfig(config: MidairConfig, options: { baseDir: string; 
     targetBatchMs: config.backfill?.targetBatchMs ?? 100,
     traffic: { ...TRAFFIC_DEFAULTS, ...config.traffic },
     team: config.team ?? null,
+    services: config.services ?? {},
+    slo: { minBudgetLeft: config.slo?.minBudgetLeft ?? DEFAULT_MIN_BUDGET_LEFT },
+    credentials: config.credentials ?? {},
   };
 }
 

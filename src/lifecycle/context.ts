@@ -1,6 +1,7 @@
 import type { Executor } from '../db/executor.js';
 import type { Actor } from '../people/actor.js';
 import type { TeamConfig } from '../people/team.js';
+import type { ServiceConfig } from '../slo/services.js';
 import type { Asker, TrafficBounds } from '../stages/gate.js';
 import type { LockPolicy } from './runSteps.js';
 
@@ -12,6 +13,9 @@ export interface Settings extends LockPolicy {
   traffic: TrafficBounds;
   /** The people in charge; null: no team is configured, and anyone may act. */
   team: TeamConfig | null;
+  /** Services and their SLOs (docs/slo.md); empty: no budgets are judged. */
+  services: Record<string, ServiceConfig>;
+  slo: { minBudgetLeft: number };
 }
 
 /** Who asks, under which team, now: what the people gates judge. */

@@ -72,8 +72,8 @@ export async function runRehearsal(options: RehearseOptions): Promise<RehearsalR
     try {
       view.note(copy.reason ? `copied the schema and a sample (not a full copy: ${copy.reason})` : `copied the whole database as "${copy.name}"`);
       const soakSeconds = options.durationSeconds / SOAKED_STAGES.length;
-      // A rehearsal on a copy is not judged by the people rules (schedule guard, approvals): it may run at any hour.
-      const copySettings = withRunTrafficBounds({ ...settings, database: copy.url, databaseSource: 'flag', team: null }, soakSeconds);
+      // A rehearsal on a copy is not judged by the people rules (schedule guard, approvals) nor by budgets: it may run at any hour.
+      const copySettings = withRunTrafficBounds({ ...settings, database: copy.url, databaseSource: 'flag', team: null, services: {} }, soakSeconds);
       const midair = await createMidair({ resolved: copySettings, reporter: liveReporter(view, options.signal), applicationName: 'midair rehearse' });
       let monitor: LockMonitor | null = null;
       let instances: { close(): Promise<void> } | null = null;

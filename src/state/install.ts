@@ -247,6 +247,33 @@ const UPGRADES: string[] = [
   );
   CREATE INDEX approvals_by_migration ON midair.approvals (migration, step);
   `,
+  // Budgets (docs/slo.md): requests each service's instances tracked, counted per minute (midair.track,
+  // midair.middleware()), and declared downtime: planned windows and incidents the SLI did not see.
+  `
+  CREATE TABLE midair.service_minutes (
+    service text NOT NULL,
+    minute timestamptz NOT NULL,
+    total bigint NOT NULL DEFAULT 0,
+    -- requests that succeeded (availability)
+    good bigint NOT NULL DEFAULT 0,
+    -- requests answered under the latency objective's underMs when they were tracked (latency)
+    fast bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (service, minute)
+  );
+  CREATE TABLE midair.downtime (
+    id bigserial PRIMARY KEY,
+    service text NOT NULL,
+    -- 'planned': a declared window (its breach minutes are planned downtime); 'incident': unplanned downtime declared by hand
+    kind text NOT NULL CHECK (kind IN ('planned', 'incident')),
+    starts_at timestamptz NOT NULL,
+    ends_at timestamptz NOT NULL CHECK (ends_at > starts_at),
+    reason text NOT NULL,
+    declared_by text NOT NULL,
+    person text,
+    declared_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX downtime_by_service ON midair.downtime (service, starts_at);
+  `,
 ];
 
 // Any fixed 64-bit number; shared by every Midair process on the database.

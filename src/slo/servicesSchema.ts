@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { durationMinutes } from './duration.js';
+
+const percentObjective = z.number().gt(0, 'an objective is a percentage above 0 and below 100, e.g. 99.9').lt(100, 'an objective is a percentage above 0 and below 100, e.g. 99.9');
+const window = z.string().refine((s) => durationMinutes(s) !== null, { error: (issue) => `${JSON.stringify(issue.input)} is not a window: write a number and a unit, e.g. "30d", "4w", "24h"` });
+const query = z.string().trim().min(1).refine((s) => s.includes('$window'), 'a PromQL query here names its window as $window, e.g. sum(rate(http_requests_total[$window]))');
+const nonEmpty = z.string().trim().min(1);
+
+const prometheus = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'Prometheus\'s base URL, e.g. "http://prometheus:9090"' }),
+  good: query,
+  total: query,
+  fastGood: query.optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+export const serviceSchema = z.strictObject({
+  availability: percentObjective,
+  latency: z.strictObject({ percent: percentObjective, underMs: z.number().positive() }).optional(),
+  window: window.optional(),
+  sli: z.strictObject({ prometheus }).optional(),
+  roles: z.array(nonEmpty).optional(),
+});
+
+export const sloSchema = z.strictObject({
+  minBudgetLeft: z.number().min(0).max(100).optional(),
+});
+
+export const credentialSchema = z.strictObject({
+  usedBy: z.array(nonEmpty).min(1),
+  owner: z.union([z.strictObject({ person: nonEmpty }), z.strictObject({ account: nonEmpty })], { error: 'an owner is { person: "<who>" } or { account: "<shared operations account>" }' }),
+  where: nonEmpty.optional(),
+});
+
+const serviceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a service name is letters, digits, ".", "_" or "-"');
+export const servicesSchema = z.record(serviceName, serviceSchema);
+export const credentialsSchema = z.record(nonEmpty, credentialSchema);

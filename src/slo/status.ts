@@ -1,0 +1,96 @@
+import type { Queryable } from '../db/executor.js';
+import { alertStates, budgetOf, burnRate, BURN_WINDOWS, type AlertState, type Budget, type BurnWindow, type Events } from './budget.js';
+import { builtinSource } from './builtinSource.js';
+import { describeMinutes, durationMinutes } from './duration.js';
+import { prometheusSource } from './prometheusSource.js';
+import { DEFAULT_WINDOW, type ServiceConfig } from './services.js';
+import { SliUnknown, type SliKind, type SliSource } from './source.js';
+
+/** One objective of a service now: its SLI over the window, the budget, burn rates and alerts. */
+export interface ObjectiveStatus {
+  kind: SliKind;
+  /** The objective in percent, e.g. 99.9. */
+  objective: number;
+  /** For latency: the bound a good request is answered under. */
+  underMs: number | null;
+  /** Good events over all events in the window, in percent; null with no events. */
+  sli: number | null;
+  events: Events;
+  budget: Budget;
+  /** Burn rate over each window ("5m", "30m", "1h", "6h", "3d"); null with no events there. */
+  burnRates: Record<string, number | null>;
+  alerts: AlertState[];
+}
+
+/** A service's SLO state at one instant (`midair slo`); `unknown` says why it could not be read. */
+export interface ServiceStatus {
+  service: string;
+  source: string;
+  window: string;
+  windowMinutes: number;
+  at: string;
+  objectives: ObjectiveStatus[];
+  /** Why the SLI could not be read (SliUnknown's message); null when it was. */
+  unknown: string | null;
+  /** A fast-burn alert fires on some objective. */
+  fastBurn: boolean;
+  /** The least budget left of the objectives, in percent; null when unknown. */
+  budgetLeftPercent: number | null;
+}
+
+/** Where a service's SLI comes from: Prometheus when configured, else Midair's own tracking in `db`. */
+export function sourceOf(db: Queryable, name: string, service: ServiceConfig): SliSource {
+  return service.sli?.prometheus ? prometheusSource(name, service.sli.prometheus) : builtinSource(db, name);
+}
+
+/** The objectives a service declares, availability first. */
+function objectivesOf(service: ServiceConfig): { kind: SliKind; objective: number; underMs: number | null }[] {
+  const objectives: { kind: SliKind; objective: number; underMs: number | null }[] = [{ kind: 'availability', objective: service.availability, underMs: null }];
+  if (service.latency) objectives.push({ kind: 'latency', objective: service.latency.percent, underMs: service.latency.underMs });
+  return objectives;
+}
+
+async function objectiveStatus(source: SliSource, objective: ReturnType<typeof objectivesOf>[number], windowMinutes: number, now: Date): Promise<ObjectiveStatus> {
+  const since = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
+  const events = await source.events(objective.kind, since(windowMinutes), now);
+  const byWindow = {} as Record<BurnWindow, number | null>;
+  const burnRates: Record<string, number | null> = {};
+  for (const minutes of BURN_WINDOWS) {
+    const rate = burnRate(await source.events(objective.kind, since(minutes), now), objective.objective);
+    byWindow[minutes] = rate;
+    burnRates[describeMinutes(minutes)] = rate;
+  }
+  return {
+    ...objective,
+    sli: events.total > 0 ? (events.good / events.total) * 100 : null,
+    events,
+    budget: budgetOf(objective.objective, windowMinutes, events),
+    burnRates,
+    alerts: alertStates(byWindow, windowMinutes),
+  };
+}
+
+/**
+ * A service's SLO state at `now`: each objective's SLI, budget, burn rates and fast-burn alerts.
+ * An SLI that cannot be read gives `unknown` (never a budget that looks fine).
+ */
+export async function serviceStatus(db: Queryable, name: string, service: ServiceConfig, now: Date): Promise<ServiceStatus> {
+  const window = service.window ?? DEFAULT_WINDOW;
+  const windowMinutes = durationMinutes(window)!;
+  const source = sourceOf(db, name, service);
+  const base = { service: name, source: source.name, window, windowMinutes, at: now.toISOString() };
+  try {
+    const objectives: ObjectiveStatus[] = [];
+    for (const objective of objectivesOf(service)) objectives.push(await objectiveStatus(source, objective, windowMinutes, now));
+    return {
+      ...base,
+      objectives,
+      unknown: null,
+      fastBurn: objectives.some((o) => o.alerts.some((a) => a.firing)),
+      budgetLeftPercent: Math.min(...objectives.map((o) => o.budget.leftPercent)),
+    };
+  } catch (error) {
+    if (!(error instanceof SliUnknown)) throw error;
+    return { ...base, objectives: [], unknown: error.message, fastBurn: false, budgetLeftPercent: null };
+  }
+}
