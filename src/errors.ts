@@ -47,7 +47,9 @@ export type RefusalReason =
   /** The step needs approvals it does not have. */
   | 'approval'
   /** The schedule guard: a freeze, a holiday, or someone needed is away or off work. */
-  | 'schedule';
+  | 'schedule'
+  /** The budget gate: the service's error budget is low, a fast burn fires, or its SLI is unknown. */
+  | 'budget';
 
 /** A MidairError raised before anything changed, because a check said no. */
 export class MidairRefusal extends MidairError {

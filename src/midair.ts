@@ -4,6 +4,7 @@ import type { ApplicationClient, ApplicationOptions } from './client/application
 import type { MigrationClient } from './client/migrationClient.js';
 import type { MigrationSpec } from './client/spec.js';
 import type { TrackedRequest } from './slo/requestCounts.js';
+import { enforceBudget, type BudgetEnforcement } from './slo/budgetGuard.js';
 import { servicesNamed } from './slo/servicesNamed.js';
 import { serviceStatus, type ServiceStatus } from './slo/status.js';
 import { setPaused } from './backfill/control.js';
@@ -54,7 +55,7 @@ import { enforceGuards, type GuardBreach } from './stages/guards.js';
 import { readRehearsals, recordRehearsal, type RehearsalRecord } from './rehearse/record.js';
 import { buildPlaybook, type Playbook } from './people/playbook/build.js';
 import { startRisk } from './people/schedule/startRisk.js';
-import { acknowledge, advanced, alertOfError, DEFAULT_CLOSE_WAIT_MS, escalateDue, guardFired, killed, pageTest, PagingInFlight, stageChanged, tell, type AckResult, type Alert, type Delivery, type Escalation, type PagingOptions } from './people/paging/index.js';
+import { acknowledge, advanced, alertOfError, budgetFired, DEFAULT_CLOSE_WAIT_MS, escalateDue, guardFired, killed, pageTest, PagingInFlight, stageChanged, tell, type AckResult, type Alert, type Delivery, type Escalation, type PagingOptions } from './people/paging/index.js';
 
 export interface CreateMidairOptions extends MidairConfig, ApplicationOptions {
   /**
@@ -187,8 +188,11 @@ export class Midair {
     return compileChecked(ctx, loaded, await readCatalog(this.db, this.config.schema));
   }
 
-  /** With a team, a start on a table above team.risk.startRows passes the schedule guard (or the rollback authority's `override: { reason }`). */
-  async start(ref: MigrationRef, options: { override?: Override } = {}): Promise<StartResult> {
+  /**
+   * A start on a table above team.risk.startRows (default 1,000,000 rows) is risky: with a team it passes the
+   * schedule guard (or the rollback authority's `override: { reason }`), with services the budget gate (or `force: { reason }`).
+   */
+  async start(ref: MigrationRef, options: { override?: Override; force?: Force } = {}): Promise<StartResult> {
     const loaded = await this.load(ref);
     return this.paged('start', loaded.migration.name, async (ctx) => {
       await authorize(ctx, 'start', loaded.migration, options);
@@ -207,7 +211,7 @@ export class Midair {
       await authorize(ctx, 'backfill', named);
       return withOperatorLock(ctx.db, 'backfill', named, async () => {
         const record = await this.active(ctx, 'backfill', named);
-        return runBackfill(ctx, record, compileRecord(record), rest);
+        return runBackfill(ctx, record, compileRecord(record), rest, (enforced) => tell(this.teller(ctx), () => budgetFired(enforced)));
       }, 'shared');
     });
   }
@@ -322,6 +326,24 @@ export class Midair {
     const breach = await enforceGuards(ctx.db, record.id, ctx.settings.traffic);
     if (breach?.pulled) await tell(this.teller(ctx), () => guardFired(breach));
     return breach;
+  }
+
+  /**
+   * The budget guard, for an operator or a cron (docs/slo.md): for the migration named, else every active
+   * one, a fast burn of its service pauses its backfill in progress and pulls a live migration's kill
+   * switch, and pages its people. Instances of the service and backfills judge it by themselves too.
+   */
+  async enforceBudget(name?: string): Promise<BudgetEnforcement[]> {
+    const ctx = await this.context();
+    const records = name === undefined ? await activeMigrations(ctx.db, ctx.settings.schema) : [await activeTarget(ctx.db, ctx.settings.schema, name)];
+    const enforced: BudgetEnforcement[] = [];
+    for (const record of records) {
+      const done = await enforceBudget(ctx.db, ctx.settings, record, ctx.now());
+      if (!done) continue;
+      enforced.push(done);
+      if (done.paused || done.pulled) await tell(this.teller(ctx), () => budgetFired(done));
+    }
+    return enforced;
   }
 
   // Paging and escalation (docs/people.md): team.paging's channels hear what happens to a migration.

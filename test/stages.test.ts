@@ -166,8 +166,8 @@ describe('two operators moving the same migration at once (real PostgreSQL)', ()
     // Both read the migration while it is expanded and pass its gates.
     const recordA = (await activeMigrations(a, 'public'))[0]!;
     const recordB = (await activeMigrations(b, 'public'))[0]!;
-    const passageA = await gate(a, recordA, compileRecord(recordA), 'rolling_back', { bounds: TRAFFIC_DEFAULTS, asker: { actor: processActor(), team: null, now: new Date() } });
-    const passageB = await gate(b, recordB, compileRecord(recordB), 'rolling_back', { bounds: TRAFFIC_DEFAULTS, asker: { actor: processActor(), team: null, now: new Date() } });
+    const passageA = await gate(a, recordA, compileRecord(recordA), 'rolling_back', { bounds: TRAFFIC_DEFAULTS, asker: { actor: processActor(), team: null, budgets: { services: {}, minBudgetLeft: 25 }, now: new Date() } });
+    const passageB = await gate(b, recordB, compileRecord(recordB), 'rolling_back', { bounds: TRAFFIC_DEFAULTS, asker: { actor: processActor(), team: null, budgets: { services: {}, minBudgetLeft: 25 }, now: new Date() } });
 
     // A moves it and holds its transaction open until B's update waits for A's row lock.
     let commitA!: () => void;

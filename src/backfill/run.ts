@@ -3,6 +3,7 @@ import type { Queryable } from '../db/executor.js';
 import { ident, qualified } from '../db/sql.js';
 import type { Context } from '../lifecycle/context.js';
 import { MARKER_COLUMN, filledColumns, type Plan, type TableSync } from '../migration/plan.js';
+import { atMostEvery, BUDGET_CHECK_MS, enforceBudget, type BudgetEnforcement } from '../slo/budgetGuard.js';
 import type { MigrationRecord } from '../state/store.js';
 import { KeyRange } from './keyRange.js';
 import { snapshotLazyProgress } from './lazyProgress.js';
@@ -72,10 +73,25 @@ async function ensureCheckpoint(db: Queryable, record: MigrationRecord, sync: Ta
  * processes). Each range commits with the end of its lease, so a killed backfill resumes where it
  * stopped and no range is done twice. The sync trigger stands aside for these updates and rows
  * written by the application since start (marked) are never overwritten.
+ *
+ * Between batches, at most every BUDGET_CHECK_MS, the budget guard judges the migration's service: a
+ * fast burn pauses the backfill (every worker, in every process, waits, saying why) and
+ * `onBudgetGuard` hears what it did, to tell the migration's people.
  */
-export async function runBackfill(ctx: Context, record: MigrationRecord, plan: Plan, options: BackfillOptions = {}): Promise<BackfillResult> {
+export async function runBackfill(ctx: Context, record: MigrationRecord, plan: Plan, options: BackfillOptions = {}, onBudgetGuard: (enforced: BudgetEnforcement) => Promise<void> = async () => {}): Promise<BackfillResult> {
   const { db, settings } = ctx;
   const workers = Math.max(1, Math.floor(options.workers ?? 1));
+  const budgetGuard = atMostEvery(BUDGET_CHECK_MS, async () => {
+    try {
+      const enforced = await enforceBudget(db, settings, record, ctx.now());
+      if (!enforced?.paused && !enforced?.pulled) return;
+      if (enforced.paused) ctx.report.warn(`${enforced.reason}: the backfill is paused; resuming is a person's decision (\`midair backfill resume ${record.name}\`)`);
+      await onBudgetGuard(enforced);
+    } catch (error) {
+      // The backfill goes on: the SLI or a migration's service that cannot be judged is the gates' to refuse on.
+      ctx.report.warn(`the budget guard could not judge migration "${record.name}": ${(error as Error).message}`);
+    }
+  });
   const started = Date.now();
   const results: BackfillTableResult[] = [];
   if (db.kind === 'embedded') await releaseAll(db, record.id);
@@ -100,6 +116,7 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
       targetBatchMs: settings.targetBatchMs,
       leaseSeconds: options.leaseSeconds ?? 30,
       throttle,
+      beforeClaim: budgetGuard,
       onBatch(batch) {
         rows += batch.rows;
         const seconds = (Date.now() - tableStarted) / 1000;

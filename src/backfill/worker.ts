@@ -31,6 +31,8 @@ export interface TableJob {
   targetBatchMs: number;
   leaseSeconds: number;
   throttle: Throttle;
+  /** Called before each claim, i.e. between batches: the budget guard, which may pause the backfill. */
+  beforeClaim(): Promise<void>;
   /** Called after every committed batch, with the table-wide count of rows done. */
   onBatch(batch: { rows: number; rowsDone: number; batchSize: number; throttle: string | null; takenOver: boolean }): void;
   onWait(reason: string | null): void;
@@ -120,6 +122,7 @@ export async function runWorker(conn: WorkerConnection, db: Queryable, job: Tabl
   let lastBatchMs = 0;
   for (;;) {
     const reason = await job.throttle.pace(db, conn, lastBatchMs);
+    await job.beforeClaim();
     const claimed = await conn.transaction(ASYNC_COMMIT, (tx) => claim(tx, scope, job.range, owner, batch));
     if (claimed.kind === 'done') return;
     if (claimed.kind === 'wait') {

@@ -5,7 +5,8 @@ import { isEmbeddedExecutor, type Executor } from '../db/executor.js';
 import { MidairError } from '../errors.js';
 import { enforceGuards } from '../stages/guards.js';
 import { processActor } from '../people/actor.js';
-import { DEFAULT_CLOSE_WAIT_MS, guardFired, PagingInFlight, tell } from '../people/paging/index.js';
+import { budgetFired, DEFAULT_CLOSE_WAIT_MS, guardFired, PagingInFlight, tell } from '../people/paging/index.js';
+import { atMostEvery, BUDGET_CHECK_MS, enforceBudget, migrationsOfService } from '../slo/budgetGuard.js';
 import { RequestCounts, type TrackedRequest } from '../slo/requestCounts.js';
 import { embeddedTransport } from './embeddedTransport.js';
 import { Evidence } from './evidence.js';
@@ -75,11 +76,23 @@ export class ApplicationClient {
       const breach = await enforceGuards(transport.control, migrationId, settings.traffic);
       if (!breach?.pulled) return;
       logger.warn(`midair: ${breach.reason}: pulled the kill switch, every record goes to the old shape`);
-      await tell({ db: transport.control, actor: processActor(), team: settings.team, now: () => new Date(), options: {}, inFlight: this.paging, warn: (m) => logger.warn(`midair: ${m}`) }, () => guardFired(breach));
+      await tell(teller, () => guardFired(breach));
     };
+    const teller = { db: transport.control, actor: processActor(), team: settings.team, now: () => new Date(), options: {}, inFlight: this.paging, warn: (m: string) => logger.warn(`midair: ${m}`) };
+    // Every instance of a service judges its budget too (every migration of the service, routed here or
+    // not: a backfill has no instance of its own), at most every BUDGET_CHECK_MS, not on every flush.
+    const budgetGuard = atMostEvery(BUDGET_CHECK_MS, async () => {
+      for (const migration of await migrationsOfService(transport.control, settings, service)) {
+        const enforced = await enforceBudget(transport.control, settings, migration, new Date());
+        if (!enforced?.paused && !enforced?.pulled) continue;
+        const message = budgetFired(enforced);
+        logger.warn(`midair: ${message.message}`);
+        await tell(teller, () => message);
+      }
+    });
     const afterFlush = [guards, ...(options.afterFlush ?? [])];
     this.requests = new RequestCounts(settings.services[service]?.latency?.underMs ?? null);
-    this.flusher = new EvidenceFlusher(transport.control, { evidence: this.evidence, requests: this.requests }, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, afterFlush, logger);
+    this.flusher = new EvidenceFlusher(transport.control, { evidence: this.evidence, requests: this.requests }, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, afterFlush, logger, budgetGuard);
     this.flusher.start();
   }
 

@@ -31,6 +31,8 @@ export class EvidenceFlusher {
     private readonly intervalMs: number,
     private readonly afterFlush: readonly AfterFlush[],
     private readonly logger: ClientLogger,
+    /** Called once after each flush that wrote, after the afterFlush hooks: the service's own guards (the budget guard). */
+    private readonly afterEveryFlush: () => Promise<void> = async () => {},
   ) {}
 
   start(): void {
@@ -82,6 +84,11 @@ export class EvidenceFlusher {
           this.logger.warn(`midair: afterFlush of migration "${state.migration}" failed: ${(error as Error).message}`);
         }
       }
+    }
+    try {
+      await this.afterEveryFlush();
+    } catch (error) {
+      this.logger.warn(`midair: the guards of service "${this.instance.service}" failed: ${(error as Error).message}`);
     }
   }
 }

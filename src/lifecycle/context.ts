@@ -18,9 +18,10 @@ export interface Settings extends LockPolicy {
   slo: { minBudgetLeft: number };
 }
 
-/** Who asks, under which team, now: what the people gates judge. */
+/** Who asks, under which team and services, now: what the people gates and the budget gate judge. */
 export function askerOf(ctx: Context): Asker {
-  return { actor: ctx.actor, team: ctx.settings.team, now: ctx.now() };
+  const { team, services, slo } = ctx.settings;
+  return { actor: ctx.actor, team, budgets: { services, minBudgetLeft: slo.minBudgetLeft }, now: ctx.now() };
 }
 
 /** What every life-cycle step needs: the database and the settings. */

@@ -5,16 +5,29 @@ import type { Plan } from '../migration/plan.js';
 import type { Actor } from '../people/actor.js';
 import type { Override, OverrideRecord } from '../people/schedule/guard.js';
 import type { TeamConfig } from '../people/team.js';
+import type { ServiceConfig } from '../slo/services.js';
 import type { MigrationRecord } from '../state/store.js';
 
 /** The bounds that traffic gates and guards judge evidence by (config `traffic`, with defaults). */
 export type TrafficBounds = Required<TrafficConfig>;
 
-/** Who asks for a move, under which team, at what time: what the people gates (approvals, schedule) judge. */
+/** What the budget gate judges a risky move by (config `services` and `slo.minBudgetLeft`). */
+export interface Budgets {
+  /** Empty: no budgets are judged, and the budget gate passes. */
+  services: Record<string, ServiceConfig>;
+  /** A risky move is refused while a service has less budget left than this, in percent. */
+  minBudgetLeft: number;
+}
+
+/**
+ * Who asks for a move, under which team and services, at what time: what the people gates
+ * (approvals, schedule) and the budget gate judge.
+ */
 export interface Asker {
   actor: Actor;
   /** Null: no team is configured, and the people gates pass. */
   team: TeamConfig | null;
+  budgets: Budgets;
   now: Date;
   /** The rollback authority's override of the schedule guard, if asked for (--override --reason). */
   override?: Override;

@@ -7,6 +7,7 @@ import type { OverrideRecord } from '../people/schedule/guard.js';
 import type { Asker, Gate, GateInput, TrafficBounds, Verdict } from './gate.js';
 import { approvalsGate } from './gates/approvals.js';
 import { backfilledGate } from './gates/backfilled.js';
+import { budgetGate, budgetRampGate } from './gates/budget.js';
 import { driftGate } from './gates/drift.js';
 import { fullRampGate } from './gates/fullRamp.js';
 import { notKilledGate } from './gates/notKilled.js';
@@ -33,9 +34,9 @@ export interface Transition {
 }
 
 /** The gates of a step up of the ramp (`midair ramp`). */
-export const RAMP_GATES: readonly Gate[] = [approvalsGate('ramp'), soakGate('step up'), rampWindowGate, scheduleRampGate];
+export const RAMP_GATES: readonly Gate[] = [approvalsGate('ramp'), soakGate('step up'), rampWindowGate, scheduleRampGate, budgetRampGate];
 
-const COMPLETE_GATES: Gate[] = [approvalsGate('complete'), syncedGate, verifiedGate, driftGate('complete'), scheduleGate('complete')];
+const COMPLETE_GATES: Gate[] = [approvalsGate('complete'), syncedGate, verifiedGate, driftGate('complete'), scheduleGate('complete'), budgetGate('complete')];
 const ROLLBACK_GATES: Gate[] = [undoableGate, driftGate('rollback')];
 
 /**
@@ -46,11 +47,11 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'expanding', to: 'expanded', action: 'expanded', gates: [] },
   { from: 'expanded', to: 'shadow', action: 'shadow', gates: [approvalsGate('shadow'), backfilledGate] },
   { from: 'expanded', to: 'complete', action: 'complete', gates: COMPLETE_GATES },
-  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), onRise(approvalsGate('ramp')), verifiedGate, shadowComparesGate, scheduleGate('the move to live')] },
+  { from: 'shadow', to: 'live', action: 'live', gates: [approvalsGate('live'), onRise(approvalsGate('ramp')), verifiedGate, shadowComparesGate, scheduleGate('the move to live'), budgetGate('the move to live')] },
   { from: 'live', to: 'rampdown', action: 'rampdown', gates: [approvalsGate('rampdown'), fullRampGate, soakGate('always')] },
   { from: 'rampdown', to: 'complete', action: 'complete', gates: [notKilledGate, oldUnusedGate, ...COMPLETE_GATES] },
   { from: 'shadow', to: 'shadow', action: 'resume', gates: [] },
-  { from: 'live', to: 'live', action: 'resume', gates: [resumeGate, onRise(approvalsGate('ramp')), scheduleRampGate] },
+  { from: 'live', to: 'live', action: 'resume', gates: [resumeGate, onRise(approvalsGate('ramp')), scheduleRampGate, budgetRampGate] },
   // Every record goes back to the new shape at once: the operator's call, as rampdown gathers no compares.
   { from: 'rampdown', to: 'rampdown', action: 'resume', gates: [] },
   { from: 'expanding', to: 'rolling_back', action: 'rollback', gates: ROLLBACK_GATES },
@@ -121,12 +122,17 @@ export async function verdicts(gates: readonly Gate[], input: GateInput): Promis
 /** What passing the gates took: the --force override and the schedule override, each null when not asked for. */
 type Overrides = Pick<Passage, 'forced' | 'override'>;
 
+/** An override without a reason is refused: the reason is what the audit log keeps. */
+export function requireReason(force: Force | undefined): void {
+  if (force && !force.reason.trim()) throw new MidairRefusal('stage', '--force needs --reason "<why>"', 'the reason is recorded in the audit log with the override');
+}
+
 /**
  * Checks gates in order: the first refusal that `force` may not override is thrown; with `force`,
  * forceable refusals are overridden and returned for the audit log, as is what a schedule override let go.
  */
 export async function checkGates(gates: readonly Gate[], input: GateInput, force?: Force): Promise<Overrides> {
-  if (force && !force.reason.trim()) throw new MidairRefusal('stage', '--force needs --reason "<why>"', 'the reason is recorded in the audit log with the override');
+  requireReason(force);
   const overridden: string[] = [];
   let override: OverrideRecord | null = null;
   for (const g of gates) {

@@ -59,7 +59,7 @@ export interface LifecycleResult {
 }
 
 /** Refusals that more traffic or more time cannot lift; any other gate (compares, soak, old readers) may open soon. */
-const FINAL_REFUSALS: readonly RefusalReason[] = ['stage', 'raced', 'unsynced', 'unverified', 'drift', 'data', 'claimed', 'ambiguous', 'killed'];
+const FINAL_REFUSALS: readonly RefusalReason[] = ['stage', 'raced', 'unsynced', 'unverified', 'drift', 'data', 'claimed', 'ambiguous', 'killed', 'budget'];
 /** How long a move waits for its evidence gates before the run gives up on it. */
 const GATE_WAIT_MS = 15_000;
 const GATE_POLL_MS = 200;

@@ -29,6 +29,15 @@ export function guardFired(breach: { migration: string; reason: string }): Alert
   return { event: 'guard fired', level: 'critical', migration: breach.migration, stage: 'live', message: `${breach.reason}: the guard pulled the kill switch, every record goes to the old shape until \`midair advance ${breach.migration} live\`` };
 }
 
+/** The budget guard paused a backfill or pulled the kill switch on a fast burn: nobody chose it, so it pages. */
+export function budgetFired(enforced: { migration: string; stage: string; reason: string; paused: boolean; pulled: boolean }): Alert {
+  const did = [
+    ...(enforced.paused ? [`paused the backfill (resuming is a person's decision: \`midair backfill resume ${enforced.migration}\`)`] : []),
+    ...(enforced.pulled ? [`pulled the kill switch, every record goes to the old shape until \`midair advance ${enforced.migration} live --force --reason "<why>"\``] : []),
+  ];
+  return { event: 'guard fired', level: 'critical', migration: enforced.migration, stage: enforced.stage, message: `${enforced.reason}: the budget guard ${did.join(' and ')}` };
+}
+
 /** An advance moves the migration on, or (to the stage it is in) releases the kill switch. */
 export function advanced(r: AdvanceResult, by: string): Alert | null {
   if (r.from !== r.stage) return stageChanged(r.migration, r.from, r.stage, 'advance', by);

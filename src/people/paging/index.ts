@@ -1,6 +1,6 @@
 export { acknowledge, type AckResult } from './acknowledge.js';
 export { DEFAULT_CLOSE_WAIT_MS, type PagingOptions } from './afterAction.js';
-export { advanced, alertOfError, guardFired, killed, stageChanged } from './alerts.js';
+export { advanced, alertOfError, budgetFired, guardFired, killed, stageChanged } from './alerts.js';
 export type { OwnerTier, PageEvent, PageEventKind, PageLevel, PagedPerson } from './event.js';
 export { escalateDue, type Escalation } from './escalate.js';
 export { PagingInFlight } from './inFlight.js';

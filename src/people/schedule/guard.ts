@@ -22,7 +22,7 @@ export interface OverrideRecord {
  * the schedule allows it, the override record when the rollback authority overrode it, else refuses with
  * every reason and the next allowed time. No team: always null.
  */
-export function judgeSchedule(asker: Asker, migration: Migration, what: string): OverrideRecord | null {
+export function judgeSchedule(asker: Omit<Asker, 'budgets'>, migration: Migration, what: string): OverrideRecord | null {
   const { team, actor, now, override } = asker;
   if (!team) return null;
   const people = peopleOf(team, migration);

@@ -8,12 +8,12 @@ import type { TeamConfig } from '../team.js';
 const DEFAULT_START_ROWS = 1_000_000;
 
 /**
- * Why starting a migration is a risky step (team.risk.startRows, default 1,000,000): the first existing
+ * Why starting a migration is a risky step (team.risk.startRows; default 1,000,000, also without a team): the first existing
  * table it changes whose row estimate is above the threshold (or unknown: never analysed and too large
  * to count), or raw SQL that may touch any table; null when it is not risky.
  */
-export async function startRisk(db: Queryable, team: TeamConfig, migration: Migration, catalog: Catalog): Promise<string | null> {
-  const threshold = team.risk?.startRows ?? DEFAULT_START_ROWS;
+export async function startRisk(db: Queryable, team: TeamConfig | null, migration: Migration, catalog: Catalog): Promise<string | null> {
+  const threshold = team?.risk?.startRows ?? DEFAULT_START_ROWS;
   const claimed = claimedTables(migration);
   if (claimed.includes(EVERY_TABLE)) return 'start (its raw SQL may touch any table)';
   for (const table of claimed) {
