@@ -19,6 +19,14 @@ export function firingAlerts(status: ServiceStatus): string[] {
   );
 }
 
+/**
+ * Budget left under the bound, to a millionth of a percent: budgets are floating-point sums
+ * (25% left can come out as 24.99999999999%), and a budget exactly at the bound passes.
+ */
+function under(leftPercent: number, bound: number): boolean {
+  return Math.round(leftPercent * 1e6) < Math.round(bound * 1e6);
+}
+
 const forceHint = 'or run it now with --force --reason "<why>" (recorded in the audit log)';
 
 /**
@@ -50,7 +58,7 @@ export async function judgeBudget(db: Queryable, asker: Asker, migration: Migrat
     return refuse(`a fast burn of service "${service.name}" fires (${firing.join('; ')})`, `find and stop what fails (${slo} shows the burn rates); the step may go once the alert stops, ${forceHint}`);
   }
   const least = status.objectives.reduce((a, b) => (b.budget.leftPercent < a.budget.leftPercent ? b : a));
-  if (least.budget.leftPercent < budgets.minBudgetLeft) {
+  if (under(least.budget.leftPercent, budgets.minBudgetLeft)) {
     return refuse(
       `service "${service.name}" has ${least.budget.leftPercent.toFixed(1)}% of its ${least.kind} error budget left over ${status.window} (${least.budget.leftMinutes.toFixed(1)} of ${least.budget.budgetMinutes.toFixed(1)} minutes), under slo.minBudgetLeft ${budgets.minBudgetLeft}%`,
       `wait until old failures leave the ${status.window} window (${slo}), ${forceHint}`,
