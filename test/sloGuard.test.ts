@@ -74,7 +74,7 @@ describe('the budget guard (real PostgreSQL, injected clock)', () => {
       guard: 'budget fast burn',
       service: 'api',
       alerts,
-      burnRates: { availability: { '5m': 1000, '30m': 1000, '1h': 1000, '6h': 1000, '3d': 1000 } },
+      burnRates: { availability: Object.fromEntries(['5m', '30m', '1h', '6h', '3d'].map((w) => [w, expect.closeTo(1000, 6)])) },
       reason,
       resume: "resuming is a person's decision once the burn is understood: `midair backfill resume price_cents`",
     });
@@ -165,7 +165,8 @@ describe('a fast burn by real application processes pauses a running backfill an
     await database?.drop();
   });
   beforeEach(async () => {
-    await db.exec(`DROP SCHEMA IF EXISTS midair CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;
+    const schemas = await db.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname = 'midair' OR nspname LIKE 'public%'`);
+    await db.exec(`${schemas.map((s) => `DROP SCHEMA "${s.name}" CASCADE;`).join(' ')} CREATE SCHEMA public;
       CREATE TABLE items (id integer PRIMARY KEY, price text NOT NULL);
       INSERT INTO items SELECT g, g::text FROM generate_series(1, 300) g;
       CREATE TABLE orders (id integer PRIMARY KEY, amount text NOT NULL);
@@ -210,8 +211,12 @@ describe('a fast burn by real application processes pauses a running backfill an
     await reportMetrics(db, id, [compares('shadow', 500)]);
     await operator.advance('price_cents', 'live', { percent: 30 });
     await operator.start(ORDERS);
-    backfill = spawnBackfill(database.url, { workers: 2, batchSize: 100, targetBatchMs: 50, maxRowsPerSecond: 300, config });
-    await until(`the backfill to make progress (stderr so far: ${backfill.progress.length} reports)`, async () => ((await checkpoint())?.rowsDone ?? 0) > 0);
+    backfill = spawnBackfill(database.url, { workers: 2, batchSize: 100, targetBatchMs: 50, maxRowsPerSecond: 300, config, migration: 'orders_amount' });
+    const run = backfill;
+    await until('the backfill to make progress', async () => {
+      if (run.child.exitCode !== null) throw new Error(`the backfill exited: ${(await run.done).stderr}`);
+      return ((await checkpoint())?.rowsDone ?? 0) > 0;
+    });
 
     await Promise.all([burningApp(), burningApp()]);
     await until('the kill switch of price_cents to be pulled by the budget guard', async () => {

@@ -75,12 +75,18 @@ export async function migrationsOfService(db: Queryable, settings: BudgetSetting
   return (await activeMigrations(db, settings.schema)).filter(ofService);
 }
 
-/** `fn` run at most every `ms` however often it is asked (the first ask runs it); asks in between return at once. */
+/**
+ * `fn` run at most every `ms` however often it is asked (the first ask runs it): an ask while it runs
+ * waits for it (a backfill's other workers claim nothing before the guard judged), later asks return at once.
+ */
 export function atMostEvery(ms: number, fn: () => Promise<void>): () => Promise<void> {
   let last = -Infinity;
+  let running: Promise<void> | null = null;
   return async () => {
+    if (running) return running;
     if (Date.now() - last < ms) return;
     last = Date.now();
-    await fn();
+    running = fn().finally(() => (running = null));
+    return running;
   };
 }

@@ -12,12 +12,12 @@ export interface BackfillProcess {
 }
 
 /** Starts test/support/backfillChild.ts as a real process (see there for what it prints). */
-export function spawnBackfill(url: string, options: { workers: number; batchSize: number; targetBatchMs: number; maxRowsPerSecond?: number; config?: Record<string, unknown> }): BackfillProcess {
+export function spawnBackfill(url: string, options: { workers: number; batchSize: number; targetBatchMs: number; maxRowsPerSecond?: number; config?: Record<string, unknown>; migration?: string }): BackfillProcess {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO, 'test/support/backfillChild.ts'), url, String(options.workers), String(options.batchSize), String(options.targetBatchMs), String(options.maxRowsPerSecond ?? 0), ...(options.config ? [JSON.stringify(options.config)] : [])],
+    ['--import', 'tsx', join(REPO, 'test/support/backfillChild.ts'), url, String(options.workers), String(options.batchSize), String(options.targetBatchMs), String(options.maxRowsPerSecond ?? 0), ...(options.config || options.migration ? [JSON.stringify(options.config ?? {})] : []), ...(options.migration ? [options.migration] : [])],
     { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const progress: BackfillProgress[] = [];
