@@ -163,8 +163,16 @@ describe('the budget gate refuses risky moves on the service\'s error budget (re
     expect(refusal.hint).toContain('declare it under services in midair.config.ts');
     await midair.close();
     midair = await open({});
-    expect(await budgetGateOf('live')).toMatchObject({ passed: true, numbers: { service: null } });
+    // Without services `midair gates` leaves the gate out, as it leaves out the people gates without a team.
+    expect(await budgetGateOf('live')).toBeUndefined();
     expect(await midair.advance('price_cents', 'live', { percent: 5 })).toMatchObject({ stage: 'live' });
+    await midair.close();
+    midair = await open();
+    await midair.rollback('price_cents');
+    const unnamed = defineMigration({ ...PRICE_CENTS, name: 'price_cents_unnamed', service: undefined });
+    await midair.start(unnamed);
+    const complete = (await midair.gates('price_cents_unnamed')).moves.find((m) => m.to === 'complete')!;
+    expect(complete.gates.find((g) => g.name === 'budget')).toMatchObject({ passed: true, numbers: { service: null } });
   });
 
   it('a risky start (raw SQL may touch any table; no team needed) is refused, and --force starts it on the record', async () => {

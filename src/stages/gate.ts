@@ -61,6 +61,8 @@ export interface Gate {
   forceable: boolean;
   /** A gate of the people side (e.g. the schedule guard): it passes, and `midair gates` leaves it out, when no team is configured. */
   people?: boolean;
+  /** A gate of error budgets: it passes, and `midair gates` leaves it out, when no services are configured. */
+  budgets?: boolean;
   check(input: GateInput): Promise<Verdict>;
 }
 

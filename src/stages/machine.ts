@@ -112,10 +112,11 @@ function transitionOf(record: MigrationRecord, to: Stage): Transition {
   return transition;
 }
 
-/** What each gate says about a move, none overridden; for `midair gates`, which shows them all (the people gates only with a team). */
+/** What each gate says about a move, none overridden; for `midair gates`, which shows them all (the people gates only with a team, the budget gate only with services). */
 export async function verdicts(gates: readonly Gate[], input: GateInput): Promise<{ gate: Gate; verdict: Verdict }[]> {
   const out: { gate: Gate; verdict: Verdict }[] = [];
-  for (const g of gates.filter((candidate) => input.asker.team || !candidate.people)) out.push({ gate: g, verdict: await g.check(input) });
+  const judged = (g: Gate) => (input.asker.team || !g.people) && (Object.keys(input.asker.budgets.services).length > 0 || !g.budgets);
+  for (const g of gates.filter(judged)) out.push({ gate: g, verdict: await g.check(input) });
   return out;
 }
 

@@ -75,6 +75,7 @@ export function budgetGate(what: string, risky: (input: GateInput) => boolean = 
   return {
     name: 'budget',
     forceable: true,
+    budgets: true,
     async check(input) {
       if (!risky(input)) return passed({ risky: false });
       return judgeBudget(input.db, input.asker, input.record.definition, what);
