@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMidair, defineMigration, MidairRefusal, op, type Midair, type ServiceConfig } from '../src/index.js';
+import { tempDir } from './support/databases.js';
+import { makeProject } from './support/project.js';
 import { refusingUrl } from './support/receiver.js';
+import { expectSuccess, jsonOf, runCli } from './support/runCli.js';
 import { addMinutes } from './support/serviceMinutes.js';
 import { compares, openTrafficDatabase, reportMetrics, soakedFor, TEST_BOUNDS } from './support/trafficEvidence.js';
 
@@ -173,6 +176,27 @@ describe('the budget gate refuses risky moves on the service\'s error budget (re
     await midair.start(unnamed);
     const complete = (await midair.gates('price_cents_unnamed')).moves.find((m) => m.to === 'complete')!;
     expect(complete.gates.find((g) => g.name === 'budget')).toMatchObject({ passed: true, numbers: { service: null } });
+  });
+
+  it('on the command line: the refusal exits 2 with refused "budget" and the numbers, `midair gates` shows them, --force --reason passes', async () => {
+    const dir = tempDir('slo-gates-cli');
+    try {
+      makeProject(dir.path, { 'midair.config.mjs': `export default ${JSON.stringify({ traffic: TEST_BOUNDS, services: API })};\n` });
+      const cli = (...args: string[]) => runCli(dir.path, [...args, '--database', fixture.url, '--json']);
+      // The CLI judges at the real time now.
+      await addMinutes(fixture.db, 'api', new Date(), spent(90));
+      await toShadow();
+      const refused = await cli('advance', 'price_cents', 'live', '--percent', '5');
+      expect(refused.code).toBe(2);
+      const numbers = { service: 'api', budgetLeftPercent: expect.closeTo(10, 6), minBudgetLeft: 25, fastBurn: false, alertsFiring: null };
+      expect(jsonOf(refused)).toMatchObject({ ok: false, refused: 'budget', error: expect.stringContaining('service "api" has 10.0% of its availability error budget left over 30d'), hint: expect.stringContaining('--force --reason'), details: numbers });
+      const gates = jsonOf<{ moves: { to: string; gates: { name: string; passed: boolean; numbers: unknown }[] }[] }>(expectSuccess(await cli('gates', 'price_cents'), 'gates'));
+      expect(gates.moves.find((m) => m.to === 'live')!.gates.find((g) => g.name === 'budget')).toMatchObject({ passed: false, numbers });
+      const forced = jsonOf(expectSuccess(await cli('advance', 'price_cents', 'live', '--percent', '5', '--force', '--reason', 'agreed with the SRE on call'), 'advance --force'));
+      expect(forced).toMatchObject({ ok: true, stage: 'live', forced: { reason: 'agreed with the SRE on call', overridden: [expect.stringContaining('the budget gate refuses the move to live')] } });
+    } finally {
+      dir.remove();
+    }
   });
 
   it('a risky start (raw SQL may touch any table; no team needed) is refused, and --force starts it on the record', async () => {
