@@ -47,3 +47,7 @@ export type { ServiceConfig, PrometheusSli, SloConfig, CredentialConfig } from '
 export type { TrackedRequest } from './slo/requestCounts.js';
 export type { ServiceStatus, ObjectiveStatus } from './slo/status.js';
 export type { Budget, Events, AlertState } from './slo/budget.js';
+export type { DowntimeInput } from './slo/downtimeInput.js';
+export type { DeclaredDowntime, DowntimeKind } from './slo/declareDowntime.js';
+export type { DowntimeLog, ServiceDowntime, BreachMinute, BreachCause } from './slo/downtime.js';
+export type { SloReport, ServiceReport, WeekReport, WeekMigration } from './slo/sloReport.js';

@@ -6,6 +6,11 @@ import type { MigrationSpec } from './client/spec.js';
 import type { TrackedRequest } from './slo/requestCounts.js';
 import { servicesNamed } from './slo/servicesNamed.js';
 import { serviceStatus, type ServiceStatus } from './slo/status.js';
+import { declareDowntime, type DeclaredDowntime } from './slo/declareDowntime.js';
+import { downtimeLog, type DowntimeLog } from './slo/downtime.js';
+import { parseRange, parseTime, type DowntimeInput } from './slo/downtimeInput.js';
+import { reportWeeks } from './slo/reportWeeks.js';
+import { sloReport, type SloReport } from './slo/sloReport.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
 import { loadConfig, resolveConfig, type ResolvedConfig } from './config/load.js';
@@ -484,6 +489,32 @@ export class Midair {
     const statuses: ServiceStatus[] = [];
     for (const [name, service] of servicesNamed(this.config.services, options.service)) statuses.push(await serviceStatus(ctx.db, name, service, ctx.now()));
     return statuses;
+  }
+
+  /** Declares a planned window of a service: its breach minutes count as planned downtime (with a team, a verified person only). */
+  async planDowntime(input: DowntimeInput): Promise<DeclaredDowntime> {
+    return declareDowntime(await this.context(), 'planned', input);
+  }
+
+  /** Declares an incident by hand: its minutes count as unplanned downtime, whatever the SLI saw. */
+  async declareIncident(input: DowntimeInput): Promise<DeclaredDowntime> {
+    return declareDowntime(await this.context(), 'incident', input);
+  }
+
+  /** The downtime log from `from` (default: 7 days before `to`) to `to` (default: now): declared windows and each service's breach minutes. */
+  async downtime(options: { service?: string; from?: string | Date; to?: string | Date } = {}): Promise<DowntimeLog> {
+    const ctx = await this.context();
+    const services = servicesNamed(this.config.services, options.service);
+    const to = parseTime('to', options.to ?? ctx.now());
+    const range = parseRange(options.from ?? new Date(to.getTime() - 7 * 86_400_000), to);
+    return downtimeLog(ctx.db, services, range.from, range.to);
+  }
+
+  /** Per service and ISO week (the last `weeks`, default 8): availability, budget used, planned and unplanned downtime, the migrations that ran. */
+  async sloReport(options: { service?: string; weeks?: number } = {}): Promise<SloReport> {
+    const weeks = reportWeeks(options.weeks);
+    const ctx = await this.context();
+    return sloReport(ctx.db, this.config, servicesNamed(this.config.services, options.service), weeks, ctx.now());
   }
 
   /**
