@@ -24,6 +24,8 @@ import { registerPlan } from './commands/plan.js';
 import { registerRamp } from './commands/ramp.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerSlo } from './commands/slo.js';
+import { registerDowntime } from './commands/downtime.js';
 import { registerSql } from './commands/sql.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
@@ -74,5 +76,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerRehearseCommand(program);
   registerPlaybook(program);
+  registerSlo(program);
+  registerDowntime(program);
   return program;
 }
