@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/config/load.js';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
 import { alertFactor, alertStates, budgetOf, burnRate, errorRatio, FAST_BURN_ALERTS, type BurnWindow } from '../src/slo/budget.js';
@@ -76,6 +78,34 @@ describe('the budget arithmetic (pure)', () => {
     // no events in a window never fires
     expect(firing({ 60: null, 5: 100 })).toEqual([false, false]);
     expect(alertStates(rates({}), MONTH).map((a) => a.factor)).toEqual([fast, slow]);
+  });
+});
+
+describe('docs/slo.md', () => {
+  it('the worked example: 43.2 minutes, 50% used, 300% when overspent, burn rates 15 and 25 fire the 14.4x alert', () => {
+    // 10,000,000 requests, 5,000 failed: 0.0005 x 43,200 = 21.6 min = 50%; 30,000 failed: 129.6 min = 300%
+    expect(budgetOf(99.9, MONTH, { good: 9_995_000, total: 10_000_000 })).toMatchObject({ budgetMinutes: expect.closeTo(43.2, 9), usedMinutes: expect.closeTo(21.6, 9), usedPercent: expect.closeTo(50, 9) });
+    expect(budgetOf(99.9, MONTH, { good: 9_970_000, total: 10_000_000 })).toMatchObject({ usedMinutes: expect.closeTo(129.6, 9), leftMinutes: expect.closeTo(-86.4, 9), leftPercent: expect.closeTo(-200, 9) });
+    // 1,500 of 100,000 in the hour: 0.015 / 0.001 = 15; 200 of 8,000 in 5 minutes: 0.025 / 0.001 = 25
+    const hour = burnRate({ good: 98_500, total: 100_000 }, 99.9)!;
+    const fiveMinutes = burnRate({ good: 7_800, total: 8_000 }, 99.9)!;
+    expect([hour, fiveMinutes]).toEqual([expect.closeTo(15, 9), expect.closeTo(25, 9)]);
+    const rates = { 5: fiveMinutes, 30: 0, 60: hour, 360: 0, 4320: 0 };
+    expect(alertStates(rates, MONTH).map((a) => a.firing)).toEqual([true, false]);
+    expect(alertStates({ ...rates, 5: 0 }, MONTH).map((a) => a.firing)).toEqual([false, false]);
+  });
+
+  it('the full example config is valid, with every field of a service', () => {
+    const guide = readFileSync(new URL('../docs/slo.md', import.meta.url), 'utf8');
+    const example = /### A full example config[\s\S]*?```ts\n([\s\S]*?)```/.exec(guide)![1]!;
+    // The example is plain JavaScript once its import and export are taken away.
+    const body = example.replace(/^import .*$/m, '').replace('export default defineConfig(', 'return (');
+    const config = validateConfig(new Function(body)(), 'docs/slo.md');
+    expect(Object.keys(config.services!)).toEqual(['accounts-api', 'billing-api']);
+    expect(Object.keys(config.services!['billing-api']!).sort()).toEqual(['availability', 'latency', 'roles', 'sli', 'window']);
+    expect(Object.keys(config.services!['billing-api']!.sli!.prometheus).sort()).toEqual(['fastGood', 'good', 'timeoutMs', 'total', 'url']);
+    expect(config.slo).toEqual({ minBudgetLeft: 25 });
+    expect(config.credentials!.stripe!.usedBy).toEqual(['billing-api']);
   });
 });
 
