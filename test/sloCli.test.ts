@@ -78,7 +78,9 @@ describe('midair slo and midair downtime (real CLI)', () => {
     expect(list.services).toEqual([expect.objectContaining({ service: 'api', plannedMinutes: 3, unplannedMinutes: 2 })]);
     const text = expectSuccess(await cli('downtime', 'list', '--service', 'api', '--to', base.toISOString()), 'downtime list').stdout;
     expect(text).toContain('api: 3 planned, 2 unplanned breach minutes');
-    expect(text).toContain(`${at(5)} planned (availability)`);
+    // Consecutive minutes alike are one stretch.
+    expect(text).toContain(`${at(5)} to ${at(2)}: 3 min planned (availability)`);
+    expect(text).toContain(`${at(2)} to ${at(0)}: 2 min unplanned (availability)`);
   });
 
   test('downtime incident is declared by hand; slo report shows the weeks, the current one partial', async () => {

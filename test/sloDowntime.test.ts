@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MidairError, MidairRefusal } from '../src/errors.js';
 import { createMidair, type Midair } from '../src/midair.js';
+import { isoWeekName, weekStart } from '../src/slo/isoWeek.js';
 import type { ServiceConfig } from '../src/slo/services.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 import { peopleRoles, type PeopleRoles } from './support/people.js';
@@ -144,6 +145,19 @@ describe('the downtime log and slo report (library, injected clock)', () => {
     // Nothing was recorded by the refused calls.
     const { rows } = await admin.query(`SELECT count(*)::int AS n FROM midair.downtime WHERE starts_at >= '2026-03-12'`);
     expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('ISO weeks', () => {
+  it('start on Monday 00:00 UTC and belong to the year of their Thursday', () => {
+    // Friday 2027-01-01 is in the week of Monday 2026-12-28, whose Thursday is 2026-12-31: 2026 has 53 weeks (it began on a Thursday).
+    expect(weekStart(new Date('2027-01-01T23:59:00Z')).toISOString()).toBe('2026-12-28T00:00:00.000Z');
+    expect(isoWeekName(new Date('2026-12-28T00:00:00Z'))).toBe('2026-W53');
+    // Monday 2024-12-30's Thursday is 2025-01-02: week 1 of 2025. A Monday is its own week's start.
+    expect(isoWeekName(new Date('2024-12-30T00:00:00Z'))).toBe('2025-W01');
+    expect(weekStart(new Date('2026-03-09T00:00:00Z')).toISOString()).toBe('2026-03-09T00:00:00.000Z');
+    // Sunday night belongs to the week that began six days before.
+    expect(weekStart(new Date('2026-03-15T23:59:59Z')).toISOString()).toBe('2026-03-09T00:00:00.000Z');
   });
 });
 

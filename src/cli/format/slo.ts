@@ -1,5 +1,5 @@
 import type { DeclaredDowntime } from '../../slo/declareDowntime.js';
-import type { DowntimeLog } from '../../slo/downtime.js';
+import type { BreachMinute, DowntimeLog } from '../../slo/downtime.js';
 import type { SloReport } from '../../slo/sloReport.js';
 import type { ObjectiveStatus, ServiceStatus } from '../../slo/status.js';
 
@@ -57,14 +57,29 @@ export function formatDeclared(d: DeclaredDowntime): string {
   return `${what} #${d.id} of ${d.service} declared by ${d.declaredBy}: ${d.from} to ${d.to} (${d.reason})`;
 }
 
-/** `midair downtime list`: the declared windows, then each service's breach minutes. */
+/** Consecutive breach minutes alike (planned or not, same causes) as one stretch: an hour's outage is one line, not sixty. */
+function stretches(minutes: BreachMinute[]): string[] {
+  const lines: { first: string; end: number; count: number; label: string }[] = [];
+  for (const m of minutes) {
+    const start = Date.parse(m.minute);
+    const label = `${m.planned ? 'planned' : 'unplanned'} (${m.why.join(', ')})`;
+    const last = lines.at(-1);
+    if (last && last.end === start && last.label === label) {
+      last.end += 60_000;
+      last.count += 1;
+    } else lines.push({ first: m.minute, end: start + 60_000, count: 1, label });
+  }
+  return lines.map((l) => `  ${l.first} to ${new Date(l.end).toISOString()}: ${l.count} min ${l.label}`);
+}
+
+/** `midair downtime list`: the declared windows, then each service's breach minutes in stretches. */
 export function formatDowntimeLog(log: DowntimeLog): string {
   const lines = [`from ${log.from} to ${log.to}`, 'declared:'];
   if (!log.windows.length) lines.push('  none');
   for (const w of log.windows) lines.push(`  #${w.id} ${w.service} ${w.kind}: ${w.from} to ${w.to} (${w.reason}; by ${w.declaredBy})`);
   for (const s of log.services) {
     lines.push(`${s.service}: ${s.plannedMinutes} planned, ${s.unplannedMinutes} unplanned breach minutes${s.unknown ? ` (SLI unknown: ${s.unknown}; only declared incidents count)` : ''}`);
-    for (const m of s.minutes) lines.push(`  ${m.minute} ${m.planned ? 'planned' : 'unplanned'} (${m.why.join(', ')})`);
+    lines.push(...stretches(s.minutes));
   }
   return lines.join('\n');
 }
