@@ -15,6 +15,15 @@ const SERVICES = {
 
 const MINUTE = 60_000;
 
+// A migration of search: the weekly report lists it in the week it runs.
+const MIGRATION = `import { defineMigration, op } from 'midair';
+export default defineMigration({
+  name: 'add_note',
+  service: 'search',
+  operations: [op.addColumn({ table: 'items', column: { name: 'note', type: 'text' } })],
+});
+`;
+
 describe('midair slo and midair downtime (real CLI)', () => {
   let database: TestDatabase;
   let dir: ReturnType<typeof tempDir>;
@@ -26,7 +35,7 @@ describe('midair slo and midair downtime (real CLI)', () => {
   beforeAll(async () => {
     database = await freshDatabase('slo_cli');
     dir = tempDir('slo-cli');
-    makeProject(dir.path, { 'midair.config.mjs': `export default ${JSON.stringify({ services: SERVICES })};\n` });
+    makeProject(dir.path, { 'midair.config.mjs': `export default ${JSON.stringify({ services: SERVICES })};\n`, 'migrations/001_add_note.ts': MIGRATION });
     expectSuccess(await cli('slo', '--service', 'api'), 'slo (installs the control schema)');
     const admin = new pg.Client(database.url);
     await admin.connect();
@@ -98,6 +107,18 @@ describe('midair slo and midair downtime (real CLI)', () => {
     expect(text).toContain('api: availability 99.9% over 30d (budget 43.2 min)');
     expect(text).toMatch(/week\s+availability\s+budget used\s+planned\s+unplanned\s+migrations/);
     expect(text).toContain('* the current week, partial');
+  });
+
+  test('slo report lists the migrations of the service that ran in the week, with their stage', async () => {
+    expectSuccess(await cli('sql', 'CREATE TABLE items (id int PRIMARY KEY)'), 'sql');
+    expectSuccess(await cli('start', 'add_note'), 'start');
+    const report = jsonOf<{ services: { service: string; weeks: { partial: boolean; migrations: { name: string; stage: string; endedAt: string | null }[] }[] }[] }>(
+      expectSuccess(await cli('slo', 'report', '--weeks', '1', '--json'), 'slo report'),
+    );
+    const migrationsOf = (service: string) => report.services.find((s) => s.service === service)!.weeks[0]!.migrations;
+    expect(migrationsOf('search')).toEqual([expect.objectContaining({ name: 'add_note', stage: 'expanded', endedAt: null })]);
+    expect(migrationsOf('api')).toEqual([]);
+    expect(expectSuccess(await cli('slo', 'report', '--service', 'search', '--weeks', '1'), 'slo report').stdout).toContain('add_note (expanded)');
   });
 
   test('bad input: an unknown service, from not before to, a time that does not parse, --weeks out of range', async () => {
