@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/config/load.js';
 import { createMidair } from '../src/index.js';
 import { prometheusSource } from '../src/slo/prometheusSource.js';
 import type { PrometheusSli, ServiceConfig } from '../src/slo/services.js';
@@ -141,10 +143,27 @@ describe('Prometheus as the SLI', () => {
     for (const minute of latency) expect(minute.good / minute.total).toBeCloseTo(0.97, DIGITS);
   });
 
-  it('is no events over a window before anything was scraped', async () => {
+  it("docs/slo.md's Prometheus example is valid and its queries read the injected ratios", async () => {
+    const guide = readFileSync(new URL('../docs/slo.md', import.meta.url), 'utf8');
+    const example = /## Prometheus as the SLI[\s\S]*?```ts\n([\s\S]*?)```/.exec(guide)![1]!;
+    // The example is plain JavaScript once its import and export are taken away.
+    const body = example.replace(/^import .*$/m, '').replace('export default defineConfig(', 'return (');
+    const { api } = validateConfig(new Function(body)(), 'docs/slo.md').services!;
+    const status = await statusOf({ ...api!, sli: { prometheus: { ...api!.sli!.prometheus, url: prometheus.url } } });
+    expect(status.unknown).toBeNull();
+    expect(status.objectives.map((o) => [o.kind, o.sli])).toEqual([
+      ['availability', expect.closeTo(99, DIGITS)],
+      ['latency', expect.closeTo(97, DIGITS)],
+    ]);
+  });
+
+  it('is no events over a window before anything was scraped, and none for NaN', async () => {
     const source = prometheusSource('api', sli());
     const before = new Date(firstBlockAt.getTime() - 60 * 60_000);
     expect(await source.events('availability', new Date(before.getTime() - 60 * 60_000), before)).toEqual({ good: 0, total: 0 });
+    // A ratio over an idle window is 0 / 0: Prometheus says NaN, which is no events.
+    const idle = prometheusSource('api', sli({ good: 'sum(rate(http_requests_total{job="api"}[$window])) * 0 / 0' }));
+    expect(await idle.events('availability', firstBlockAt, new Date())).toMatchObject({ good: 0 });
   });
 });
 
