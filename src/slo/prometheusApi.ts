@@ -28,13 +28,15 @@ export interface PrometheusEndpoint {
 }
 
 const FIX_URL = 'check that Prometheus runs and that sli.prometheus.url points at it; until the SLI can be read, risky steps are refused unless forced';
-const FIX_QUERY = 'fix the query in sli.prometheus (try it in Prometheus\'s own query page first); until then, risky steps are refused unless forced';
+const FIX_QUERY = 'fix the query in sli.prometheus (try it in Prometheus\'s own query page first), or raise timeoutMs if it timed out; until then, risky steps are refused unless forced';
 
-/** Why fetch failed, in words: "connection refused (ECONNREFUSED)", "no answer within 5000 ms". */
+/** Why fetch failed, in words: "connect ECONNREFUSED 10.0.0.7:9090 (ECONNREFUSED)", "no answer within 5000 ms". */
 function whyUnreachable(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  // fetch says only "fetch failed"; the cause says why ("connect ECONNREFUSED ...", "bad port").
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  if (cause?.code) return `${cause.message ?? 'connection failed'} (${cause.code})`;
+  if (cause?.code) return `${cause.message || 'connection failed'} (${cause.code})`;
+  if (cause?.message) return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -60,7 +62,9 @@ async function ask(endpoint: PrometheusEndpoint, path: string, params: Record<st
   }
   // Prometheus answers a query it rejects with HTTP 400 and a JSON error: its own words are the useful part.
   if (answer?.status === 'error') {
-    throw new SliUnknown(endpoint.service, `Prometheus rejected the query ${query}: ${answer.errorType ?? 'error'}: ${answer.error ?? 'no reason given'}`, FIX_QUERY);
+    // bad_data is a query it cannot parse or type; execution and timeout, one it could not finish.
+    const verb = answer.errorType === 'bad_data' ? 'rejected' : 'could not run';
+    throw new SliUnknown(endpoint.service, `Prometheus ${verb} the query ${query}: ${answer.errorType ?? 'error'}: ${answer.error ?? 'no reason given'}`, FIX_QUERY);
   }
   if (!response.ok) {
     throw new SliUnknown(endpoint.service, `Prometheus at ${endpoint.url} answered HTTP ${response.status} ${response.statusText} to ${target.pathname}`, FIX_URL);
