@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMidair, type Midair, type ServiceConfig, type ServiceStatus } from '../src/index.js';
 import { spawnClientApp, type ClientProcess } from './support/clientProcess.js';
-import { freshDatabase } from './support/databases.js';
+import { dropRole, freshDatabase } from './support/databases.js';
 
 /** The latency bound is far above what an immediate answer takes on a busy machine, and the slow route well above it. */
 const UNDER_MS = 1000;
@@ -12,6 +12,7 @@ const SERVICES: Record<string, ServiceConfig> = {
   checkout: { availability: 99.9, window: '30d' },
   ledger: { availability: 99.9, latency: { percent: 99, underMs: UNDER_MS } },
   lost: { availability: 99.9 },
+  limited: { availability: 99.9 },
 };
 const WINDOW_MINUTES = 30 * 24 * 60;
 const UNREACHABLE = 'postgres://postgres@127.0.0.1:1/nowhere';
@@ -166,6 +167,29 @@ describe('the built-in SLI: application processes count their requests with mida
     } finally {
       await ledger.close();
     }
+  });
+
+  it('counts as an application role with only the privileges docs/slo.md lists', async () => {
+    const role = `midair_tracker_${process.pid}`;
+    await dropRole(role);
+    await db.query(`CREATE ROLE ${role} LOGIN; GRANT USAGE ON SCHEMA midair TO ${role}; GRANT SELECT, INSERT, UPDATE ON midair.service_minutes TO ${role}`);
+    const url = new URL(database.url);
+    url.username = role;
+    const warnings: string[] = [];
+    const limited = await createMidair({ database: url.toString(), service: 'limited', services: SERVICES, flushIntervalMs: 3_600_000, logger: { warn: (message) => warnings.push(message) } });
+    try {
+      // Two flushes, nearly always within one minute: the second adds to the row the first wrote (ON CONFLICT DO UPDATE).
+      for (let flush = 0; flush < 2; flush++) {
+        limited.track({ ok: true, latencyMs: 1 });
+        await limited.flushEvidence();
+      }
+    } finally {
+      await limited.close();
+      await db.query(`DROP OWNED BY ${role}`);
+      await dropRole(role);
+    }
+    expect(warnings).toEqual([]);
+    expect((await db.query(`SELECT sum(total)::int AS total FROM midair.service_minutes WHERE service = 'limited'`)).rows).toEqual([{ total: 2 }]);
   });
 
   it('without a service, track() and middleware() count nothing and warn once on the logger, never throwing', async () => {
