@@ -192,6 +192,21 @@ describe('the built-in SLI: application processes count their requests with mida
     expect((await db.query(`SELECT sum(total)::int AS total FROM midair.service_minutes WHERE service = 'limited'`)).rows).toEqual([{ total: 2 }]);
   });
 
+  it('a service the config does not declare: its requests are counted, none as fast, and that is said once', async () => {
+    const warnings: string[] = [];
+    const undeclared = await createMidair({ database: database.url, service: 'undeclared', services: SERVICES, flushIntervalMs: 3_600_000, logger: { warn: (message) => warnings.push(message) } });
+    try {
+      for (let i = 0; i < 3; i++) undeclared.track({ ok: true, latencyMs: 1 });
+      await undeclared.flushEvidence();
+    } finally {
+      await undeclared.close();
+    }
+    expect(warnings).toEqual([
+      'midair: service "undeclared" is not declared in the config\'s `services`: its requests are counted, none of them as fast; declare it with its objectives (docs/slo.md)',
+    ]);
+    expect((await db.query(`SELECT sum(total)::int AS total, sum(fast)::int AS fast FROM midair.service_minutes WHERE service = 'undeclared'`)).rows).toEqual([{ total: 3, fast: 0 }]);
+  });
+
   it('without a service, track() and middleware() count nothing and warn once on the logger, never throwing', async () => {
     const warnings: string[] = [];
     const plain = await createMidair({ database: database.url, services: SERVICES, logger: { warn: (message) => warnings.push(message) } });
