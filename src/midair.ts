@@ -2,7 +2,8 @@ import { readCatalog, type Catalog } from './catalog/read.js';
 import { estimatePlan, type PlanEstimate } from './estimate/estimate.js';
 import type { ApplicationClient, ApplicationOptions } from './client/applicationClient.js';
 import type { MigrationClient } from './client/migrationClient.js';
-import type { MigrationSpec } from './client/spec.js';
+import type { ClientLogger, MigrationSpec } from './client/spec.js';
+import { middleware, type Middleware } from './slo/middleware.js';
 import type { TrackedRequest } from './slo/requestCounts.js';
 import { servicesNamed } from './slo/servicesNamed.js';
 import { serviceStatus, type ServiceStatus } from './slo/status.js';
@@ -85,7 +86,7 @@ export type MigrationRef = Migration | string;
 export class Midair {
   private installed = false;
   private application: ApplicationClient | null = null;
-  /** track() warns once, not on every request. */
+  /** Requests that cannot be counted are said once, not on every request. */
   private trackFailed = false;
   /** Notifications still sending after their verb returned: close() waits for them, with a cap. */
   private readonly paging = new PagingInFlight();
@@ -98,6 +99,8 @@ export class Midair {
     private readonly openApplication: () => ApplicationClient = needsService,
     private readonly now: () => Date = () => new Date(),
     private readonly pager: PagingOptions = {},
+    /** Where track() and middleware() say that requests are not counted: the application's logger, not the reporter. */
+    private readonly logger: ClientLogger = consoleLogger,
   ) {}
 
   /**
@@ -111,16 +114,32 @@ export class Midair {
 
   /**
    * Counts one request of the service (createMidair({ service })) for its built-in SLI (docs/slo.md):
-   * in memory, flushed in the background. Never throws into the application and never blocks it.
+   * in memory, flushed in the background. Never throws into the application and never blocks it;
+   * a request it cannot count (no service) is said once to the logger.
    */
   track(request: TrackedRequest): void {
     try {
       this.application ??= this.openApplication();
       this.application.track(request);
     } catch (error) {
-      if (!this.trackFailed) this.reporter.warn(`midair: cannot track requests: ${(error as Error).message}`);
-      this.trackFailed = true;
+      this.cannotCount(error);
     }
+  }
+
+  /**
+   * A middleware that tracks every request (docs/slo.md): `app.use(midair.middleware())` in Express,
+   * Connect and Hono, `fastify.addHook('onRequest', midair.middleware())`, or `track(req, res)` in a
+   * node:http handler. Never throws into the application and never blocks a request.
+   */
+  middleware(): Middleware {
+    return middleware({ track: (request) => this.track(request), cannotCount: (error) => this.cannotCount(error) });
+  }
+
+  private cannotCount(error: unknown): void {
+    if (this.trackFailed) return;
+    this.trackFailed = true;
+    const hint = error instanceof MidairError && error.hint ? ` (${error.hint})` : '';
+    this.logger.warn(`midair: requests are not counted for the SLI: ${(error as Error).message}${hint}`);
   }
 
   /** Writes the application client's evidence now, comparisons under way included (it is written every second anyway). */
@@ -528,8 +547,10 @@ export class Midair {
   }
 }
 
+const consoleLogger: ClientLogger = { warn: (message) => console.warn(message) };
+
 function needsService(): never {
-  throw new MidairError('midair.migration() needs the name of the service routing traffic', 'pass it when you create the handle: createMidair({ service: "accounts-api" })');
+  throw new MidairError('this handle needs the name of the service it is an instance of, for midair.migration() and midair.track()', 'pass it when you create the handle: createMidair({ service: "accounts-api" })');
 }
 
 /** Settings as the CLI resolves them from cwd, with the options given explicitly winning. */
@@ -563,9 +584,9 @@ export async function createMidair(options: CreateMidairOptions = {}): Promise<M
   const application: ApplicationOptions = { instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
   const settings = resolved ?? (service ? await resolveAsTheCli(config) : resolveConfig(config, { baseDir: process.cwd() }));
   const open = () => connect({ database: settings.database, embeddedDir: settings.embeddedDir, applicationName });
-  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter, needsService, now, pager);
+  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter, needsService, now, pager, logger);
   const db = executor ?? (settings.database ? await openOnFirstUse(settings.database, open) : await open());
   // The application side (routing, evidence, a pool of its own) is code only a service loads.
   const { ApplicationClient } = await import('./client/applicationClient.js');
-  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }), now, pager);
+  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }), now, pager, logger);
 }
