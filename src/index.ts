@@ -47,3 +47,4 @@ export type { ServiceConfig, PrometheusSli, SloConfig, CredentialConfig } from '
 export type { TrackedRequest } from './slo/requestCounts.js';
 export type { ServiceStatus, ObjectiveStatus } from './slo/status.js';
 export type { Budget, Events, AlertState } from './slo/budget.js';
+export type { DoctorReport, DoctorOptions, Finding, Severity } from './slo/doctor/finding.js';

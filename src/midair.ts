@@ -6,6 +6,8 @@ import type { MigrationSpec } from './client/spec.js';
 import type { TrackedRequest } from './slo/requestCounts.js';
 import { servicesNamed } from './slo/servicesNamed.js';
 import { serviceStatus, type ServiceStatus } from './slo/status.js';
+import { runDoctor } from './slo/doctor/run.js';
+import type { DoctorOptions, DoctorReport } from './slo/doctor/finding.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
 import { loadConfig, resolveConfig, type ResolvedConfig } from './config/load.js';
@@ -484,6 +486,15 @@ export class Midair {
     const statuses: ServiceStatus[] = [];
     for (const [name, service] of servicesNamed(this.config.services, options.service)) statuses.push(await serviceStatus(ctx.db, name, service, ctx.now()));
     return statuses;
+  }
+
+  /**
+   * What stands between this database and no-downtime changes (docs/doctor.md): each finding with
+   * its severity, evidence and fix, and which checks ran or were skipped and why.
+   */
+  async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+    const ctx = await this.context();
+    return runDoctor({ db: ctx.db, server: this.db.kind === 'postgres', settings: this.config, now: ctx.now() }, options);
   }
 
   /**

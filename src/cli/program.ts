@@ -7,6 +7,7 @@ import { registerApprove } from './commands/approve.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerCanary } from './commands/canary.js';
 import { registerComplete } from './commands/complete.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDemoCommand } from '../demo/command.js';
 import { registerRehearseCommand } from '../rehearse/command.js';
 import { registerGates } from './commands/gates.js';
@@ -74,5 +75,6 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerRehearseCommand(program);
   registerPlaybook(program);
+  registerDoctor(program);
   return program;
 }
