@@ -494,7 +494,8 @@ export class Midair {
    */
   async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
     const ctx = await this.context();
-    return runDoctor({ db: ctx.db, server: this.db.kind === 'postgres', settings: this.config, now: ctx.now() }, options);
+    // One connection for every check: it is the doctor's own session, which the session checks leave out.
+    return ctx.db.session((session) => runDoctor({ db: session, server: ctx.db.kind === 'postgres', settings: this.config, now: ctx.now() }, options));
   }
 
   /**
