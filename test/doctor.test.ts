@@ -6,7 +6,7 @@ import { loadMigrationFile } from '../src/migration/load.js';
 import { addServiceMinutes } from '../src/slo/serviceMinutesStore.js';
 import { DOCTOR_CHECKS } from '../src/slo/doctor/run.js';
 import { tempDir } from './support/databases.js';
-import { startPrivateCluster, type PrivateCluster } from './support/privateCluster.js';
+import { startPrivateCluster, type PrivateCluster, type PrivateServer } from './support/privateCluster.js';
 import { makeProject } from './support/project.js';
 import { runCli } from './support/runCli.js';
 import { eventually } from './support/until.js';
@@ -247,5 +247,35 @@ describe('midair doctor on a clean database', () => {
     const text = await runCli(setup.dir, ['doctor']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/: 0 blocking, 0 warnings\n\nnothing stands in the way: 11 checks ran, no finding\n$/);
+  });
+});
+
+describe('midair doctor with a standby', () => {
+  let standby: PrivateServer;
+
+  beforeAll(async () => {
+    standby = await cluster.startStandby();
+    await cluster.sql('CREATE TABLE ticks (at timestamptz DEFAULT now())');
+  });
+
+  afterAll(async () => {
+    await standby?.stop();
+  });
+
+  it('reports a standby replaying behind, with its lag', async () => {
+    const config = { database: cluster.url('postgres') };
+    await eventually('the standby streaming', async () => (await cluster.sql(`SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'`)).length === 1);
+    expect((await doctor(config, 'midair doctor (test)')).findings.filter((f) => f.check === 'replication-lag')).toEqual([]);
+
+    // Replay paused on the standby while the primary writes: the replay lag it reports grows.
+    await standby.sql('SELECT pg_wal_replay_pause()');
+    await eventually('a replay lag over 1.5 s', async () => {
+      await cluster.sql('INSERT INTO ticks DEFAULT VALUES');
+      return (await cluster.sql(`SELECT 1 FROM pg_stat_replication WHERE replay_lag > interval '1.5 s'`)).length === 1;
+    });
+    const report = await doctor(config, 'midair doctor (test)', { replicationLagSeconds: 1 });
+    const lag = finding(report, 'replication-lag', /^1 standby replaying more than 1 s behind$/);
+    expect(lag.severity).toBe('warning');
+    expect(lag.evidence).toEqual([expect.stringMatching(/^standby "[^"]+" from 127\.0\.0\.1 \(streaming\): \d+\.\d s, \d+ bytes of WAL behind$/)]);
   });
 });
