@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMidair, type DoctorReport, type Finding } from '../src/index.js';
 import { loadMigrationFile } from '../src/migration/load.js';
 import { addServiceMinutes } from '../src/slo/serviceMinutesStore.js';
-import { DOCTOR_CHECKS } from '../src/slo/doctor/run.js';
+import { DOCTOR_CHECKS, runDoctor } from '../src/slo/doctor/run.js';
+import { resolveConfig } from '../src/config/load.js';
+import { connectPostgres } from '../src/db/postgres.js';
 import { tempDir } from './support/databases.js';
 import { startPrivateCluster, type PrivateCluster, type PrivateServer } from './support/privateCluster.js';
 import { makeProject } from './support/project.js';
@@ -189,6 +191,24 @@ describe('midair doctor on a database with every finding', () => {
     expect(report.blocking).toBe(10);
     expect(report.warnings).toBe(10);
     expect(report.findings.map((f) => f.severity)).toEqual([...Array(10).fill('blocking'), ...Array(10).fill('warning')]);
+  });
+
+  it('as a role that cannot see other roles\' statements, says so rather than passing', async () => {
+    const db = await connectPostgres(cluster.url('findings', 'reports'), { applicationName: 'midair doctor (test)' });
+    try {
+      const settings = resolveConfig({ database: cluster.url('findings', 'reports') }, { baseDir: tempDir('doctor-unprivileged').path, env: {} });
+      const report = await db.session((session) => runDoctor({ db: session, server: true, settings, now: new Date() }, thresholds));
+      const long = report.findings.filter((f) => f.check === 'long-sessions');
+      // Its own role's idle transaction (another connection) it sees; the superuser's long statement it cannot.
+      expect(long.map((f) => f.title)).toEqual([
+        '1 session idle in a transaction for more than 1 s',
+        "role reports cannot see other roles' statements: the long-sessions check saw only its own",
+      ]);
+      expect(long[1]!.fix).toBe('GRANT pg_monitor TO "reports", or run the doctor as a role that has it');
+      expect(report.findings.filter((f) => f.check === 'replication-lag').map((f) => f.title)).toEqual(["role reports cannot see other roles' statements: the replication-lag check saw only its own"]);
+    } finally {
+      await db.close();
+    }
   });
 
   it('the CLI exits 1, with the same findings in --json and each with evidence and fix in text', async () => {

@@ -1,4 +1,5 @@
 import { firstLine } from '../../db/sql.js';
+import { statsHidden } from './applicationSessions.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
 interface Held {
@@ -36,7 +37,8 @@ export const longSessions: DoctorCheck = {
   name: 'long-sessions',
   async run({ db, server, options }) {
     if (!server) return { skipped: 'the embedded database has no other sessions' };
-    const findings: Finding[] = [];
+    const hidden = await statsHidden(db, 'long-sessions');
+    const findings: Finding[] = hidden ? [hidden] : [];
     const running = await heldSessions(db, 'active', options.longRunningSeconds);
     if (running.length) {
       findings.push({

@@ -1,3 +1,4 @@
+import { statsHidden } from './applicationSessions.js';
 import type { DoctorCheck } from './finding.js';
 
 /**
@@ -17,8 +18,9 @@ export const replicationLag: DoctorCheck = {
         ORDER BY replay_lag DESC`,
       [options.replicationLagSeconds],
     );
-    if (behind.length === 0) return [];
-    return [{
+    const hidden = await statsHidden(db, 'replication-lag');
+    if (behind.length === 0) return hidden ? [hidden] : [];
+    return [...(hidden ? [hidden] : []), {
       check: 'replication-lag',
       severity: 'warning',
       title: `${behind.length} standby${behind.length === 1 ? '' : 's'} replaying more than ${options.replicationLagSeconds} s behind`,
