@@ -10,6 +10,7 @@ import { connectPostgres } from '../src/db/postgres.js';
 import { tempDir } from './support/databases.js';
 import { startPrivateCluster, type PrivateCluster, type PrivateServer } from './support/privateCluster.js';
 import { makeProject } from './support/project.js';
+import { openTarget } from './support/targets.js';
 import { runCli } from './support/runCli.js';
 import { eventually } from './support/until.js';
 
@@ -297,5 +298,27 @@ describe('midair doctor with a standby', () => {
     const lag = finding(report, 'replication-lag', /^1 standby replaying more than 1 s behind$/);
     expect(lag.severity).toBe('warning');
     expect(lag.evidence).toEqual([expect.stringMatching(/^standby "[^"]+" from 127\.0\.0\.1 \(streaming\): \d+\.\d s, \d+ bytes of WAL behind$/)]);
+  });
+});
+
+describe('midair doctor on the embedded database', () => {
+  it('checks what applies to one connection and says why the rest is not checked', async () => {
+    const target = await openTarget('embedded', 'doctor');
+    try {
+      await target.db.exec('CREATE TABLE notes (body text); CREATE TABLE keyed (id int PRIMARY KEY)');
+      const report = await target.midair().doctor();
+      expect(report.findings).toEqual([{
+        check: 'table-keys',
+        severity: 'blocking',
+        title: '1 table in schema public without a primary key or a unique key over NOT NULL columns',
+        evidence: ['"public"."notes"'],
+        fix: expect.stringContaining('add a primary key'),
+      }]);
+      expect(report.checks.filter((c) => c.ran).map((c) => c.name)).toEqual(['table-keys', 'migrations']);
+      expect(report.checks.find((c) => c.name === 'long-sessions')).toEqual({ name: 'long-sessions', ran: false, skipped: 'the embedded database has no other sessions' });
+      expect(report.checks.find((c) => c.name === 'budgets')).toEqual({ name: 'budgets', ran: false, skipped: 'no services in the config: no budgets to judge' });
+    } finally {
+      await target.close();
+    }
   });
 });
