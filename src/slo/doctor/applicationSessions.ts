@@ -23,7 +23,7 @@ export interface Session {
 }
 
 /** Client sessions of the current database but the doctor's own connection. */
-export async function clientSessions(db: Queryable): Promise<Session[]> {
+async function clientSessions(db: Queryable): Promise<Session[]> {
   return db.query<Session>(
     `SELECT pid, usename AS role, coalesce(application_name, '') AS "applicationName",
             coalesce(host(client_addr), 'local socket') AS client, coalesce(state, '') AS state,
@@ -37,6 +37,13 @@ export async function clientSessions(db: Queryable): Promise<Session[]> {
 /** The sessions of applications: client sessions that are not an interactive tool or Midair's own. */
 export async function applicationSessions(db: Queryable): Promise<Session[]> {
   return (await clientSessions(db)).filter((s) => !isInteractiveTool(s.applicationName));
+}
+
+/** Sessions by their login role. */
+export function byRole(sessions: Session[]): Map<string, Session[]> {
+  const roles = new Map<string, Session[]>();
+  for (const s of sessions) roles.set(s.role, [...(roles.get(s.role) ?? []), s]);
+  return roles;
 }
 
 /** One line of evidence for a session. */

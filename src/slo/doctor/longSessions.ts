@@ -1,3 +1,4 @@
+import type { Queryable } from '../../db/executor.js';
 import { firstLine } from '../../db/sql.js';
 import { statsHidden } from './applicationSessions.js';
 import type { DoctorCheck, Finding } from './finding.js';
@@ -11,7 +12,7 @@ interface Held {
 }
 
 /** Client sessions of this database in `state` for longer than `seconds` (since the statement started, or since they went idle). */
-async function heldSessions(db: Parameters<DoctorCheck['run']>[0]['db'], state: 'active' | 'idle in transaction', seconds: number): Promise<Held[]> {
+async function heldSessions(db: Queryable, state: 'active' | 'idle in transaction', seconds: number): Promise<Held[]> {
   const since = state === 'active' ? 'query_start' : 'state_change';
   return db.query<Held>(
     `SELECT pid, usename AS role, coalesce(application_name, '') AS "applicationName",

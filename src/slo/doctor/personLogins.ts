@@ -1,13 +1,6 @@
 import { ident } from '../../db/sql.js';
-import { applicationSessions, describeSession, type Session } from './applicationSessions.js';
+import { applicationSessions, byRole, describeSession } from './applicationSessions.js';
 import type { DoctorCheck, Finding } from './finding.js';
-
-/** Groups sessions by their login role. */
-export function byRole(sessions: Session[]): Map<string, Session[]> {
-  const roles = new Map<string, Session[]>();
-  for (const s of sessions) roles.set(s.role, [...(roles.get(s.role) ?? []), s]);
-  return roles;
-}
 
 /**
  * Blocking: an application that logs in as a person (a role of team.people.<id>.roles) stops when

@@ -1,6 +1,5 @@
-import { applicationSessions, describeSession, serviceRoles } from './applicationSessions.js';
+import { applicationSessions, byRole, describeSession, serviceRoles } from './applicationSessions.js';
 import type { DoctorCheck, Finding } from './finding.js';
-import { byRole } from './personLogins.js';
 
 /**
  * Blocking: an application running as a superuser bypasses every privilege and row-level security,
