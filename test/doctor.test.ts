@@ -102,7 +102,7 @@ describe('midair doctor on a database with every finding', () => {
   beforeAll(async () => {
     setup = project('doctor-findings', cluster.url('findings'), {
       team: { people: { alice: person('Alice', ['alice']), bob: person('Bob', ['bob']) }, migrations: { ghost_migration: { service: 'billing' } } },
-      services: { billing: { availability: 99.9, roles: ['billing_app'] }, search: { availability: 99.5, sli: { prometheus } }, legacy: { availability: 99, roles: ['legacy_admin'] } },
+      services: { billing: { availability: 99.9, roles: ['billing_app', 'billing_ro'] }, search: { availability: 99.5, sli: { prometheus } }, legacy: { availability: 99, roles: ['legacy_admin'] } },
       credentials: { stripe: { usedBy: ['billing'], owner: { person: 'alice' }, where: 'vault: secret/billing/stripe' }, mailer: { usedBy: ['billing'], owner: { account: 'ops@example.com' } } },
     }, MIGRATION(''));
     // Half of billing's requests failed in each of the last two minutes: its budget is spent and it burns fast.
@@ -145,6 +145,7 @@ describe('midair doctor on a database with every finding', () => {
     expect(reports.severity).toBe('warning');
     expect(reports.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.idle}: role reports, application_name "reports-worker", from 127\\.0\\.0\\.1, idle in transaction`))]);
     expect(finding(report, 'undeclared-roles', /role postgres/).evidence).toEqual([expect.stringContaining(`pid ${pids.long}:`)]);
+    expect(finding(report, 'undeclared-roles', /^services\.billing\.roles names role billing_ro, which does not exist on the server$/).evidence).toEqual(['pg_roles has no role "billing_ro"']);
 
     const stripe = finding(report, 'person-credentials', /credential stripe belongs to a person, Alice \(alice\)/);
     expect(stripe.severity).toBe('blocking');
@@ -188,16 +189,16 @@ describe('midair doctor on a database with every finding', () => {
     // No standby is configured: the check ran and found nothing.
     expect(report.checks).toEqual(DOCTOR_CHECKS.map((c) => ({ name: c.name, ran: true })));
     expect(report.findings.filter((f) => f.check === 'replication-lag')).toEqual([]);
-    expect(report.findings).toHaveLength(20);
+    expect(report.findings).toHaveLength(21);
     expect(report.blocking).toBe(10);
-    expect(report.warnings).toBe(10);
-    expect(report.findings.map((f) => f.severity)).toEqual([...Array(10).fill('blocking'), ...Array(10).fill('warning')]);
+    expect(report.warnings).toBe(11);
+    expect(report.findings.map((f) => f.severity)).toEqual([...Array(10).fill('blocking'), ...Array(11).fill('warning')]);
   });
 
   it('as a role that cannot see other roles\' statements, says so rather than passing', async () => {
     const db = await connectPostgres(cluster.url('findings', 'reports'), { applicationName: 'midair doctor (test)' });
     try {
-      const settings = resolveConfig({ database: cluster.url('findings', 'reports') }, { baseDir: tempDir('doctor-unprivileged').path, env: {} });
+      const settings = resolveConfig({ database: cluster.url('findings', 'reports'), services: { billing: { availability: 99.9 } } }, { baseDir: tempDir('doctor-unprivileged').path, env: {} });
       const report = await db.session((session) => runDoctor({ db: session, server: true, settings, now: new Date() }, thresholds));
       const long = report.findings.filter((f) => f.check === 'long-sessions');
       // Its own role's idle transaction (another connection) it sees; the superuser's long statement it cannot.
@@ -207,6 +208,9 @@ describe('midair doctor on a database with every finding', () => {
       ]);
       expect(long[1]!.fix).toBe('GRANT pg_monitor TO "reports", or run the doctor as a role that has it');
       expect(report.findings.filter((f) => f.check === 'replication-lag').map((f) => f.title)).toEqual(["role reports cannot see other roles' statements: the replication-lag check saw only its own"]);
+      // Reading the control schema is refused to this role: the budgets check says it could not run, never that all is well.
+      expect(report.findings.filter((f) => f.check === 'budgets')).toEqual([{ check: 'budgets', severity: 'warning', title: 'the budgets check could not run', evidence: ['permission denied for schema midair'], fix: expect.stringContaining('pg_monitor') }]);
+      expect(report.checks.find((c) => c.name === 'budgets')).toEqual({ name: 'budgets', ran: false, skipped: 'failed: permission denied for schema midair' });
     } finally {
       await db.close();
     }
@@ -218,12 +222,12 @@ describe('midair doctor on a database with every finding', () => {
     const data = JSON.parse(json.stdout) as DoctorReport & { ok: boolean; database: string };
     expect(data.ok).toBe(false);
     expect(data.database).toMatch(/^postgres 127\.0\.0\.1:\d+\/findings$/);
-    expect([data.blocking, data.warnings]).toEqual([10, 10]);
+    expect([data.blocking, data.warnings]).toEqual([10, 11]);
     expect(data.findings.find((f) => f.check === 'person-logins')!.evidence).toEqual([expect.stringContaining(`pid ${pids.alice}:`)]);
 
     const text = await runCli(setup.dir, ['doctor', '--long-running', '1', '--idle-in-transaction', '1']);
     expect(text.code, text.stderr).toBe(1);
-    expect(text.stdout).toMatch(/^doctor: postgres 127\.0\.0\.1:\d+\/findings: 10 blocking, 10 warnings\n\nblocking:\n  \[person-logins\] an application connects as role alice/);
+    expect(text.stdout).toMatch(/^doctor: postgres 127\.0\.0\.1:\d+\/findings: 10 blocking, 11 warnings\n\nblocking:\n  \[person-logins\] an application connects as role alice/);
     expect(text.stdout).toContain(`      pid ${pids.alice}: role alice`);
     expect(text.stdout).toContain('    fix: give the application a login role of its own');
     expect(text.stdout.indexOf('\nwarnings:\n')).toBeGreaterThan(text.stdout.indexOf('[budgets]'));
