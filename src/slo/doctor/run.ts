@@ -34,7 +34,13 @@ export async function runDoctor(base: Omit<DoctorContext, 'options'>, options: D
       } else checks.push({ name: check.name, ran: false, skipped: outcome.skipped });
     } catch (error) {
       const message = (error as Error).message;
-      findings.push({ check: check.name, severity: 'warning', title: `the ${check.name} check could not run`, evidence: [message], fix: "run the doctor as a role that may read Midair's control schema (GRANT USAGE ON SCHEMA midair, SELECT ON ALL TABLES IN SCHEMA midair) and the statistics views (pg_monitor), or fix what the message names" });
+      findings.push({
+        check: check.name,
+        severity: 'warning',
+        title: `the ${check.name} check could not run`,
+        evidence: [message],
+        fix: "run the doctor as a role that may read Midair's control schema (GRANT USAGE ON SCHEMA midair, SELECT ON ALL TABLES IN SCHEMA midair) and the statistics views (pg_monitor), or fix what the message names",
+      });
       checks.push({ name: check.name, ran: false, skipped: `failed: ${message}` });
     }
   }
