@@ -51,3 +51,4 @@ export type { DowntimeInput } from './slo/downtimeInput.js';
 export type { DeclaredDowntime, DowntimeKind } from './slo/declareDowntime.js';
 export type { DowntimeLog, ServiceDowntime, BreachMinute, BreachCause } from './slo/downtime.js';
 export type { SloReport, ServiceReport, WeekReport, WeekMigration } from './slo/sloReport.js';
+export type { DoctorReport, DoctorOptions, Finding, Severity } from './slo/doctor/finding.js';

@@ -12,6 +12,8 @@ import { downtimeLog, type DowntimeLog } from './slo/downtime.js';
 import { parseRange, parseTime, type DowntimeInput } from './slo/downtimeInput.js';
 import { reportWeeks } from './slo/reportWeeks.js';
 import { sloReport, type SloReport } from './slo/sloReport.js';
+import { runDoctor } from './slo/doctor/run.js';
+import type { DoctorOptions, DoctorReport } from './slo/doctor/finding.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
 import { loadConfig, resolveConfig, type ResolvedConfig } from './config/load.js';
@@ -534,6 +536,16 @@ export class Midair {
     const weeks = reportWeeks(options.weeks);
     const ctx = await this.context();
     return sloReport(ctx.db, this.config, servicesNamed(this.config.services, options.service), weeks, ctx.now());
+  }
+
+  /**
+   * What stands between this database and no-downtime changes (docs/doctor.md): each finding with
+   * its severity, evidence and fix, and which checks ran or were skipped and why.
+   */
+  async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+    const ctx = await this.context();
+    // One connection for every check: it is the doctor's own session, which the session checks leave out.
+    return ctx.db.session((session) => runDoctor({ db: session, server: ctx.db.kind === 'postgres', settings: this.config, now: ctx.now() }, options));
   }
 
   /**

@@ -7,6 +7,7 @@ import { registerApprove } from './commands/approve.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerCanary } from './commands/canary.js';
 import { registerComplete } from './commands/complete.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDemoCommand } from '../demo/command.js';
 import { registerRehearseCommand } from '../rehearse/command.js';
 import { registerGates } from './commands/gates.js';
@@ -78,5 +79,6 @@ export function buildProgram(): Command {
   registerPlaybook(program);
   registerSlo(program);
   registerDowntime(program);
+  registerDoctor(program);
   return program;
 }
