@@ -48,3 +48,8 @@ export type { TrackedRequest } from './slo/requestCounts.js';
 export type { ServiceStatus, ObjectiveStatus } from './slo/status.js';
 export type { Budget, Events, AlertState } from './slo/budget.js';
 export type { BudgetEnforcement } from './slo/budgetGuard.js';
+export type { DowntimeInput } from './slo/downtimeInput.js';
+export type { DeclaredDowntime, DowntimeKind } from './slo/declareDowntime.js';
+export type { DowntimeLog, ServiceDowntime, BreachMinute, BreachCause } from './slo/downtime.js';
+export type { SloReport, ServiceReport, WeekReport, WeekMigration } from './slo/sloReport.js';
+export type { DoctorReport, DoctorOptions, Finding, Severity } from './slo/doctor/finding.js';

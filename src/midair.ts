@@ -2,11 +2,19 @@ import { readCatalog, type Catalog } from './catalog/read.js';
 import { estimatePlan, type PlanEstimate } from './estimate/estimate.js';
 import type { ApplicationClient, ApplicationOptions } from './client/applicationClient.js';
 import type { MigrationClient } from './client/migrationClient.js';
-import type { MigrationSpec } from './client/spec.js';
+import type { ClientLogger, MigrationSpec } from './client/spec.js';
+import { middleware, type Middleware } from './slo/middleware.js';
 import type { TrackedRequest } from './slo/requestCounts.js';
 import { enforceBudget, type BudgetEnforcement } from './slo/budgetGuard.js';
 import { servicesNamed } from './slo/servicesNamed.js';
 import { serviceStatus, type ServiceStatus } from './slo/status.js';
+import { declareDowntime, type DeclaredDowntime } from './slo/declareDowntime.js';
+import { downtimeLog, type DowntimeLog } from './slo/downtime.js';
+import { parseRange, parseTime, type DowntimeInput } from './slo/downtimeInput.js';
+import { reportWeeks } from './slo/reportWeeks.js';
+import { sloReport, type SloReport } from './slo/sloReport.js';
+import { runDoctor } from './slo/doctor/run.js';
+import type { DoctorOptions, DoctorReport } from './slo/doctor/finding.js';
 import { setPaused } from './backfill/control.js';
 import { runBackfill, type BackfillOptions, type BackfillResult } from './backfill/run.js';
 import { loadConfig, resolveConfig, type ResolvedConfig } from './config/load.js';
@@ -81,7 +89,7 @@ export type MigrationRef = Migration | string;
 export class Midair {
   private installed = false;
   private application: ApplicationClient | null = null;
-  /** track() warns once, not on every request. */
+  /** Requests that cannot be counted are said once, not on every request. */
   private trackFailed = false;
   /** Notifications still sending after their verb returned: close() waits for them, with a cap. */
   private readonly paging = new PagingInFlight();
@@ -94,6 +102,8 @@ export class Midair {
     private readonly openApplication: () => ApplicationClient = needsService,
     private readonly now: () => Date = () => new Date(),
     private readonly pager: PagingOptions = {},
+    /** Where track() and middleware() say that requests are not counted: the application's logger, not the reporter. */
+    private readonly logger: ClientLogger = consoleLogger,
   ) {}
 
   /**
@@ -107,16 +117,32 @@ export class Midair {
 
   /**
    * Counts one request of the service (createMidair({ service })) for its built-in SLI (docs/slo.md):
-   * in memory, flushed in the background. Never throws into the application and never blocks it.
+   * in memory, flushed in the background. Never throws into the application and never blocks it;
+   * a request it cannot count (no service) is said once to the logger.
    */
   track(request: TrackedRequest): void {
     try {
       this.application ??= this.openApplication();
       this.application.track(request);
     } catch (error) {
-      if (!this.trackFailed) this.reporter.warn(`midair: cannot track requests: ${(error as Error).message}`);
-      this.trackFailed = true;
+      this.cannotCount(error);
     }
+  }
+
+  /**
+   * A middleware that tracks every request (docs/slo.md): `app.use(midair.middleware())` in Express,
+   * Connect and Hono, `fastify.addHook('onRequest', midair.middleware())`, or `track(req, res)` in a
+   * node:http handler. Never throws into the application and never blocks a request.
+   */
+  middleware(): Middleware {
+    return middleware({ track: (request) => this.track(request), cannotCount: (error) => this.cannotCount(error) });
+  }
+
+  private cannotCount(error: unknown): void {
+    if (this.trackFailed) return;
+    this.trackFailed = true;
+    const hint = error instanceof MidairError && error.hint ? ` (${error.hint})` : '';
+    this.logger.warn(`midair: requests are not counted for the SLI: ${(error as Error).message}${hint}`);
   }
 
   /** Writes the application client's evidence now, comparisons under way included (it is written every second anyway). */
@@ -508,6 +534,42 @@ export class Midair {
     return statuses;
   }
 
+  /** Declares a planned window of a service: its breach minutes count as planned downtime (with a team, a verified person only). */
+  async planDowntime(input: DowntimeInput): Promise<DeclaredDowntime> {
+    return declareDowntime(await this.context(), 'planned', input);
+  }
+
+  /** Declares an incident by hand: its minutes count as unplanned downtime, whatever the SLI saw. */
+  async declareIncident(input: DowntimeInput): Promise<DeclaredDowntime> {
+    return declareDowntime(await this.context(), 'incident', input);
+  }
+
+  /** The downtime log from `from` (default: 7 days before `to`) to `to` (default: now): declared windows and each service's breach minutes. */
+  async downtime(options: { service?: string; from?: string | Date; to?: string | Date } = {}): Promise<DowntimeLog> {
+    const ctx = await this.context();
+    const services = servicesNamed(this.config.services, options.service);
+    const to = parseTime('to', options.to ?? ctx.now());
+    const range = parseRange(options.from ?? new Date(to.getTime() - 7 * 86_400_000), to);
+    return downtimeLog(ctx.db, services, range.from, range.to);
+  }
+
+  /** Per service and ISO week (the last `weeks`, default 8): availability, budget used, planned and unplanned downtime, the migrations that ran. */
+  async sloReport(options: { service?: string; weeks?: number } = {}): Promise<SloReport> {
+    const weeks = reportWeeks(options.weeks);
+    const ctx = await this.context();
+    return sloReport(ctx.db, this.config, servicesNamed(this.config.services, options.service), weeks, ctx.now());
+  }
+
+  /**
+   * What stands between this database and no-downtime changes (docs/doctor.md): each finding with
+   * its severity, evidence and fix, and which checks ran or were skipped and why.
+   */
+  async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+    const ctx = await this.context();
+    // One connection for every check: it is the doctor's own session, which the session checks leave out.
+    return ctx.db.session((session) => runDoctor({ db: session, server: ctx.db.kind === 'postgres', settings: this.config, now: ctx.now() }, options));
+  }
+
   /**
    * Waits for the notifications still sending (at most pager.closeWaitMs, then abandons them,
    * saying so), flushes the application client's last evidence, then closes every connection.
@@ -519,8 +581,10 @@ export class Midair {
   }
 }
 
+const consoleLogger: ClientLogger = { warn: (message) => console.warn(message) };
+
 function needsService(): never {
-  throw new MidairError('midair.migration() needs the name of the service routing traffic', 'pass it when you create the handle: createMidair({ service: "accounts-api" })');
+  throw new MidairError('this handle needs the name of the service it is an instance of, for midair.migration() and midair.track()', 'pass it when you create the handle: createMidair({ service: "accounts-api" })');
 }
 
 /** Settings as the CLI resolves them from cwd, with the options given explicitly winning. */
@@ -554,9 +618,9 @@ export async function createMidair(options: CreateMidairOptions = {}): Promise<M
   const application: ApplicationOptions = { instanceId, logger, poolSize, listenUrl, flushIntervalMs, pollIntervals, afterFlush };
   const settings = resolved ?? (service ? await resolveAsTheCli(config) : resolveConfig(config, { baseDir: process.cwd() }));
   const open = () => connect({ database: settings.database, embeddedDir: settings.embeddedDir, applicationName });
-  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter, needsService, now, pager);
+  if (!service) return new Midair(executor ?? (await open()), settings, reporter ?? silentReporter, needsService, now, pager, logger);
   const db = executor ?? (settings.database ? await openOnFirstUse(settings.database, open) : await open());
   // The application side (routing, evidence, a pool of its own) is code only a service loads.
   const { ApplicationClient } = await import('./client/applicationClient.js');
-  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }), now, pager);
+  return new Midair(db, settings, reporter ?? silentReporter, () => ApplicationClient.open(settings, db, { ...application, service }), now, pager, logger);
 }

@@ -7,6 +7,7 @@ import { registerApprove } from './commands/approve.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerCanary } from './commands/canary.js';
 import { registerComplete } from './commands/complete.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDemoCommand } from '../demo/command.js';
 import { registerRehearseCommand } from '../rehearse/command.js';
 import { registerGates } from './commands/gates.js';
@@ -24,6 +25,8 @@ import { registerPlan } from './commands/plan.js';
 import { registerRamp } from './commands/ramp.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerSlo } from './commands/slo.js';
+import { registerDowntime } from './commands/downtime.js';
 import { registerSql } from './commands/sql.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
@@ -74,5 +77,8 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerRehearseCommand(program);
   registerPlaybook(program);
+  registerSlo(program);
+  registerDowntime(program);
+  registerDoctor(program);
   return program;
 }

@@ -49,6 +49,8 @@ export class ApplicationClient {
   private readonly evidence = new Evidence();
   /** The service's requests per minute (midair.track, midair.middleware()), flushed with the evidence. */
   private readonly requests: RequestCounts;
+  /** Whether track() was called yet: the first call checks that the config declares the service. */
+  private tracking = false;
   private readonly flusher: EvidenceFlusher;
   private readonly names = new Set<string>();
   private readonly inBackground = new Set<Promise<void>>();
@@ -60,7 +62,7 @@ export class ApplicationClient {
     private readonly transport: ClientTransport,
     private readonly settings: ResolvedConfig,
     private readonly logger: ClientLogger,
-    service: string,
+    private readonly service: string,
     options: ApplicationOptions,
   ) {
     this.instanceId = options.instanceId ?? `${service}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -138,6 +140,13 @@ export class ApplicationClient {
 
   /** Counts one request of the service for its SLI: in memory, never I/O; written with the next flush. */
   track(request: TrackedRequest): void {
+    if (!this.tracking) {
+      this.tracking = true;
+      // Counted all the same (the operator's config may declare it), but with no latency bound none is fast.
+      if (!this.settings.services[this.service]) {
+        this.logger.warn(`midair: service "${this.service}" is not declared in the config's \`services\`: its requests are counted, none of them as fast; declare it with its objectives (docs/slo.md)`);
+      }
+    }
     this.requests.add(request);
   }
 

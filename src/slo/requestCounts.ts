@@ -1,6 +1,7 @@
 /** One request as an application saw it: whether it succeeded and, optionally, how long it took. */
 export interface TrackedRequest {
   ok: boolean;
+  /** How long the answer took. Without it (or when it is not a finite, non-negative number) the request is not counted fast. */
   latencyMs?: number;
 }
 
@@ -30,7 +31,8 @@ export class RequestCounts {
     count.total += 1;
     if (request.ok) count.good += 1;
     const latency = request.latencyMs;
-    if (this.underMs !== null && typeof latency === 'number' && latency < this.underMs) count.fast += 1;
+    // A NaN, an Infinity or a negative duration (a clock that jumped) says nothing about speed.
+    if (this.underMs !== null && typeof latency === 'number' && Number.isFinite(latency) && latency >= 0 && latency < this.underMs) count.fast += 1;
   }
 
   take(): MinuteCount[] {

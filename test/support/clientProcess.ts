@@ -23,11 +23,14 @@ export interface ClientProcess {
   close(): Promise<void>;
 }
 
-/** Starts test/support/clientApp.ts as a real process: an instance of `service`. */
-export function spawnClientApp(url: string, service: string): ClientProcess {
+/**
+ * Starts test/support/clientApp.ts (or another `app` speaking its protocol, given `args` after the
+ * URL and the service) as a real process: an instance of `service`.
+ */
+export function spawnClientApp(url: string, service: string, app: { script: string; args: string[] } = { script: 'test/support/clientApp.ts', args: [] }): ClientProcess {
   const env = { ...process.env };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/support/clientApp.ts'), url, service], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, app.script), url, service, ...app.args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const routings: AppliedRouting[] = [];
   const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   const watchers = new Set<() => void>();

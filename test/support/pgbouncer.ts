@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, constants, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { SERVER_URL, tempDir } from './databases.js';
+import { exited, findServerBinary, freePort, type ServerBinary } from './serverProcess.js';
 
 /** A private PgBouncer in transaction pooling mode in front of one database of the test server. */
 export interface PgBouncer {
@@ -20,37 +20,9 @@ export interface PgBouncerOptions {
 const READY_WITHIN_MS = 30_000;
 const POLL_EVERY_MS = 25;
 /** Debian installs pgbouncer in /usr/sbin, which a non-root PATH usually lacks. */
-const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin'];
+const PGBOUNCER: ServerBinary = { name: 'pgbouncer', variable: 'PGBOUNCER', dirs: ['/usr/sbin', '/usr/local/sbin'], neededBy: 'the transaction-pooling tests' };
 /** PgBouncer refuses to run as root; as root the test asks it to switch to this user. */
 const UNPRIVILEGED_USER = 'nobody';
-
-function findPgBouncer(): string {
-  const override = process.env.PGBOUNCER;
-  const candidates = override ? [override] : [...(process.env.PATH ?? '').split(delimiter), ...SBIN_DIRS].filter(Boolean).map((dir) => join(dir, 'pgbouncer'));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here: try the next place
-    }
-  }
-  throw new Error(
-    override
-      ? `PGBOUNCER=${override} is not an executable file: point it at pgbouncer, or unset it after \`apt-get install pgbouncer\`.`
-      : 'pgbouncer is not installed, and the transaction-pooling tests need it: run `apt-get install pgbouncer` ' +
-          '(.ci/run installs it), or set PGBOUNCER to its path.',
-  );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port was assigned');
-  return address.port;
-}
 
 function configText(database: string, port: number, authFile: string, poolSize: number): string {
   const server = new URL(SERVER_URL);
@@ -92,15 +64,6 @@ async function acceptsQueries(url: string): Promise<boolean> {
   }
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  // A process that could not be spawned reports 'error' and may never report 'exit'.
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
-  });
-}
-
 /** Polls until PgBouncer serves a query; fails with its log if it exits or the deadline passes. */
 async function waitUntilReady(child: ChildProcess, url: string, log: () => string): Promise<void> {
   const deadline = Date.now() + READY_WITHIN_MS;
@@ -116,7 +79,7 @@ async function waitUntilReady(child: ChildProcess, url: string, log: () => strin
 
 /** Starts a PgBouncer for `database` on a free port; call stop() (afterAll) once its clients are closed. */
 export async function startPgBouncer(database: string, options: PgBouncerOptions = {}): Promise<PgBouncer> {
-  const binary = findPgBouncer();
+  const binary = findServerBinary(PGBOUNCER);
   const user = decodeURIComponent(new URL(SERVER_URL).username) || 'postgres';
   const dir = tempDir('pgbouncer');
   // When it runs as another user, that user must read the files.

@@ -1,0 +1,78 @@
+import type { Queryable } from '../../db/executor.js';
+import type { Finding } from './finding.js';
+
+/**
+ * Interactive tools and Midair's own commands, by the application_name they set: a person at a
+ * prompt is not an application. Anything else (an empty name included) is taken for an application.
+ */
+const TOOLS = /^(psql|pgcli|pgadmin|dbeaver|datagrip|tableplus|postico|navicat|pg_dump|pg_restore|pg_dumpall|midair)\b/i;
+
+export function isInteractiveTool(applicationName: string): boolean {
+  return TOOLS.test(applicationName.trim());
+}
+
+/** A client session of this database as pg_stat_activity shows it. */
+export interface Session {
+  pid: number;
+  role: string;
+  applicationName: string;
+  client: string;
+  state: string;
+  /** Seconds since the session connected. */
+  connectedSeconds: number;
+}
+
+/** Client sessions of the current database but the doctor's own connection. */
+async function clientSessions(db: Queryable): Promise<Session[]> {
+  return db.query<Session>(
+    `SELECT pid, usename AS role, coalesce(application_name, '') AS "applicationName",
+            coalesce(host(client_addr), 'local socket') AS client, coalesce(state, '') AS state,
+            floor(extract(epoch FROM now() - backend_start))::int AS "connectedSeconds"
+       FROM pg_stat_activity
+      WHERE backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid() AND usename IS NOT NULL
+      ORDER BY pid`,
+  );
+}
+
+/** The sessions of applications: client sessions that are not an interactive tool or Midair's own. */
+export async function applicationSessions(db: Queryable): Promise<Session[]> {
+  return (await clientSessions(db)).filter((s) => !isInteractiveTool(s.applicationName));
+}
+
+/** Sessions by their login role. */
+export function byRole(sessions: Session[]): Map<string, Session[]> {
+  const roles = new Map<string, Session[]>();
+  for (const s of sessions) roles.set(s.role, [...(roles.get(s.role) ?? []), s]);
+  return roles;
+}
+
+/** One line of evidence for a session. */
+export function describeSession(s: Session): string {
+  return `pid ${s.pid}: role ${s.role}, application_name "${s.applicationName}", from ${s.client}, ${s.state || 'no state'}, connected ${s.connectedSeconds} s ago`;
+}
+
+/** Every login role a service declares (services.<s>.roles), with its service. */
+export function serviceRoles(services: Record<string, { roles?: string[] }>): Map<string, string> {
+  const roles = new Map<string, string>();
+  for (const [service, config] of Object.entries(services)) for (const role of config.roles ?? []) roles.set(role, service);
+  return roles;
+}
+
+/**
+ * Whether this session sees the state, statement and timings of other roles' sessions and of
+ * standbys (a superuser, or a member of pg_read_all_stats, as pg_monitor is); null when it does,
+ * else the finding that says the checks that need it saw only this role's own.
+ */
+export async function statsHidden(db: Queryable, check: string): Promise<Finding | null> {
+  const [row] = await db.query<{ role: string; sees: boolean }>(
+    `SELECT current_user::text AS role, rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS sees FROM pg_roles WHERE rolname = current_user`,
+  );
+  if (row!.sees) return null;
+  return {
+    check,
+    severity: 'warning',
+    title: `role ${row!.role} cannot see other roles' statements: the ${check} check saw only its own`,
+    evidence: [`role ${row!.role} is neither a superuser nor a member of pg_read_all_stats: pg_stat_activity and pg_stat_replication hide other roles' state, statement and times from it`],
+    fix: `GRANT pg_monitor TO "${row!.role}", or run the doctor as a role that has it`,
+  };
+}

@@ -1,0 +1,48 @@
+import { applicationSessions, serviceRoles } from './applicationSessions.js';
+import type { DoctorCheck, Finding } from './finding.js';
+
+const TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
+
+/**
+ * Warning: an application role without lock_timeout waits behind a migration's lock for as long as
+ * it takes, and its queries queue behind it; without statement_timeout one runaway query holds its
+ * locks as long as it runs. Read from ALTER ROLE ... SET (this database's, then every database's)
+ * and ALTER DATABASE ... SET; a value set by the application on its own connections is not visible.
+ */
+export const roleTimeouts: DoctorCheck = {
+  name: 'role-timeouts',
+  async run({ db, server, settings }) {
+    if (!server) return { skipped: 'the embedded database has no application roles' };
+    const peopleRoles = new Set(Object.values(settings.team?.people ?? {}).flatMap((p) => p.roles ?? []));
+    const roles = new Set(serviceRoles(settings.services).keys());
+    for (const s of await applicationSessions(db)) if (!peopleRoles.has(s.role)) roles.add(s.role);
+    if (roles.size === 0) return [];
+    const rows = await db.query<{ role: string; exists: boolean; config: string[] }>(
+      `SELECT r.name AS role, ro.oid IS NOT NULL AS exists,
+              coalesce((SELECT array_agg(c ORDER BY s.setrole DESC, s.setdatabase DESC)
+                          FROM pg_db_role_setting s, unnest(s.setconfig) c
+                         WHERE (s.setrole = ro.oid AND s.setdatabase IN (0, d.oid)) OR (s.setrole = 0 AND s.setdatabase = d.oid)), '{}') AS config
+         FROM unnest($1::text[]) AS r(name)
+         LEFT JOIN pg_roles ro ON ro.rolname = r.name
+         CROSS JOIN (SELECT oid FROM pg_database WHERE datname = current_database()) d
+        ORDER BY r.name`,
+      [[...roles]],
+    );
+    const findings: Finding[] = [];
+    for (const row of rows) {
+      if (!row.exists) continue;
+      // The most specific setting comes first (role and database, role, database): the first one of each name wins.
+      const value = (name: string) => row.config.find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+      const missing = TIMEOUTS.filter((name) => { const v = value(name); return v === undefined || /^0+(ms|s|min)?$/.test(v); });
+      if (missing.length === 0) continue;
+      findings.push({
+        check: 'role-timeouts',
+        severity: 'warning',
+        title: `application role ${row.role} has no ${missing.join(' and no ')}`,
+        evidence: [`role ${row.role}: ${row.config.filter((c) => TIMEOUTS.some((t) => c.startsWith(`${t}=`))).join(', ') || 'no lock_timeout or statement_timeout set for it or this database'}`],
+        fix: missing.map((name) => `ALTER ROLE "${row.role}" SET ${name} = '${name === 'lock_timeout' ? '2s' : '30s'}'`).join('; ') + ' (new sessions take it)',
+      });
+    }
+    return findings;
+  },
+};
