@@ -54,16 +54,23 @@ export async function enforceBudget(db: Transactional, settings: BudgetSettings,
   const reason = `budget guard: fast burn of service "${service.name}" (${alerts.join('; ')})`;
   const details = { guard: BUDGET_GUARD, service: service.name, alerts, burnRates, reason };
   const actor = processActor();
+  // The kill switch first: an application role allowed to pull it may lack the backfill's privileges (docs/client.md).
+  const killed = migration.stage === 'live' && (await db.transaction((tx) => pullKillSwitch(tx, migration, { by: actor, reason, auto: BUDGET_GUARD }, ['live'], { ...details })));
   const paused = await db.transaction((tx) =>
     pauseInProgress(tx, migration, actor, `the budget guard (fast burn of service "${service.name}")`, { ...details, resume: `${RESUME_IS_A_PERSONS_CALL}: \`midair backfill resume ${migration.name}\`` }),
   );
-  const killed = migration.stage === 'live' && (await db.transaction((tx) => pullKillSwitch(tx, migration, { by: actor, reason, auto: BUDGET_GUARD }, ['live'], { ...details })));
   return { migration: migration.name, stage: migration.stage, service: service.name, alerts, burnRates, reason, paused, pulled: Boolean(killed) };
 }
 
-/** The active migrations whose budget is `service`'s (a migration naming an undeclared service belongs to none). */
+/**
+ * The active migrations whose budget is `service`'s (a migration naming an undeclared service belongs
+ * to none). None for a role that may not read midair.migrations: an instance that only counts its
+ * requests (docs/slo.md) routes nothing and leaves the guard to the others and to the backfills.
+ */
 export async function migrationsOfService(db: Queryable, settings: BudgetSettings & { schema: string }, service: string): Promise<MigrationRecord[]> {
   if (!settings.services[service]) return [];
+  const [reads] = await db.query<{ may: boolean }>(`SELECT has_table_privilege('midair.migrations', 'SELECT') AS may`);
+  if (!reads?.may) return [];
   const ofService = (m: MigrationRecord) => {
     try {
       return migrationService(settings, m.definition)?.name === service;
