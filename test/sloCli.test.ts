@@ -121,6 +121,12 @@ describe('midair slo and midair downtime (real CLI)', () => {
     expect(expectSuccess(await cli('slo', 'report', '--service', 'search', '--weeks', '1'), 'slo report').stdout).toContain('add_note (expanded)');
   });
 
+  test('slo --enforce runs the budget guard and says what it did (here nothing: no migration of api runs, search burns nothing)', async () => {
+    const { enforced } = jsonOf<{ enforced: { paused: boolean; pulled: boolean }[] }>(expectSuccess(await cli('slo', '--enforce', '--json'), 'slo --enforce'));
+    expect(enforced.filter((e) => e.paused || e.pulled)).toEqual([]);
+    expect(expectSuccess(await cli('slo', '--service', 'api', '--enforce'), 'slo --enforce').stdout).toContain('budget guard: nothing to do');
+  });
+
   test('bad input: an unknown service, from not before to, a time that does not parse, --weeks out of range', async () => {
     const unknown = await cli('downtime', 'plan', '--service', 'billing', '--from', at(5), '--to', at(2), '--reason', 'x');
     expect(unknown.code).toBe(1);

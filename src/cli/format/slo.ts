@@ -1,3 +1,4 @@
+import type { BudgetEnforcement } from '../../slo/budgetGuard.js';
 import type { DeclaredDowntime } from '../../slo/declareDowntime.js';
 import type { BreachMinute, DowntimeLog } from '../../slo/downtime.js';
 import type { SloReport } from '../../slo/sloReport.js';
@@ -33,6 +34,15 @@ export function formatSlo(statuses: ServiceStatus[]): string {
       `${s.service} (${s.source} SLI, window ${s.window}, at ${s.at})`,
       ...(s.unknown ? [`  SLI unknown: ${s.unknown}`] : s.objectives.flatMap(formatObjective)),
     ])
+    .join('\n');
+}
+
+/** What `midair slo --enforce` did: the budget guard's actions, or that it had nothing to do. */
+export function formatEnforced(enforced: BudgetEnforcement[]): string {
+  const acted = enforced.filter((e) => e.paused || e.pulled);
+  if (acted.length === 0) return 'budget guard: nothing to do (no fast burn, or already paused and pulled back)';
+  return acted
+    .map((e) => `budget guard: ${[e.pulled && 'pulled the kill switch of', e.paused && 'paused the backfill of'].filter(Boolean).join(' and ')} migration "${e.migration}": ${e.reason}`)
     .join('\n');
 }
 
