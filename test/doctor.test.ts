@@ -108,7 +108,7 @@ describe('midair doctor on a database with every finding', () => {
     // Half of billing's requests failed in each of the last two minutes: its budget is spent and it burns fast.
     const midair = await createMidair(setup.config);
     await midair.init();
-    await addServiceMinutes(midair.db, 'billing', [minuteAgo(1), minuteAgo(2)].map((minute) => ({ minute, total: 100, good: 50, fast: 50 })));
+    await addServiceMinutes(midair.db, 'billing', [minuteAgo(1), minuteAgo(2)].map((minute) => ({ minute, total: 100, good: 50, timed: 100, fast: 50 })));
     await midair.close();
 
     pids.alice = (await hold('findings', 'alice', 'billing-api')).pid;
@@ -251,7 +251,7 @@ describe('midair doctor on a clean database', () => {
     // Every request of billing succeeded; the migration was rehearsed OK at its current definition.
     const midair = await createMidair(withoutTeam);
     await midair.init();
-    await addServiceMinutes(midair.db, 'billing', [minuteAgo(1), minuteAgo(2)].map((minute) => ({ minute, total: 100, good: 100, fast: 100 })));
+    await addServiceMinutes(midair.db, 'billing', [minuteAgo(1), minuteAgo(2)].map((minute) => ({ minute, total: 100, good: 100, timed: 100, fast: 100 })));
     const { checksum } = await loadMigrationFile(join(setup.config.migrationsDir as string, '001_add_note.ts'));
     await midair.recordRehearsal({ migration: 'add_note', checksum, startedAt: new Date(Date.now() - 60_000).toISOString(), endedAt: new Date().toISOString(), ok: true, attendees: ['alice', 'bob'], database: 'staging', stages: [{ stage: 'start', seconds: 1 }] });
     await midair.close();

@@ -4,6 +4,7 @@ import { validateConfig } from '../src/config/load.js';
 import { connect } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
 import { alertFactor, alertStates, budgetOf, burnRate, errorRatio, FAST_BURN_ALERTS, type BurnWindow } from '../src/slo/budget.js';
+import { builtinSource } from '../src/slo/builtinSource.js';
 import { serviceStatus } from '../src/slo/status.js';
 import { installControlSchema } from '../src/state/install.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
@@ -123,12 +124,12 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
     await database?.drop();
   });
 
-  /** Rows of midair.service_minutes, one per minute from `from` (inclusive) to `to` (exclusive). */
-  async function minutes(service: string, from: string, to: string, counts: { total: number; good: number; fast: number }): Promise<void> {
+  /** Rows of midair.service_minutes, one per minute from `from` (inclusive) to `to` (exclusive); every request timed unless `timed` says. */
+  async function minutes(service: string, from: string, to: string, counts: { total: number; good: number; fast: number; timed?: number }): Promise<void> {
     await db.query(
-      `INSERT INTO midair.service_minutes (service, minute, total, good, fast)
-       SELECT $1, m, $4, $5, $6 FROM generate_series($2::timestamptz, $3::timestamptz - interval '1 minute', interval '1 minute') AS m`,
-      [service, from, to, counts.total, counts.good, counts.fast],
+      `INSERT INTO midair.service_minutes (service, minute, total, good, timed, fast)
+       SELECT $1, m, $4, $5, $7, $6 FROM generate_series($2::timestamptz, $3::timestamptz - interval '1 minute', interval '1 minute') AS m`,
+      [service, from, to, counts.total, counts.good, counts.fast, counts.timed ?? counts.total],
     );
   }
 
@@ -186,6 +187,40 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
     const later = await serviceStatus(db, 'search', { availability: 99.9 }, new Date('2026-03-10T12:30:00Z'));
     expect(later.objectives[0]!.burnRates['5m']).toBeNull();
     expect(later.fastBurn).toBe(false);
+  });
+
+  it('the latency SLI is fast of the timed requests: requests tracked without a latency are not slow ones', async () => {
+    // An hour of 100 requests a minute, 40 of them tracked with a latency, 38 of those fast: 95%, as the objective asks.
+    await minutes('checkout', '2026-03-10T11:00:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 100, timed: 40, fast: 38 });
+    const status = await serviceStatus(db, 'checkout', { availability: 99.9, latency: { percent: 95, underMs: 300 } }, new Date('2026-03-10T12:00:00Z'));
+    const latency = status.objectives[1]!;
+    expect(latency.events).toEqual({ good: 2_280, total: 2_400 });
+    expect(latency.sli).toBeCloseTo(95, 9);
+    expect(latency.burnRates['5m']).toBeCloseTo(1, 9);
+    expect(status.fastBurn).toBe(false);
+    // A minute whose requests all came without a latency says nothing about it: no latency events at all.
+    await minutes('untimed', '2026-03-10T11:59:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 100, timed: 0, fast: 0 });
+    const untimed = await serviceStatus(db, 'untimed', { availability: 99.9, latency: { percent: 95, underMs: 300 } }, new Date('2026-03-10T12:00:00Z'));
+    expect(untimed.objectives[1]).toMatchObject({ sli: null, events: { good: 0, total: 0 }, budget: { leftPercent: 100 } });
+    expect(await builtinSource(db, 'untimed').minutes('latency', new Date('2026-03-10T11:00:00Z'), new Date('2026-03-10T12:00:00Z'))).toEqual([]);
+  });
+
+  it('a control schema made before service_minutes had timed gets it on upgrade, its minutes all timed as they were judged', async () => {
+    const database = await freshDatabase('slo_timed_upgrade');
+    const old = await connect({ database: database.url, embeddedDir: '' });
+    try {
+      const { to } = await installControlSchema(old);
+      // The schema as the version before made it: no timed column, one version back.
+      await old.exec(`ALTER TABLE midair.service_minutes DROP COLUMN timed; UPDATE midair.schema_version SET version = ${to - 1}`);
+      await old.query(`INSERT INTO midair.service_minutes (service, minute, total, good, fast) VALUES ('api', '2026-03-10T11:59:00Z', 100, 100, 90)`);
+      expect(await installControlSchema(old)).toEqual({ from: to - 1, to });
+      expect(await old.query(`SELECT total::int, timed::int, fast::int FROM midair.service_minutes`)).toEqual([{ total: 100, timed: 100, fast: 90 }]);
+      await old.query(`INSERT INTO midair.service_minutes (service, minute) VALUES ('api', '2026-03-10T11:58:00Z')`);
+      expect(await old.query(`SELECT timed::int FROM midair.service_minutes WHERE minute = '2026-03-10T11:58:00Z'`)).toEqual([{ timed: 0 }]);
+    } finally {
+      await old.close();
+      await database.drop();
+    }
   });
 
   it('a service with no requests yet has its whole budget and no SLI', async () => {

@@ -44,8 +44,8 @@ describe('midair slo and midair downtime (real CLI)', () => {
       base = rows[0]!.base;
       // api: 100 requests a minute over the last hour; in the last 5 minutes half of them fail.
       await admin.query(
-        `INSERT INTO midair.service_minutes (service, minute, total, good, fast)
-         SELECT 'api', $1::timestamptz - k * interval '1 minute', 100, CASE WHEN k <= 5 THEN 50 ELSE 100 END, 100 FROM generate_series(1, 60) AS k`,
+        `INSERT INTO midair.service_minutes (service, minute, total, good, timed, fast)
+         SELECT 'api', $1::timestamptz - k * interval '1 minute', 100, CASE WHEN k <= 5 THEN 50 ELSE 100 END, 100, 100 FROM generate_series(1, 60) AS k`,
         [base.toISOString()],
       );
     } finally {

@@ -33,8 +33,8 @@ describe('the downtime log and slo report (library, injected clock)', () => {
   /** Rows of midair.service_minutes, one per minute from `from` to `to` (exclusive). */
   async function minutes(service: string, from: string, to: string, counts: { total: number; good: number; fast: number }): Promise<void> {
     await admin.query(
-      `INSERT INTO midair.service_minutes (service, minute, total, good, fast)
-       SELECT $1, m, $4, $5, $6 FROM generate_series($2::timestamptz, $3::timestamptz - interval '1 minute', interval '1 minute') AS m`,
+      `INSERT INTO midair.service_minutes (service, minute, total, good, timed, fast)
+       SELECT $1, m, $4, $5, $4, $6 FROM generate_series($2::timestamptz, $3::timestamptz - interval '1 minute', interval '1 minute') AS m`,
       [service, from, to, counts.total, counts.good, counts.fast],
     );
   }

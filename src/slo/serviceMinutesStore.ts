@@ -5,10 +5,11 @@ import type { MinuteCount } from './requestCounts.js';
 export async function addServiceMinutes(db: Queryable, service: string, counts: MinuteCount[]): Promise<void> {
   if (counts.length === 0) return;
   await db.query(
-    `INSERT INTO midair.service_minutes AS s (service, minute, total, good, fast)
-     SELECT $1, to_timestamp(r.minute / 1000.0), r.total, r.good, r.fast
-       FROM jsonb_to_recordset($2::jsonb) AS r(minute double precision, total bigint, good bigint, fast bigint)
-     ON CONFLICT (service, minute) DO UPDATE SET total = s.total + EXCLUDED.total, good = s.good + EXCLUDED.good, fast = s.fast + EXCLUDED.fast`,
+    `INSERT INTO midair.service_minutes AS s (service, minute, total, good, timed, fast)
+     SELECT $1, to_timestamp(r.minute / 1000.0), r.total, r.good, r.timed, r.fast
+       FROM jsonb_to_recordset($2::jsonb) AS r(minute double precision, total bigint, good bigint, timed bigint, fast bigint)
+     ON CONFLICT (service, minute) DO UPDATE
+       SET total = s.total + EXCLUDED.total, good = s.good + EXCLUDED.good, timed = s.timed + EXCLUDED.timed, fast = s.fast + EXCLUDED.fast`,
     [service, JSON.stringify(counts)],
   );
 }

@@ -256,6 +256,8 @@ const UPGRADES: string[] = [
     total bigint NOT NULL DEFAULT 0,
     -- requests that succeeded (availability)
     good bigint NOT NULL DEFAULT 0,
+    -- requests tracked with a latency while a latency objective was declared: the latency SLI is fast of timed
+    timed bigint NOT NULL DEFAULT 0,
     -- requests answered under the latency objective's underMs when they were tracked (latency)
     fast bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (service, minute)
@@ -273,6 +275,13 @@ const UPGRADES: string[] = [
     declared_at timestamptz NOT NULL DEFAULT now()
   );
   CREATE INDEX downtime_by_service ON midair.downtime (service, starts_at);
+  `,
+  // service_minutes.timed for a control schema created before the CREATE above had it (a fresh one has
+  // it already): the requests it counted were judged fast of total, so they stay so, all timed.
+  `
+  ALTER TABLE midair.service_minutes ADD COLUMN IF NOT EXISTS timed bigint;
+  UPDATE midair.service_minutes SET timed = total WHERE timed IS NULL;
+  ALTER TABLE midair.service_minutes ALTER COLUMN timed SET DEFAULT 0, ALTER COLUMN timed SET NOT NULL;
   `,
 ];
 
