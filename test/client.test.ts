@@ -452,6 +452,45 @@ describe('the application client in one process (real PostgreSQL)', () => {
     expect(warnings.filter((w) => w.includes('guard down'))).toEqual([expect.stringMatching(/afterFlush of migration "split" failed: guard down/), expect.anything()]);
   });
 
+  it('request counts the control schema cannot take do not hold back the evidence: it lands, hooks run, and the counts are written by a later flush', async () => {
+    const seen: number[] = [];
+    const tracked = await createMidair({
+      database: database.url,
+      service: 'tracked',
+      instanceId: 'tracked-instance',
+      flushIntervalMs: 60_000,
+      logger: { warn: (message) => warnings.push(message) },
+      afterFlush: [(id) => void seen.push(id)],
+    });
+    try {
+      const users = tracked.migration('split', splitNameClient());
+      await db.query('ALTER TABLE midair.service_minutes RENAME TO service_minutes_away');
+      try {
+        for (let id = 1; id <= 3; id++) {
+          await users.read({ id });
+          tracked.track({ ok: id !== 3, latencyMs: 5 });
+        }
+        await tracked.flushEvidence();
+      } finally {
+        await db.query('ALTER TABLE midair.service_minutes_away RENAME TO service_minutes');
+      }
+      // The evidence of the reads landed, and the hooks judged it, though the counts could not be written.
+      expect(await metrics()).toEqual([{ side: 'old', kind: 'read', stage: 'expanded', calls: 3, errors: 0, mismatches: 0 }]);
+      expect((await db.query(`SELECT instance_id FROM midair.client_instances`)).rows).toEqual([{ instance_id: 'tracked-instance' }]);
+      expect(seen).toHaveLength(1);
+      expect((await db.query(`SELECT count(*)::int AS n FROM midair.service_minutes WHERE service = 'tracked'`)).rows).toEqual([{ n: 0 }]);
+      expect(warnings.filter((w) => w.startsWith('midair: cannot write evidence to the control schema (relation "midair.service_minutes" does not exist)'))).toHaveLength(1);
+      // The next flush writes the counts kept in memory, each once; the evidence is not written twice.
+      await tracked.flushEvidence();
+      const { rows } = await db.query(`SELECT sum(total)::int AS total, sum(good)::int AS good FROM midair.service_minutes WHERE service = 'tracked'`);
+      expect(rows).toEqual([{ total: 3, good: 2 }]);
+      expect(await metrics()).toEqual([{ side: 'old', kind: 'read', stage: 'expanded', calls: 3, errors: 0, mismatches: 0 }]);
+      expect(warnings.filter((w) => w.includes('evidence is written to the control schema again'))).toHaveLength(1);
+    } finally {
+      await tracked.close();
+    }
+  });
+
   it('a guard breach seen by an instance pulls the kill switch by itself: the new shape failing sends every record back to old', async () => {
     const guarded = await createMidair({
       database: database.url,

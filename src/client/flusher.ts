@@ -4,6 +4,7 @@ import type { RequestCounts } from '../slo/requestCounts.js';
 import { addServiceMinutes } from '../slo/serviceMinutesStore.js';
 import type { Evidence } from './evidence.js';
 import { addMetrics, insertMismatches, upsertInstances } from './evidenceStore.js';
+import type { RoutingState } from '../stages/routing.js';
 import type { RoutingWatcher } from './routingWatcher.js';
 import type { ClientLogger } from './spec.js';
 
@@ -31,7 +32,7 @@ export class EvidenceFlusher {
     private readonly intervalMs: number,
     private readonly afterFlush: readonly AfterFlush[],
     private readonly logger: ClientLogger,
-    /** Called once after each flush that wrote, after the afterFlush hooks: the service's own guards (the budget guard). */
+    /** Called once after each flush that wrote the request counts, after the afterFlush hooks: the service's own guards (the budget guard). */
     private readonly afterEveryFlush: () => Promise<void> = async () => {},
   ) {}
 
@@ -54,12 +55,38 @@ export class EvidenceFlusher {
 
   private async write(): Promise<void> {
     const states = this.watcher.states();
-    const batch = this.memory.evidence.take();
-    let requests = this.memory.requests.take();
+    // Independent writes: request counts the control schema cannot take (a role without INSERT on
+    // service_minutes) must not hold back the evidence the guards judge, nor the evidence the counts.
+    const countsError = await this.writeCounts();
+    const evidenceError = await this.writeEvidence(states);
+    const error = countsError ?? evidenceError;
+    if (error) {
+      if (!this.failing) this.logger.warn(`midair: cannot write evidence to the control schema (${error.message}); keeping it in memory until it can`);
+      this.failing = true;
+    } else {
+      if (this.failing) this.logger.warn('midair: evidence is written to the control schema again');
+      this.failing = false;
+    }
+    if (!evidenceError) await this.runAfterFlush(states);
+    if (!countsError) await this.runAfterEveryFlush();
+  }
+
+  /** The request counts, put back for the next flush when they cannot be written. */
+  private async writeCounts(): Promise<Error | null> {
+    const requests = this.memory.requests.take();
     try {
       await addServiceMinutes(this.db, this.instance.service, requests);
-      requests = [];
-      // What was written stays written: only what is left is put back on a failure below.
+      return null;
+    } catch (error) {
+      this.memory.requests.restore(requests);
+      return error as Error;
+    }
+  }
+
+  /** The migrations' evidence: what was written stays written, only what is left is put back on a failure. */
+  private async writeEvidence(states: RoutingState[]): Promise<Error | null> {
+    const batch = this.memory.evidence.take();
+    try {
       await addMetrics(this.db, this.instance.id, batch.counters);
       batch.counters = [];
       await insertMismatches(this.db, this.instance.id, batch.mismatches);
@@ -67,15 +94,14 @@ export class EvidenceFlusher {
       await upsertInstances(this.db, this.instance, states.map((s) => ({
         migrationId: s.migrationId, stage: s.stage, rampPercent: appliedPercent(s), oldUsedAt: batch.oldUsedAt.get(s.migrationId) ?? null,
       })));
-      if (this.failing) this.logger.warn('midair: evidence is written to the control schema again');
-      this.failing = false;
+      return null;
     } catch (error) {
       this.memory.evidence.restore(batch);
-      this.memory.requests.restore(requests);
-      if (!this.failing) this.logger.warn(`midair: cannot write evidence to the control schema (${(error as Error).message}); keeping it in memory until it can`);
-      this.failing = true;
-      return;
+      return error as Error;
     }
+  }
+
+  private async runAfterFlush(states: RoutingState[]): Promise<void> {
     for (const state of states) {
       for (const hook of this.afterFlush) {
         try {
@@ -85,6 +111,9 @@ export class EvidenceFlusher {
         }
       }
     }
+  }
+
+  private async runAfterEveryFlush(): Promise<void> {
     try {
       await this.afterEveryFlush();
     } catch (error) {
