@@ -131,7 +131,7 @@ export class Midair {
 
   /**
    * A middleware that tracks every request (docs/slo.md): `app.use(midair.middleware())` in Express,
-   * Connect and Hono, `fastify.addHook('onRequest', midair.middleware())`, or `track(req, res)` in a
+   * Connect, Hono and Koa, `fastify.addHook('onRequest', midair.middleware())`, or `track(req, res)` in a
    * node:http handler. Never throws into the application and never blocks a request.
    */
   middleware(): Middleware {

@@ -14,7 +14,40 @@ function recorded() {
   return { mw, tracked, problems };
 }
 
-describe('midair.middleware(): one function for Express/Connect, node:http, Fastify and Hono', () => {
+/** Koa's context as Koa makes it: the Node request and response, and its status the response's. */
+interface KoaContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  status: number;
+}
+
+/**
+ * A request listener that runs middleware as Koa does (koa-compose, then respond): each gets `(ctx, next)`,
+ * the status is 404 until one is set, and an error thrown down the chain is answered 500 after the
+ * chain has seen it.
+ */
+function koa(...chain: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void> | void)[]): RequestListener {
+  return (req, res) => {
+    res.statusCode = 404;
+    const ctx: KoaContext = {
+      req,
+      res,
+      get status() {
+        return res.statusCode;
+      },
+      set status(code: number) {
+        res.statusCode = code;
+      },
+    };
+    const dispatch = (i: number): Promise<void> => Promise.resolve(chain[i]?.(ctx, () => dispatch(i + 1)));
+    dispatch(0).then(
+      () => res.end(),
+      () => res.writeHead(500).end(),
+    );
+  };
+}
+
+describe('midair.middleware(): one function for Express/Connect, node:http, Fastify, Hono and Koa', () => {
   let server: Server | null = null;
 
   afterEach(async () => {
@@ -46,6 +79,30 @@ describe('midair.middleware(): one function for Express/Connect, node:http, Fast
     // The slow answer took its 50 ms (a timer may fire a millisecond early).
     expect(tracked[3]!.latencyMs).toBeGreaterThanOrEqual(49);
     expect(problems).toEqual([]);
+  });
+
+  it('a client that leaves a response whose headers were sent (server-sent events, a long poll) counts it good, below 500, untimed', async () => {
+    const { mw, tracked } = recorded();
+    const streaming: ServerResponse[] = [];
+    const base = await serve((request, response) =>
+      mw(request, response, () => {
+        const status = request.url === '/broken-stream' ? 500 : 200;
+        response.writeHead(status, { 'content-type': 'text/event-stream' });
+        response.write('data: hello\n\n');
+        streaming.push(response);
+      }),
+    );
+    for (const path of ['/events', '/broken-stream']) {
+      const abort = new AbortController();
+      const response = await fetch(base + path, { signal: abort.signal });
+      // The first event arrived: the service answered; then the client goes away, as an EventSource or a long poll does.
+      const reader = response.body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: hello\n\n');
+      abort.abort();
+      await eventually(`${path} counted`, () => tracked.length === streaming.length);
+    }
+    // How long a client listened says nothing of the service's speed: no latency, out of the latency SLI.
+    expect(tracked).toEqual([{ ok: true }, { ok: false }]);
   });
 
   it('a client that goes away before the answer counts once, as not good', async () => {
@@ -115,5 +172,41 @@ describe('midair.middleware(): one function for Express/Connect, node:http, Fast
     await mw(c, () => new Promise((resolve) => setTimeout(resolve, 50)).then(() => void (c.res = new Response('slow'))));
     expect(tracked.map((r) => r.ok)).toEqual([true, false, false, true]);
     expect(tracked[3]!.latencyMs).toBeGreaterThanOrEqual(49);
+  });
+
+  it('(ctx, next) as Koa calls it: counts the status after next, below 500 good; a thrown error counts as failed and reaches Koa unchanged', async () => {
+    const { mw, tracked, problems } = recorded();
+    const thrown = new Error('the route failed');
+    const seenByKoa: unknown[] = [];
+    const base = await serve(
+      koa(
+        async (_ctx, next) => {
+          try {
+            await next();
+          } catch (error) {
+            seenByKoa.push(error);
+            throw error;
+          }
+        },
+        mw,
+        async (ctx) => {
+          if (ctx.req.url === '/fail') ctx.status = 503;
+          else if (ctx.req.url === '/throw') throw thrown;
+          else if (ctx.req.url === '/slow') await new Promise((resolve) => setTimeout(resolve, 50)).then(() => (ctx.status = 200));
+          else if (ctx.req.url === '/ok') ctx.status = 200;
+        },
+      ),
+    );
+    const statuses: number[] = [];
+    for (const path of ['/ok', '/fail', '/missing', '/throw', '/slow']) {
+      const response = await fetch(base + path);
+      await response.text();
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 503, 404, 500, 200]);
+    expect(tracked.map((r) => r.ok)).toEqual([true, false, true, false, true]);
+    expect(tracked[4]!.latencyMs).toBeGreaterThanOrEqual(49);
+    expect(seenByKoa).toEqual([thrown]);
+    expect(problems).toEqual([]);
   });
 });

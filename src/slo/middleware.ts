@@ -1,8 +1,9 @@
 import type { TrackedRequest } from './requestCounts.js';
 
-/** What the middleware needs of a Node response: Express's, Connect's and node:http's are the same object. */
+/** What the middleware needs of a Node response: Express's, Connect's, Koa's `ctx.res` and node:http's are the same object. */
 export interface NodeResponse {
   statusCode: number;
+  headersSent: boolean;
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
@@ -16,14 +17,21 @@ export interface HonoContext {
   res?: { status: number };
 }
 
+/** Koa's context: the Node request and response, the status set by the middleware after this one. */
+export interface KoaContext {
+  req: unknown;
+  res: NodeResponse;
+}
+
 /**
  * One function for every framework (docs/slo.md, "The built-in SLI"):
  * Express/Connect and node:http `(req, res, next?)`, Fastify's onRequest hook `(request, reply, done)`,
- * and Hono `(c, next)`.
+ * Hono `(c, next)` and Koa `(ctx, next)`.
  */
 export interface Middleware {
   (request: unknown, response: NodeResponse | FastifyReply, next?: () => void): void;
   (c: HonoContext, next: () => Promise<void>): Promise<void>;
+  (ctx: KoaContext, next: () => Promise<unknown>): Promise<void>;
 }
 
 /** What a request counts as, and where a middleware that cannot count says so (once). */
@@ -38,28 +46,36 @@ function elapsedMs(started: bigint): number {
 
 /**
  * Counts a Node response when it is answered ('finish': good unless its status is 5xx), or when the
- * connection closes before that ('close': the service never answered, so the request is not good,
- * whether the client gave up waiting or went away). Only listeners on the request path, no I/O.
+ * connection closes before that ('close'). A close before the headers were sent is not good: the
+ * service never answered, whether the client gave up waiting or went away. A close after them
+ * (server-sent events, a long poll the client leaves) is the client's doing: good unless 5xx, and
+ * untimed, since how long the client listened says nothing of the service's speed. Only listeners
+ * on the request path, no I/O.
  */
 function countWhenAnswered(tracking: Tracking, reply: NodeResponse | FastifyReply): void {
   try {
     const response = 'raw' in reply ? reply.raw : reply;
     const started = process.hrtime.bigint();
     let counted = false;
-    const count = (answered: boolean) => {
+    const count = (request: TrackedRequest) => {
       if (counted) return;
       counted = true;
-      tracking.track({ ok: answered && response.statusCode < 500, latencyMs: elapsedMs(started) });
+      tracking.track(request);
     };
-    response.once('finish', () => count(true));
-    response.once('close', () => count(false));
+    response.once('finish', () => count({ ok: response.statusCode < 500, latencyMs: elapsedMs(started) }));
+    response.once('close', () =>
+      count(response.headersSent ? { ok: response.statusCode < 500 } : { ok: false, latencyMs: elapsedMs(started) }),
+    );
   } catch (error) {
     tracking.cannotCount(error);
   }
 }
 
-/** Hono: a handler that throws counts as failed, and its error goes on unchanged. */
-async function countHono(tracking: Tracking, c: HonoContext, next: () => Promise<void>): Promise<void> {
+/**
+ * Hono and Koa: counted by the status once the handlers after the middleware ran (`status()`); a
+ * handler that throws counts as failed, and its error goes on unchanged.
+ */
+async function countAfterNext(tracking: Tracking, status: () => number | undefined, next: () => Promise<unknown>): Promise<void> {
   const started = process.hrtime.bigint();
   try {
     await next();
@@ -67,14 +83,24 @@ async function countHono(tracking: Tracking, c: HonoContext, next: () => Promise
     tracking.track({ ok: false, latencyMs: elapsedMs(started) });
     throw error;
   }
-  const status = c?.res?.status;
-  tracking.track({ ok: typeof status === 'number' && status < 500, latencyMs: elapsedMs(started) });
+  const code = status();
+  tracking.track({ ok: typeof code === 'number' && code < 500, latencyMs: elapsedMs(started) });
 }
 
-/** The middleware of `midair.middleware()`: it tells Hono's `(c, next)` by its second argument, a function. */
+/** Koa's ctx carries the Node response (`ctx.res`); Hono's c a Web Response, set after next. */
+function isKoaContext(context: unknown): context is KoaContext {
+  const res = (context as Partial<KoaContext> | null)?.res;
+  return typeof res?.statusCode === 'number' && (context as Partial<KoaContext>).req !== undefined;
+}
+
+/** The middleware of `midair.middleware()`: it tells Hono's `(c, next)` and Koa's `(ctx, next)` by their second argument, a function. */
 export function middleware(tracking: Tracking): Middleware {
   return function midairMiddleware(first: unknown, second: unknown, next?: () => void): Promise<void> | void {
-    if (typeof second === 'function') return countHono(tracking, first as HonoContext, second as () => Promise<void>);
+    if (typeof second === 'function') {
+      const proceed = second as () => Promise<unknown>;
+      if (isKoaContext(first)) return countAfterNext(tracking, () => first.res.statusCode, proceed);
+      return countAfterNext(tracking, () => (first as HonoContext | null)?.res?.status, proceed);
+    }
     countWhenAnswered(tracking, second as NodeResponse | FastifyReply);
     next?.();
   } as Middleware;
