@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { connect } from '../src/db/connect.js';
@@ -112,6 +112,66 @@ describe('the budget guard (real PostgreSQL, injected clock)', () => {
     const resume = await midair.advance('price_cents', 'live', { percent: 30 }).then(() => null, (e: unknown) => e);
     expect(resume).toBeInstanceOf(MidairRefusal);
     expect((resume as MidairRefusal).message).toContain('the guard "budget fast burn" pulled the kill switch of migration "price_cents"');
+  });
+
+  it('a backfill whose budget guard cannot judge goes on, and says so once, not before every batch', async () => {
+    const warnings: string[] = [];
+    let batches = 0;
+    // Only Date is faked: each batch moves the clock 11 s on, past the guard's 10 s between rounds.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const reporter = { step() {}, warn: (message: string) => warnings.push(message), progress: () => (batches++, vi.setSystemTime(Date.now() + 11_000)) };
+    // price_cents names service "api", which this config does not declare: the guard cannot judge it.
+    const backfiller = await createMidair({ database: fixture.url, services: { other: { availability: 99.9 } }, backfill: { batchSize: 100 }, reporter });
+    try {
+      expect(await backfiller.backfill()).toMatchObject({ migration: 'price_cents' });
+    } finally {
+      vi.useRealTimers();
+      await backfiller.close();
+    }
+    expect(batches).toBeGreaterThanOrEqual(2);
+    expect(warnings).toEqual([
+      'the budget guard of migration "price_cents" cannot judge: migration "price_cents" names service "api" (the migration file\'s "service"), which is not in services (declared: other); it acts again once it can (the gates refuse risky steps meanwhile)',
+    ]);
+  });
+
+  it("an instance's budget guard that cannot judge says so once when that starts and once when it ends, not every round", async () => {
+    const warnings: string[] = [];
+    const prometheusDown: Record<string, ServiceConfig> = { api: { availability: 99.9, sli: { prometheus: { url: 'http://127.0.0.1:1', good: 'sum(good)', total: 'sum(all)' } } } };
+    // Only Date is faked: the guard judges at most every 10 s, and each round here is 11 s after the one before.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const instance = (services: Record<string, ServiceConfig>) =>
+      createMidair({ database: fixture.url, service: 'api', services, flushIntervalMs: 3_600_000, logger: { warn: (message) => warnings.push(message) } });
+    const round = async (app: Midair) => {
+      vi.setSystemTime(Date.now() + 11_000);
+      await app.flushEvidence();
+    };
+    const app = await instance(API);
+    const blind = await instance(prometheusDown);
+    try {
+      // A first request opens the instance's client; its count is written and judged before anything goes wrong.
+      app.track({ ok: true });
+      await app.flushEvidence();
+      await fixture.db.exec('ALTER TABLE midair.service_minutes RENAME TO service_minutes_away');
+      try {
+        for (let i = 0; i < 3; i++) await round(app);
+      } finally {
+        await fixture.db.exec('ALTER TABLE midair.service_minutes_away RENAME TO service_minutes');
+      }
+      for (let i = 0; i < 2; i++) await round(app);
+      expect(warnings).toEqual([
+        'midair: the budget guard of service "api" cannot judge: relation "midair.service_minutes" does not exist; it acts again once it can (the gates refuse risky steps meanwhile)',
+        'midair: the budget guard of service "api" judges again',
+      ]);
+      // An SLI that cannot be read is the same outage: said once, however many rounds it lasts.
+      warnings.length = 0;
+      blind.track({ ok: true });
+      for (let i = 0; i < 3; i++) await round(blind);
+      expect(warnings).toEqual([expect.stringMatching(/^midair: the budget guard of service "api" cannot judge: SLI unknown for service "api": Prometheus at http:\/\/127\.0\.0\.1:1 is unreachable: .*; it acts again once it can \(the gates refuse risky steps meanwhile\)$/)]);
+    } finally {
+      vi.useRealTimers();
+      await app.close();
+      await blind.close();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { ident, qualified } from '../db/sql.js';
 import type { Context } from '../lifecycle/context.js';
 import { MARKER_COLUMN, filledColumns, type Plan, type TableSync } from '../migration/plan.js';
 import { atMostEvery, BUDGET_CHECK_MS, enforceBudget, type BudgetEnforcement } from '../slo/budgetGuard.js';
+import { GuardOutage } from '../slo/guardOutage.js';
 import type { MigrationRecord } from '../state/store.js';
 import { KeyRange } from './keyRange.js';
 import { snapshotLazyProgress } from './lazyProgress.js';
@@ -81,15 +82,19 @@ async function ensureCheckpoint(db: Queryable, record: MigrationRecord, sync: Ta
 export async function runBackfill(ctx: Context, record: MigrationRecord, plan: Plan, options: BackfillOptions = {}, onBudgetGuard: (enforced: BudgetEnforcement) => Promise<void> = async () => {}): Promise<BackfillResult> {
   const { db, settings } = ctx;
   const workers = Math.max(1, Math.floor(options.workers ?? 1));
+  // The backfill goes on while the guard cannot judge (the gates refuse on that), said once per outage.
+  const outage = new GuardOutage(`the budget guard of migration "${record.name}"`, (message) => ctx.report.warn(message));
   const budgetGuard = atMostEvery(BUDGET_CHECK_MS, async () => {
+    let unknown: string | null = null;
     try {
-      const enforced = await enforceBudget(db, settings, record, ctx.now());
+      const enforced = await enforceBudget(db, settings, record, ctx.now(), (reason) => (unknown = reason));
+      if (unknown === null) outage.judged();
+      else outage.failed(unknown);
       if (!enforced?.paused && !enforced?.pulled) return;
       if (enforced.paused) ctx.report.warn(`${enforced.reason}: the backfill is paused; resuming is a person's decision (\`midair backfill resume ${record.name}\`)`);
       await onBudgetGuard(enforced);
     } catch (error) {
-      // The backfill goes on: the SLI or a migration's service that cannot be judged is the gates' to refuse on.
-      ctx.report.warn(`the budget guard could not judge migration "${record.name}": ${(error as Error).message}`);
+      outage.failed((error as Error).message);
     }
   });
   const started = Date.now();

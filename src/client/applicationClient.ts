@@ -7,6 +7,7 @@ import { enforceGuards } from '../stages/guards.js';
 import { processActor } from '../people/actor.js';
 import { budgetFired, DEFAULT_CLOSE_WAIT_MS, guardFired, PagingInFlight, tell } from '../people/paging/index.js';
 import { atMostEvery, BUDGET_CHECK_MS, enforceBudget, migrationsOfService } from '../slo/budgetGuard.js';
+import { GuardOutage } from '../slo/guardOutage.js';
 import { RequestCounts, type TrackedRequest } from '../slo/requestCounts.js';
 import { embeddedTransport } from './embeddedTransport.js';
 import { Evidence } from './evidence.js';
@@ -83,14 +84,24 @@ export class ApplicationClient {
     const teller = { db: transport.control, actor: processActor(), team: settings.team, now: () => new Date(), options: {}, inFlight: this.paging, warn: (m: string) => logger.warn(`midair: ${m}`) };
     // Every instance of a service judges its budget too (every migration of the service, routed here or
     // not: a backfill has no instance of its own), at most every BUDGET_CHECK_MS, not on every flush.
+    // A guard that cannot judge (the SLI unreadable, the control schema refusing) says so once per outage.
+    const outage = new GuardOutage(`the budget guard of service "${service}"`, (message) => logger.warn(`midair: ${message}`));
     const budgetGuard = atMostEvery(BUDGET_CHECK_MS, async () => {
-      for (const migration of await migrationsOfService(transport.control, settings, service)) {
-        const enforced = await enforceBudget(transport.control, settings, migration, new Date());
-        if (!enforced?.paused && !enforced?.pulled) continue;
-        const message = budgetFired(enforced);
-        logger.warn(`midair: ${message.message}`);
-        await tell(teller, () => message);
+      let unknown: string | null = null;
+      try {
+        for (const migration of await migrationsOfService(transport.control, settings, service)) {
+          const enforced = await enforceBudget(transport.control, settings, migration, new Date(), (reason) => (unknown = reason));
+          if (!enforced?.paused && !enforced?.pulled) continue;
+          const message = budgetFired(enforced);
+          logger.warn(`midair: ${message.message}`);
+          await tell(teller, () => message);
+        }
+      } catch (error) {
+        outage.failed((error as Error).message);
+        return;
       }
+      if (unknown === null) outage.judged();
+      else outage.failed(unknown);
     });
     const afterFlush = [guards, ...(options.afterFlush ?? [])];
     this.requests = new RequestCounts(settings.services[service]?.latency?.underMs ?? null);

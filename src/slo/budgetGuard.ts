@@ -44,10 +44,18 @@ const RESUME_IS_A_PERSONS_CALL = 'resuming is a person\'s decision once the burn
  * migration has no service (or services are off) or no fast burn fires; an SLI that cannot be read
  * fires nothing (the gates refuse on it; the guard acts on evidence only).
  */
-export async function enforceBudget(db: Transactional, settings: BudgetSettings, migration: MigrationRecord, now: Date): Promise<BudgetEnforcement | null> {
+export async function enforceBudget(
+  db: Transactional,
+  settings: BudgetSettings,
+  migration: MigrationRecord,
+  now: Date,
+  /** Hears why the SLI could not be read: a guard that runs every round says so once (GuardOutage). */
+  onSliUnknown: (reason: string) => void = () => {},
+): Promise<BudgetEnforcement | null> {
   const service = migrationService(settings, migration.definition);
   if (!service) return null;
   const status = await serviceStatus(db, service.name, service.config, now);
+  if (status.unknown !== null) onSliUnknown(status.unknown);
   if (!status.fastBurn) return null;
   const alerts = firingAlerts(status);
   const burnRates = Object.fromEntries(status.objectives.map((o) => [o.kind, o.burnRates]));
