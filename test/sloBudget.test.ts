@@ -188,10 +188,25 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
     expect(later.fastBurn).toBe(false);
   });
 
-  it('a service with no requests yet has its whole budget and no SLI', async () => {
+  it('no requests over the whole window is an unknown SLI with a hint, never a full budget', async () => {
     const status = await serviceStatus(db, 'quiet', { availability: 99.9 }, new Date('2026-03-10T12:00:00Z'));
-    expect(status.objectives[0]).toMatchObject({ sli: null, events: { good: 0, total: 0 }, budget: { usedMinutes: 0, leftPercent: 100 } });
+    expect(status).toMatchObject({
+      objectives: [],
+      unknown: 'SLI unknown for service "quiet": no requests tracked in the last 30d',
+      hint: "is midair.track() or midair.middleware() running in the service's instances (docs/client.md)? Until requests are counted, risky steps are refused unless forced",
+      fastBurn: false,
+      budgetLeftPercent: null,
+    });
+    // Requests outside the window (31 days ago) do not make it known.
+    await minutes('quiet', '2026-02-07T12:00:00Z', '2026-02-07T12:05:00Z', { total: 100, good: 100, fast: 100 });
+    expect((await serviceStatus(db, 'quiet', { availability: 99.9 }, new Date('2026-03-10T12:00:00Z'))).unknown).toMatch(/no requests tracked/);
+  });
+
+  it('requests somewhere in the window make the SLI known, even when the burn-rate windows have none', async () => {
+    await minutes('rare', '2026-03-01T12:00:00Z', '2026-03-01T12:01:00Z', { total: 10, good: 10, fast: 10 });
+    const status = await serviceStatus(db, 'rare', { availability: 99.9 }, new Date('2026-03-10T12:00:00Z'));
+    expect(status).toMatchObject({ unknown: null, hint: null, budgetLeftPercent: 100 });
+    expect(status.objectives[0]).toMatchObject({ sli: 100, events: { good: 10, total: 10 } });
     expect(Object.values(status.objectives[0]!.burnRates)).toEqual([null, null, null, null, null]);
-    expect(status.fastBurn).toBe(false);
   });
 });

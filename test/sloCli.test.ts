@@ -70,7 +70,12 @@ describe('midair slo and midair downtime (real CLI)', () => {
     const text = expectSuccess(await cli('slo'), 'slo').stdout;
     expect(text).toContain('api (built-in SLI, window 30d');
     expect(text).toMatch(/alerts firing: fast burn \(1h and 5m\), above 14\.4x/);
-    expect(text).toContain('latency 95% under 300 ms: no requests in the window');
+    // search has no requests at all: its SLI is unknown, with what to check.
+    expect(text).toContain('search (built-in SLI, window 30d');
+    expect(text).toContain('  SLI unknown: SLI unknown for service "search": no requests tracked in the last 30d\n  hint: is midair.track() or midair.middleware() running');
+    const quiet = jsonOf<{ services: { unknown: string; hint: string; budgetLeftPercent: number | null; objectives: unknown[] }[] }>(expectSuccess(await cli('slo', '--service', 'search', '--json'), 'slo --json')).services[0]!;
+    expect(quiet).toMatchObject({ unknown: 'SLI unknown for service "search": no requests tracked in the last 30d', budgetLeftPercent: null, objectives: [] });
+    expect(quiet.hint).toMatch(/^is midair\.track\(\) or midair\.middleware\(\) running in the service's instances/);
     expect(text).toContain('metrics (prometheus SLI, window 30d');
     expect(text).toContain('SLI unknown for service "metrics"');
   });

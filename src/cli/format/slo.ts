@@ -16,7 +16,7 @@ function columns(rows: string[][]): string[] {
 
 function formatObjective(o: ObjectiveStatus): string[] {
   const what = o.kind === 'availability' ? `availability ${o.objective}%` : `latency ${o.objective}% under ${o.underMs} ms`;
-  const sli = o.sli === null ? 'no requests in the window' : `SLI ${percent(o.sli, 3)} of ${o.events.total} requests`;
+  const sli = `SLI ${percent(o.sli, 3)} of ${o.events.total} requests`;
   const b = o.budget;
   const firing = o.alerts.filter((a) => a.firing).map((a) => `${a.name}, above ${a.factor.toFixed(1)}x`);
   return [
@@ -32,7 +32,7 @@ export function formatSlo(statuses: ServiceStatus[]): string {
   return statuses
     .flatMap((s) => [
       `${s.service} (${s.source} SLI, window ${s.window}, at ${s.at})`,
-      ...(s.unknown ? [`  SLI unknown: ${s.unknown}`] : s.objectives.flatMap(formatObjective)),
+      ...(s.unknown ? [`  SLI unknown: ${s.unknown}`, ...(s.hint ? [`  hint: ${s.hint}`] : [])] : s.objectives.flatMap(formatObjective)),
     ])
     .join('\n');
 }
