@@ -140,7 +140,13 @@ describe('midair slo and midair downtime (real CLI)', () => {
     expect(backwards.code).toBe(1);
     expect(backwards.stderr).toContain(`from ${at(2)} is not before to ${at(5)}`);
     const unparsed = await cli('downtime', 'plan', '--service', 'api', '--from', 'soon', '--to', at(5), '--reason', 'x');
-    expect(unparsed.stderr).toContain('from "soon" is not a time');
+    expect(unparsed.stderr).toContain('--from "soon" is not a time');
+    const local = await cli('downtime', 'incident', '--service', 'api', '--from', at(5), '--to', '2026-03-10T14:00', '--reason', 'x');
+    expect(local.code).toBe(1);
+    expect(local.stderr).toContain('--to "2026-03-10T14:00" has no time zone');
+    expect(local.stderr).toContain('e.g. --to 2026-03-10T14:00:00Z or --to 2026-03-10T15:00:00+01:00');
+    const rolled = await cli('downtime', 'plan', '--service', 'api', '--from', '2026-02-30T10:00:00Z', '--to', at(-60), '--reason', 'x');
+    expect(rolled.stderr).toContain('--from "2026-02-30T10:00:00Z" is not a real date and time');
     const weeks = await cli('slo', 'report', '--weeks', '0');
     expect(weeks.stderr).toContain('--weeks must be a whole number of weeks from 1 to 520, not "0"');
     const slo = await cli('slo', '--service', 'billing');

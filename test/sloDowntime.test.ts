@@ -136,15 +136,55 @@ describe('the downtime log and slo report (library, injected clock)', () => {
   it('bad input: unknown service, times that do not parse, from not before to, no reason, weeks out of range', async () => {
     const good = { service: 'api', from: '2026-03-12T10:00:00Z', to: '2026-03-12T11:00:00Z', reason: 'upgrade' };
     expect((await failure(midair.planDowntime({ ...good, service: 'billing' }))).message).toBe('no service "billing" in the config (declared: api, search)');
-    expect((await failure(midair.planDowntime({ ...good, from: 'tomorrow' }))).message).toBe('from "tomorrow" is not a time');
-    expect((await failure(midair.declareIncident({ ...good, to: '2026-13-45T99:00:00Z' }))).message).toBe('to "2026-13-45T99:00:00Z" is not a time');
+    expect((await failure(midair.planDowntime({ ...good, from: 'tomorrow' }))).message).toBe('--from "tomorrow" is not a time');
+    expect((await failure(midair.declareIncident({ ...good, to: '2026-13-45T99:00:00Z' }))).message).toBe('--to "2026-13-45T99:00:00Z" is not a real date and time');
+    expect((await failure(midair.downtime({ from: 'yesterday' }))).message).toBe('--from "yesterday" is not a time');
     expect((await failure(midair.planDowntime({ ...good, to: good.from }))).message).toBe('from 2026-03-12T10:00:00.000Z is not before to 2026-03-12T10:00:00.000Z');
     expect((await failure(midair.planDowntime({ ...good, reason: '  ' }))).message).toBe('a declared downtime needs a reason');
-    expect((await failure(midair.downtime({ from: 'yesterday' }))).message).toBe('from "yesterday" is not a time');
     expect((await failure(midair.sloReport({ weeks: 0 }))).message).toBe('--weeks must be a whole number of weeks from 1 to 520, not "0"');
     // Nothing was recorded by the refused calls.
     const { rows } = await admin.query(`SELECT count(*)::int AS n FROM midair.downtime WHERE starts_at >= '2026-03-12'`);
     expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('times of declared downtime are strict (library)', () => {
+  let database: TestDatabase;
+  let midair: Midair;
+  beforeAll(async () => {
+    database = await freshDatabase('slo_times');
+    midair = await createMidair({ database: database.url, services: SERVICES, now: () => NOW });
+  });
+  afterAll(async () => {
+    await midair?.close();
+    await database?.drop();
+  });
+
+  const good = { service: 'api', from: '2026-03-12T10:00:00Z', to: '2026-03-12T11:00:00Z', reason: 'upgrade' };
+
+  it('refuse a time without its zone, naming the flag, with an example', async () => {
+    const noZone = await failure(midair.planDowntime({ ...good, from: '2026-03-12T10:00:00' }));
+    expect(noZone.message).toBe('--from "2026-03-12T10:00:00" has no time zone: it would be read in the local time of whatever machine runs midair');
+    expect(noZone.hint).toBe('add Z for UTC or the offset, e.g. --from 2026-03-10T14:00:00Z or --from 2026-03-10T15:00:00+01:00');
+    expect((await failure(midair.declareIncident({ ...good, to: '2026-03-12 11:00' }))).message).toBe('--to "2026-03-12 11:00" has no time zone: it would be read in the local time of whatever machine runs midair');
+    expect((await failure(midair.planDowntime({ ...good, from: '2026-03-12' }))).message).toBe('--from "2026-03-12" is not a time');
+    expect((await failure(midair.planDowntime({ ...good, from: 'March 12, 2026 10:00 UTC' }))).message).toBe('--from "March 12, 2026 10:00 UTC" is not a time');
+  });
+
+  it('refuse dates and times that do not exist rather than rolling them over', async () => {
+    const february = await failure(midair.planDowntime({ ...good, from: '2026-02-30T10:00:00Z', to: '2026-03-12T11:00:00Z' }));
+    expect(february.message).toBe('--from "2026-02-30T10:00:00Z" is not a real date and time');
+    expect(february.hint).toBe('write an ISO 8601 time with its zone, e.g. --from 2026-03-10T14:00:00Z or --from 2026-03-10T15:00:00+01:00');
+    for (const to of ['2026-03-12T24:00:00Z', '2026-03-12T11:60:00Z', '2026-03-12T11:00:60Z', '2026-03-12T11:00:00+24:00', '2025-02-29T11:00:00Z']) {
+      expect((await failure(midair.declareIncident({ ...good, from: '2025-01-01T00:00:00Z', to }))).message).toBe(`--to "${to}" is not a real date and time`);
+    }
+  });
+
+  it('accept Z, an offset, minutes only and fractions of a second, and a leap day', async () => {
+    const declared = await midair.planDowntime({ ...good, from: '2026-03-12T11:30:00+01:00', to: '2026-03-12T11:00Z' });
+    expect([declared.from, declared.to]).toEqual(['2026-03-12T10:30:00.000Z', '2026-03-12T11:00:00.000Z']);
+    const incident = await midair.declareIncident({ ...good, from: '2028-02-29T10:00:00.250-05:30', to: '2028-02-29T16:00:00Z' });
+    expect(incident.from).toBe('2028-02-29T15:30:00.250Z');
   });
 });
 
