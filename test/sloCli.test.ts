@@ -80,21 +80,38 @@ describe('midair slo and midair downtime (real CLI)', () => {
     expect(text).toContain('SLI unknown for service "metrics"');
   });
 
-  test('downtime plan then list: the failing minutes inside the plan are planned, the others unplanned', async () => {
-    const plan = await cli('downtime', 'plan', '--service', 'api', '--from', at(5), '--to', at(2), '--reason', 'move to the new cluster', '--json');
-    const { declared } = jsonOf<{ declared: { id: number; kind: string; service: string; from: string; to: string; reason: string } }>(expectSuccess(plan, 'downtime plan'));
-    expect(declared).toMatchObject({ kind: 'planned', service: 'api', from: at(5), to: at(2), reason: 'move to the new cluster' });
+  test('downtime plan then list: failing minutes inside the plan are planned once it is declared, the earlier ones unplanned; a past plan is refused', async () => {
+    // From 5 minutes before base to 15 after: the plan is declared now (at or after base), so the failing minutes
+    // 5 to 1 before base stay unplanned, and only the failing minutes written below, 10 to 12 after base, are planned.
+    const plan = await cli('downtime', 'plan', '--service', 'api', '--from', at(5), '--to', at(-15), '--reason', 'move to the new cluster', '--json');
+    const { declared } = jsonOf<{ declared: { id: number; kind: string; service: string; from: string; to: string; reason: string; declaredAt: string } }>(expectSuccess(plan, 'downtime plan'));
+    expect(declared).toMatchObject({ kind: 'planned', service: 'api', from: at(5), to: at(-15), reason: 'move to the new cluster' });
+    expect(Date.parse(declared.declaredAt)).toBeGreaterThanOrEqual(base.getTime());
+    const admin = new pg.Client(database.url);
+    await admin.connect();
+    try {
+      await admin.query(
+        `INSERT INTO midair.service_minutes (service, minute, total, good, fast)
+         SELECT 'api', $1::timestamptz + k * interval '1 minute', 100, 0, 100 FROM generate_series(10, 12) AS k`,
+        [base.toISOString()],
+      );
+    } finally {
+      await admin.end();
+    }
     const list = jsonOf<{ windows: { id: number }[]; services: { service: string; plannedMinutes: number; unplannedMinutes: number }[] }>(
-      expectSuccess(await cli('downtime', 'list', '--service', 'api', '--to', base.toISOString(), '--json'), 'downtime list'),
+      expectSuccess(await cli('downtime', 'list', '--service', 'api', '--to', at(-20), '--json'), 'downtime list'),
     );
     expect(list.windows.map((w) => w.id)).toContain(declared.id);
-    // Failing minutes: 5 to 1 before base. Planned: those starting 5, 4 and 3 before (the plan ends 2 before).
-    expect(list.services).toEqual([expect.objectContaining({ service: 'api', plannedMinutes: 3, unplannedMinutes: 2 })]);
-    const text = expectSuccess(await cli('downtime', 'list', '--service', 'api', '--to', base.toISOString()), 'downtime list').stdout;
-    expect(text).toContain('api: 3 planned, 2 unplanned breach minutes');
+    expect(list.services).toEqual([expect.objectContaining({ service: 'api', plannedMinutes: 3, unplannedMinutes: 5 })]);
+    const text = expectSuccess(await cli('downtime', 'list', '--service', 'api', '--to', at(-20)), 'downtime list').stdout;
+    expect(text).toContain('api: 3 planned, 5 unplanned breach minutes');
     // Consecutive minutes alike are one stretch.
-    expect(text).toContain(`${at(5)} to ${at(2)}: 3 min planned (availability)`);
-    expect(text).toContain(`${at(2)} to ${at(0)}: 2 min unplanned (availability)`);
+    expect(text).toContain(`${at(5)} to ${at(0)}: 5 min unplanned (availability)`);
+    expect(text).toContain(`${at(-10)} to ${at(-13)}: 3 min planned (availability)`);
+    const past = await cli('downtime', 'plan', '--service', 'api', '--from', at(5), '--to', at(2), '--reason', 'after the fact');
+    expect(past.code).toBe(1);
+    expect(past.stderr).toContain(`downtime plan --to ${at(2)} is already past`);
+    expect(past.stderr).toContain(`midair downtime incident --service api --from ${at(5)} --to ${at(2)}`);
   });
 
   test('downtime incident is declared by hand; slo report shows the weeks, the current one partial', async () => {

@@ -49,9 +49,12 @@ describe('the downtime log and slo report (library, injected clock)', () => {
     );
   }
 
+  /** The injected clock: NOW, but for declaring the planned window ahead of time. */
+  let clock = NOW;
+
   beforeAll(async () => {
     database = await freshDatabase('slo_downtime');
-    midair = await createMidair({ database: database.url, services: SERVICES, now: () => NOW });
+    midair = await createMidair({ database: database.url, services: SERVICES, now: () => clock });
     await midair.slo(); // installs the control schema
     admin = new pg.Client(database.url);
     await admin.connect();
@@ -65,7 +68,10 @@ describe('the downtime log and slo report (library, injected clock)', () => {
     await migration('split_name', 'api', 'complete', '2026-03-09T09:00:00Z', '2026-03-09T11:00:00Z');
     await migration('add_index', 'search', 'live', '2026-03-03T15:00:00Z', null);
     await migration('no_service', null, 'complete', '2026-03-09T09:00:00Z', '2026-03-09T09:30:00Z');
+    // Planned on Monday morning, before the window.
+    clock = new Date('2026-03-09T09:30:00Z');
     await midair.planDowntime({ service: 'api', from: '2026-03-09T10:00:00Z', to: '2026-03-09T10:15:00Z', reason: 'move to the new cluster' });
+    clock = NOW;
     // An incident inside the planned window: minute 10:12 is unplanned although planned for.
     await midair.declareIncident({ service: 'api', from: '2026-03-09T10:12:00Z', to: '2026-03-09T10:13:00Z', reason: 'the move overran' });
     // An incident the SLI did not see (no requests tracked then): 13:00:30 to 13:03 holds the minutes starting 13:01 and 13:02.
@@ -145,6 +151,61 @@ describe('the downtime log and slo report (library, injected clock)', () => {
     // Nothing was recorded by the refused calls.
     const { rows } = await admin.query(`SELECT count(*)::int AS n FROM midair.downtime WHERE starts_at >= '2026-03-12'`);
     expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('a planned window cannot hide downtime that already happened (library, injected clock)', () => {
+  let database: TestDatabase;
+  let midair: Midair;
+  let clock: Date;
+  beforeAll(async () => {
+    database = await freshDatabase('slo_planned');
+    midair = await createMidair({ database: database.url, services: SERVICES, now: () => clock });
+    clock = new Date('2026-03-09T09:00:00Z');
+    await midair.slo(); // installs the control schema
+    const admin = new pg.Client(database.url);
+    await admin.connect();
+    try {
+      // api, Monday 10:00-11:00: 100 requests a minute; 10:10-10:20 all fail.
+      await admin.query(
+        `INSERT INTO midair.service_minutes (service, minute, total, good, fast)
+         SELECT 'api', m, 100, CASE WHEN m >= '2026-03-09T10:10:00Z' AND m < '2026-03-09T10:20:00Z' THEN 0 ELSE 100 END, 100
+           FROM generate_series('2026-03-09T10:00:00Z'::timestamptz, '2026-03-09T10:59:00Z', interval '1 minute') AS m`,
+      );
+    } finally {
+      await admin.end();
+    }
+  });
+  afterAll(async () => {
+    await midair?.close();
+    await database?.drop();
+  });
+
+  it('counts as planned only from the moment it was declared: the minutes before stay unplanned', async () => {
+    // Declared at 10:13:30, mid-outage, backdated to 10:00.
+    clock = new Date('2026-03-09T10:13:30Z');
+    const declared = await midair.planDowntime({ service: 'api', from: '2026-03-09T10:00:00Z', to: '2026-03-09T10:30:00Z', reason: 'cover the outage' });
+    expect(declared).toMatchObject({ from: '2026-03-09T10:00:00.000Z', declaredAt: '2026-03-09T10:13:30.000Z' });
+    clock = new Date('2026-03-09T12:00:00Z');
+    const [api] = (await midair.downtime({ service: 'api', from: '2026-03-09T09:00:00Z', to: '2026-03-09T12:00:00Z' })).services;
+    // 10:10 to 10:13 started before 10:13:30: unplanned; 10:14 to 10:19: planned.
+    expect(api).toMatchObject({ plannedMinutes: 6, unplannedMinutes: 4 });
+    expect(api!.minutes.filter((m) => !m.planned).map((m) => m.minute.slice(11, 16))).toEqual(['10:10', '10:11', '10:12', '10:13']);
+    // The weekly report counts the same way.
+    const week = (await midair.sloReport({ service: 'api', weeks: 1 })).services[0]!.weeks[0]!;
+    expect(week).toMatchObject({ plannedMinutes: 6, unplannedMinutes: 4 });
+  });
+
+  it('refuses a plan that ends now or before, pointing at downtime incident', async () => {
+    clock = new Date('2026-03-09T12:00:00Z');
+    // Of search, so that the incident below leaves api's minutes of the test above alone.
+    const past = { service: 'search', from: '2026-03-09T10:00:00Z', to: '2026-03-09T11:00:00Z', reason: 'the outage' };
+    const refusal = await failure(midair.planDowntime(past));
+    expect(refusal.message).toBe('downtime plan --to 2026-03-09T11:00:00.000Z is already past (now 2026-03-09T12:00:00.000Z): a plan is declared ahead, it cannot make downtime that happened planned');
+    expect(refusal.hint).toBe('record downtime that already happened as an incident: midair downtime incident --service search --from 2026-03-09T10:00:00.000Z --to 2026-03-09T11:00:00.000Z --reason "<what happened>"');
+    expect((await failure(midair.planDowntime({ ...past, to: '2026-03-09T12:00:00Z' }))).message).toMatch(/^downtime plan --to 2026-03-09T12:00:00.000Z is already past/);
+    // An incident over the same past window is what the log is for.
+    expect(await midair.declareIncident(past)).toMatchObject({ kind: 'incident', from: '2026-03-09T10:00:00.000Z' });
   });
 });
 
