@@ -109,6 +109,25 @@ describe('docs/slo.md', () => {
   });
 });
 
+describe('config: the window', () => {
+  const windowError = (window: string) => {
+    try {
+      validateConfig({ services: { api: { availability: 99.9, window } } }, 'test');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return null;
+  };
+
+  it('is at least 7 days: the burn-rate alerts look back up to 3 days', () => {
+    for (const short of ['24h', '1d', '6d', '10079m']) {
+      expect(windowError(short)).toContain(`field "services.api.window": ${JSON.stringify(short)} is shorter than 7 days: the burn rates look back up to 3 days and the fast-burn alerts 6 hours, which make no sense in a shorter window; use e.g. "7d", "28d" or "30d"`);
+    }
+    for (const window of ['7d', '1w', '10080m', '168h', '4w', '30d']) expect(windowError(window)).toBeNull();
+    expect(windowError('30 days')).toContain('field "services.api.window": "30 days" is not a window: write a number and a unit, e.g. "30d", "4w", "7d"');
+  });
+});
+
 describe('serviceStatus with the built-in source at injected clocks', () => {
   let database: TestDatabase;
   let db: Executor;
@@ -133,27 +152,25 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
   }
 
   it('a window that started mid-outage counts only the outage minutes inside it', async () => {
-    // A 1-day window at 99% ending 2026-03-10 12:00 starts 2026-03-09 12:00. Every minute from 11:50 the
-    // day before has 100 requests; 11:50 to 12:10 on the 9th all fail: 10 of those 20 minutes are inside.
-    await minutes('ledger', '2026-03-09T11:50:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 100, fast: 100 });
-    await db.query(`UPDATE midair.service_minutes SET good = 0 WHERE service = 'ledger' AND minute < '2026-03-09T12:10:00Z'`);
-    const status = await serviceStatus(db, 'ledger', { availability: 99, window: '1d' }, new Date('2026-03-10T12:00:00Z'));
+    // A 7-day window at 99% ending 2026-03-10 12:00 starts 2026-03-03 12:00. Every minute from 11:50 that
+    // day has 100 requests; 11:50 to 12:10 on the 3rd all fail: 10 of those 20 minutes are inside.
+    await minutes('ledger', '2026-03-03T11:50:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 100, fast: 100 });
+    await db.query(`UPDATE midair.service_minutes SET good = 0 WHERE service = 'ledger' AND minute < '2026-03-03T12:10:00Z'`);
+    const status = await serviceStatus(db, 'ledger', { availability: 99, window: '7d' }, new Date('2026-03-10T12:00:00Z'));
     const [availability] = status.objectives;
-    // Inside: 1,440 minutes x 100 = 144,000 requests, 10 x 100 = 1,000 bad: ratio 1/144.
-    expect(availability!.events).toEqual({ good: 143_000, total: 144_000 });
-    // SLI = 143,000 / 144,000 = 99.3056%; budget = 1,440 x 0.01 = 14.4 min; used = 1,440 / 144 = 10 min = 69.44%
-    expect(availability!.sli).toBeCloseTo(99.3056, 4);
-    expect(availability!.budget.budgetMinutes).toBeCloseTo(14.4, 9);
+    // Inside: 10,080 minutes x 100 = 1,008,000 requests, 10 x 100 = 1,000 bad: ratio 1/1,008.
+    expect(availability!.events).toEqual({ good: 1_007_000, total: 1_008_000 });
+    // SLI = 1,007,000 / 1,008,000 = 99.90079%; budget = 10,080 x 0.01 = 100.8 min; used = 10,080 / 1,008 = 10 min = 9.9206%
+    expect(availability!.sli).toBeCloseTo(99.90079, 5);
+    expect(availability!.budget.budgetMinutes).toBeCloseTo(100.8, 9);
     expect(availability!.budget.usedMinutes).toBeCloseTo(10, 9);
-    expect(availability!.budget.usedPercent).toBeCloseTo(69.444, 3);
-    expect(status.budgetLeftPercent).toBeCloseTo(30.556, 3);
-    // The last 5 minutes were clean: burn 0. Over 3 days all 20 outage minutes count: 2,000 bad of
-    // 1,450 x 100 = 145,000 = 0.013793 / 0.01 = 1.3793.
-    expect(availability!.burnRates['5m']).toBe(0);
-    expect(availability!.burnRates['3d']).toBeCloseTo(1.3793, 4);
-    // Factors for a 1-day window: 0.02 x 1,440 / 60 = 0.48 and 0.05 x 1,440 / 360 = 0.2; the short windows burn 0, so nothing fires.
-    expect(availability!.alerts.map((a) => [a.factor, a.firing])).toEqual([[expect.closeTo(0.48, 9), false], [expect.closeTo(0.2, 9), false]]);
-    expect(status).toMatchObject({ service: 'ledger', source: 'built-in', window: '1d', windowMinutes: 1440, unknown: null, fastBurn: false });
+    expect(availability!.budget.usedPercent).toBeCloseTo(9.9206, 4);
+    expect(status.budgetLeftPercent).toBeCloseTo(90.0794, 4);
+    // The outage is older than the 3 days the longest burn rate looks back: every burn rate is 0.
+    expect(Object.values(availability!.burnRates)).toEqual([0, 0, 0, 0, 0]);
+    // Factors for a 7-day window: 0.02 x 10,080 / 60 = 3.36 and 0.05 x 10,080 / 360 = 1.4; nothing burns, so nothing fires.
+    expect(availability!.alerts.map((a) => [a.factor, a.firing])).toEqual([[expect.closeTo(3.36, 9), false], [expect.closeTo(1.4, 9), false]]);
+    expect(status).toMatchObject({ service: 'ledger', source: 'built-in', window: '7d', windowMinutes: 10_080, unknown: null, fastBurn: false });
   });
 
   it('a latency objective is judged on the requests answered under its bound; a fast burn fires on availability', async () => {

@@ -176,7 +176,8 @@ describe('midair slo and midair downtime (real CLI)', () => {
       [{ api: { availability: 100 } }, 'field "services.api.availability": an objective is a percentage above 0 and below 100, e.g. 99.9'],
       [{ api: { availability: 0 } }, 'field "services.api.availability": an objective is a percentage above 0 and below 100'],
       [{ api: { availability: 99.9, latency: { percent: 120, underMs: 300 } } }, 'field "services.api.latency.percent": an objective is a percentage above 0 and below 100'],
-      [{ api: { availability: 99.9, window: '30 days' } }, 'field "services.api.window": "30 days" is not a window: write a number and a unit, e.g. "30d", "4w", "24h"'],
+      [{ api: { availability: 99.9, window: '30 days' } }, 'field "services.api.window": "30 days" is not a window: write a number and a unit, e.g. "30d", "4w", "7d"'],
+      [{ api: { availability: 99.9, window: '24h' } }, 'field "services.api.window": "24h" is shorter than 7 days: the burn rates look back up to 3 days'],
     ];
     for (const [services, message] of cases) {
       const bad = tempDir('slo-cli-bad');

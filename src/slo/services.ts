@@ -4,7 +4,7 @@ export interface ServiceConfig {
   availability: number;
   /** Latency objective: `percent` of requests answered in under `underMs` milliseconds, e.g. { percent: 99, underMs: 300 }. */
   latency?: { percent: number; underMs: number };
-  /** The window the objectives hold over: "30d" (the default), "4w", "7d", "24h". */
+  /** The window the objectives hold over, at least 7 days: "30d" (the default), "4w", "7d". */
   window?: string;
   /** Where the SLI comes from. Default: Midair's own request tracking (midair.track, midair.middleware()). */
   sli?: { prometheus: PrometheusSli };
