@@ -103,7 +103,7 @@ describe('docs/slo.md', () => {
     const config = validateConfig(new Function(body)(), 'docs/slo.md');
     expect(Object.keys(config.services!)).toEqual(['accounts-api', 'billing-api']);
     expect(Object.keys(config.services!['billing-api']!).sort()).toEqual(['availability', 'latency', 'roles', 'sli', 'window']);
-    expect(Object.keys(config.services!['billing-api']!.sli!.prometheus).sort()).toEqual(['fastGood', 'good', 'timeoutMs', 'total', 'url']);
+    expect(Object.keys(config.services!['billing-api']!.sli!.prometheus).sort()).toEqual(['bearerTokenEnv', 'fastGood', 'good', 'timeoutMs', 'total', 'url']);
     expect(config.slo).toEqual({ minBudgetLeft: 25 });
     expect(config.credentials!.stripe!.usedBy).toEqual(['billing-api']);
   });

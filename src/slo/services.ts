@@ -18,8 +18,10 @@ export interface ServiceConfig {
  * the same kind of number (both rates or both increases), since only their ratio is used.
  */
 export interface PrometheusSli {
-  /** Prometheus's base URL, e.g. "http://prometheus:9090". */
+  /** Prometheus's base URL, e.g. "http://prometheus:9090"; without a user or password (secrets stay out of the config). */
   url: string;
+  /** The name of an environment variable holding a token, sent as `Authorization: Bearer <token>`, e.g. "PROMETHEUS_TOKEN". */
+  bearerTokenEnv?: string;
   /** Good events (requests that succeeded) over $window. */
   good: string;
   /** All events over $window. */

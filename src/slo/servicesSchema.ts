@@ -14,7 +14,10 @@ const query = z.string().trim().min(1).refine((s) => s.includes('$window'), 'a P
 const nonEmpty = z.string().trim().min(1);
 
 const prometheus = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'Prometheus\'s base URL, e.g. "http://prometheus:9090"' }),
+  url: z
+    .url({ protocol: /^https?$/, error: 'Prometheus\'s base URL, e.g. "http://prometheus:9090"', abort: true })
+    .refine((url) => { const { username, password } = new URL(url); return !username && !password; }, 'a user or password in the URL puts a secret in midair.config.ts; remove it and name the environment variable holding a bearer token in sli.prometheus.bearerTokenEnv'),
+  bearerTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable (letters, digits and _), e.g. "PROMETHEUS_TOKEN", not the token itself').optional(),
   good: query,
   total: query,
   fastGood: query.optional(),
