@@ -6,6 +6,7 @@ import { isoWeekName, weekStart } from '../src/slo/isoWeek.js';
 import type { ServiceConfig } from '../src/slo/services.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 import { peopleRoles, type PeopleRoles } from './support/people.js';
+import { refusingUrl } from './support/receiver.js';
 
 // The downtime log and the weekly report (docs/slo.md) at an injected clock: Wednesday 2026-03-11
 // 12:00 UTC, in ISO week 2026-W11 (Monday 2026-03-09 00:00 to Monday 2026-03-16 00:00).
@@ -137,6 +138,21 @@ describe('the downtime log and slo report (library, injected clock)', () => {
     const search = report.services.find((s) => s.service === 'search')!;
     expect(search.weeks.map((w) => w.migrations.map((m) => m.name))).toEqual([[], ['add_index'], ['add_index']]);
     expect(search.weeks[2]).toMatchObject({ availability: 100, budgetUsedMinutes: 0, plannedMinutes: 0, unplannedMinutes: 10 });
+  });
+
+  it('slo report: a week whose SLI cannot be read is unknown (null), never 0 downtime, even with an incident declared', async () => {
+    const url = await refusingUrl();
+    const dark = await createMidair({ database: database.url, services: { dark: { availability: 99, sli: { prometheus: { url, good: 'sum(rate(ok[$window]))', total: 'sum(rate(all[$window]))', timeoutMs: 2000 } } } }, now: () => NOW });
+    try {
+      await dark.declareIncident({ service: 'dark', from: '2026-03-10T08:00:00Z', to: '2026-03-10T08:30:00Z', reason: 'Prometheus down too' });
+      const [service] = (await dark.sloReport({ weeks: 2 })).services;
+      expect(service!.unknown).toMatch(/^SLI unknown for service "dark": Prometheus at http:\/\/127\.0\.0\.1:\d+\/ is unreachable/);
+      for (const week of service!.weeks) {
+        expect(week).toMatchObject({ events: null, availability: null, budgetUsedMinutes: null, budgetUsedPercent: null, plannedMinutes: null, unplannedMinutes: null });
+      }
+    } finally {
+      await dark.close();
+    }
   });
 
   it('bad input: unknown service, times that do not parse, from not before to, no reason, weeks out of range', async () => {

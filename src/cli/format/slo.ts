@@ -5,6 +5,8 @@ import type { SloReport } from '../../slo/sloReport.js';
 import type { ObjectiveStatus, ServiceStatus } from '../../slo/status.js';
 
 const minutes = (n: number) => `${n.toFixed(1)} min`;
+/** A count of minutes, '-' when unknown. */
+const count = (n: number | null) => (n === null ? '-' : `${n} min`);
 const percent = (n: number | null, digits = 1) => (n === null ? '-' : `${n.toFixed(digits)}%`);
 const rate = (n: number | null) => (n === null ? '-' : n.toFixed(2));
 
@@ -54,7 +56,8 @@ export function formatSloReport(r: SloReport): string {
     const rows = [['week', 'availability', 'budget used', 'planned', 'unplanned', 'migrations']];
     for (const w of s.weeks) {
       const migrations = w.migrations.map((m) => `${m.name} (${m.stage})`).join(', ') || '-';
-      rows.push([`${w.week}${w.partial ? '*' : ''}`, percent(w.availability, 3), `${minutes(w.budgetUsedMinutes)} (${percent(w.budgetUsedPercent)})`, `${w.plannedMinutes} min`, `${w.unplannedMinutes} min`, migrations]);
+      const used = w.budgetUsedMinutes === null ? '-' : `${minutes(w.budgetUsedMinutes)} (${percent(w.budgetUsedPercent)})`;
+      rows.push([`${w.week}${w.partial ? '*' : ''}`, percent(w.availability, 3), used, count(w.plannedMinutes), count(w.unplannedMinutes), migrations]);
     }
     lines.push(...columns(rows).map((l) => `  ${l}`));
   }
