@@ -68,6 +68,7 @@ describe('Prometheus credentials', () => {
       expect(configError({ url })).toContain('field "services.api.sli.prometheus.url": a user or password in the URL puts a secret in midair.config.ts; remove it and name the environment variable holding a bearer token in sli.prometheus.bearerTokenEnv');
     }
     expect(configError({ url: 'https://prometheus.example.com', bearerTokenEnv: 'PROMETHEUS_TOKEN' })).toBeNull();
+    expect(configError({ url: 'prometheus:9090' })).toContain('field "services.api.sli.prometheus.url": Prometheus\'s base URL, e.g. "http://prometheus:9090"');
     expect(configError({ url: 'https://prometheus.example.com', bearerTokenEnv: 'Bearer abc' })).toContain('field "services.api.sli.prometheus.bearerTokenEnv": the name of an environment variable (letters, digits and _), e.g. "PROMETHEUS_TOKEN", not the token itself');
   });
 });

@@ -48,16 +48,18 @@ export function prometheusSource(service: string, config: PrometheusSli, options
 
   /** Where to ask, with the token read when asked: an unset variable is an unknown SLI, not a query without credentials. */
   const endpointNow = (): PrometheusEndpoint => {
+    const endpoint = { service, url: config.url, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS };
     const variable = config.bearerTokenEnv;
-    const token = variable === undefined ? null : env[variable];
-    if (token === undefined || token === '') {
+    if (variable === undefined) return { ...endpoint, bearerToken: null };
+    const token = env[variable];
+    if (!token) {
       throw new SliUnknown(
         service,
         `sli.prometheus.bearerTokenEnv names the environment variable ${variable}, which is not set (or empty) in this process`,
         `set ${variable} to the bearer token Prometheus expects, in the environment of every process that judges budgets (the CLI, the application's instances); until then, risky steps are refused unless forced`,
       );
     }
-    return { service, url: config.url, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, bearerToken: token };
+    return { ...endpoint, bearerToken: token };
   };
 
   const queries = (kind: SliKind): { good: string; total: string } => {
