@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../src/config/load.js';
 import { prometheusSource } from '../src/slo/prometheusSource.js';
 import type { PrometheusSli } from '../src/slo/services.js';
 import { SliUnknown } from '../src/slo/source.js';
+import { serviceStatus } from '../src/slo/status.js';
 import { startFakePrometheus } from './support/fakePrometheus.js';
 
 // What needs no real Prometheus (sloPrometheus.test.ts has one): the credentials sent and how long
@@ -44,6 +45,19 @@ describe('Prometheus credentials', () => {
     expect(await source.events('availability', hourBefore, now)).toEqual({ good: 990, total: 1000 });
     expect(await source.minutes('availability', new Date(now.getTime() - 5 * 60_000), now)).toHaveLength(5);
     expect(new Set(prometheus.requests.map((r) => r.authorization))).toEqual(new Set([`Bearer ${TOKEN}`]));
+  });
+
+  it("midair slo reads the variable from the process's environment", async () => {
+    const service = { availability: 99, sli: { prometheus: sli({ bearerTokenEnv: 'MIDAIR_TEST_PROMETHEUS_TOKEN' }) } };
+    // The Prometheus source needs no database: the built-in one would.
+    const noDatabase = {} as Parameters<typeof serviceStatus>[0];
+    vi.stubEnv('MIDAIR_TEST_PROMETHEUS_TOKEN', TOKEN);
+    try {
+      expect(await serviceStatus(noDatabase, 'api', service, now)).toMatchObject({ unknown: null, objectives: [{ sli: 99, events: { good: 990, total: 1000 } }] });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(await serviceStatus(noDatabase, 'api', service, now)).toMatchObject({ unknown: expect.stringContaining('names the environment variable MIDAIR_TEST_PROMETHEUS_TOKEN, which is not set'), hint: expect.stringContaining('set MIDAIR_TEST_PROMETHEUS_TOKEN') });
   });
 
   it('says which variable is unset, before asking Prometheus anything', async () => {
