@@ -105,6 +105,8 @@ describe('midair slo and midair downtime (real CLI)', () => {
     expect(list.services).toEqual([expect.objectContaining({ service: 'api', plannedMinutes: 3, unplannedMinutes: 5 })]);
     const text = expectSuccess(await cli('downtime', 'list', '--service', 'api', '--to', at(-20)), 'downtime list').stdout;
     expect(text).toContain('api: 3 planned, 5 unplanned breach minutes');
+    expect(text).toContain(`#${declared.id} api planned: ${at(5)} to ${at(-15)} (move to the new cluster; by `);
+    expect(text).toContain(` at ${declared.declaredAt})`);
     // Consecutive minutes alike are one stretch.
     expect(text).toContain(`${at(5)} to ${at(0)}: 5 min unplanned (availability)`);
     expect(text).toContain(`${at(-10)} to ${at(-13)}: 3 min planned (availability)`);

@@ -13,10 +13,16 @@ const window = z
 const query = z.string().trim().min(1).refine((s) => s.includes('$window'), 'a PromQL query here names its window as $window, e.g. sum(rate(http_requests_total[$window]))');
 const nonEmpty = z.string().trim().min(1);
 
+/** A URL without "user:password@": a secret there would sit in midair.config.ts, in version control. */
+function withoutUserinfo(url: string): boolean {
+  const { username, password } = new URL(url);
+  return !username && !password;
+}
+
 const prometheus = z.strictObject({
   url: z
     .url({ protocol: /^https?$/, error: 'Prometheus\'s base URL, e.g. "http://prometheus:9090"', abort: true })
-    .refine((url) => { const { username, password } = new URL(url); return !username && !password; }, 'a user or password in the URL puts a secret in midair.config.ts; remove it and name the environment variable holding a bearer token in sli.prometheus.bearerTokenEnv'),
+    .refine(withoutUserinfo, 'a user or password in the URL puts a secret in midair.config.ts; remove it and name the environment variable holding a bearer token in sli.prometheus.bearerTokenEnv'),
   bearerTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable (letters, digits and _), e.g. "PROMETHEUS_TOKEN", not the token itself').optional(),
   good: query,
   total: query,

@@ -89,7 +89,8 @@ function stretches(minutes: BreachMinute[]): string[] {
 export function formatDowntimeLog(log: DowntimeLog): string {
   const lines = [`from ${log.from} to ${log.to}`, 'declared:'];
   if (!log.windows.length) lines.push('  none');
-  for (const w of log.windows) lines.push(`  #${w.id} ${w.service} ${w.kind}: ${w.from} to ${w.to} (${w.reason}; by ${w.declaredBy})`);
+  // When declared matters: a planned window counts only from then.
+  for (const w of log.windows) lines.push(`  #${w.id} ${w.service} ${w.kind}: ${w.from} to ${w.to} (${w.reason}; by ${w.declaredBy} at ${w.declaredAt})`);
   for (const s of log.services) {
     lines.push(`${s.service}: ${s.plannedMinutes} planned, ${s.unplannedMinutes} unplanned breach minutes${s.unknown ? ` (SLI unknown: ${s.unknown}; only declared incidents count)` : ''}`);
     lines.push(...stretches(s.minutes));
