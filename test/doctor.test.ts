@@ -109,6 +109,8 @@ describe('midair doctor on a database with every finding', () => {
     const midair = await createMidair(setup.config);
     await midair.init();
     await addServiceMinutes(midair.db, 'billing', [minuteAgo(1), minuteAgo(2)].map((minute) => ({ minute, total: 100, good: 50, timed: 100, fast: 50 })));
+    // legacy's requests all succeeded: a healthy budget, no finding (no requests at all would be an unknown SLI).
+    await addServiceMinutes(midair.db, 'legacy', [{ minute: minuteAgo(1), total: 100, good: 100, timed: 100, fast: 100 }]);
     await midair.close();
 
     pids.alice = (await hold('findings', 'alice', 'billing-api')).pid;

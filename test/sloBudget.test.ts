@@ -104,9 +104,28 @@ describe('docs/slo.md', () => {
     const config = validateConfig(new Function(body)(), 'docs/slo.md');
     expect(Object.keys(config.services!)).toEqual(['accounts-api', 'billing-api']);
     expect(Object.keys(config.services!['billing-api']!).sort()).toEqual(['availability', 'latency', 'roles', 'sli', 'window']);
-    expect(Object.keys(config.services!['billing-api']!.sli!.prometheus).sort()).toEqual(['fastGood', 'good', 'timeoutMs', 'total', 'url']);
+    expect(Object.keys(config.services!['billing-api']!.sli!.prometheus).sort()).toEqual(['bearerTokenEnv', 'fastGood', 'good', 'timeoutMs', 'total', 'url']);
     expect(config.slo).toEqual({ minBudgetLeft: 25 });
     expect(config.credentials!.stripe!.usedBy).toEqual(['billing-api']);
+  });
+});
+
+describe('config: the window', () => {
+  const windowError = (window: string) => {
+    try {
+      validateConfig({ services: { api: { availability: 99.9, window } } }, 'test');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return null;
+  };
+
+  it('is at least 7 days: the burn-rate alerts look back up to 3 days', () => {
+    for (const short of ['24h', '1d', '6d', '10079m']) {
+      expect(windowError(short)).toContain(`field "services.api.window": ${JSON.stringify(short)} is shorter than 7 days: the burn rates look back up to 3 days and the fast-burn alerts 6 hours, which make no sense in a shorter window; use e.g. "7d", "28d" or "30d"`);
+    }
+    for (const window of ['7d', '1w', '10080m', '168h', '4w', '30d']) expect(windowError(window)).toBeNull();
+    expect(windowError('30 days')).toContain('field "services.api.window": "30 days" is not a window: write a number and a unit, e.g. "30d", "4w", "7d"');
   });
 });
 
@@ -134,27 +153,25 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
   }
 
   it('a window that started mid-outage counts only the outage minutes inside it', async () => {
-    // A 1-day window at 99% ending 2026-03-10 12:00 starts 2026-03-09 12:00. Every minute from 11:50 the
-    // day before has 100 requests; 11:50 to 12:10 on the 9th all fail: 10 of those 20 minutes are inside.
-    await minutes('ledger', '2026-03-09T11:50:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 100, fast: 100 });
-    await db.query(`UPDATE midair.service_minutes SET good = 0 WHERE service = 'ledger' AND minute < '2026-03-09T12:10:00Z'`);
-    const status = await serviceStatus(db, 'ledger', { availability: 99, window: '1d' }, new Date('2026-03-10T12:00:00Z'));
+    // A 7-day window at 99% ending 2026-03-10 12:00 starts 2026-03-03 12:00. Every minute from 11:50 that
+    // day has 100 requests; 11:50 to 12:10 on the 3rd all fail: 10 of those 20 minutes are inside.
+    await minutes('ledger', '2026-03-03T11:50:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 100, fast: 100 });
+    await db.query(`UPDATE midair.service_minutes SET good = 0 WHERE service = 'ledger' AND minute < '2026-03-03T12:10:00Z'`);
+    const status = await serviceStatus(db, 'ledger', { availability: 99, window: '7d' }, new Date('2026-03-10T12:00:00Z'));
     const [availability] = status.objectives;
-    // Inside: 1,440 minutes x 100 = 144,000 requests, 10 x 100 = 1,000 bad: ratio 1/144.
-    expect(availability!.events).toEqual({ good: 143_000, total: 144_000 });
-    // SLI = 143,000 / 144,000 = 99.3056%; budget = 1,440 x 0.01 = 14.4 min; used = 1,440 / 144 = 10 min = 69.44%
-    expect(availability!.sli).toBeCloseTo(99.3056, 4);
-    expect(availability!.budget.budgetMinutes).toBeCloseTo(14.4, 9);
+    // Inside: 10,080 minutes x 100 = 1,008,000 requests, 10 x 100 = 1,000 bad: ratio 1/1,008.
+    expect(availability!.events).toEqual({ good: 1_007_000, total: 1_008_000 });
+    // SLI = 1,007,000 / 1,008,000 = 99.90079%; budget = 10,080 x 0.01 = 100.8 min; used = 10,080 / 1,008 = 10 min = 9.9206%
+    expect(availability!.sli).toBeCloseTo(99.90079, 5);
+    expect(availability!.budget.budgetMinutes).toBeCloseTo(100.8, 9);
     expect(availability!.budget.usedMinutes).toBeCloseTo(10, 9);
-    expect(availability!.budget.usedPercent).toBeCloseTo(69.444, 3);
-    expect(status.budgetLeftPercent).toBeCloseTo(30.556, 3);
-    // The last 5 minutes were clean: burn 0. Over 3 days all 20 outage minutes count: 2,000 bad of
-    // 1,450 x 100 = 145,000 = 0.013793 / 0.01 = 1.3793.
-    expect(availability!.burnRates['5m']).toBe(0);
-    expect(availability!.burnRates['3d']).toBeCloseTo(1.3793, 4);
-    // Factors for a 1-day window: 0.02 x 1,440 / 60 = 0.48 and 0.05 x 1,440 / 360 = 0.2; the short windows burn 0, so nothing fires.
-    expect(availability!.alerts.map((a) => [a.factor, a.firing])).toEqual([[expect.closeTo(0.48, 9), false], [expect.closeTo(0.2, 9), false]]);
-    expect(status).toMatchObject({ service: 'ledger', source: 'built-in', window: '1d', windowMinutes: 1440, unknown: null, fastBurn: false });
+    expect(availability!.budget.usedPercent).toBeCloseTo(9.9206, 4);
+    expect(status.budgetLeftPercent).toBeCloseTo(90.0794, 4);
+    // The outage is older than the 3 days the longest burn rate looks back: every burn rate is 0.
+    expect(Object.values(availability!.burnRates)).toEqual([0, 0, 0, 0, 0]);
+    // Factors for a 7-day window: 0.02 x 10,080 / 60 = 3.36 and 0.05 x 10,080 / 360 = 1.4; nothing burns, so nothing fires.
+    expect(availability!.alerts.map((a) => [a.factor, a.firing])).toEqual([[expect.closeTo(3.36, 9), false], [expect.closeTo(1.4, 9), false]]);
+    expect(status).toMatchObject({ service: 'ledger', source: 'built-in', window: '7d', windowMinutes: 10_080, unknown: null, fastBurn: false });
   });
 
   it('a latency objective is judged on the requests answered under its bound; a fast burn fires on availability', async () => {
@@ -198,10 +215,11 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
     expect(latency.sli).toBeCloseTo(95, 9);
     expect(latency.burnRates['5m']).toBeCloseTo(1, 9);
     expect(status.fastBurn).toBe(false);
-    // A minute whose requests all came without a latency says nothing about it: no latency events at all.
+    // Requests that all came without a latency say nothing about it: the latency SLI is unknown, never a full budget.
     await minutes('untimed', '2026-03-10T11:59:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 100, timed: 0, fast: 0 });
     const untimed = await serviceStatus(db, 'untimed', { availability: 99.9, latency: { percent: 95, underMs: 300 } }, new Date('2026-03-10T12:00:00Z'));
-    expect(untimed.objectives[1]).toMatchObject({ sli: null, events: { good: 0, total: 0 }, budget: { leftPercent: 100 } });
+    expect(untimed).toMatchObject({ unknown: 'SLI unknown for service "untimed": no request tracked with a latency in the last 30d', budgetLeftPercent: null });
+    expect(untimed.hint).toMatch(/latencyMs/);
     expect(await builtinSource(db, 'untimed').minutes('latency', new Date('2026-03-10T11:00:00Z'), new Date('2026-03-10T12:00:00Z'))).toEqual([]);
   });
 
@@ -223,10 +241,25 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
     }
   });
 
-  it('a service with no requests yet has its whole budget and no SLI', async () => {
+  it('no requests over the whole window is an unknown SLI with a hint, never a full budget', async () => {
     const status = await serviceStatus(db, 'quiet', { availability: 99.9 }, new Date('2026-03-10T12:00:00Z'));
-    expect(status.objectives[0]).toMatchObject({ sli: null, events: { good: 0, total: 0 }, budget: { usedMinutes: 0, leftPercent: 100 } });
+    expect(status).toMatchObject({
+      objectives: [],
+      unknown: 'SLI unknown for service "quiet": no requests tracked in the last 30d',
+      hint: "is midair.track() or midair.middleware() running in the service's instances (docs/client.md)? Until requests are counted, risky steps are refused unless forced",
+      fastBurn: false,
+      budgetLeftPercent: null,
+    });
+    // Requests outside the window (31 days ago) do not make it known.
+    await minutes('quiet', '2026-02-07T12:00:00Z', '2026-02-07T12:05:00Z', { total: 100, good: 100, fast: 100 });
+    expect((await serviceStatus(db, 'quiet', { availability: 99.9 }, new Date('2026-03-10T12:00:00Z'))).unknown).toMatch(/no requests tracked/);
+  });
+
+  it('requests somewhere in the window make the SLI known, even when the burn-rate windows have none', async () => {
+    await minutes('rare', '2026-03-01T12:00:00Z', '2026-03-01T12:01:00Z', { total: 10, good: 10, fast: 10 });
+    const status = await serviceStatus(db, 'rare', { availability: 99.9 }, new Date('2026-03-10T12:00:00Z'));
+    expect(status).toMatchObject({ unknown: null, hint: null, budgetLeftPercent: 100 });
+    expect(status.objectives[0]).toMatchObject({ sli: 100, events: { good: 10, total: 10 } });
     expect(Object.values(status.objectives[0]!.burnRates)).toEqual([null, null, null, null, null]);
-    expect(status.fastBurn).toBe(false);
   });
 });

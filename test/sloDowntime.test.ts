@@ -6,6 +6,7 @@ import { isoWeekName, weekStart } from '../src/slo/isoWeek.js';
 import type { ServiceConfig } from '../src/slo/services.js';
 import { freshDatabase, type TestDatabase } from './support/databases.js';
 import { peopleRoles, type PeopleRoles } from './support/people.js';
+import { refusingUrl } from './support/receiver.js';
 
 // The downtime log and the weekly report (docs/slo.md) at an injected clock: Wednesday 2026-03-11
 // 12:00 UTC, in ISO week 2026-W11 (Monday 2026-03-09 00:00 to Monday 2026-03-16 00:00).
@@ -49,9 +50,12 @@ describe('the downtime log and slo report (library, injected clock)', () => {
     );
   }
 
+  /** The injected clock: NOW, but for declaring the planned window ahead of time. */
+  let clock = NOW;
+
   beforeAll(async () => {
     database = await freshDatabase('slo_downtime');
-    midair = await createMidair({ database: database.url, services: SERVICES, now: () => NOW });
+    midair = await createMidair({ database: database.url, services: SERVICES, now: () => clock });
     await midair.slo(); // installs the control schema
     admin = new pg.Client(database.url);
     await admin.connect();
@@ -65,7 +69,10 @@ describe('the downtime log and slo report (library, injected clock)', () => {
     await migration('split_name', 'api', 'complete', '2026-03-09T09:00:00Z', '2026-03-09T11:00:00Z');
     await migration('add_index', 'search', 'live', '2026-03-03T15:00:00Z', null);
     await migration('no_service', null, 'complete', '2026-03-09T09:00:00Z', '2026-03-09T09:30:00Z');
+    // Planned on Monday morning, before the window.
+    clock = new Date('2026-03-09T09:30:00Z');
     await midair.planDowntime({ service: 'api', from: '2026-03-09T10:00:00Z', to: '2026-03-09T10:15:00Z', reason: 'move to the new cluster' });
+    clock = NOW;
     // An incident inside the planned window: minute 10:12 is unplanned although planned for.
     await midair.declareIncident({ service: 'api', from: '2026-03-09T10:12:00Z', to: '2026-03-09T10:13:00Z', reason: 'the move overran' });
     // An incident the SLI did not see (no requests tracked then): 13:00:30 to 13:03 holds the minutes starting 13:01 and 13:02.
@@ -133,18 +140,128 @@ describe('the downtime log and slo report (library, injected clock)', () => {
     expect(search.weeks[2]).toMatchObject({ availability: 100, budgetUsedMinutes: 0, plannedMinutes: 0, unplannedMinutes: 10 });
   });
 
+  it('slo report: a week whose SLI cannot be read is unknown (null), never 0 downtime, even with an incident declared', async () => {
+    const url = await refusingUrl();
+    const dark = await createMidair({ database: database.url, services: { dark: { availability: 99, sli: { prometheus: { url, good: 'sum(rate(ok[$window]))', total: 'sum(rate(all[$window]))', timeoutMs: 2000 } } } }, now: () => NOW });
+    try {
+      await dark.declareIncident({ service: 'dark', from: '2026-03-10T08:00:00Z', to: '2026-03-10T08:30:00Z', reason: 'Prometheus down too' });
+      const [service] = (await dark.sloReport({ weeks: 2 })).services;
+      expect(service!.unknown).toMatch(/^SLI unknown for service "dark": Prometheus at http:\/\/127\.0\.0\.1:\d+\/ is unreachable/);
+      for (const week of service!.weeks) {
+        expect(week).toMatchObject({ events: null, availability: null, budgetUsedMinutes: null, budgetUsedPercent: null, plannedMinutes: null, unplannedMinutes: null });
+      }
+    } finally {
+      await dark.close();
+    }
+  });
+
   it('bad input: unknown service, times that do not parse, from not before to, no reason, weeks out of range', async () => {
     const good = { service: 'api', from: '2026-03-12T10:00:00Z', to: '2026-03-12T11:00:00Z', reason: 'upgrade' };
     expect((await failure(midair.planDowntime({ ...good, service: 'billing' }))).message).toBe('no service "billing" in the config (declared: api, search)');
-    expect((await failure(midair.planDowntime({ ...good, from: 'tomorrow' }))).message).toBe('from "tomorrow" is not a time');
-    expect((await failure(midair.declareIncident({ ...good, to: '2026-13-45T99:00:00Z' }))).message).toBe('to "2026-13-45T99:00:00Z" is not a time');
+    expect((await failure(midair.planDowntime({ ...good, from: 'tomorrow' }))).message).toBe('--from "tomorrow" is not a time');
+    expect((await failure(midair.declareIncident({ ...good, to: '2026-13-45T99:00:00Z' }))).message).toBe('--to "2026-13-45T99:00:00Z" is not a real date and time');
+    expect((await failure(midair.downtime({ from: 'yesterday' }))).message).toBe('--from "yesterday" is not a time');
     expect((await failure(midair.planDowntime({ ...good, to: good.from }))).message).toBe('from 2026-03-12T10:00:00.000Z is not before to 2026-03-12T10:00:00.000Z');
     expect((await failure(midair.planDowntime({ ...good, reason: '  ' }))).message).toBe('a declared downtime needs a reason');
-    expect((await failure(midair.downtime({ from: 'yesterday' }))).message).toBe('from "yesterday" is not a time');
     expect((await failure(midair.sloReport({ weeks: 0 }))).message).toBe('--weeks must be a whole number of weeks from 1 to 520, not "0"');
     // Nothing was recorded by the refused calls.
     const { rows } = await admin.query(`SELECT count(*)::int AS n FROM midair.downtime WHERE starts_at >= '2026-03-12'`);
     expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('a planned window cannot hide downtime that already happened (library, injected clock)', () => {
+  let database: TestDatabase;
+  let midair: Midair;
+  let clock: Date;
+  beforeAll(async () => {
+    database = await freshDatabase('slo_planned');
+    midair = await createMidair({ database: database.url, services: SERVICES, now: () => clock });
+    clock = new Date('2026-03-09T09:00:00Z');
+    await midair.slo(); // installs the control schema
+    const admin = new pg.Client(database.url);
+    await admin.connect();
+    try {
+      // api, Monday 10:00-11:00: 100 requests a minute; 10:10-10:20 all fail.
+      await admin.query(
+        `INSERT INTO midair.service_minutes (service, minute, total, good, fast)
+         SELECT 'api', m, 100, CASE WHEN m >= '2026-03-09T10:10:00Z' AND m < '2026-03-09T10:20:00Z' THEN 0 ELSE 100 END, 100
+           FROM generate_series('2026-03-09T10:00:00Z'::timestamptz, '2026-03-09T10:59:00Z', interval '1 minute') AS m`,
+      );
+    } finally {
+      await admin.end();
+    }
+  });
+  afterAll(async () => {
+    await midair?.close();
+    await database?.drop();
+  });
+
+  it('counts as planned only from the moment it was declared: the minutes before stay unplanned', async () => {
+    // Declared at 10:13:30, mid-outage, backdated to 10:00.
+    clock = new Date('2026-03-09T10:13:30Z');
+    const declared = await midair.planDowntime({ service: 'api', from: '2026-03-09T10:00:00Z', to: '2026-03-09T10:30:00Z', reason: 'cover the outage' });
+    expect(declared).toMatchObject({ from: '2026-03-09T10:00:00.000Z', declaredAt: '2026-03-09T10:13:30.000Z' });
+    clock = new Date('2026-03-09T12:00:00Z');
+    const [api] = (await midair.downtime({ service: 'api', from: '2026-03-09T09:00:00Z', to: '2026-03-09T12:00:00Z' })).services;
+    // 10:10 to 10:13 started before 10:13:30: unplanned; 10:14 to 10:19: planned.
+    expect(api).toMatchObject({ plannedMinutes: 6, unplannedMinutes: 4 });
+    expect(api!.minutes.filter((m) => !m.planned).map((m) => m.minute.slice(11, 16))).toEqual(['10:10', '10:11', '10:12', '10:13']);
+    // The weekly report counts the same way.
+    const week = (await midair.sloReport({ service: 'api', weeks: 1 })).services[0]!.weeks[0]!;
+    expect(week).toMatchObject({ plannedMinutes: 6, unplannedMinutes: 4 });
+  });
+
+  it('refuses a plan that ends now or before, pointing at downtime incident', async () => {
+    clock = new Date('2026-03-09T12:00:00Z');
+    // Of search, so that the incident below leaves api's minutes of the test above alone.
+    const past = { service: 'search', from: '2026-03-09T10:00:00Z', to: '2026-03-09T11:00:00Z', reason: 'the outage' };
+    const refusal = await failure(midair.planDowntime(past));
+    expect(refusal.message).toBe('downtime plan --to 2026-03-09T11:00:00.000Z is already past (now 2026-03-09T12:00:00.000Z): a plan is declared ahead, it cannot make downtime that happened planned');
+    expect(refusal.hint).toBe('record downtime that already happened as an incident: midair downtime incident --service search --from 2026-03-09T10:00:00.000Z --to 2026-03-09T11:00:00.000Z --reason "<what happened>"');
+    expect((await failure(midair.planDowntime({ ...past, to: '2026-03-09T12:00:00Z' }))).message).toMatch(/^downtime plan --to 2026-03-09T12:00:00.000Z is already past/);
+    // An incident over the same past window is what the log is for.
+    expect(await midair.declareIncident(past)).toMatchObject({ kind: 'incident', from: '2026-03-09T10:00:00.000Z' });
+  });
+});
+
+describe('times of declared downtime are strict (library)', () => {
+  let database: TestDatabase;
+  let midair: Midair;
+  beforeAll(async () => {
+    database = await freshDatabase('slo_times');
+    midair = await createMidair({ database: database.url, services: SERVICES, now: () => NOW });
+  });
+  afterAll(async () => {
+    await midair?.close();
+    await database?.drop();
+  });
+
+  const good = { service: 'api', from: '2026-03-12T10:00:00Z', to: '2026-03-12T11:00:00Z', reason: 'upgrade' };
+
+  it('refuse a time without its zone, naming the flag, with an example', async () => {
+    const noZone = await failure(midair.planDowntime({ ...good, from: '2026-03-12T10:00:00' }));
+    expect(noZone.message).toBe('--from "2026-03-12T10:00:00" has no time zone: it would be read in the local time of whatever machine runs midair');
+    expect(noZone.hint).toBe('add Z for UTC or the offset, e.g. --from 2026-03-10T14:00:00Z or --from 2026-03-10T15:00:00+01:00');
+    expect((await failure(midair.declareIncident({ ...good, to: '2026-03-12 11:00' }))).message).toBe('--to "2026-03-12 11:00" has no time zone: it would be read in the local time of whatever machine runs midair');
+    expect((await failure(midair.planDowntime({ ...good, from: '2026-03-12' }))).message).toBe('--from "2026-03-12" is not a time');
+    expect((await failure(midair.planDowntime({ ...good, from: 'March 12, 2026 10:00 UTC' }))).message).toBe('--from "March 12, 2026 10:00 UTC" is not a time');
+  });
+
+  it('refuse dates and times that do not exist rather than rolling them over', async () => {
+    const february = await failure(midair.planDowntime({ ...good, from: '2026-02-30T10:00:00Z', to: '2026-03-12T11:00:00Z' }));
+    expect(february.message).toBe('--from "2026-02-30T10:00:00Z" is not a real date and time');
+    expect(february.hint).toBe('write an ISO 8601 time with its zone, e.g. --from 2026-03-10T14:00:00Z or --from 2026-03-10T15:00:00+01:00');
+    for (const to of ['2026-03-12T24:00:00Z', '2026-03-12T11:60:00Z', '2026-03-12T11:00:60Z', '2026-03-12T11:00:00+24:00', '2025-02-29T11:00:00Z']) {
+      expect((await failure(midair.declareIncident({ ...good, from: '2025-01-01T00:00:00Z', to }))).message).toBe(`--to "${to}" is not a real date and time`);
+    }
+  });
+
+  it('accept Z, an offset, minutes only and fractions of a second, and a leap day', async () => {
+    const declared = await midair.planDowntime({ ...good, from: '2026-03-12T11:30:00+01:00', to: '2026-03-12T11:00Z' });
+    expect([declared.from, declared.to]).toEqual(['2026-03-12T10:30:00.000Z', '2026-03-12T11:00:00.000Z']);
+    const incident = await midair.declareIncident({ ...good, from: '2028-02-29T10:00:00.250-05:30', to: '2028-02-29T16:00:00Z' });
+    expect(incident.from).toBe('2028-02-29T15:30:00.250Z');
   });
 });
 

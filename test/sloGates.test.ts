@@ -156,6 +156,17 @@ describe('the budget gate refuses risky moves on the service\'s error budget (re
     expect(await midair.advance('price_cents', 'live', { percent: 5, force: { reason: 'Prometheus is being migrated' } })).toMatchObject({ stage: 'live' });
   });
 
+  it('refuses while no requests were tracked over the whole window: a silent service is not a full budget', async () => {
+    // Requests 31 days ago are outside the 30-day window.
+    await addMinutes(fixture.db, 'api', NOW, [{ minutesAgo: 31 * 1440, total: 5000, good: 5000 }]);
+    await toShadow();
+    const refusal = await refusalOf(midair.advance('price_cents', 'live', { percent: 5 }));
+    expect(refusal.reason).toBe('budget');
+    expect(refusal.message).toBe('SLI unknown for service "api": no requests tracked in the last 30d: the budget gate refuses the move to live of migration "price_cents" now (2026-12-01T12:00:00.000Z)');
+    expect(refusal.details).toMatchObject({ service: 'api', budgetLeftPercent: null, fastBurn: false });
+    expect(await midair.advance('price_cents', 'live', { percent: 5, force: { reason: 'the service is new, no traffic yet' } })).toMatchObject({ stage: 'live' });
+  });
+
   it('a service named but not declared is a clear refusal; without services, or a migration naming none, it passes', async () => {
     await midair.close();
     midair = await open({ web: { availability: 99 } });

@@ -11,7 +11,7 @@ export interface BreachMinute {
   /** The minute's start, ISO 8601. */
   minute: string;
   why: BreachCause[];
-  /** Inside a planned window of its service and under no declared incident. */
+  /** Inside a planned window of its service, after it was declared, and under no declared incident. */
   planned: boolean;
 }
 
@@ -55,7 +55,8 @@ function minutesInside(window: DeclaredDowntime, from: Date, to: Date): number[]
 /**
  * A service's breach minutes from `from` to `to`: each minute whose availability (or, when declared,
  * latency) SLI was under the objective, and each minute of a declared incident. A minute is planned
- * when it starts inside a planned window of the service and no incident was declared over it.
+ * when it starts inside a planned window of the service, at or after the window was declared, and no
+ * incident was declared over it.
  */
 export async function serviceDowntime(db: Queryable, name: string, service: ServiceConfig, windows: DeclaredDowntime[], from: Date, to: Date): Promise<ServiceDowntime> {
   const causes = new Map<number, Set<BreachCause>>();
@@ -75,7 +76,8 @@ export async function serviceDowntime(db: Queryable, name: string, service: Serv
   const mine = windows.filter((w) => w.service === name);
   for (const incident of mine.filter((w) => w.kind === 'incident')) for (const m of minutesInside(incident, from, to)) add(m, 'incident');
   const plannedWindows = mine.filter((w) => w.kind === 'planned');
-  const isPlanned = (m: number) => plannedWindows.some((w) => Date.parse(w.from) <= m && m < Date.parse(w.to));
+  // From its declaration on, not its start: a window declared mid-outage leaves the minutes before it unplanned.
+  const isPlanned = (m: number) => plannedWindows.some((w) => Math.max(Date.parse(w.from), Date.parse(w.declaredAt)) <= m && m < Date.parse(w.to));
   const minutes = [...causes.entries()]
     .sort(([a], [b]) => a - b)
     .map(([m, why]) => ({ minute: new Date(m).toISOString(), why: [...why].sort(), planned: !why.has('incident') && isPlanned(m) }));

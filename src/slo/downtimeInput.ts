@@ -1,23 +1,15 @@
 import { MidairError } from '../errors.js';
+import { parseTime } from './strictTime.js';
 
 /** What `midair downtime plan` and `midair downtime incident` declare. */
 export interface DowntimeInput {
   service: string;
-  /** When it starts: an ISO 8601 time ("2026-03-10T14:00:00Z") or a Date. */
+  /** When it starts: an ISO 8601 time with its zone ("2026-03-10T14:00:00Z", "2026-03-10T15:00:00+01:00") or a Date. */
   from: string | Date;
   /** When it ends (exclusive). */
   to: string | Date;
   /** Why, for the people reading the log and the weekly report. */
   reason: string;
-}
-
-/** A time given as an ISO 8601 text or a Date; `field` names it in the error ("from", "to"). */
-export function parseTime(field: string, value: string | Date): Date {
-  const time = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value.trim()) ? new Date(value.trim()) : value instanceof Date ? value : new Date(NaN);
-  if (Number.isNaN(time.getTime())) {
-    throw new MidairError(`${field} ${JSON.stringify(String(value))} is not a time`, `write an ISO 8601 time, e.g. --${field} 2026-03-10T14:00:00Z`);
-  }
-  return time;
 }
 
 /** A range whose start comes before its end, or an error that says which is which. */

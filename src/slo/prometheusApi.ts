@@ -20,14 +20,16 @@ interface Answer {
   error?: string;
 }
 
-/** Where to read one service's SLI from, and how long one request may take. */
+/** Where to read one service's SLI from, how long one request may take, and the bearer token to send (null: none). */
 export interface PrometheusEndpoint {
   service: string;
   url: string;
   timeoutMs: number;
+  bearerToken: string | null;
 }
 
 const FIX_URL = 'check that Prometheus runs and that sli.prometheus.url points at it; until the SLI can be read, risky steps are refused unless forced';
+const FIX_TOKEN = 'Prometheus (or the proxy before it) wants a token: name the environment variable holding it in sli.prometheus.bearerTokenEnv, and check that its value is current; until the SLI can be read, risky steps are refused unless forced';
 const FIX_QUERY = 'fix the query in sli.prometheus (try it in Prometheus\'s own query page first), or raise timeoutMs if it timed out; until then, risky steps are refused unless forced';
 
 /** Why fetch failed, in words: "connect ECONNREFUSED 10.0.0.7:9090 (ECONNREFUSED)", "no answer within 5000 ms". */
@@ -49,10 +51,15 @@ async function ask(endpoint: PrometheusEndpoint, path: string, params: Record<st
   let response: Response;
   let text: string;
   try {
-    response = await fetch(target, { method: 'POST', body: new URLSearchParams(params), signal: AbortSignal.timeout(endpoint.timeoutMs) });
+    const headers = endpoint.bearerToken === null ? undefined : { authorization: `Bearer ${endpoint.bearerToken}` };
+    response = await fetch(target, { method: 'POST', headers, body: new URLSearchParams(params), signal: AbortSignal.timeout(endpoint.timeoutMs) });
     text = await response.text();
   } catch (error) {
     throw new SliUnknown(endpoint.service, `Prometheus at ${endpoint.url} is unreachable: ${whyUnreachable(error, endpoint.timeoutMs)}`, FIX_URL);
+  }
+  // Before the body: an authenticating proxy's refusal is about the token, whatever it says.
+  if (response.status === 401 || response.status === 403) {
+    throw new SliUnknown(endpoint.service, `Prometheus at ${endpoint.url} answered HTTP ${response.status} ${response.statusText} to ${target.pathname}`, FIX_TOKEN);
   }
   let answer: Answer | undefined;
   try {

@@ -4,7 +4,7 @@ export interface ServiceConfig {
   availability: number;
   /** Latency objective: `percent` of requests answered in under `underMs` milliseconds, e.g. { percent: 99, underMs: 300 }. */
   latency?: { percent: number; underMs: number };
-  /** The window the objectives hold over: "30d" (the default), "4w", "7d", "24h". */
+  /** The window the objectives hold over, at least 7 days: "30d" (the default), "4w", "7d". */
   window?: string;
   /** Where the SLI comes from. Default: Midair's own request tracking (midair.track, midair.middleware()). */
   sli?: { prometheus: PrometheusSli };
@@ -18,8 +18,10 @@ export interface ServiceConfig {
  * the same kind of number (both rates or both increases), since only their ratio is used.
  */
 export interface PrometheusSli {
-  /** Prometheus's base URL, e.g. "http://prometheus:9090". */
+  /** Prometheus's base URL, e.g. "http://prometheus:9090"; without a user or password (secrets stay out of the config). */
   url: string;
+  /** The name of an environment variable holding a token, sent as `Authorization: Bearer <token>`, e.g. "PROMETHEUS_TOKEN". */
+  bearerTokenEnv?: string;
   /** Good events (requests that succeeded) over $window. */
   good: string;
   /** All events over $window. */

@@ -28,15 +28,17 @@ export interface WeekReport {
   to: string;
   /** The current week, measured only up to now. */
   partial: boolean;
-  events: Events;
-  /** Good over all requests, in percent; null with no requests (or an unknown SLI). */
+  /** Null with an unknown SLI. */
+  events: Events | null;
+  /** Good over all requests, in percent; null with no requests or an unknown SLI. */
   availability: number | null;
-  /** The week's error ratio x the week's minutes: minutes of full downtime the week spent. */
-  budgetUsedMinutes: number;
-  /** budgetUsedMinutes as a share of the whole window's budget, in percent. */
-  budgetUsedPercent: number;
-  plannedMinutes: number;
-  unplannedMinutes: number;
+  /** The week's error ratio x the week's minutes: minutes of full downtime the week spent; null with an unknown SLI. */
+  budgetUsedMinutes: number | null;
+  /** budgetUsedMinutes as a share of the whole window's budget, in percent; null with an unknown SLI. */
+  budgetUsedPercent: number | null;
+  /** Breach minutes inside planned windows; null with an unknown SLI (declared incidents alone would read as little downtime). */
+  plannedMinutes: number | null;
+  unplannedMinutes: number | null;
   /** The migrations of this service that were running at some time in the week. */
   migrations: WeekMigration[];
 }
@@ -112,20 +114,24 @@ export async function sloReport(
         if (!(error instanceof SliUnknown)) throw error;
         unknown = error.message;
       }
+      const week = { week: isoWeekName(from), from: from.toISOString(), to: to.toISOString(), partial };
+      const ran = mine.filter((m) => Date.parse(m.startedAt) < to.getTime() && (m.endedAt === null || Date.parse(m.endedAt) > from.getTime()));
+      const weekMigrations = ran.map(({ name, stage, startedAt, endedAt }) => ({ name, stage, startedAt, endedAt }));
+      if (unknown !== null) {
+        weekReports.push({ ...week, events: null, availability: null, budgetUsedMinutes: null, budgetUsedPercent: null, plannedMinutes: null, unplannedMinutes: null, migrations: weekMigrations });
+        continue;
+      }
       const downtime = await serviceDowntime(db, name, service, windows, from, to);
       const budgetUsedMinutes = ((to.getTime() - from.getTime()) / 60_000) * (errorRatio(events) ?? 0);
       weekReports.push({
-        week: isoWeekName(from),
-        from: from.toISOString(),
-        to: to.toISOString(),
-        partial,
+        ...week,
         events,
         availability: events.total > 0 ? (events.good / events.total) * 100 : null,
         budgetUsedMinutes,
         budgetUsedPercent: (budgetUsedMinutes / windowBudgetMinutes) * 100,
         plannedMinutes: downtime.plannedMinutes,
         unplannedMinutes: downtime.unplannedMinutes,
-        migrations: mine.filter((m) => Date.parse(m.startedAt) < to.getTime() && (m.endedAt === null || Date.parse(m.endedAt) > from.getTime())).map(({ name, stage, startedAt, endedAt }) => ({ name, stage, startedAt, endedAt })),
+        migrations: weekMigrations,
       });
     }
     report.push({ service: name, objective: service.availability, window, windowBudgetMinutes, unknown, weeks: weekReports });

@@ -13,8 +13,8 @@ export interface ObjectiveStatus {
   objective: number;
   /** For latency: the bound a good request is answered under. */
   underMs: number | null;
-  /** Good events over all events in the window, in percent; null with no events. */
-  sli: number | null;
+  /** Good events over all events in the window, in percent (a window without events is an unknown SLI, not a status). */
+  sli: number;
   events: Events;
   budget: Budget;
   /** Burn rate over each window ("5m", "30m", "1h", "6h", "3d"); null with no events there. */
@@ -32,6 +32,8 @@ export interface ServiceStatus {
   objectives: ObjectiveStatus[];
   /** Why the SLI could not be read (SliUnknown's message); null when it was. */
   unknown: string | null;
+  /** What to check so that it can be read; null when it was. */
+  hint: string | null;
   /** A fast-burn alert fires on some objective. */
   fastBurn: boolean;
   /** The least budget left of the objectives, in percent; null when unknown. */
@@ -50,9 +52,25 @@ function objectivesOf(service: ServiceConfig): { kind: SliKind; objective: numbe
   return objectives;
 }
 
-async function objectiveStatus(source: SliSource, objective: ReturnType<typeof objectivesOf>[number], windowMinutes: number, now: Date): Promise<ObjectiveStatus> {
+/**
+ * No requests over the whole window: nothing measured, so nothing known. A full budget here would let
+ * risky steps pass on a service whose tracking is broken or whose query counts nothing. For latency,
+ * the built-in source counts only requests tracked with a latency.
+ */
+function noRequests(service: string, source: SliSource, kind: SliKind, window: string): SliUnknown {
+  if (source.name === 'prometheus') {
+    return new SliUnknown(service, `no requests tracked in the last ${window}`, "does the query sli.prometheus.total count the service's requests (try it in Prometheus's query page)? Until requests are counted, risky steps are refused unless forced");
+  }
+  if (kind === 'latency') {
+    return new SliUnknown(service, `no request tracked with a latency in the last ${window}`, 'does midair.track() get latencyMs (midair.middleware() gives it)? Until requests are timed, risky steps are refused unless forced');
+  }
+  return new SliUnknown(service, `no requests tracked in the last ${window}`, "is midair.track() or midair.middleware() running in the service's instances (docs/client.md)? Until requests are counted, risky steps are refused unless forced");
+}
+
+async function objectiveStatus(service: string, source: SliSource, objective: ReturnType<typeof objectivesOf>[number], windowMinutes: number, now: Date): Promise<ObjectiveStatus> {
   const since = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
   const events = await source.events(objective.kind, since(windowMinutes), now);
+  if (events.total === 0) throw noRequests(service, source, objective.kind, describeMinutes(windowMinutes));
   const byWindow = {} as Record<BurnWindow, number | null>;
   const burnRates: Record<string, number | null> = {};
   for (const minutes of BURN_WINDOWS) {
@@ -62,7 +80,7 @@ async function objectiveStatus(source: SliSource, objective: ReturnType<typeof o
   }
   return {
     ...objective,
-    sli: events.total > 0 ? (events.good / events.total) * 100 : null,
+    sli: (events.good / events.total) * 100,
     events,
     budget: budgetOf(objective.objective, windowMinutes, events),
     burnRates,
@@ -72,7 +90,8 @@ async function objectiveStatus(source: SliSource, objective: ReturnType<typeof o
 
 /**
  * A service's SLO state at `now`: each objective's SLI, budget, burn rates and fast-burn alerts.
- * An SLI that cannot be read gives `unknown` (never a budget that looks fine).
+ * An SLI that cannot be read, or no requests over the whole window, gives `unknown` and a `hint`
+ * (never a budget that looks fine).
  */
 export async function serviceStatus(db: Queryable, name: string, service: ServiceConfig, now: Date): Promise<ServiceStatus> {
   const window = service.window ?? DEFAULT_WINDOW;
@@ -81,16 +100,17 @@ export async function serviceStatus(db: Queryable, name: string, service: Servic
   const base = { service: name, source: source.name, window, windowMinutes, at: now.toISOString() };
   try {
     const objectives: ObjectiveStatus[] = [];
-    for (const objective of objectivesOf(service)) objectives.push(await objectiveStatus(source, objective, windowMinutes, now));
+    for (const objective of objectivesOf(service)) objectives.push(await objectiveStatus(name, source, objective, windowMinutes, now));
     return {
       ...base,
       objectives,
       unknown: null,
+      hint: null,
       fastBurn: objectives.some((o) => o.alerts.some((a) => a.firing)),
       budgetLeftPercent: Math.min(...objectives.map((o) => o.budget.leftPercent)),
     };
   } catch (error) {
     if (!(error instanceof SliUnknown)) throw error;
-    return { ...base, objectives: [], unknown: error.message, fastBurn: false, budgetLeftPercent: null };
+    return { ...base, objectives: [], unknown: error.message, hint: error.hint ?? null, fastBurn: false, budgetLeftPercent: null };
   }
 }

@@ -9,8 +9,8 @@ import { addVerb } from '../verb.js';
 function registerDeclare(downtime: Command, kind: 'plan' | 'incident', description: string): void {
   addVerb(downtime, kind, description)
     .requiredOption('--service <name>', 'the service')
-    .requiredOption('--from <time>', 'when it starts, ISO 8601 (e.g. 2026-03-10T14:00:00Z)')
-    .requiredOption('--to <time>', 'when it ends (exclusive), ISO 8601')
+    .requiredOption('--from <time>', 'when it starts, ISO 8601 with its zone (e.g. 2026-03-10T14:00:00Z or 2026-03-10T15:00:00+01:00)')
+    .requiredOption('--to <time>', 'when it ends (exclusive), ISO 8601 with its zone')
     .requiredOption('--reason <text>', 'why, for the log and the weekly report')
     .action(
       action(async ({ options, command }) => {
@@ -28,8 +28,8 @@ export function registerDowntime(program: Command): void {
   registerDeclare(downtime, 'incident', 'declare an incident by hand: its minutes count as unplanned downtime, whatever the SLI saw');
   addVerb(downtime, 'list', 'the declared windows and each service\'s breach minutes, planned or unplanned (default: the last 7 days)')
     .option('--service <name>', 'only this service')
-    .option('--from <time>', 'from (ISO 8601; default 7 days before --to)')
-    .option('--to <time>', 'to (ISO 8601; default now)')
+    .option('--from <time>', 'from (ISO 8601 with its zone; default 7 days before --to)')
+    .option('--to <time>', 'to (ISO 8601 with its zone; default now)')
     .action(
       action(async ({ options, command }) => {
         const { service, from, to } = command.opts<{ service?: string; from?: string; to?: string }>();

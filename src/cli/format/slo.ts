@@ -5,6 +5,8 @@ import type { SloReport } from '../../slo/sloReport.js';
 import type { ObjectiveStatus, ServiceStatus } from '../../slo/status.js';
 
 const minutes = (n: number) => `${n.toFixed(1)} min`;
+/** A count of minutes, '-' when unknown. */
+const count = (n: number | null) => (n === null ? '-' : `${n} min`);
 const percent = (n: number | null, digits = 1) => (n === null ? '-' : `${n.toFixed(digits)}%`);
 const rate = (n: number | null) => (n === null ? '-' : n.toFixed(2));
 
@@ -16,7 +18,7 @@ function columns(rows: string[][]): string[] {
 
 function formatObjective(o: ObjectiveStatus): string[] {
   const what = o.kind === 'availability' ? `availability ${o.objective}%` : `latency ${o.objective}% under ${o.underMs} ms`;
-  const sli = o.sli === null ? 'no requests in the window' : `SLI ${percent(o.sli, 3)} of ${o.events.total} requests`;
+  const sli = `SLI ${percent(o.sli, 3)} of ${o.events.total} requests`;
   const b = o.budget;
   const firing = o.alerts.filter((a) => a.firing).map((a) => `${a.name}, above ${a.factor.toFixed(1)}x`);
   return [
@@ -32,7 +34,7 @@ export function formatSlo(statuses: ServiceStatus[]): string {
   return statuses
     .flatMap((s) => [
       `${s.service} (${s.source} SLI, window ${s.window}, at ${s.at})`,
-      ...(s.unknown ? [`  SLI unknown: ${s.unknown}`] : s.objectives.flatMap(formatObjective)),
+      ...(s.unknown ? [`  SLI unknown: ${s.unknown}`, ...(s.hint ? [`  hint: ${s.hint}`] : [])] : s.objectives.flatMap(formatObjective)),
     ])
     .join('\n');
 }
@@ -54,7 +56,8 @@ export function formatSloReport(r: SloReport): string {
     const rows = [['week', 'availability', 'budget used', 'planned', 'unplanned', 'migrations']];
     for (const w of s.weeks) {
       const migrations = w.migrations.map((m) => `${m.name} (${m.stage})`).join(', ') || '-';
-      rows.push([`${w.week}${w.partial ? '*' : ''}`, percent(w.availability, 3), `${minutes(w.budgetUsedMinutes)} (${percent(w.budgetUsedPercent)})`, `${w.plannedMinutes} min`, `${w.unplannedMinutes} min`, migrations]);
+      const used = w.budgetUsedMinutes === null ? '-' : `${minutes(w.budgetUsedMinutes)} (${percent(w.budgetUsedPercent)})`;
+      rows.push([`${w.week}${w.partial ? '*' : ''}`, percent(w.availability, 3), used, count(w.plannedMinutes), count(w.unplannedMinutes), migrations]);
     }
     lines.push(...columns(rows).map((l) => `  ${l}`));
   }
@@ -86,7 +89,8 @@ function stretches(minutes: BreachMinute[]): string[] {
 export function formatDowntimeLog(log: DowntimeLog): string {
   const lines = [`from ${log.from} to ${log.to}`, 'declared:'];
   if (!log.windows.length) lines.push('  none');
-  for (const w of log.windows) lines.push(`  #${w.id} ${w.service} ${w.kind}: ${w.from} to ${w.to} (${w.reason}; by ${w.declaredBy})`);
+  // When declared matters: a planned window counts only from then.
+  for (const w of log.windows) lines.push(`  #${w.id} ${w.service} ${w.kind}: ${w.from} to ${w.to} (${w.reason}; by ${w.declaredBy} at ${w.declaredAt})`);
   for (const s of log.services) {
     lines.push(`${s.service}: ${s.plannedMinutes} planned, ${s.unplannedMinutes} unplanned breach minutes${s.unknown ? ` (SLI unknown: ${s.unknown}; only declared incidents count)` : ''}`);
     lines.push(...stretches(s.minutes));
