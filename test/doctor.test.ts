@@ -306,6 +306,32 @@ describe('midair doctor with a standby', () => {
   });
 });
 
+describe('midair doctor, each test in a database of its own', () => {
+  let made = 0;
+  /** A new database in the cluster, for one test's tables and sessions; its name. */
+  async function database(label: string): Promise<string> {
+    const name = `${label}_${++made}`;
+    await cluster.sql(`CREATE DATABASE ${name}`);
+    return name;
+  }
+
+  it('changes nothing: a read-only role runs it, and without a control schema the checks that read it are not checked', async () => {
+    const name = await database('bare');
+    await cluster.sql('CREATE ROLE auditor LOGIN IN ROLE pg_monitor');
+    const setup = project('doctor-bare', cluster.url(name, 'auditor'), { services: { billing: { availability: 99.9 } } }, MIGRATION(''));
+    const json = await runCli(setup.dir, ['doctor', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const data = JSON.parse(json.stdout) as DoctorReport;
+    const notChecked = "Midair's control schema is not in this database: run `midair init` (as a role that may create it) to check this";
+    expect(data.checks.filter((c) => c.name === 'migrations' || c.name === 'budgets')).toEqual([
+      { name: 'migrations', ran: false, skipped: notChecked },
+      { name: 'budgets', ran: false, skipped: notChecked },
+    ]);
+    expect(data.findings.map((f) => f.check)).toEqual(['pg-stat-statements']);
+    expect(await cluster.sql("SELECT nspname FROM pg_namespace WHERE nspname = 'midair'", name)).toEqual([]);
+  });
+});
+
 describe('midair doctor on the embedded database', () => {
   it('checks what applies to one connection and says why the rest is not checked', async () => {
     const target = await openTarget('embedded', 'doctor');
@@ -319,7 +345,9 @@ describe('midair doctor on the embedded database', () => {
         evidence: ['"public"."notes"'],
         fix: expect.stringContaining('add a primary key'),
       }]);
-      expect(report.checks.filter((c) => c.ran).map((c) => c.name)).toEqual(['table-keys', 'migrations']);
+      expect(report.checks.filter((c) => c.ran).map((c) => c.name)).toEqual(['table-keys']);
+      // The doctor installs nothing: a database without Midair's control schema has no migrations to judge.
+      expect(report.checks.find((c) => c.name === 'migrations')).toEqual({ name: 'migrations', ran: false, skipped: expect.stringMatching(/^Midair's control schema is not in this database: run `midair init`/) });
       expect(report.checks.find((c) => c.name === 'long-sessions')).toEqual({ name: 'long-sessions', ran: false, skipped: 'the embedded database has no other sessions' });
       expect(report.checks.find((c) => c.name === 'budgets')).toEqual({ name: 'budgets', ran: false, skipped: 'no services in the config: no budgets to judge' });
     } finally {
