@@ -330,6 +330,19 @@ describe('midair doctor, each test in a database of its own', () => {
     expect(data.findings.map((f) => f.check)).toEqual(['pg-stat-statements']);
     expect(await cluster.sql("SELECT nspname FROM pg_namespace WHERE nspname = 'midair'", name)).toEqual([]);
   });
+
+  it('counts a unique index as a key only when it is immediate, not partial, over columns, and its key columns are NOT NULL', async () => {
+    const name = await database('keys');
+    await cluster.sql(`
+      CREATE TABLE partial_key (id int NOT NULL); CREATE UNIQUE INDEX ON partial_key (id) WHERE id > 0;
+      CREATE TABLE expression_key (email text NOT NULL); CREATE UNIQUE INDEX ON expression_key (lower(email));
+      CREATE TABLE deferrable_key (id int NOT NULL UNIQUE DEFERRABLE);
+      CREATE TABLE nullable_key (id int UNIQUE);
+      CREATE TABLE included_key (id int NOT NULL, note text); CREATE UNIQUE INDEX ON included_key (id) INCLUDE (note);
+      CREATE TABLE primary_key (id int PRIMARY KEY);`, name);
+    const report = await doctor({ database: cluster.url(name) }, 'midair doctor (test)');
+    expect(finding(report, 'table-keys', /^4 tables/).evidence).toEqual(['"public"."deferrable_key"', '"public"."expression_key"', '"public"."nullable_key"', '"public"."partial_key"']);
+  });
 });
 
 describe('midair doctor on the embedded database', () => {
