@@ -343,6 +343,23 @@ describe('midair doctor, each test in a database of its own', () => {
     const report = await doctor({ database: cluster.url(name) }, 'midair doctor (test)');
     expect(finding(report, 'table-keys', /^4 tables/).evidence).toEqual(['"public"."deferrable_key"', '"public"."expression_key"', '"public"."nullable_key"', '"public"."partial_key"']);
   });
+
+  it('quotes role names in the SQL of its fixes', async () => {
+    const name = await database('quoted');
+    await cluster.sql('CREATE ROLE "Legacy ""Admin""" SUPERUSER');
+    const report = await doctor({ database: cluster.url(name), services: { legacy: { availability: 99, roles: ['Legacy "Admin"'] } } }, 'midair doctor (test)');
+    expect(finding(report, 'superuser', /is a superuser$/).fix).toBe('ALTER ROLE "Legacy ""Admin""" NOSUPERUSER, after granting it what the service uses');
+    expect(finding(report, 'role-timeouts', /^application role Legacy "Admin" has no/).fix).toBe(
+      `ALTER ROLE "Legacy ""Admin""" SET lock_timeout = '2s'; ALTER ROLE "Legacy ""Admin""" SET statement_timeout = '30s' (new sessions take it)`);
+  });
+
+  it("takes only Midair's own command names for Midair, not an application's name that starts like one", async () => {
+    const name = await database('names');
+    const app = await hold(name, 'alice', 'midair-billing');
+    await hold(name, 'alice', `midair start (pid ${process.pid})`);
+    const report = await doctor({ database: cluster.url(name), team: { people: { alice: person('Alice', ['alice']) } } }, 'midair doctor (test)');
+    expect(finding(report, 'person-logins', /role alice/).evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${app.pid}: role alice, application_name "midair-billing"`))]);
+  });
 });
 
 describe('midair doctor on the embedded database', () => {

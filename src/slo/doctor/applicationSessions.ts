@@ -1,14 +1,20 @@
 import type { Queryable } from '../../db/executor.js';
+import { ident } from '../../db/sql.js';
 import type { Finding } from './finding.js';
 
-/**
- * Interactive tools and Midair's own commands, by the application_name they set: a person at a
- * prompt is not an application. Anything else (an empty name included) is taken for an application.
- */
-const TOOLS = /^(psql|pgcli|pgadmin|dbeaver|datagrip|tableplus|postico|navicat|pg_dump|pg_restore|pg_dumpall|midair)\b/i;
+/** Interactive tools, by the start of the application_name they set (with their version after it). */
+const TOOLS = /^(psql|pgcli|pgadmin|dbeaver|datagrip|tableplus|postico|navicat|pg_dump|pg_restore|pg_dumpall)\b/i;
 
-export function isInteractiveTool(applicationName: string): boolean {
-  return TOOLS.test(applicationName.trim());
+/**
+ * Midair's own sessions, by the whole application_name its commands set ("midair", "midair team",
+ * "midair start (pid 4242)", src/cli/session.ts): a prefix would take an application named
+ * "midair-billing" for Midair.
+ */
+const MIDAIR = /^midair( [a-z]+( \(pid \d+\))?)?$/;
+
+/** A person at a prompt or Midair's own command, not an application. Anything else (an empty name included) is taken for an application. */
+function isToolOrMidair(applicationName: string): boolean {
+  return TOOLS.test(applicationName.trim()) || MIDAIR.test(applicationName);
 }
 
 /** A client session of this database as pg_stat_activity shows it. */
@@ -36,7 +42,7 @@ async function clientSessions(db: Queryable): Promise<Session[]> {
 
 /** The sessions of applications: client sessions that are not an interactive tool or Midair's own. */
 export async function applicationSessions(db: Queryable): Promise<Session[]> {
-  return (await clientSessions(db)).filter((s) => !isInteractiveTool(s.applicationName));
+  return (await clientSessions(db)).filter((s) => !isToolOrMidair(s.applicationName));
 }
 
 /** Sessions by their login role. */
@@ -73,6 +79,6 @@ export async function statsHidden(db: Queryable, check: string): Promise<Finding
     severity: 'warning',
     title: `role ${row!.role} cannot see other roles' statements: the ${check} check saw only its own`,
     evidence: [`role ${row!.role} is neither a superuser nor a member of pg_read_all_stats: pg_stat_activity and pg_stat_replication hide other roles' state, statement and times from it`],
-    fix: `GRANT pg_monitor TO "${row!.role}", or run the doctor as a role that has it`,
+    fix: `GRANT pg_monitor TO ${ident(row!.role)}, or run the doctor as a role that has it`,
   };
 }

@@ -1,3 +1,4 @@
+import { ident } from '../../db/sql.js';
 import { applicationSessions, serviceRoles } from './applicationSessions.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
@@ -40,7 +41,7 @@ export const roleTimeouts: DoctorCheck = {
         severity: 'warning',
         title: `application role ${row.role} has no ${missing.join(' and no ')}`,
         evidence: [`role ${row.role}: ${row.config.filter((c) => TIMEOUTS.some((t) => c.startsWith(`${t}=`))).join(', ') || 'no lock_timeout or statement_timeout set for it or this database'}`],
-        fix: missing.map((name) => `ALTER ROLE "${row.role}" SET ${name} = '${name === 'lock_timeout' ? '2s' : '30s'}'`).join('; ') + ' (new sessions take it)',
+        fix: missing.map((name) => `ALTER ROLE ${ident(row.role)} SET ${name} = '${name === 'lock_timeout' ? '2s' : '30s'}'`).join('; ') + ' (new sessions take it)',
       });
     }
     return findings;
