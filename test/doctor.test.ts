@@ -159,10 +159,10 @@ describe('midair doctor on a database with every finding', () => {
     expect(keys.severity).toBe('blocking');
     expect(keys.evidence).toEqual(['"public"."events"', '"public"."tags"']);
 
-    const long = finding(report, 'long-sessions', /1 statement running for more than 1 s/);
-    expect(long.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.long}: role postgres, application_name "nightly-export", for \\d+ s: SELECT pg_sleep\\(3600\\)$`))]);
-    const idle = finding(report, 'long-sessions', /1 session idle in a transaction for more than 1 s/);
-    expect(idle.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.idle}: role reports, application_name "reports-worker", for \\d+ s: SELECT count\\(\\*\\) FROM accounts$`))]);
+    const long = finding(report, 'long-sessions', /1 transaction running for more than 1 s/);
+    expect(long.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.long}: role postgres, application_name "nightly-export", transaction open \\d+ s: SELECT pg_sleep\\(3600\\)$`))]);
+    const idle = finding(report, 'long-sessions', /1 session idle in a transaction open for more than 1 s/);
+    expect(idle.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.idle}: role reports, application_name "reports-worker", transaction open \\d+ s: SELECT count\\(\\*\\) FROM accounts$`))]);
     expect(long.severity).toBe('blocking');
 
     // Declared service roles and the roles applications log in as (not a person's): none has its timeouts.
@@ -204,7 +204,7 @@ describe('midair doctor on a database with every finding', () => {
       const long = report.findings.filter((f) => f.check === 'long-sessions');
       // Its own role's idle transaction (another connection) it sees; the superuser's long statement it cannot.
       expect(long.map((f) => f.title)).toEqual([
-        '1 session idle in a transaction for more than 1 s',
+        '1 session idle in a transaction open for more than 1 s',
         "role reports cannot see other roles' statements: the long-sessions check saw only its own",
       ]);
       expect(long[1]!.fix).toBe('GRANT pg_monitor TO "reports", or run the doctor as a role that has it');
@@ -342,6 +342,23 @@ describe('midair doctor, each test in a database of its own', () => {
       CREATE TABLE primary_key (id int PRIMARY KEY);`, name);
     const report = await doctor({ database: cluster.url(name) }, 'midair doctor (test)');
     expect(finding(report, 'table-keys', /^4 tables/).evidence).toEqual(['"public"."deferrable_key"', '"public"."expression_key"', '"public"."nullable_key"', '"public"."partial_key"']);
+  });
+
+  it('measures a transaction from its start: short statements in a long transaction are found, active or idle', async () => {
+    const name = await database('xacts');
+    const active = await hold(name, 'reports', 'reports-worker');
+    const idle = await hold(name, 'reports', 'reports-worker');
+    for (const session of [active, idle]) await session.client.query('BEGIN; SELECT 1');
+    await eventually('both transactions open for over 2.5 s', async () => (await cluster.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid IN ($1, $2) AND now() - xact_start > interval '2.5 s'`, name, [active.pid, idle.pid]))[0]!.n === 2);
+    // A new statement in each: its start, and the idle one's state change, are recent; the transactions are not.
+    active.client.query('SELECT pg_sleep(3600)').catch(() => {});
+    await idle.client.query('SELECT 2');
+    await eventually('the sleep running', async () => (await cluster.sql(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'`, name, [active.pid])).length === 1);
+    const report = await doctor({ database: cluster.url(name) }, 'midair doctor (test)', { longRunningSeconds: 2, idleInTransactionSeconds: 2 });
+    expect(finding(report, 'long-sessions', /^1 transaction running for more than 2 s$/).evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${active.pid}: role reports, application_name "reports-worker", transaction open \\d+ s: SELECT pg_sleep\\(3600\\)$`))]);
+    expect(finding(report, 'long-sessions', /^1 session idle in a transaction open for more than 2 s$/).evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${idle.pid}: role reports, application_name "reports-worker", transaction open \\d+ s: SELECT 2$`))]);
+    await cluster.sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN ($1, $2)', 'postgres', [active.pid, idle.pid]);
   });
 
   it('quotes role names in the SQL of its fixes', async () => {
