@@ -361,6 +361,25 @@ describe('midair doctor, each test in a database of its own', () => {
     await cluster.sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN ($1, $2)', 'postgres', [active.pid, idle.pid]);
   });
 
+  it('counts a timeout set for the server or the database, and reports a role only when nothing sets it', async () => {
+    const name = await database('timeouts');
+    await cluster.sql(`CREATE ROLE svc_a; CREATE ROLE svc_b; ALTER ROLE svc_a IN DATABASE ${name} SET statement_timeout = 0; ALTER DATABASE ${name} SET statement_timeout = '30s'`);
+    const config = { database: cluster.url(name), services: { billing: { availability: 99.9, roles: ['svc_a', 'svc_b'] } } };
+    await cluster.sql("ALTER SYSTEM SET lock_timeout = '3s'");
+    await cluster.sql('SELECT pg_reload_conf()');
+    try {
+      await eventually('the server-wide lock_timeout in new sessions', async () => (await cluster.sql<{ lock_timeout: string }>('SHOW lock_timeout', name))[0]!.lock_timeout === '3s');
+      const timeouts = (await doctor(config, 'midair doctor (test)')).findings.filter((f) => f.check === 'role-timeouts');
+      expect(timeouts.map((f) => [f.title, f.evidence])).toEqual([
+        ['application role svc_a has no statement_timeout', ['role svc_a: statement_timeout=0 (role in this database), statement_timeout=30s (this database), lock_timeout=3s (server)']],
+      ]);
+    } finally {
+      await cluster.sql('ALTER SYSTEM RESET lock_timeout');
+      await cluster.sql('SELECT pg_reload_conf()');
+      await eventually('the server-wide lock_timeout gone', async () => (await cluster.sql<{ lock_timeout: string }>('SHOW lock_timeout', name))[0]!.lock_timeout === '0');
+    }
+  });
+
   it('quotes role names in the SQL of its fixes', async () => {
     const name = await database('quoted');
     await cluster.sql('CREATE ROLE "Legacy ""Admin""" SUPERUSER');
