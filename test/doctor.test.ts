@@ -196,19 +196,16 @@ describe('midair doctor on a database with every finding', () => {
     expect(report.findings.map((f) => f.severity)).toEqual([...Array(10).fill('blocking'), ...Array(11).fill('warning')]);
   });
 
-  it('as a role that cannot see other roles\' statements, says so rather than passing', async () => {
+  it('as a role that cannot see other roles\' sessions, says so rather than passing', async () => {
     const db = await connectPostgres(cluster.url('findings', 'reports'), { applicationName: 'midair doctor (test)' });
     try {
       const settings = resolveConfig({ database: cluster.url('findings', 'reports'), services: { billing: { availability: 99.9 } } }, { baseDir: tempDir('doctor-unprivileged').path, env: {} });
       const report = await db.session((session) => runDoctor({ db: session, server: true, settings, now: new Date() }, thresholds));
-      const long = report.findings.filter((f) => f.check === 'long-sessions');
-      // Its own role's idle transaction (another connection) it sees; the superuser's long statement it cannot.
-      expect(long.map((f) => f.title)).toEqual([
-        '1 session idle in a transaction open for more than 1 s',
-        "role reports cannot see other roles' statements: the long-sessions check saw only its own",
-      ]);
-      expect(long[1]!.fix).toBe('GRANT pg_monitor TO "reports", or run the doctor as a role that has it');
-      expect(report.findings.filter((f) => f.check === 'replication-lag').map((f) => f.title)).toEqual(["role reports cannot see other roles' statements: the replication-lag check saw only its own"]);
+      // Its own role's idle transaction (another connection) it sees; the superuser's long statement it cannot, nor any standby's lag: one warning says so.
+      expect(report.findings.filter((f) => f.check === 'long-sessions').map((f) => f.title)).toEqual(['1 session idle in a transaction open for more than 1 s']);
+      expect(report.findings.filter((f) => f.check === 'replication-lag')).toEqual([]);
+      const hidden = finding(report, 'visibility', /^role reports cannot see other roles' sessions: \d+ sessions of this database not judged$/);
+      expect(hidden.fix).toBe('GRANT pg_monitor TO "reports", or run the doctor as a role that has it');
       // Reading the control schema is refused to this role: the budgets check says it could not run, never that all is well.
       expect(report.findings.filter((f) => f.check === 'budgets')).toEqual([{ check: 'budgets', severity: 'warning', title: 'the budgets check could not run', evidence: ['permission denied for schema midair'], fix: expect.stringContaining('pg_monitor') }]);
       expect(report.checks.find((c) => c.name === 'budgets')).toEqual({ name: 'budgets', ran: false, skipped: 'failed: permission denied for schema midair' });
@@ -272,7 +269,7 @@ describe('midair doctor on a clean database', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, findings: [], blocking: 0, warnings: 0 });
     const text = await runCli(setup.dir, ['doctor']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/: 0 blocking, 0 warnings\n\nnothing stands in the way: 11 checks ran, no finding\n$/);
+    expect(text.stdout).toMatch(/: 0 blocking, 0 warnings\n\nnothing stands in the way: 12 checks ran, no finding\n$/);
   });
 });
 
@@ -315,6 +312,18 @@ describe('midair doctor, each test in a database of its own', () => {
     return name;
   }
 
+  /** The doctor run as `role` on `database`, on a connection of its own. */
+  async function doctorAs(database: string, role: string, config: Record<string, unknown>, options = {}): Promise<DoctorReport> {
+    const url = cluster.url(database, role);
+    const db = await connectPostgres(url, { applicationName: 'midair doctor (test)' });
+    try {
+      const settings = resolveConfig({ database: url, ...config }, { baseDir: tempDir('doctor-as').path, env: {} });
+      return await db.session((session) => runDoctor({ db: session, server: true, settings, now: new Date() }, options));
+    } finally {
+      await db.close();
+    }
+  }
+
   it('changes nothing: a read-only role runs it, and without a control schema the checks that read it are not checked', async () => {
     const name = await database('bare');
     await cluster.sql('CREATE ROLE auditor LOGIN IN ROLE pg_monitor');
@@ -329,6 +338,22 @@ describe('midair doctor, each test in a database of its own', () => {
     ]);
     expect(data.findings.map((f) => f.check)).toEqual(['pg-stat-statements']);
     expect(await cluster.sql("SELECT nspname FROM pg_namespace WHERE nspname = 'midair'", name)).toEqual([]);
+  });
+
+  it("counts the sessions a role without pg_read_all_stats cannot see, and judges none of them", async () => {
+    const name = await database('hidden');
+    await cluster.sql('CREATE ROLE watcher LOGIN');
+    const alice = await hold(name, 'alice', 'billing-api');
+    const report = await doctorAs(name, 'watcher', { team: { people: { alice: person('Alice', ['alice']) } } });
+    expect(report.findings.filter((f) => f.check === 'person-logins')).toEqual([]);
+    const hidden = finding(report, 'visibility', /^role watcher cannot see other roles' sessions: 1 session of this database not judged$/);
+    expect(hidden.severity).toBe('warning');
+    expect(hidden.evidence).toEqual([
+      "role watcher is neither a superuser nor a member of pg_read_all_stats: pg_stat_activity shows other roles' sessions as <insufficient privilege>, without their type, state or times, and pg_stat_replication hides the standbys' lag",
+      '1 session of other roles in this database not visible to person-logins, undeclared-roles, superuser, long-sessions and role-timeouts',
+    ]);
+    expect(hidden.fix).toBe('GRANT pg_monitor TO "watcher", or run the doctor as a role that has it');
+    await cluster.sql('SELECT pg_terminate_backend($1)', 'postgres', [alice.pid]);
   });
 
   it('counts a unique index as a key only when it is immediate, not partial, over columns, and its key columns are NOT NULL', async () => {

@@ -1,6 +1,5 @@
 import type { Queryable } from '../../db/executor.js';
 import { firstLine } from '../../db/sql.js';
-import { statsHidden } from './applicationSessions.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
 interface Held {
@@ -41,8 +40,7 @@ export const longSessions: DoctorCheck = {
   name: 'long-sessions',
   async run({ db, server, options }) {
     if (!server) return { skipped: 'the embedded database has no other sessions' };
-    const hidden = await statsHidden(db, 'long-sessions');
-    const findings: Finding[] = hidden ? [hidden] : [];
+    const findings: Finding[] = [];
     const running = await heldSessions(db, 'active', options.longRunningSeconds);
     if (running.length) {
       findings.push({
