@@ -16,7 +16,7 @@ function isToolOrMidair(applicationName: string): boolean {
 }
 
 /** A client session of this database as pg_stat_activity shows it. */
-export interface Session {
+interface Session {
   pid: number;
   role: string;
   applicationName: string;

@@ -41,7 +41,7 @@ export interface DoctorContext {
 }
 
 /** A check either ran (and found zero or more things) or was skipped, saying why. */
-export type CheckOutcome = Finding[] | { skipped: string };
+type CheckOutcome = Finding[] | { skipped: string };
 
 export interface DoctorCheck {
   name: string;
