@@ -417,7 +417,7 @@ describe('midair doctor, each test in a database of its own', () => {
   it("takes only Midair's own command names for Midair, not an application's name that starts like one", async () => {
     const name = await database('names');
     const app = await hold(name, 'alice', 'midair-billing');
-    await hold(name, 'alice', `midair start (pid ${process.pid})`);
+    await hold(name, 'alice', `midair migrate-rows (pid ${process.pid})`);
     const report = await doctor({ database: cluster.url(name), team: { people: { alice: person('Alice', ['alice']) } } }, 'midair doctor (test)');
     expect(finding(report, 'person-logins', /role alice/).evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${app.pid}: role alice, application_name "midair-billing"`))]);
   });

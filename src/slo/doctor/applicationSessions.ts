@@ -8,7 +8,7 @@ const TOOLS = /^(psql|pgcli|pgadmin|dbeaver|datagrip|tableplus|postico|navicat|p
  * "midair start (pid 4242)", src/cli/session.ts): a prefix would take an application named
  * "midair-billing" for Midair.
  */
-const MIDAIR = /^midair( [a-z]+( \(pid \d+\))?)?$/;
+const MIDAIR = /^midair( [a-z][a-z-]*( \(pid \d+\))?)?$/;
 
 /** A person at a prompt or Midair's own command, not an application. Anything else (an empty name included) is taken for an application. */
 function isToolOrMidair(applicationName: string): boolean {
