@@ -340,6 +340,22 @@ describe('midair doctor, each test in a database of its own', () => {
     expect(await cluster.sql("SELECT nspname FROM pg_namespace WHERE nspname = 'midair'", name)).toEqual([]);
   });
 
+  it('upgrades nothing: with an older control schema the checks that read it say to run midair init', async () => {
+    const name = await database('older');
+    const midair = await createMidair({ database: cluster.url(name) });
+    await midair.init();
+    await midair.close();
+    await cluster.sql('UPDATE midair.schema_version SET version = version - 1', name);
+    const version = (await cluster.sql<{ version: number }>('SELECT version FROM midair.schema_version', name))[0]!.version;
+    const report = await doctor({ database: cluster.url(name), services: { billing: { availability: 99.9 } } }, 'midair doctor (test)');
+    const older = `Midair's control schema is at version ${version}, older than this Midair's (${version + 1}): run \`midair init\` to upgrade it, then check this`;
+    expect(report.checks.filter((c) => c.name === 'migrations' || c.name === 'budgets')).toEqual([
+      { name: 'migrations', ran: false, skipped: older },
+      { name: 'budgets', ran: false, skipped: older },
+    ]);
+    expect(await cluster.sql('SELECT version FROM midair.schema_version', name)).toEqual([{ version }]);
+  });
+
   it("counts the sessions a role without pg_read_all_stats cannot see, and judges none of them", async () => {
     const name = await database('hidden');
     await cluster.sql('CREATE ROLE watcher LOGIN');
