@@ -566,9 +566,10 @@ export class Midair {
    * its severity, evidence and fix, and which checks ran or were skipped and why.
    */
   async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
-    const ctx = await this.context();
+    // Read-only, unlike the other verbs: it runs against production with a role that may only read, so it neither
+    // installs nor upgrades the control schema; the checks that read it say when it is missing.
     // One connection for every check: it is the doctor's own session, which the session checks leave out.
-    return ctx.db.session((session) => runDoctor({ db: session, server: ctx.db.kind === 'postgres', settings: this.config, now: ctx.now() }, options));
+    return this.db.session((session) => runDoctor({ db: session, server: this.db.kind === 'postgres', settings: this.config, now: this.now() }, options));
   }
 
   /**

@@ -161,10 +161,10 @@ describe('midair doctor on a database with every finding', () => {
     expect(keys.severity).toBe('blocking');
     expect(keys.evidence).toEqual(['"public"."events"', '"public"."tags"']);
 
-    const long = finding(report, 'long-sessions', /1 statement running for more than 1 s/);
-    expect(long.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.long}: role postgres, application_name "nightly-export", for \\d+ s: SELECT pg_sleep\\(3600\\)$`))]);
-    const idle = finding(report, 'long-sessions', /1 session idle in a transaction for more than 1 s/);
-    expect(idle.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.idle}: role reports, application_name "reports-worker", for \\d+ s: SELECT count\\(\\*\\) FROM accounts$`))]);
+    const long = finding(report, 'long-sessions', /1 transaction running for more than 1 s/);
+    expect(long.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.long}: role postgres, application_name "nightly-export", transaction open \\d+ s: SELECT pg_sleep\\(3600\\)$`))]);
+    const idle = finding(report, 'long-sessions', /1 session idle in a transaction open for more than 1 s/);
+    expect(idle.evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${pids.idle}: role reports, application_name "reports-worker", transaction open \\d+ s: SELECT count\\(\\*\\) FROM accounts$`))]);
     expect(long.severity).toBe('blocking');
 
     // Declared service roles and the roles applications log in as (not a person's): none has its timeouts.
@@ -186,7 +186,8 @@ describe('midair doctor on a database with every finding', () => {
       expect.stringMatching(/^availability: fast burn \(6h and 30m\) firing/),
     ]);
     expect(finding(report, 'budgets', /service search: SLI unknown/).evidence[0]).toMatch(/^SLI unknown for service "search"/);
-    expect(report.findings.filter((f) => f.check === 'budgets')).toHaveLength(3);
+    // Each of the three is what the budget gate refuses on: blocking, so the CLI exits 1.
+    expect(report.findings.filter((f) => f.check === 'budgets').map((f) => f.severity)).toEqual(['blocking', 'blocking', 'blocking']);
 
     // No standby is configured: the check ran and found nothing.
     expect(report.checks).toEqual(DOCTOR_CHECKS.map((c) => ({ name: c.name, ran: true })));
@@ -197,19 +198,16 @@ describe('midair doctor on a database with every finding', () => {
     expect(report.findings.map((f) => f.severity)).toEqual([...Array(10).fill('blocking'), ...Array(11).fill('warning')]);
   });
 
-  it('as a role that cannot see other roles\' statements, says so rather than passing', async () => {
+  it('as a role that cannot see other roles\' sessions, says so rather than passing', async () => {
     const db = await connectPostgres(cluster.url('findings', 'reports'), { applicationName: 'midair doctor (test)' });
     try {
       const settings = resolveConfig({ database: cluster.url('findings', 'reports'), services: { billing: { availability: 99.9 } } }, { baseDir: tempDir('doctor-unprivileged').path, env: {} });
       const report = await db.session((session) => runDoctor({ db: session, server: true, settings, now: new Date() }, thresholds));
-      const long = report.findings.filter((f) => f.check === 'long-sessions');
-      // Its own role's idle transaction (another connection) it sees; the superuser's long statement it cannot.
-      expect(long.map((f) => f.title)).toEqual([
-        '1 session idle in a transaction for more than 1 s',
-        "role reports cannot see other roles' statements: the long-sessions check saw only its own",
-      ]);
-      expect(long[1]!.fix).toBe('GRANT pg_monitor TO "reports", or run the doctor as a role that has it');
-      expect(report.findings.filter((f) => f.check === 'replication-lag').map((f) => f.title)).toEqual(["role reports cannot see other roles' statements: the replication-lag check saw only its own"]);
+      // Its own role's idle transaction (another connection) it sees; the superuser's long statement it cannot, nor any standby's lag: one warning says so.
+      expect(report.findings.filter((f) => f.check === 'long-sessions').map((f) => f.title)).toEqual(['1 session idle in a transaction open for more than 1 s']);
+      expect(report.findings.filter((f) => f.check === 'replication-lag')).toEqual([]);
+      const hidden = finding(report, 'visibility', /^role reports cannot see other roles' sessions: \d+ sessions of this database not judged$/);
+      expect(hidden.fix).toBe('GRANT pg_monitor TO "reports", or run the doctor as a role that has it');
       // Reading the control schema is refused to this role: the budgets check says it could not run, never that all is well.
       expect(report.findings.filter((f) => f.check === 'budgets')).toEqual([{ check: 'budgets', severity: 'warning', title: 'the budgets check could not run', evidence: ['permission denied for schema midair'], fix: expect.stringContaining('pg_monitor') }]);
       expect(report.checks.find((c) => c.name === 'budgets')).toEqual({ name: 'budgets', ran: false, skipped: 'failed: permission denied for schema midair' });
@@ -273,7 +271,7 @@ describe('midair doctor on a clean database', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, findings: [], blocking: 0, warnings: 0 });
     const text = await runCli(setup.dir, ['doctor']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/: 0 blocking, 0 warnings\n\nnothing stands in the way: 11 checks ran, no finding\n$/);
+    expect(text.stdout).toMatch(/: 0 blocking, 0 warnings\n\nnothing stands in the way: 12 checks ran, no finding\n$/);
   });
 });
 
@@ -307,6 +305,142 @@ describe('midair doctor with a standby', () => {
   });
 });
 
+describe('midair doctor, each test in a database of its own', () => {
+  let made = 0;
+  /** A new database in the cluster, for one test's tables and sessions; its name. */
+  async function database(label: string): Promise<string> {
+    const name = `${label}_${++made}`;
+    await cluster.sql(`CREATE DATABASE ${name}`);
+    return name;
+  }
+
+  /** The doctor run as `role` on `database`, on a connection of its own. */
+  async function doctorAs(database: string, role: string, config: Record<string, unknown>, options = {}): Promise<DoctorReport> {
+    const url = cluster.url(database, role);
+    const db = await connectPostgres(url, { applicationName: 'midair doctor (test)' });
+    try {
+      const settings = resolveConfig({ database: url, ...config }, { baseDir: tempDir('doctor-as').path, env: {} });
+      return await db.session((session) => runDoctor({ db: session, server: true, settings, now: new Date() }, options));
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('changes nothing: a read-only role runs it, and without a control schema the checks that read it are not checked', async () => {
+    const name = await database('bare');
+    await cluster.sql('CREATE ROLE auditor LOGIN IN ROLE pg_monitor');
+    const setup = project('doctor-bare', cluster.url(name, 'auditor'), { services: { billing: { availability: 99.9 } } }, MIGRATION(''));
+    const json = await runCli(setup.dir, ['doctor', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const data = JSON.parse(json.stdout) as DoctorReport;
+    const notChecked = "Midair's control schema is not in this database: run `midair init` (as a role that may create it) to check this";
+    expect(data.checks.filter((c) => c.name === 'migrations' || c.name === 'budgets')).toEqual([
+      { name: 'migrations', ran: false, skipped: notChecked },
+      { name: 'budgets', ran: false, skipped: notChecked },
+    ]);
+    expect(data.findings.map((f) => f.check)).toEqual(['pg-stat-statements']);
+    expect(await cluster.sql("SELECT nspname FROM pg_namespace WHERE nspname = 'midair'", name)).toEqual([]);
+  });
+
+  it('upgrades nothing: with an older control schema the checks that read it say to run midair init', async () => {
+    const name = await database('older');
+    const midair = await createMidair({ database: cluster.url(name) });
+    await midair.init();
+    await midair.close();
+    await cluster.sql('UPDATE midair.schema_version SET version = version - 1', name);
+    const version = (await cluster.sql<{ version: number }>('SELECT version FROM midair.schema_version', name))[0]!.version;
+    const report = await doctor({ database: cluster.url(name), services: { billing: { availability: 99.9 } } }, 'midair doctor (test)');
+    const older = `Midair's control schema is at version ${version}, older than this Midair's (${version + 1}): run \`midair init\` to upgrade it, then check this`;
+    expect(report.checks.filter((c) => c.name === 'migrations' || c.name === 'budgets')).toEqual([
+      { name: 'migrations', ran: false, skipped: older },
+      { name: 'budgets', ran: false, skipped: older },
+    ]);
+    expect(await cluster.sql('SELECT version FROM midair.schema_version', name)).toEqual([{ version }]);
+  });
+
+  it("counts the sessions a role without pg_read_all_stats cannot see, and judges none of them", async () => {
+    const name = await database('hidden');
+    await cluster.sql('CREATE ROLE watcher LOGIN');
+    const alice = await hold(name, 'alice', 'billing-api');
+    const report = await doctorAs(name, 'watcher', { team: { people: { alice: person('Alice', ['alice']) } } });
+    expect(report.findings.filter((f) => f.check === 'person-logins')).toEqual([]);
+    const hidden = finding(report, 'visibility', /^role watcher cannot see other roles' sessions: 1 session of this database not judged$/);
+    expect(hidden.severity).toBe('warning');
+    expect(hidden.evidence).toEqual([
+      "role watcher is neither a superuser nor a member of pg_read_all_stats: pg_stat_activity shows other roles' sessions as <insufficient privilege>, without their type, state or times, and pg_stat_replication hides the standbys' lag",
+      '1 session of other roles in this database not visible to person-logins, undeclared-roles, superuser, long-sessions and role-timeouts',
+    ]);
+    expect(hidden.fix).toBe('GRANT pg_monitor TO "watcher", or run the doctor as a role that has it');
+    await cluster.sql('SELECT pg_terminate_backend($1)', 'postgres', [alice.pid]);
+  });
+
+  it('counts a unique index as a key only when it is immediate, not partial, over columns, and its key columns are NOT NULL', async () => {
+    const name = await database('keys');
+    await cluster.sql(`
+      CREATE TABLE partial_key (id int NOT NULL); CREATE UNIQUE INDEX ON partial_key (id) WHERE id > 0;
+      CREATE TABLE expression_key (email text NOT NULL); CREATE UNIQUE INDEX ON expression_key (lower(email));
+      CREATE TABLE deferrable_key (id int NOT NULL UNIQUE DEFERRABLE);
+      CREATE TABLE nullable_key (id int UNIQUE);
+      CREATE TABLE included_key (id int NOT NULL, note text); CREATE UNIQUE INDEX ON included_key (id) INCLUDE (note);
+      CREATE TABLE primary_key (id int PRIMARY KEY);`, name);
+    const report = await doctor({ database: cluster.url(name) }, 'midair doctor (test)');
+    expect(finding(report, 'table-keys', /^4 tables/).evidence).toEqual(['"public"."deferrable_key"', '"public"."expression_key"', '"public"."nullable_key"', '"public"."partial_key"']);
+  });
+
+  it('measures a transaction from its start: short statements in a long transaction are found, active or idle', async () => {
+    const name = await database('xacts');
+    const active = await hold(name, 'reports', 'reports-worker');
+    const idle = await hold(name, 'reports', 'reports-worker');
+    for (const session of [active, idle]) await session.client.query('BEGIN; SELECT 1');
+    await eventually('both transactions open for over 2.5 s', async () => (await cluster.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid IN ($1, $2) AND now() - xact_start > interval '2.5 s'`, name, [active.pid, idle.pid]))[0]!.n === 2);
+    // A new statement in each: its start, and the idle one's state change, are recent; the transactions are not.
+    active.client.query('SELECT pg_sleep(3600)').catch(() => {});
+    await idle.client.query('SELECT 2');
+    await eventually('the sleep running', async () => (await cluster.sql(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'`, name, [active.pid])).length === 1);
+    const report = await doctor({ database: cluster.url(name) }, 'midair doctor (test)', { longRunningSeconds: 2, idleInTransactionSeconds: 2 });
+    expect(finding(report, 'long-sessions', /^1 transaction running for more than 2 s$/).evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${active.pid}: role reports, application_name "reports-worker", transaction open \\d+ s: SELECT pg_sleep\\(3600\\)$`))]);
+    expect(finding(report, 'long-sessions', /^1 session idle in a transaction open for more than 2 s$/).evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${idle.pid}: role reports, application_name "reports-worker", transaction open \\d+ s: SELECT 2$`))]);
+    await cluster.sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN ($1, $2)', 'postgres', [active.pid, idle.pid]);
+  });
+
+  it('counts a timeout set for the server or the database, and reports a role only when nothing sets it', async () => {
+    const name = await database('timeouts');
+    await cluster.sql(`CREATE ROLE svc_a; CREATE ROLE svc_b; ALTER ROLE svc_a IN DATABASE ${name} SET statement_timeout = 0; ALTER DATABASE ${name} SET statement_timeout = '30s'`);
+    const config = { database: cluster.url(name), services: { billing: { availability: 99.9, roles: ['svc_a', 'svc_b'] } } };
+    await cluster.sql("ALTER SYSTEM SET lock_timeout = '3s'");
+    await cluster.sql('SELECT pg_reload_conf()');
+    try {
+      await eventually('the server-wide lock_timeout in new sessions', async () => (await cluster.sql<{ lock_timeout: string }>('SHOW lock_timeout', name))[0]!.lock_timeout === '3s');
+      const timeouts = (await doctor(config, 'midair doctor (test)')).findings.filter((f) => f.check === 'role-timeouts');
+      expect(timeouts.map((f) => [f.title, f.evidence])).toEqual([
+        ['application role svc_a has no statement_timeout', ['role svc_a: statement_timeout=0 (role in this database), statement_timeout=30s (this database), lock_timeout=3s (server)']],
+      ]);
+    } finally {
+      await cluster.sql('ALTER SYSTEM RESET lock_timeout');
+      await cluster.sql('SELECT pg_reload_conf()');
+      await eventually('the server-wide lock_timeout gone', async () => (await cluster.sql<{ lock_timeout: string }>('SHOW lock_timeout', name))[0]!.lock_timeout === '0');
+    }
+  });
+
+  it('quotes role names in the SQL of its fixes', async () => {
+    const name = await database('quoted');
+    await cluster.sql('CREATE ROLE "Legacy ""Admin""" SUPERUSER');
+    const report = await doctor({ database: cluster.url(name), services: { legacy: { availability: 99, roles: ['Legacy "Admin"'] } } }, 'midair doctor (test)');
+    expect(finding(report, 'superuser', /is a superuser$/).fix).toBe('ALTER ROLE "Legacy ""Admin""" NOSUPERUSER, after granting it what the service uses');
+    expect(finding(report, 'role-timeouts', /^application role Legacy "Admin" has no/).fix).toBe(
+      `ALTER ROLE "Legacy ""Admin""" SET lock_timeout = '2s'; ALTER ROLE "Legacy ""Admin""" SET statement_timeout = '30s' (new sessions take it)`);
+  });
+
+  it("takes only Midair's own command names for Midair, not an application's name that starts like one", async () => {
+    const name = await database('names');
+    const app = await hold(name, 'alice', 'midair-billing');
+    await hold(name, 'alice', `midair migrate-rows (pid ${process.pid})`);
+    const report = await doctor({ database: cluster.url(name), team: { people: { alice: person('Alice', ['alice']) } } }, 'midair doctor (test)');
+    expect(finding(report, 'person-logins', /role alice/).evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${app.pid}: role alice, application_name "midair-billing"`))]);
+  });
+});
+
 describe('midair doctor on the embedded database', () => {
   it('checks what applies to one connection and says why the rest is not checked', async () => {
     const target = await openTarget('embedded', 'doctor');
@@ -320,7 +454,9 @@ describe('midair doctor on the embedded database', () => {
         evidence: ['"public"."notes"'],
         fix: expect.stringContaining('add a primary key'),
       }]);
-      expect(report.checks.filter((c) => c.ran).map((c) => c.name)).toEqual(['table-keys', 'migrations']);
+      expect(report.checks.filter((c) => c.ran).map((c) => c.name)).toEqual(['table-keys']);
+      // The doctor installs nothing: a database without Midair's control schema has no migrations to judge.
+      expect(report.checks.find((c) => c.name === 'migrations')).toEqual({ name: 'migrations', ran: false, skipped: expect.stringMatching(/^Midair's control schema is not in this database: run `midair init`/) });
       expect(report.checks.find((c) => c.name === 'long-sessions')).toEqual({ name: 'long-sessions', ran: false, skipped: 'the embedded database has no other sessions' });
       expect(report.checks.find((c) => c.name === 'budgets')).toEqual({ name: 'budgets', ran: false, skipped: 'no services in the config: no budgets to judge' });
     } finally {

@@ -288,8 +288,11 @@ const UPGRADES: string[] = [
 // Any fixed 64-bit number; shared by every Midair process on the database.
 const INSTALL_LOCK = 7_305_114_201;
 
-/** The control schema's version, 0 when it is not installed. */
-async function installedVersion(db: Queryable): Promise<number> {
+/** The version of the control schema this Midair installs. */
+export const CONTROL_SCHEMA_VERSION = UPGRADES.length;
+
+/** The control schema's version, 0 when it is not installed; only reads. */
+export async function installedVersion(db: Queryable): Promise<number> {
   const [found] = await db.query<{ exists: boolean }>(`SELECT to_regclass('midair.schema_version') IS NOT NULL AS exists`);
   if (!found?.exists) return 0;
   const rows = await db.query<{ version: number }>('SELECT version FROM midair.schema_version');

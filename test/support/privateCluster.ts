@@ -1,13 +1,22 @@
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './serverProcess.js';
 
 const run = promisify(execFile);
-const BIN = '/usr/lib/postgresql/15/bin';
+const INSTALLED = '/usr/lib/postgresql';
+
+/** The programs of the newest PostgreSQL installed (Debian's layout: /usr/lib/postgresql/<major>/bin). */
+function newestServerBin(): string {
+  const majors = (existsSync(INSTALLED) ? readdirSync(INSTALLED) : [])
+    .filter((major) => /^\d+$/.test(major) && existsSync(join(INSTALLED, major, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  if (majors.length === 0) throw new Error(`no PostgreSQL server programs in ${INSTALLED}/<major>/bin: run \`apt-get install postgresql\``);
+  return join(INSTALLED, majors[0]!, 'bin');
+}
 
 /** A running PostgreSQL server of a test's own. */
 export interface PrivateServer {
@@ -24,20 +33,12 @@ export interface PrivateCluster extends PrivateServer {
   startStandby(): Promise<PrivateServer>;
 }
 
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 // initdb refuses to run as root: as root (CI), the server's programs run as the `postgres` OS user, who owns the folder.
 const root = process.getuid?.() === 0;
 
 function asServer(program: string, args: string[]) {
-  return root ? run('runuser', ['-u', 'postgres', '--', join(BIN, program), ...args]) : run(join(BIN, program), args);
+  const path = join(newestServerBin(), program);
+  return root ? run('runuser', ['-u', 'postgres', '--', path, ...args]) : run(path, args);
 }
 
 async function serverFolder(): Promise<string> {

@@ -16,8 +16,8 @@ const seconds = (flag: string, value: string | undefined) => (value === undefine
 
 export function registerDoctor(program: Command): void {
   addVerb(program, 'doctor', 'list what stands between this database and no-downtime changes, each finding with its evidence and fix (exit 1 when one is blocking)')
-    .option('--long-running <seconds>', 'report statements running longer than this (default 60)')
-    .option('--idle-in-transaction <seconds>', 'report sessions idle in a transaction longer than this (default 30)')
+    .option('--long-running <seconds>', 'report transactions running longer than this, from their start (default 60)')
+    .option('--idle-in-transaction <seconds>', 'report sessions idle in a transaction open longer than this, from its start (default 30)')
     .option('--replication-lag <seconds>', 'report standbys replaying further behind than this (default 30)')
     .action(
       action(async ({ options, command }) => {

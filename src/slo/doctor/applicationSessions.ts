@@ -1,18 +1,22 @@
 import type { Queryable } from '../../db/executor.js';
-import type { Finding } from './finding.js';
+
+/** Interactive tools, by the start of the application_name they set (with their version after it). */
+const TOOLS = /^(psql|pgcli|pgadmin|dbeaver|datagrip|tableplus|postico|navicat|pg_dump|pg_restore|pg_dumpall)\b/i;
 
 /**
- * Interactive tools and Midair's own commands, by the application_name they set: a person at a
- * prompt is not an application. Anything else (an empty name included) is taken for an application.
+ * Midair's own sessions, by the whole application_name its commands set ("midair", "midair team",
+ * "midair start (pid 4242)", src/cli/session.ts): a prefix would take an application named
+ * "midair-billing" for Midair.
  */
-const TOOLS = /^(psql|pgcli|pgadmin|dbeaver|datagrip|tableplus|postico|navicat|pg_dump|pg_restore|pg_dumpall|midair)\b/i;
+const MIDAIR = /^midair( [a-z][a-z-]*( \(pid \d+\))?)?$/;
 
-export function isInteractiveTool(applicationName: string): boolean {
-  return TOOLS.test(applicationName.trim());
+/** A person at a prompt or Midair's own command, not an application. Anything else (an empty name included) is taken for an application. */
+function isToolOrMidair(applicationName: string): boolean {
+  return TOOLS.test(applicationName.trim()) || MIDAIR.test(applicationName);
 }
 
 /** A client session of this database as pg_stat_activity shows it. */
-export interface Session {
+interface Session {
   pid: number;
   role: string;
   applicationName: string;
@@ -22,7 +26,11 @@ export interface Session {
   connectedSeconds: number;
 }
 
-/** Client sessions of the current database but the doctor's own connection. */
+/**
+ * Client sessions of the current database but the doctor's own connection. A session whose
+ * backend_type the doctor's role may not see (another role's, without pg_read_all_stats) is not
+ * among them: it cannot be told from a background worker; the visibility check counts them.
+ */
 async function clientSessions(db: Queryable): Promise<Session[]> {
   return db.query<Session>(
     `SELECT pid, usename AS role, coalesce(application_name, '') AS "applicationName",
@@ -36,7 +44,7 @@ async function clientSessions(db: Queryable): Promise<Session[]> {
 
 /** The sessions of applications: client sessions that are not an interactive tool or Midair's own. */
 export async function applicationSessions(db: Queryable): Promise<Session[]> {
-  return (await clientSessions(db)).filter((s) => !isInteractiveTool(s.applicationName));
+  return (await clientSessions(db)).filter((s) => !isToolOrMidair(s.applicationName));
 }
 
 /** Sessions by their login role. */
@@ -56,23 +64,4 @@ export function serviceRoles(services: Record<string, { roles?: string[] }>): Ma
   const roles = new Map<string, string>();
   for (const [service, config] of Object.entries(services)) for (const role of config.roles ?? []) roles.set(role, service);
   return roles;
-}
-
-/**
- * Whether this session sees the state, statement and timings of other roles' sessions and of
- * standbys (a superuser, or a member of pg_read_all_stats, as pg_monitor is); null when it does,
- * else the finding that says the checks that need it saw only this role's own.
- */
-export async function statsHidden(db: Queryable, check: string): Promise<Finding | null> {
-  const [row] = await db.query<{ role: string; sees: boolean }>(
-    `SELECT current_user::text AS role, rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS sees FROM pg_roles WHERE rolname = current_user`,
-  );
-  if (row!.sees) return null;
-  return {
-    check,
-    severity: 'warning',
-    title: `role ${row!.role} cannot see other roles' statements: the ${check} check saw only its own`,
-    evidence: [`role ${row!.role} is neither a superuser nor a member of pg_read_all_stats: pg_stat_activity and pg_stat_replication hide other roles' state, statement and times from it`],
-    fix: `GRANT pg_monitor TO "${row!.role}", or run the doctor as a role that has it`,
-  };
 }

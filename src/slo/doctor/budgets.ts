@@ -1,4 +1,5 @@
 import { serviceStatus } from '../status.js';
+import { controlSchemaUnreadable } from './controlSchema.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
 const percent = (n: number) => `${n.toFixed(1)}%`;
@@ -13,6 +14,8 @@ export const budgets: DoctorCheck = {
   async run({ db, settings, now }) {
     const services = Object.entries(settings.services);
     if (services.length === 0) return { skipped: 'no services in the config: no budgets to judge' };
+    const unreadable = await controlSchemaUnreadable(db);
+    if (unreadable) return { skipped: unreadable };
     const findings: Finding[] = [];
     const min = settings.slo.minBudgetLeft;
     for (const [name, config] of services) {

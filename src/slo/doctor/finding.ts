@@ -20,9 +20,9 @@ export interface Finding {
 
 /** The doctor's thresholds (docs/doctor.md). */
 export interface DoctorOptions {
-  /** A statement running longer than this is reported. Default 60. */
+  /** A session running a statement in a transaction open longer than this (from its start) is reported. Default 60. */
   longRunningSeconds?: number;
-  /** A session idle in a transaction longer than this is reported. Default 30. */
+  /** A session idle in a transaction open longer than this (from its start) is reported. Default 30. */
   idleInTransactionSeconds?: number;
   /** A standby replaying further behind than this is reported. Default 30. */
   replicationLagSeconds?: number;
@@ -41,7 +41,7 @@ export interface DoctorContext {
 }
 
 /** A check either ran (and found zero or more things) or was skipped, saying why. */
-export type CheckOutcome = Finding[] | { skipped: string };
+type CheckOutcome = Finding[] | { skipped: string };
 
 export interface DoctorCheck {
   name: string;

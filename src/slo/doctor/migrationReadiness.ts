@@ -3,6 +3,7 @@ import { listMigrationFiles, loadMigrationFile } from '../../migration/load.js';
 import { readRehearsals } from '../../rehearse/record.js';
 import { ENDED_STAGES } from '../../stages/stage.js';
 import { latestByName } from '../../state/store.js';
+import { controlSchemaUnreadable } from './controlSchema.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
 /**
@@ -14,6 +15,8 @@ import type { DoctorCheck, Finding } from './finding.js';
 export const migrationReadiness: DoctorCheck = {
   name: 'migrations',
   async run({ db, settings }) {
+    const unreadable = await controlSchemaUnreadable(db);
+    if (unreadable) return { skipped: unreadable };
     const findings: Finding[] = [];
     const found = (title: string, evidence: string[], fix: string) => findings.push({ check: 'migrations', severity: 'warning', title, evidence, fix });
     const team = settings.team;

@@ -1,3 +1,4 @@
+import { ident } from '../../db/sql.js';
 import { applicationSessions, serviceRoles } from './applicationSessions.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
@@ -6,8 +7,9 @@ const TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
 /**
  * Warning: an application role without lock_timeout waits behind a migration's lock for as long as
  * it takes, and its queries queue behind it; without statement_timeout one runaway query holds its
- * locks as long as it runs. Read from ALTER ROLE ... SET (this database's, then every database's)
- * and ALTER DATABASE ... SET; a value set by the application on its own connections is not visible.
+ * locks as long as it runs. Read from ALTER ROLE ... SET (this database's, then every database's),
+ * ALTER DATABASE ... SET, and the server's settings; a value set by the application on its own
+ * connections is not visible.
  */
 export const roleTimeouts: DoctorCheck = {
   name: 'role-timeouts',
@@ -19,7 +21,8 @@ export const roleTimeouts: DoctorCheck = {
     if (roles.size === 0) return [];
     const rows = await db.query<{ role: string; exists: boolean; config: string[] }>(
       `SELECT r.name AS role, ro.oid IS NOT NULL AS exists,
-              coalesce((SELECT array_agg(c ORDER BY s.setrole DESC, s.setdatabase DESC)
+              coalesce((SELECT array_agg(c || CASE WHEN s.setrole = 0 THEN ' (this database)' WHEN s.setdatabase = 0 THEN ' (role)' ELSE ' (role in this database)' END
+                                         ORDER BY s.setrole DESC, s.setdatabase DESC)
                           FROM pg_db_role_setting s, unnest(s.setconfig) c
                          WHERE (s.setrole = ro.oid AND s.setdatabase IN (0, d.oid)) OR (s.setrole = 0 AND s.setdatabase = d.oid)), '{}') AS config
          FROM unnest($1::text[]) AS r(name)
@@ -28,19 +31,29 @@ export const roleTimeouts: DoctorCheck = {
         ORDER BY r.name`,
       [[...roles]],
     );
+    // The server's own value (postgresql.conf, ALTER SYSTEM, the command line): what every role gets unless
+    // it or the database sets another. When this session's role or connection sets one, pg_settings shows
+    // that instead, and the server's is taken for unset: a warning too many rather than one missed.
+    const serverSettings = (await db.query<{ setting: string }>(
+      `SELECT name || '=' || current_setting(name) || ' (server)' AS setting FROM pg_settings
+        WHERE name = ANY ($1::text[]) AND source IN ('configuration file', 'command line', 'environment variable')
+        ORDER BY name`,
+      [TIMEOUTS],
+    )).map((r) => r.setting);
     const findings: Finding[] = [];
     for (const row of rows) {
       if (!row.exists) continue;
-      // The most specific setting comes first (role and database, role, database): the first one of each name wins.
-      const value = (name: string) => row.config.find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+      // The most specific setting comes first (role in this database, role, database, server): the first one of each name wins.
+      const settings = [...row.config, ...serverSettings].filter((c) => TIMEOUTS.some((t) => c.startsWith(`${t}=`)));
+      const value = (name: string) => settings.find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1).replace(/ \(.*\)$/, '');
       const missing = TIMEOUTS.filter((name) => { const v = value(name); return v === undefined || /^0+(ms|s|min)?$/.test(v); });
       if (missing.length === 0) continue;
       findings.push({
         check: 'role-timeouts',
         severity: 'warning',
         title: `application role ${row.role} has no ${missing.join(' and no ')}`,
-        evidence: [`role ${row.role}: ${row.config.filter((c) => TIMEOUTS.some((t) => c.startsWith(`${t}=`))).join(', ') || 'no lock_timeout or statement_timeout set for it or this database'}`],
-        fix: missing.map((name) => `ALTER ROLE "${row.role}" SET ${name} = '${name === 'lock_timeout' ? '2s' : '30s'}'`).join('; ') + ' (new sessions take it)',
+        evidence: [`role ${row.role}: ${settings.join(', ') || 'no lock_timeout or statement_timeout set for it, this database or the server'}`],
+        fix: missing.map((name) => `ALTER ROLE ${ident(row.role)} SET ${name} = '${name === 'lock_timeout' ? '2s' : '30s'}'`).join('; ') + ' (new sessions take it)',
       });
     }
     return findings;

@@ -10,10 +10,11 @@ import { statStatements } from './statStatements.js';
 import { superuser } from './superuser.js';
 import { tableKeys } from './tableKeys.js';
 import { undeclaredRoles } from './undeclaredRoles.js';
+import { visibility } from './visibility.js';
 
 /** Every check, in the order findings are listed (docs/doctor.md). */
 export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
-  personLogins, undeclaredRoles, personCredentials, superuser, tableKeys, longSessions,
+  visibility, personLogins, undeclaredRoles, personCredentials, superuser, tableKeys, longSessions,
   roleTimeouts, replicationLag, statStatements, migrationReadiness, budgets,
 ];
 

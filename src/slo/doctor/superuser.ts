@@ -1,3 +1,4 @@
+import { ident } from '../../db/sql.js';
 import { applicationSessions, byRole, describeSession, serviceRoles } from './applicationSessions.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
@@ -29,7 +30,7 @@ export const superuser: DoctorCheck = {
         severity: 'blocking',
         title: `service ${service}'s role ${role} is a superuser`,
         evidence: [`pg_roles: ${role} rolsuper = true`, `services.${service}.roles includes "${role}"`],
-        fix: `ALTER ROLE "${role}" NOSUPERUSER, after granting it what the service uses`,
+        fix: `ALTER ROLE ${ident(role)} NOSUPERUSER, after granting it what the service uses`,
       });
     }
     return findings;

@@ -22,7 +22,7 @@ export const undeclaredRoles: DoctorCheck = {
         severity: 'warning',
         title: `application sessions log in as role ${role}, which no service declares`,
         evidence: sessions.map(describeSession),
-        fix: `add "${role}" to services.<service>.roles of the service that connects as it, or, if it is a person's, to team.people.<id>.roles and give the application a role of its own`,
+        fix: `add ${JSON.stringify(role)} to services.<service>.roles of the service that connects as it, or, if it is a person's, to team.people.<id>.roles and give the application a role of its own`,
       });
     }
     // A declared role the server does not have is a typo or a role dropped: the service is not what the config says.
@@ -33,7 +33,7 @@ export const undeclaredRoles: DoctorCheck = {
         check: 'undeclared-roles',
         severity: 'warning',
         title: `services.${service}.roles names role ${role}, which does not exist on the server`,
-        evidence: [`pg_roles has no role "${role}"`],
+        evidence: [`pg_roles has no role ${JSON.stringify(role)}`],
         fix: `correct the name in services.${service}.roles to the role ${service} logs in as, or remove it`,
       });
     }
