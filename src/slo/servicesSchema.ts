@@ -30,7 +30,7 @@ const prometheus = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
 });
 
-export const serviceSchema = z.strictObject({
+const serviceSchema = z.strictObject({
   availability: percentObjective,
   latency: z.strictObject({ percent: percentObjective, underMs: z.number().positive() }).optional(),
   window: window.optional(),
@@ -42,7 +42,7 @@ export const sloSchema = z.strictObject({
   minBudgetLeft: z.number().min(0).max(100).optional(),
 });
 
-export const credentialSchema = z.strictObject({
+const credentialSchema = z.strictObject({
   usedBy: z.array(nonEmpty).min(1),
   owner: z.union([z.strictObject({ person: nonEmpty }), z.strictObject({ account: nonEmpty })], { error: 'an owner is { person: "<who>" } or { account: "<shared operations account>" }' }),
   where: nonEmpty.optional(),
