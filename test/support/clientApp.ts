@@ -7,8 +7,8 @@
  * {seq, error} on stdout. Every routing the instance applies is reported as {event: "routing", ...}
  * with the time it was applied.
  */
-import { createInterface } from 'node:readline';
 import { createMidair, type MigrationClient } from '../../src/index.js';
+import { answerCommands, send } from './answerCommands.js';
 import { splitNameClient, type UserInput } from './splitNameClient.js';
 
 const [url, service] = process.argv.slice(2);
@@ -22,10 +22,6 @@ const midair = await createMidair({
   traffic: { minWindowCalls: Number.MAX_SAFE_INTEGER },
 });
 const users: MigrationClient<UserInput, string | undefined, number | null> = midair.migration('split', splitNameClient());
-
-function send(message: unknown): void {
-  process.stdout.write(JSON.stringify(message) + '\n');
-}
 
 users.onRoutingChange((state) => {
   send({ event: 'routing', at: Date.now(), stage: state.stage, rampPercent: state.rampPercent, killed: !!state.killed, canary: [...state.canary] });
@@ -115,10 +111,4 @@ async function handle(command: Command): Promise<unknown> {
   }
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const { seq, ...command } = JSON.parse(line) as Command & { seq: number };
-  handle(command as Command).then(
-    (result) => send({ seq, result: result ?? null }),
-    (error: Error) => send({ seq, error: error.message }),
-  );
-});
+answerCommands(handle);

@@ -9,8 +9,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
 import { createMidair, type ServiceConfig } from '../../src/index.js';
+import { answerCommands } from './answerCommands.js';
 
 const [url, service, services] = process.argv.slice(2);
 const midair = await createMidair({
@@ -51,10 +51,4 @@ async function handle(command: Command): Promise<unknown> {
   }
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const { seq, ...command } = JSON.parse(line) as Command & { seq: number };
-  handle(command as Command).then(
-    (result) => process.stdout.write(JSON.stringify({ seq, result: result ?? null }) + '\n'),
-    (error: Error) => process.stdout.write(JSON.stringify({ seq, error: error.message }) + '\n'),
-  );
-});
+answerCommands(handle);
