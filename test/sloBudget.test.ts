@@ -223,6 +223,15 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
     expect(await builtinSource(db, 'untimed').minutes('latency', new Date('2026-03-10T11:00:00Z'), new Date('2026-03-10T12:00:00Z'))).toEqual([]);
   });
 
+  it('an objective without requests leaves the others judged: availability burning fast fires while latency is unknown', async () => {
+    // Ten minutes of untimed requests, half of them failing: availability burns 500x, latency has nothing to judge.
+    await minutes('halfdown', '2026-03-10T11:50:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 50, timed: 0, fast: 0 });
+    const status = await serviceStatus(db, 'halfdown', { availability: 99.9, latency: { percent: 95, underMs: 300 } }, new Date('2026-03-10T12:00:00Z'));
+    expect(status).toMatchObject({ unknown: 'SLI unknown for service "halfdown": no request tracked with a latency in the last 30d', budgetLeftPercent: null, fastBurn: true });
+    expect(status.objectives.map((o) => o.kind)).toEqual(['availability']);
+    expect(status.objectives[0]!.burnRates['5m']).toBeCloseTo(500, 9);
+  });
+
   it('a control schema made before service_minutes had timed gets it on upgrade, its minutes all timed as they were judged', async () => {
     const database = await freshDatabase('slo_timed_upgrade');
     const old = await connect({ database: database.url, embeddedDir: '' });

@@ -164,6 +164,7 @@ describe('the budget gate refuses risky moves on the service\'s error budget (re
     expect(refusal.reason).toBe('budget');
     expect(refusal.message).toBe('SLI unknown for service "api": no requests tracked in the last 30d: the budget gate refuses the move to live of migration "price_cents" now (2026-12-01T12:00:00.000Z)');
     expect(refusal.details).toMatchObject({ service: 'api', budgetLeftPercent: null, fastBurn: false });
+    expect(refusal.hint).toMatch(/^is midair\.track\(\) or midair\.middleware\(\) running in the service's instances/);
     expect(await midair.advance('price_cents', 'live', { percent: 5, force: { reason: 'the service is new, no traffic yet' } })).toMatchObject({ stage: 'live' });
   });
 

@@ -29,8 +29,9 @@ export interface ServiceStatus {
   window: string;
   windowMinutes: number;
   at: string;
+  /** The objectives whose SLI could be read. */
   objectives: ObjectiveStatus[];
-  /** Why the SLI could not be read (SliUnknown's message); null when it was. */
+  /** Why the SLI (of some objective) could not be read (SliUnknown's message); null when it was. */
   unknown: string | null;
   /** What to check so that it can be read; null when it was. */
   hint: string | null;
@@ -67,10 +68,11 @@ function noRequests(service: string, source: SliSource, kind: SliKind, window: s
   return new SliUnknown(service, `no requests tracked in the last ${window}`, "is midair.track() or midair.middleware() running in the service's instances (docs/client.md)? Until requests are counted, risky steps are refused unless forced");
 }
 
-async function objectiveStatus(service: string, source: SliSource, objective: ReturnType<typeof objectivesOf>[number], windowMinutes: number, now: Date): Promise<ObjectiveStatus> {
+/** An objective's status, or why it is unknown when the window has no requests (a source that cannot be read throws). */
+async function objectiveStatus(service: string, source: SliSource, objective: ReturnType<typeof objectivesOf>[number], windowMinutes: number, now: Date): Promise<ObjectiveStatus | SliUnknown> {
   const since = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
   const events = await source.events(objective.kind, since(windowMinutes), now);
-  if (events.total === 0) throw noRequests(service, source, objective.kind, describeMinutes(windowMinutes));
+  if (events.total === 0) return noRequests(service, source, objective.kind, describeMinutes(windowMinutes));
   const byWindow = {} as Record<BurnWindow, number | null>;
   const burnRates: Record<string, number | null> = {};
   for (const minutes of BURN_WINDOWS) {
@@ -91,7 +93,8 @@ async function objectiveStatus(service: string, source: SliSource, objective: Re
 /**
  * A service's SLO state at `now`: each objective's SLI, budget, burn rates and fast-burn alerts.
  * An SLI that cannot be read, or no requests over the whole window, gives `unknown` and a `hint`
- * (never a budget that looks fine).
+ * (never a budget that looks fine). One objective without requests (latency, when no request is
+ * timed) leaves the others judged: a fast burn of availability still fires.
  */
 export async function serviceStatus(db: Queryable, name: string, service: ServiceConfig, now: Date): Promise<ServiceStatus> {
   const window = service.window ?? DEFAULT_WINDOW;
@@ -100,14 +103,19 @@ export async function serviceStatus(db: Queryable, name: string, service: Servic
   const base = { service: name, source: source.name, window, windowMinutes, at: now.toISOString() };
   try {
     const objectives: ObjectiveStatus[] = [];
-    for (const objective of objectivesOf(service)) objectives.push(await objectiveStatus(name, source, objective, windowMinutes, now));
+    let unknown: SliUnknown | null = null;
+    for (const objective of objectivesOf(service)) {
+      const status = await objectiveStatus(name, source, objective, windowMinutes, now);
+      if (status instanceof SliUnknown) unknown ??= status;
+      else objectives.push(status);
+    }
     return {
       ...base,
       objectives,
-      unknown: null,
-      hint: null,
+      unknown: unknown?.message ?? null,
+      hint: unknown ? (unknown.hint ?? null) : null,
       fastBurn: objectives.some((o) => o.alerts.some((a) => a.firing)),
-      budgetLeftPercent: Math.min(...objectives.map((o) => o.budget.leftPercent)),
+      budgetLeftPercent: unknown ? null : Math.min(...objectives.map((o) => o.budget.leftPercent)),
     };
   } catch (error) {
     if (!(error instanceof SliUnknown)) throw error;

@@ -34,7 +34,8 @@ export function formatSlo(statuses: ServiceStatus[]): string {
   return statuses
     .flatMap((s) => [
       `${s.service} (${s.source} SLI, window ${s.window}, at ${s.at})`,
-      ...(s.unknown ? [`  SLI unknown: ${s.unknown}`, ...(s.hint ? [`  hint: ${s.hint}`] : [])] : s.objectives.flatMap(formatObjective)),
+      ...s.objectives.flatMap(formatObjective),
+      ...(s.unknown ? [`  SLI unknown: ${s.unknown}`, ...(s.hint ? [`  hint: ${s.hint}`] : [])] : []),
     ])
     .join('\n');
 }

@@ -52,7 +52,8 @@ export async function judgeBudget(db: Queryable, asker: Asker, migration: Migrat
   const refuse = (message: string, hint: string) => refused(new MidairRefusal('budget', `${message}: the budget gate refuses ${what} of migration "${migration.name}" now (${now.toISOString()})`, hint, numbers), numbers);
   const slo = `\`midair slo --service ${service.name}\``;
   if (status.unknown !== null) {
-    return refuse(status.unknown, `make the SLI readable (${slo} says what fails), ${forceHint}`);
+    const check = status.hint ? `${status.hint}; ` : '';
+    return refuse(status.unknown, `${check}make the SLI readable (${slo} says what fails), ${forceHint}`);
   }
   if (status.fastBurn) {
     return refuse(`a fast burn of service "${service.name}" fires (${firing.join('; ')})`, `find and stop what fails (${slo} shows the burn rates); the step may go once the alert stops, ${forceHint}`);
