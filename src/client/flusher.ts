@@ -32,7 +32,7 @@ export class EvidenceFlusher {
     private readonly intervalMs: number,
     private readonly afterFlush: readonly AfterFlush[],
     private readonly logger: ClientLogger,
-    /** Called once after each flush that wrote the request counts, after the afterFlush hooks: the service's own guards (the budget guard). */
+    /** Called once after each flush, after the afterFlush hooks: the service's own guards (the budget guard). */
     private readonly afterEveryFlush: () => Promise<void> = async () => {},
   ) {}
 
@@ -68,7 +68,9 @@ export class EvidenceFlusher {
       this.failing = false;
     }
     if (!evidenceError) await this.runAfterFlush(states);
-    if (!countsError) await this.runAfterEveryFlush();
+    // The budget guard runs even when the counts could not be written: it reads other instances' counts
+    // or Prometheus, and says by itself when it cannot judge.
+    await this.runAfterEveryFlush();
   }
 
   /** The request counts, put back for the next flush when they cannot be written. */
