@@ -436,6 +436,8 @@ describe('midair doctor, each test in a database of its own', () => {
     const name = await database('names');
     const app = await hold(name, 'alice', 'midair-billing');
     await hold(name, 'alice', `midair migrate-rows (pid ${process.pid})`);
+    await hold(name, 'alice', `midair backfill pause (pid ${process.pid})`);
+    await hold(name, 'alice', `midair slo report (pid ${process.pid})`);
     const report = await doctor({ database: cluster.url(name), team: { people: { alice: person('Alice', ['alice']) } } }, 'midair doctor (test)');
     expect(finding(report, 'person-logins', /role alice/).evidence).toEqual([expect.stringMatching(new RegExp(`^pid ${app.pid}: role alice, application_name "midair-billing"`))]);
   });

@@ -5,10 +5,10 @@ const TOOLS = /^(psql|pgcli|pgadmin|dbeaver|datagrip|tableplus|postico|navicat|p
 
 /**
  * Midair's own sessions, by the whole application_name its commands set ("midair", "midair team",
- * "midair start (pid 4242)", src/cli/session.ts): a prefix would take an application named
- * "midair-billing" for Midair.
+ * "midair start (pid 4242)", "midair backfill pause (pid 4242)", src/cli/session.ts): a prefix would
+ * take an application named "midair-billing" for Midair.
  */
-const MIDAIR = /^midair( [a-z][a-z-]*( \(pid \d+\))?)?$/;
+const MIDAIR = /^midair(?: [a-z][a-z-]*)*(?: \(pid \d+\))?$/;
 
 /** A person at a prompt or Midair's own command, not an application. Anything else (an empty name included) is taken for an application. */
 function isToolOrMidair(applicationName: string): boolean {
