@@ -117,16 +117,17 @@ export async function sloReport(
       const week = { week: isoWeekName(from), from: from.toISOString(), to: to.toISOString(), partial };
       const ran = mine.filter((m) => Date.parse(m.startedAt) < to.getTime() && (m.endedAt === null || Date.parse(m.endedAt) > from.getTime()));
       const weekMigrations = ran.map(({ name, stage, startedAt, endedAt }) => ({ name, stage, startedAt, endedAt }));
-      if (unknown !== null) {
-        weekReports.push({ ...week, events: null, availability: null, budgetUsedMinutes: null, budgetUsedPercent: null, plannedMinutes: null, unplannedMinutes: null, migrations: weekMigrations });
+      // No requests in the week says nothing either (tracking broken, or the service not yet there): unknown, never 0 downtime.
+      if (unknown !== null || events.total === 0) {
+        weekReports.push({ ...week, events: unknown === null ? events : null, availability: null, budgetUsedMinutes: null, budgetUsedPercent: null, plannedMinutes: null, unplannedMinutes: null, migrations: weekMigrations });
         continue;
       }
       const downtime = await serviceDowntime(db, name, service, windows, from, to);
-      const budgetUsedMinutes = ((to.getTime() - from.getTime()) / 60_000) * (errorRatio(events) ?? 0);
+      const budgetUsedMinutes = ((to.getTime() - from.getTime()) / 60_000) * errorRatio(events)!;
       weekReports.push({
         ...week,
         events,
-        availability: events.total > 0 ? (events.good / events.total) * 100 : null,
+        availability: (events.good / events.total) * 100,
         budgetUsedMinutes,
         budgetUsedPercent: (budgetUsedMinutes / windowBudgetMinutes) * 100,
         plannedMinutes: downtime.plannedMinutes,
