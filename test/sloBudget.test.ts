@@ -220,6 +220,9 @@ describe('serviceStatus with the built-in source at injected clocks', () => {
     const untimed = await serviceStatus(db, 'untimed', { availability: 99.9, latency: { percent: 95, underMs: 300 } }, new Date('2026-03-10T12:00:00Z'));
     expect(untimed).toMatchObject({ unknown: 'SLI unknown for service "untimed": no request tracked with a latency in the last 30d', budgetLeftPercent: null });
     expect(untimed.hint).toMatch(/latencyMs/);
+    // An instance of a Midair before timed, during a rolling upgrade, adds fast requests but no timed ones.
+    await minutes('mixed', '2026-03-10T11:59:00Z', '2026-03-10T12:00:00Z', { total: 100, good: 100, timed: 40, fast: 90 });
+    expect(await builtinSource(db, 'mixed').events('latency', new Date('2026-03-10T11:00:00Z'), new Date('2026-03-10T12:00:00Z'))).toEqual({ good: 40, total: 40 });
     expect(await builtinSource(db, 'untimed').minutes('latency', new Date('2026-03-10T11:00:00Z'), new Date('2026-03-10T12:00:00Z'))).toEqual([]);
   });
 

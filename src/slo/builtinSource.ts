@@ -5,9 +5,11 @@ import type { MinuteEvents, SliKind, SliSource } from './source.js';
 
 /**
  * The columns of midair.service_minutes that count a kind's good and total events: latency is judged
- * only on the requests tracked with a latency, so one tracked without it is not a slow one.
+ * only on the requests tracked with a latency, so one tracked without it is not a slow one. Instances
+ * of a Midair before `timed` add fast requests but no timed ones while a fleet upgrades: `least`
+ * keeps a minute's fast requests within its timed ones, never a latency SLI above 100%.
  */
-const COLUMNS: Record<SliKind, { good: string; total: string }> = { availability: { good: 'good', total: 'total' }, latency: { good: 'fast', total: 'timed' } };
+const COLUMNS: Record<SliKind, { good: string; total: string }> = { availability: { good: 'good', total: 'total' }, latency: { good: 'least(fast, timed)', total: 'timed' } };
 
 /** The SLI of requests the service's instances tracked themselves (midair.track, midair.middleware()), per minute in the control schema. */
 export function builtinSource(db: Queryable, service: string): SliSource {
