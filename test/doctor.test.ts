@@ -367,10 +367,14 @@ describe('midair doctor, each test in a database of its own', () => {
     const hidden = finding(report, 'visibility', /^role watcher cannot see other roles' sessions: 1 session of this database not judged$/);
     expect(hidden.severity).toBe('warning');
     expect(hidden.evidence).toEqual([
-      "role watcher is neither a superuser nor a member of pg_read_all_stats: pg_stat_activity shows other roles' sessions as <insufficient privilege>, without their type, state or times, and pg_stat_replication hides the standbys' lag",
+      "role watcher is neither a superuser nor has the privileges of pg_read_all_stats: pg_stat_activity shows other roles' sessions as <insufficient privilege>, without their type, state or times, and pg_stat_replication hides the standbys' lag",
       '1 session of other roles in this database not visible to person-logins, undeclared-roles, superuser, long-sessions and role-timeouts',
     ]);
     expect(hidden.fix).toBe('GRANT pg_monitor TO "watcher", or run the doctor as a role that has it');
+    // A member that does not inherit pg_read_all_stats' privileges sees no more: PostgreSQL judges privileges, not membership.
+    await cluster.sql('CREATE ROLE inert LOGIN NOINHERIT IN ROLE pg_read_all_stats');
+    const inert = await doctorAs(name, 'inert', { team: { people: { alice: person('Alice', ['alice']) } } });
+    finding(inert, 'visibility', /^role inert cannot see other roles' sessions: 1 session of this database not judged$/);
     await cluster.sql('SELECT pg_terminate_backend($1)', 'postgres', [alice.pid]);
   });
 
