@@ -14,8 +14,10 @@ function recorded() {
   return { mw, tracked, problems };
 }
 
-/** Koa's context as Koa makes it: the Node request and response, and its status the response's. */
+/** Koa's context as Koa makes it: its own request and response, the Node ones, and its status the response's. */
 interface KoaContext {
+  request: object;
+  response: object;
   req: IncomingMessage;
   res: ServerResponse;
   status: number;
@@ -30,6 +32,8 @@ function koa(...chain: ((ctx: KoaContext, next: () => Promise<void>) => Promise<
   return (req, res) => {
     res.statusCode = 404;
     const ctx: KoaContext = {
+      request: {},
+      response: {},
       req,
       res,
       get status() {
@@ -172,6 +176,18 @@ describe('midair.middleware(): one function for Express/Connect, node:http, Fast
     await mw(c, () => new Promise((resolve) => setTimeout(resolve, 50)).then(() => void (c.res = new Response('slow'))));
     expect(tracked.map((r) => r.ok)).toEqual([true, false, false, true]);
     expect(tracked[3]!.latencyMs).toBeGreaterThanOrEqual(49);
+    // Hono makes c.res on its first read: the middleware must not read it before the route sets it.
+    let readBeforeNext = false;
+    let routed = false;
+    const lazy = {
+      req: {},
+      get res() {
+        if (!routed) readBeforeNext = true;
+        return new Response('made on first read');
+      },
+    };
+    await mw(lazy, async () => void (routed = true));
+    expect(readBeforeNext).toBe(false);
   });
 
   it('(ctx, next) as Koa calls it: counts the status after next, below 500 good; a thrown error counts as failed and reaches Koa unchanged', async () => {

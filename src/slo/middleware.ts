@@ -19,6 +19,8 @@ export interface HonoContext {
 
 /** Koa's context: the Node request and response, the status set by the middleware after this one. */
 export interface KoaContext {
+  request: unknown;
+  response: unknown;
   req: unknown;
   res: NodeResponse;
 }
@@ -87,10 +89,13 @@ async function countAfterNext(tracking: Tracking, status: () => number | undefin
   tracking.track({ ok: typeof code === 'number' && code < 500, latencyMs: elapsedMs(started) });
 }
 
-/** Koa's ctx carries the Node response (`ctx.res`); Hono's c a Web Response, set after next. */
+/**
+ * Koa's ctx has its own `request` and `response` objects besides the Node ones (`ctx.req`, `ctx.res`);
+ * Hono's c has neither, and its `c.res` (a Web Response made on first read) is not touched before next.
+ */
 function isKoaContext(context: unknown): context is KoaContext {
-  const res = (context as Partial<KoaContext> | null)?.res;
-  return typeof res?.statusCode === 'number' && (context as Partial<KoaContext>).req !== undefined;
+  if (typeof context !== 'object' || context === null || !('request' in context) || !('response' in context)) return false;
+  return typeof (context as Partial<KoaContext>).res?.statusCode === 'number';
 }
 
 /** The middleware of `midair.middleware()`: it tells Hono's `(c, next)` and Koa's `(ctx, next)` by their second argument, a function. */
