@@ -122,8 +122,8 @@ describe('the downtime log and slo report (library, injected clock)', () => {
       ['2026-W11', '2026-03-09T00:00:00.000Z', NOW.toISOString(), true],
     ]);
     const [w09, w10, w11] = api.weeks;
-    // W09 had no requests: nothing measured, so unknown, never a week without downtime.
-    expect(w09).toMatchObject({ events: { good: 0, total: 0 }, availability: null, budgetUsedMinutes: null, plannedMinutes: null, unplannedMinutes: null, migrations: [] });
+    // W09 had no requests: nothing measured, so no availability and no budget used, never a perfect week; nothing was declared in it.
+    expect(w09).toMatchObject({ events: { good: 0, total: 0 }, availability: null, budgetUsedMinutes: null, budgetUsedPercent: null, plannedMinutes: 0, unplannedMinutes: 0, migrations: [] });
     // W10: 300 bad of 3,000 = 0.1; x 10,080 minutes = 1,008 minutes = 1,008 / 432 = 233.33% of the window's budget.
     expect(w10!.availability).toBeCloseTo(90, 9);
     expect(w10!.budgetUsedMinutes).toBeCloseTo(1008, 9);

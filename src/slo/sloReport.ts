@@ -117,19 +117,20 @@ export async function sloReport(
       const week = { week: isoWeekName(from), from: from.toISOString(), to: to.toISOString(), partial };
       const ran = mine.filter((m) => Date.parse(m.startedAt) < to.getTime() && (m.endedAt === null || Date.parse(m.endedAt) > from.getTime()));
       const weekMigrations = ran.map(({ name, stage, startedAt, endedAt }) => ({ name, stage, startedAt, endedAt }));
-      // No requests in the week says nothing either (tracking broken, or the service not yet there): unknown, never 0 downtime.
-      if (unknown !== null || events.total === 0) {
-        weekReports.push({ ...week, events: unknown === null ? events : null, availability: null, budgetUsedMinutes: null, budgetUsedPercent: null, plannedMinutes: null, unplannedMinutes: null, migrations: weekMigrations });
+      if (unknown !== null) {
+        weekReports.push({ ...week, events: null, availability: null, budgetUsedMinutes: null, budgetUsedPercent: null, plannedMinutes: null, unplannedMinutes: null, migrations: weekMigrations });
         continue;
       }
+      // A week without requests measured nothing (tracking broken, or the service not there yet): no
+      // availability and no budget used, never a perfect week; its downtime is what was declared in it.
       const downtime = await serviceDowntime(db, name, service, windows, from, to);
-      const budgetUsedMinutes = ((to.getTime() - from.getTime()) / 60_000) * errorRatio(events)!;
+      const budgetUsedMinutes = events.total > 0 ? ((to.getTime() - from.getTime()) / 60_000) * errorRatio(events)! : null;
       weekReports.push({
         ...week,
         events,
-        availability: (events.good / events.total) * 100,
+        availability: events.total > 0 ? (events.good / events.total) * 100 : null,
         budgetUsedMinutes,
-        budgetUsedPercent: (budgetUsedMinutes / windowBudgetMinutes) * 100,
+        budgetUsedPercent: budgetUsedMinutes === null ? null : (budgetUsedMinutes / windowBudgetMinutes) * 100,
         plannedMinutes: downtime.plannedMinutes,
         unplannedMinutes: downtime.unplannedMinutes,
         migrations: weekMigrations,
