@@ -25,8 +25,8 @@ interface KoaContext {
 
 /**
  * A request listener that runs middleware as Koa does (koa-compose, then respond): each gets `(ctx, next)`,
- * the status is 404 until one is set, and an error thrown down the chain is answered 500 after the
- * chain has seen it.
+ * the status is 404 until one is set, and an error thrown down the chain is answered with its status
+ * (ctx.throw(404) throws one that has it), else 500, after the chain has seen it.
  */
 function koa(...chain: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void> | void)[]): RequestListener {
   return (req, res) => {
@@ -46,7 +46,7 @@ function koa(...chain: ((ctx: KoaContext, next: () => Promise<void>) => Promise<
     const dispatch = (i: number): Promise<void> => Promise.resolve(chain[i]?.(ctx, () => dispatch(i + 1)));
     dispatch(0).then(
       () => res.end(),
-      () => res.writeHead(500).end(),
+      (error: { status?: number }) => res.writeHead(error.status ?? 500).end(),
     );
   };
 }
@@ -174,7 +174,12 @@ describe('midair.middleware(): one function for Express/Connect, node:http, Fast
     const thrown = new Error('the route failed');
     await expect(mw(c, () => Promise.reject(thrown))).rejects.toBe(thrown);
     await mw(c, () => new Promise((resolve) => setTimeout(resolve, 50)).then(() => void (c.res = new Response('slow'))));
-    expect(tracked.map((r) => r.ok)).toEqual([true, false, false, true]);
+    // Hono's HTTPException carries the status it is answered with.
+    const missing = Object.assign(new Error('no such order'), { status: 404 });
+    await expect(mw(c, () => Promise.reject(missing))).rejects.toBe(missing);
+    const unavailable = Object.assign(new Error('try later'), { status: 503 });
+    await expect(mw(c, () => Promise.reject(unavailable))).rejects.toBe(unavailable);
+    expect(tracked.map((r) => r.ok)).toEqual([true, false, false, true, true, false]);
     expect(tracked[3]!.latencyMs).toBeGreaterThanOrEqual(49);
     // Hono makes c.res on its first read: the middleware must not read it before the route sets it.
     let readBeforeNext = false;
@@ -190,7 +195,7 @@ describe('midair.middleware(): one function for Express/Connect, node:http, Fast
     expect(readBeforeNext).toBe(false);
   });
 
-  it('(ctx, next) as Koa calls it: counts the status after next, below 500 good; a thrown error counts as failed and reaches Koa unchanged', async () => {
+  it('(ctx, next) as Koa calls it: counts the status after next, below 500 good; a thrown error counts by its status (none: failed) and reaches Koa unchanged', async () => {
     const { mw, tracked, problems } = recorded();
     const thrown = new Error('the route failed');
     const seenByKoa: unknown[] = [];
@@ -208,21 +213,23 @@ describe('midair.middleware(): one function for Express/Connect, node:http, Fast
         async (ctx) => {
           if (ctx.req.url === '/fail') ctx.status = 503;
           else if (ctx.req.url === '/throw') throw thrown;
+          else if (ctx.req.url === '/gone') throw Object.assign(new Error('Not Found'), { status: 404, expose: true }); // as ctx.throw(404)
           else if (ctx.req.url === '/slow') await new Promise((resolve) => setTimeout(resolve, 50)).then(() => (ctx.status = 200));
           else if (ctx.req.url === '/ok') ctx.status = 200;
         },
       ),
     );
     const statuses: number[] = [];
-    for (const path of ['/ok', '/fail', '/missing', '/throw', '/slow']) {
+    for (const path of ['/ok', '/fail', '/missing', '/throw', '/gone', '/slow']) {
       const response = await fetch(base + path);
       await response.text();
       statuses.push(response.status);
     }
-    expect(statuses).toEqual([200, 503, 404, 500, 200]);
-    expect(tracked.map((r) => r.ok)).toEqual([true, false, true, false, true]);
-    expect(tracked[4]!.latencyMs).toBeGreaterThanOrEqual(49);
-    expect(seenByKoa).toEqual([thrown]);
+    expect(statuses).toEqual([200, 503, 404, 500, 404, 200]);
+    // A 404 thrown (ctx.throw) is the client's mistake, as a 404 answered is.
+    expect(tracked.map((r) => r.ok)).toEqual([true, false, true, false, true, true]);
+    expect(tracked[5]!.latencyMs).toBeGreaterThanOrEqual(49);
+    expect(seenByKoa).toEqual([thrown, expect.objectContaining({ status: 404 })]);
     expect(problems).toEqual([]);
   });
 });

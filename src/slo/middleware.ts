@@ -77,12 +77,22 @@ function countWhenAnswered(tracking: Tracking, reply: NodeResponse | FastifyRepl
  * Hono and Koa: counted by the status once the handlers after the middleware ran (`status()`); a
  * handler that throws counts as failed, and its error goes on unchanged.
  */
+/**
+ * The status an error thrown down the chain will be answered with, when it says: Koa's `ctx.throw(404)`
+ * (http-errors) and Hono's HTTPException carry `status`. Anything else is answered 500.
+ */
+function thrownStatus(error: unknown): number {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+}
+
 async function countAfterNext(tracking: Tracking, status: () => number | undefined, next: () => Promise<unknown>): Promise<void> {
   const started = process.hrtime.bigint();
   try {
     await next();
   } catch (error) {
-    tracking.track({ ok: false, latencyMs: elapsedMs(started) });
+    // A 404 thrown by the route is the client's mistake, as a 404 answered is.
+    tracking.track({ ok: thrownStatus(error) < 500, latencyMs: elapsedMs(started) });
     throw error;
   }
   const code = status();
