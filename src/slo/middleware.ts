@@ -74,10 +74,6 @@ function countWhenAnswered(tracking: Tracking, reply: NodeResponse | FastifyRepl
 }
 
 /**
- * Hono and Koa: counted by the status once the handlers after the middleware ran (`status()`); a
- * handler that throws counts as failed, and its error goes on unchanged.
- */
-/**
  * The status an error thrown down the chain will be answered with, when it says: Koa's `ctx.throw(404)`
  * (http-errors) and Hono's HTTPException carry `status`. Anything else is answered 500.
  */
@@ -86,6 +82,10 @@ function thrownStatus(error: unknown): number {
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
 }
 
+/**
+ * Hono and Koa: counted by the status once the handlers after the middleware ran (`status()`); a
+ * handler that throws counts by the status it will be answered with, and its error goes on unchanged.
+ */
 async function countAfterNext(tracking: Tracking, status: () => number | undefined, next: () => Promise<unknown>): Promise<void> {
   const started = process.hrtime.bigint();
   try {
