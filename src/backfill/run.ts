@@ -84,19 +84,14 @@ export async function runBackfill(ctx: Context, record: MigrationRecord, plan: P
   const workers = Math.max(1, Math.floor(options.workers ?? 1));
   // The backfill goes on while the guard cannot judge (the gates refuse on that), said once per outage.
   const outage = new GuardOutage(`the budget guard of migration "${record.name}"`, (message) => ctx.report.warn(message));
-  const budgetGuard = atMostEvery(BUDGET_CHECK_MS, async () => {
-    let unknown: string | null = null;
-    try {
-      const enforced = await enforceBudget(db, settings, record, ctx.now(), (reason) => (unknown = reason));
-      if (unknown === null) outage.judged();
-      else outage.failed(unknown);
+  const budgetGuard = atMostEvery(BUDGET_CHECK_MS, () =>
+    outage.round(async (onSliUnknown) => {
+      const enforced = await enforceBudget(db, settings, record, ctx.now(), onSliUnknown);
       if (!enforced?.paused && !enforced?.pulled) return;
       if (enforced.paused) ctx.report.warn(`${enforced.reason}: the backfill is paused; resuming is a person's decision (\`midair backfill resume ${record.name}\`)`);
       await onBudgetGuard(enforced);
-    } catch (error) {
-      outage.failed((error as Error).message);
-    }
-  });
+    }),
+  );
   const started = Date.now();
   const results: BackfillTableResult[] = [];
   if (db.kind === 'embedded') await releaseAll(db, record.id);

@@ -86,23 +86,17 @@ export class ApplicationClient {
     // not: a backfill has no instance of its own), at most every BUDGET_CHECK_MS, not on every flush.
     // A guard that cannot judge (the SLI unreadable, the control schema refusing) says so once per outage.
     const outage = new GuardOutage(`the budget guard of service "${service}"`, (message) => logger.warn(`midair: ${message}`));
-    const budgetGuard = atMostEvery(BUDGET_CHECK_MS, async () => {
-      let unknown: string | null = null;
-      try {
+    const budgetGuard = atMostEvery(BUDGET_CHECK_MS, () =>
+      outage.round(async (onSliUnknown) => {
         for (const migration of await migrationsOfService(transport.control, settings, service)) {
-          const enforced = await enforceBudget(transport.control, settings, migration, new Date(), (reason) => (unknown = reason));
+          const enforced = await enforceBudget(transport.control, settings, migration, new Date(), onSliUnknown);
           if (!enforced?.paused && !enforced?.pulled) continue;
           const message = budgetFired(enforced);
           logger.warn(`midair: ${message.message}`);
           await tell(teller, () => message);
         }
-      } catch (error) {
-        outage.failed((error as Error).message);
-        return;
-      }
-      if (unknown === null) outage.judged();
-      else outage.failed(unknown);
-    });
+      }),
+    );
     const afterFlush = [guards, ...(options.afterFlush ?? [])];
     this.requests = new RequestCounts(settings.services[service]?.latency?.underMs ?? null);
     this.flusher = new EvidenceFlusher(transport.control, { evidence: this.evidence, requests: this.requests }, this.watcher, { id: this.instanceId, service }, options.flushIntervalMs ?? 1000, afterFlush, logger, budgetGuard);
