@@ -1,5 +1,4 @@
 import { serviceStatus } from '../status.js';
-import { controlSchemaUnreadable } from './controlSchema.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
 const percent = (n: number) => `${n.toFixed(1)}%`;
@@ -11,10 +10,10 @@ const percent = (n: number) => `${n.toFixed(1)}%`;
  */
 export const budgets: DoctorCheck = {
   name: 'budgets',
-  async run({ db, settings, now }) {
+  async run({ db, settings, now, controlSchemaUnreadable }) {
     const services = Object.entries(settings.services);
     if (services.length === 0) return { skipped: 'no services in the config: no budgets to judge' };
-    const unreadable = await controlSchemaUnreadable(db);
+    const unreadable = await controlSchemaUnreadable();
     if (unreadable) return { skipped: unreadable };
     const findings: Finding[] = [];
     const min = settings.slo.minBudgetLeft;

@@ -38,6 +38,8 @@ export interface DoctorContext {
   settings: ResolvedConfig;
   options: Required<DoctorOptions>;
   now: Date;
+  /** Why a check that reads Midair's control schema cannot judge this database, or null: read once for every such check. */
+  controlSchemaUnreadable: () => Promise<string | null>;
 }
 
 /** A check either ran (and found zero or more things) or was skipped, saying why. */

@@ -3,7 +3,6 @@ import { listMigrationFiles, loadMigrationFile } from '../../migration/load.js';
 import { readRehearsals } from '../../rehearse/record.js';
 import { ENDED_STAGES } from '../../stages/stage.js';
 import { latestByName } from '../../state/store.js';
-import { controlSchemaUnreadable } from './controlSchema.js';
 import type { DoctorCheck, Finding } from './finding.js';
 
 /**
@@ -14,8 +13,8 @@ import type { DoctorCheck, Finding } from './finding.js';
  */
 export const migrationReadiness: DoctorCheck = {
   name: 'migrations',
-  async run({ db, settings }) {
-    const unreadable = await controlSchemaUnreadable(db);
+  async run({ db, settings, controlSchemaUnreadable }) {
+    const unreadable = await controlSchemaUnreadable();
     if (unreadable) return { skipped: unreadable };
     const findings: Finding[] = [];
     const found = (title: string, evidence: string[], fix: string) => findings.push({ check: 'migrations', severity: 'warning', title, evidence, fix });

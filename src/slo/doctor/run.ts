@@ -1,4 +1,5 @@
 import { budgets } from './budgets.js';
+import { controlSchemaUnreadable } from './controlSchema.js';
 import { DOCTOR_DEFAULTS, type DoctorCheck, type DoctorContext, type DoctorOptions, type DoctorReport, type Finding } from './finding.js';
 import { longSessions } from './longSessions.js';
 import { migrationReadiness } from './migrationReadiness.js';
@@ -22,8 +23,13 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
  * Runs every check. A check that fails (a privilege missing, a query the server refuses) is a
  * warning finding of its own, never a silent pass.
  */
-export async function runDoctor(base: Omit<DoctorContext, 'options'>, options: DoctorOptions = {}): Promise<DoctorReport> {
-  const ctx: DoctorContext = { ...base, options: { ...DOCTOR_DEFAULTS, ...options } };
+export async function runDoctor(base: Omit<DoctorContext, 'options' | 'controlSchemaUnreadable'>, options: DoctorOptions = {}): Promise<DoctorReport> {
+  let controlSchema: Promise<string | null> | undefined;
+  const ctx: DoctorContext = {
+    ...base,
+    options: { ...DOCTOR_DEFAULTS, ...options },
+    controlSchemaUnreadable: () => (controlSchema ??= controlSchemaUnreadable(base.db)),
+  };
   const findings: Finding[] = [];
   const checks: DoctorReport['checks'] = [];
   for (const check of DOCTOR_CHECKS) {
