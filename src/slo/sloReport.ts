@@ -32,9 +32,9 @@ export interface WeekReport {
   events: Events | null;
   /** Good over all requests, in percent; null with no requests or an unknown SLI. */
   availability: number | null;
-  /** The week's error ratio x the week's minutes: minutes of full downtime the week spent; null with an unknown SLI. */
+  /** The week's error ratio x the week's minutes: minutes of full downtime the week spent; null with no requests or an unknown SLI. */
   budgetUsedMinutes: number | null;
-  /** budgetUsedMinutes as a share of the whole window's budget, in percent; null with an unknown SLI. */
+  /** budgetUsedMinutes as a share of the whole window's budget, in percent; null with no requests or an unknown SLI. */
   budgetUsedPercent: number | null;
   /** Breach minutes inside planned windows; null with an unknown SLI (declared incidents alone would read as little downtime). */
   plannedMinutes: number | null;
@@ -124,11 +124,12 @@ export async function sloReport(
       // A week without requests measured nothing (tracking broken, or the service not there yet): no
       // availability and no budget used, never a perfect week; its downtime is what was declared in it.
       const downtime = await serviceDowntime(db, name, service, windows, from, to);
-      const budgetUsedMinutes = events.total > 0 ? ((to.getTime() - from.getTime()) / 60_000) * errorRatio(events)! : null;
+      const ratio = errorRatio(events);
+      const budgetUsedMinutes = ratio === null ? null : ((to.getTime() - from.getTime()) / 60_000) * ratio;
       weekReports.push({
         ...week,
         events,
-        availability: events.total > 0 ? (events.good / events.total) * 100 : null,
+        availability: ratio === null ? null : (events.good / events.total) * 100,
         budgetUsedMinutes,
         budgetUsedPercent: budgetUsedMinutes === null ? null : (budgetUsedMinutes / windowBudgetMinutes) * 100,
         plannedMinutes: downtime.plannedMinutes,
