@@ -75,9 +75,9 @@ export async function serviceDowntime(db: Queryable, name: string, service: Serv
   }
   const mine = windows.filter((w) => w.service === name);
   for (const incident of mine.filter((w) => w.kind === 'incident')) for (const m of minutesInside(incident, from, to)) add(m, 'incident');
-  const plannedWindows = mine.filter((w) => w.kind === 'planned');
   // From its declaration on, not its start: a window declared mid-outage leaves the minutes before it unplanned.
-  const isPlanned = (m: number) => plannedWindows.some((w) => Math.max(Date.parse(w.from), Date.parse(w.declaredAt)) <= m && m < Date.parse(w.to));
+  const plannedWindows = mine.filter((w) => w.kind === 'planned').map((w) => ({ start: Math.max(Date.parse(w.from), Date.parse(w.declaredAt)), end: Date.parse(w.to) }));
+  const isPlanned = (m: number) => plannedWindows.some((w) => w.start <= m && m < w.end);
   const minutes = [...causes.entries()]
     .sort(([a], [b]) => a - b)
     .map(([m, why]) => ({ minute: new Date(m).toISOString(), why: [...why].sort(), planned: !why.has('incident') && isPlanned(m) }));
